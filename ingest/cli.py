@@ -1,0 +1,296 @@
+"""Command line: parse arguments, call the library, turn errors into one line and an exit code.
+
+Exit codes: 0 success, 1 a run with failed dates or an operational error, 2 bad usage or
+configuration, 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from contextlib import ExitStack
+from datetime import date
+from pathlib import Path
+from typing import Any, TextIO
+
+import structlog
+
+from ingest import __version__, app
+from ingest.crawl import Progress, RunSummary
+from ingest.errors import ConfigError, IngestError
+from ingest.export import export_articles
+from ingest.logs import close_logging, configure_logging
+from ingest.settings import Settings, load_settings
+from ingest.store.engine import Database
+
+log = structlog.get_logger("ingest.cli")
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> Any:  # one line, exit 2, no usage dump
+        self.exit(EXIT_USAGE, f"ingest: error: {message}\n")
+
+
+def _iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2020-02-01") from None
+
+
+def _positive_int(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number")
+    return int(text)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="ingest",
+        description="Scrape date-filtered news listings into a deduplicated SQL store.",
+    )
+    parser.add_argument("--config", metavar="PATH", help="TOML config file")
+    parser.add_argument("--version", action="version", version=f"ingest {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    commands.required = True
+
+    backfill = commands.add_parser("backfill", help="crawl a range of dates once")
+    backfill.add_argument("--from", dest="first", type=_iso_date, required=True, metavar="DATE")
+    backfill.add_argument("--to", dest="last", type=_iso_date, required=True, metavar="DATE")
+    backfill.add_argument("--force", action="store_true", help="crawl dates already complete again")
+
+    export = commands.add_parser("export", help="write stored articles as JSON lines or CSV")
+    export.add_argument("--format", dest="fmt", choices=("jsonl", "csv"), default="jsonl")
+    export.add_argument("--from", dest="first", type=_iso_date, metavar="DATE")
+    export.add_argument("--to", dest="last", type=_iso_date, metavar="DATE")
+    export.add_argument("--output", metavar="FILE", help="write here instead of stdout")
+    export.add_argument("--site", help="site name (default: the configured site)")
+
+    runs = commands.add_parser("runs", help="show recent runs, newest first")
+    runs.add_argument("--limit", type=_positive_int, default=20)
+    runs.add_argument("--json", action="store_true", help="print a JSON array")
+
+    db = commands.add_parser("db", help="database maintenance")
+    db_commands = db.add_subparsers(dest="db_command", metavar="ACTION", parser_class=_Parser)
+    db_commands.required = True
+    db_commands.add_parser("upgrade", help="apply every pending migration")
+
+    demo = commands.add_parser("demo", help="ingest the bundled offline sample site")
+    demo.add_argument("--from", dest="first", type=_iso_date, default=app.DEMO_RANGE[0])
+    demo.add_argument("--to", dest="last", type=_iso_date, default=app.DEMO_RANGE[1])
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings(args.config, os.environ)
+    except ConfigError as exc:
+        print(f"ingest: config error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    first, last = getattr(args, "first", None), getattr(args, "last", None)
+    if first is not None and last is not None and first > last:
+        print(f"ingest: error: --from {first} is after --to {last}", file=sys.stderr)
+        return EXIT_USAGE
+    crawls = args.command in ("backfill", "demo")
+    progress = _ProgressBar.for_stream(sys.stderr) if crawls else None
+    # Crawls narrate on stderr (only warnings under a progress bar); the other commands print
+    # their result and keep their events to the log file, so their output stays clean.
+    stream_level = None if crawls and progress is None else "WARNING" if crawls else "CRITICAL"
+    try:
+        configure_logging(settings.logging, stream_level=stream_level)
+    except OSError as exc:
+        print(f"ingest: cannot open the log file: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        return _dispatch(args, settings, progress)
+    except ConfigError as exc:
+        print(f"ingest: config error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except IngestError as exc:
+        log.error("command_failed", command=args.command, error=str(exc))
+        print(f"ingest: error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        print("ingest: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception as exc:
+        log.exception("internal_error", command=args.command)
+        print(f"ingest: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    finally:
+        if progress is not None:
+            progress.close()
+        close_logging()
+
+
+def _dispatch(args: argparse.Namespace, settings: Settings, progress: _ProgressBar | None) -> int:
+    log.info("command_started", command=args.command, settings=settings.masked())
+    if args.command == "db":
+        app.open_database(settings)
+        print("database is at the newest schema")
+        return EXIT_OK
+    database = app.open_database(settings)
+    try:
+        if args.command == "backfill":
+            summary = app.backfill(
+                settings,
+                database,
+                args.first,
+                args.last,
+                force=args.force,
+                on_progress=progress.update if progress else None,
+            )
+            return _report_run(summary, sys.stdout)
+        if args.command == "demo":
+            return _demo(args, settings, database, progress)
+        if args.command == "export":
+            return _export(args, settings, database)
+        if args.command == "runs":
+            return _runs(args, database)
+    finally:
+        database.dispose()
+    raise AssertionError(f"unhandled command {args.command}")
+
+
+def _report_run(summary: RunSummary, out: TextIO) -> int:
+    c = summary.counts
+    out.write(
+        f"run {summary.run_id} {summary.status.value}: {c.dates_done} dates done, "
+        f"{c.dates_failed} failed, {summary.dates_skipped} skipped (already complete); "
+        f"{c.pages_fetched} pages fetched, {c.pages_failed} failed; articles {c.articles_new} "
+        f"new, {c.articles_updated} updated, {c.articles_unchanged} unchanged, "
+        f"{c.duplicates} duplicates dropped; {summary.duration_seconds:.1f}s\n"
+    )
+    if summary.failed_dates:
+        shown = ", ".join(d.isoformat() for d in summary.failed_dates[:10])
+        more = len(summary.failed_dates) - 10
+        out.write(f"failed dates: {shown}{f' and {more} more' if more > 0 else ''}\n")
+    return EXIT_OK if not summary.failed_dates else EXIT_FAILED
+
+
+def _demo(
+    args: argparse.Namespace,
+    settings: Settings,
+    database: Database,
+    progress: _ProgressBar | None,
+) -> int:
+    from ingest.sample_site import SampleSite, SampleSiteServer
+
+    with SampleSiteServer(SampleSite()) as server:
+        demo = app.demo_settings(settings, server.base_url, server.listing_path)
+        print(f"serving the bundled sample site at {server.base_url}", file=sys.stderr)
+        summary = app.backfill(
+            demo,
+            database,
+            args.first,
+            args.last,
+            force=True,
+            on_progress=progress.update if progress else None,
+        )
+    if progress is not None:
+        progress.close()
+    code = _report_run(summary, sys.stdout)
+    print(f"\nstored in {demo.masked()['database']['url']} as site {demo.site.name!r}:")
+    for line in app.stored_articles_preview(database, demo, args.first, args.last, limit=12):
+        print(line)
+    total = app.count_articles(database, demo.site.name, args.first, args.last)
+    print(f"... {total} articles in all; see them with: ingest export --site {demo.site.name}")
+    return code
+
+
+def _export(args: argparse.Namespace, settings: Settings, database: Database) -> int:
+    site = args.site or settings.site.name
+    with ExitStack() as stack:
+        if args.output:
+            path = Path(args.output)
+            try:
+                out: TextIO = stack.enter_context(path.open("w", encoding="utf-8", newline=""))
+            except OSError as exc:
+                print(f"ingest: error: cannot write {path}: {exc.strerror}", file=sys.stderr)
+                return EXIT_FAILED
+        else:
+            out = sys.stdout
+        count = export_articles(
+            database,
+            out,
+            site=site,
+            fmt=args.fmt,
+            tz=settings.site.tz,
+            first=args.first,
+            last=args.last,
+        )
+    if args.output:
+        print(f"wrote {count} articles to {args.output}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _runs(args: argparse.Namespace, database: Database) -> int:
+    runs = app.recent_runs(database, limit=args.limit)
+    if args.json:
+        print(json.dumps([app.run_as_dict(run) for run in runs], ensure_ascii=False, indent=2))
+        return EXIT_OK
+    if not runs:
+        print("no runs yet")
+        return EXIT_OK
+    header = (
+        "ID", "KIND", "STATUS", "STARTED (UTC)", "TOOK", "DATES ok/fail/skip", "PAGES ok/fail",
+        "ARTICLES new/upd/same", "DUPS", "FIRST ERROR",
+    )  # fmt: skip
+    rows = [header]
+    for run in runs:
+        took = run.duration_seconds
+        rows.append(
+            (
+                str(run.id),
+                run.kind,
+                run.status,
+                run.started_at.strftime("%Y-%m-%d %H:%M:%S"),
+                "-" if took is None else f"{took:.1f}s",
+                f"{run.dates_done}/{run.dates_failed}/{run.dates_skipped}",
+                f"{run.pages_fetched}/{run.pages_failed}",
+                f"{run.articles_new}/{run.articles_updated}/{run.articles_unchanged}",
+                str(run.duplicates),
+                (run.error_summary or "").split("; ")[0][:60],
+            )
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+    for row in rows:
+        print(
+            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        )
+    return EXIT_OK
+
+
+class _ProgressBar:
+    """Dates done out of total and new articles, redrawn in place on a terminal."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+        self._drawn = False
+
+    @classmethod
+    def for_stream(cls, stream: TextIO) -> _ProgressBar | None:
+        return cls(stream) if stream.isatty() else None
+
+    def update(self, progress: Progress) -> None:
+        total = max(progress.dates_total, 1)
+        filled = int(30 * progress.dates_done / total)
+        bar = "#" * filled + "-" * (30 - filled)
+        self._stream.write(
+            f"\r[{bar}] {progress.dates_done}/{progress.dates_total} dates, "
+            f"{progress.articles_new} new articles"
+        )
+        self._stream.flush()
+        self._drawn = True
+
+    def close(self) -> None:
+        if self._drawn:
+            self._stream.write("\n")
+            self._stream.flush()
+            self._drawn = False

@@ -1,0 +1,417 @@
+"""The run: plan dates -> fetch -> parse -> dedupe -> store -> log, one date at a time.
+
+``run_crawl`` is the one function every entry point calls (backfill, demo, later the daemon).
+It opens a run record, binds ``run_id`` into the log context, crawls the planned dates with a
+bounded number in flight, commits each date whole as soon as it is done, and closes the run
+with its status and counts. Expected failures (fetch, parse, storage) are caught per date,
+logged once and counted; anything else ends the run as ``failed`` and is re-raised.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, replace
+from datetime import UTC, date, datetime, timedelta
+
+import httpx
+import structlog
+
+from ingest.dedupe import KeyedItem, dedupe_items
+from ingest.domain import ArticleRecord, BodySource, DateStatus, DayOutcome, RunKind, RunStatus
+from ingest.errors import FetchError, IngestError, ParseError, PermanentFetchError, StorageError
+from ingest.fetch import Fetcher, make_client
+from ingest.settings import Settings
+from ingest.sites import LAYOUTS, ArticlePage, ListingItem, SiteLayout
+from ingest.store import repository as repo
+from ingest.store.engine import Database
+from ingest.text import content_hash
+
+log = structlog.get_logger("ingest.crawl")
+
+# A day listing longer than this is a pagination loop, not news.
+MAX_LISTING_PAGES = 200
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    dates_done: int
+    dates_total: int
+    articles_new: int
+
+
+@dataclass(frozen=True)
+class CrawlDeps:
+    """The side effects a run needs, injected so tests can hand in their own."""
+
+    settings: Settings
+    database: Database
+    transport: httpx.AsyncBaseTransport | None = None
+    clock: Callable[[], datetime] = utc_now
+    on_progress: Callable[[Progress], None] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RunSummary:
+    run_id: int
+    status: RunStatus
+    counts: repo.RunCounts
+    dates_total: int
+    dates_skipped: int
+    failed_dates: tuple[date, ...]
+    duration_seconds: float
+
+
+@dataclass(frozen=True, slots=True)
+class DayResult:
+    day: date
+    outcome: DayOutcome
+    duplicates: int
+    error: str | None
+
+
+def dates_between(first: date, last: date) -> list[date]:
+    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
+
+
+def run_crawl(
+    first: date,
+    last: date,
+    deps: CrawlDeps,
+    *,
+    kind: RunKind = RunKind.BACKFILL,
+    force: bool = False,
+) -> RunSummary:
+    """Crawl the dates from ``first`` to ``last`` inclusive; synchronous entry point."""
+    return asyncio.run(_Run(deps, kind, first, last, force).execute())
+
+
+class _Run:
+    def __init__(
+        self, deps: CrawlDeps, kind: RunKind, first: date, last: date, force: bool
+    ) -> None:
+        self.deps = deps
+        self.settings = deps.settings
+        self.site = deps.settings.site
+        self.layout: SiteLayout = LAYOUTS[self.site.layout]
+        self.kind = kind
+        self.first, self.last, self.force = first, last, force
+        self.counts = repo.RunCounts()
+        self.failed: list[date] = []
+        self.errors: list[str] = []
+
+    async def execute(self) -> RunSummary:
+        started = time.perf_counter()
+        db, site = self.deps.database, self.site
+        with db.unit_of_work() as uow:
+            run = repo.start_run(
+                uow.session,
+                site=site.name,
+                kind=self.kind,
+                date_from=self.first,
+                date_to=self.last,
+                now=self.deps.clock(),
+            )
+            uow.commit()
+            run_id = run.id
+        self.run_id = run_id
+        with structlog.contextvars.bound_contextvars(run_id=run_id, site=site.name):
+            log.info(
+                "run_started",
+                kind=self.kind.value,
+                date_from=self.first.isoformat(),
+                date_to=self.last.isoformat(),
+                force=self.force,
+            )
+            status = RunStatus.FAILED
+            try:
+                planned, skipped = self._plan()
+                with db.unit_of_work() as uow:
+                    repo.save_run_progress(
+                        uow.session,
+                        run_id,
+                        self.counts,
+                        dates_total=len(planned) + skipped,
+                        dates_skipped=skipped,
+                    )
+                    uow.commit()
+                await self._crawl_dates(planned)
+                status = self._status()
+            except (asyncio.CancelledError, KeyboardInterrupt):
+                status = RunStatus.INTERRUPTED
+                self.errors.insert(0, "interrupted")
+                raise
+            except Exception as exc:
+                log.exception("run_crashed", error=f"{type(exc).__name__}: {exc}")
+                self.errors.insert(0, f"{type(exc).__name__}: {exc}")
+                raise
+            finally:
+                duration = time.perf_counter() - started
+                self._finish(status, duration)
+        return RunSummary(
+            run_id=run_id,
+            status=status,
+            counts=self.counts,
+            dates_total=len(planned) + skipped,
+            dates_skipped=skipped,
+            failed_dates=tuple(sorted(self.failed)),
+            duration_seconds=duration,
+        )
+
+    def _plan(self) -> tuple[list[date], int]:
+        wanted = dates_between(self.first, self.last)
+        if self.force:
+            return wanted, 0
+        with self.deps.database.unit_of_work() as uow:
+            done = repo.complete_dates(uow.session, self.site.name, self.first, self.last)
+        planned = [day for day in wanted if day not in done]
+        return planned, len(wanted) - len(planned)
+
+    def _status(self) -> RunStatus:
+        if not self.failed:
+            return RunStatus.SUCCEEDED
+        return RunStatus.PARTIAL if self.counts.dates_done > 0 else RunStatus.FAILED
+
+    def _finish(self, status: RunStatus, duration: float) -> None:
+        summary = "; ".join(self.errors[:5])[:2000] or None
+        try:
+            with self.deps.database.unit_of_work() as uow:
+                repo.finish_run(
+                    uow.session,
+                    self.run_id,
+                    status=status,
+                    counts=self.counts,
+                    error_summary=summary,
+                    now=self.deps.clock(),
+                )
+                uow.commit()
+        except StorageError as exc:
+            log.error("run_record_not_saved", reason=str(exc))
+        log.info(
+            "run_finished",
+            status=status.value,
+            duration_seconds=round(duration, 3),
+            failed_dates=[d.isoformat() for d in sorted(self.failed)],
+            **_counts_dict(self.counts),
+        )
+
+    async def _crawl_dates(self, planned: list[date]) -> None:
+        if not planned:
+            return
+        http = self.settings.http
+        async with make_client(http, self.deps.transport) as client:
+            self.fetcher = Fetcher(self.site, http, client)
+            await self.fetcher.load_robots()
+            # Dates in flight: enough to keep every request slot busy, few enough that a crash
+            # loses little.
+            in_flight = asyncio.Semaphore(max(2, http.concurrency))
+            total = len(planned)
+
+            async def one(day: date) -> None:
+                async with in_flight:
+                    result = await self._crawl_day(day)
+                self._record(result, total)
+
+            async with asyncio.TaskGroup() as group:
+                for day in planned:
+                    group.create_task(one(day))
+
+    def _counts_after(self, result: DayResult) -> repo.RunCounts:
+        stats = self.fetcher.stats
+        failed = result.error is not None
+        return replace(
+            self.counts,
+            dates_done=self.counts.dates_done + (0 if failed else 1),
+            dates_failed=self.counts.dates_failed + (1 if failed else 0),
+            pages_fetched=stats.pages_fetched,
+            pages_failed=stats.pages_failed,
+            articles_new=self.counts.articles_new + result.outcome.new,
+            articles_updated=self.counts.articles_updated + result.outcome.updated,
+            articles_unchanged=self.counts.articles_unchanged + result.outcome.unchanged,
+            duplicates=self.counts.duplicates + result.duplicates,
+        )
+
+    def _record(self, result: DayResult, total: int) -> None:
+        if result.error is not None:
+            self.failed.append(result.day)
+            self.errors.append(f"{result.day.isoformat()}: {result.error}")
+        if self.deps.on_progress is not None:
+            done = self.counts.dates_done + self.counts.dates_failed
+            self.deps.on_progress(Progress(done, total, self.counts.articles_new))
+
+    async def _crawl_day(self, day: date) -> DayResult:
+        """Fetch, parse, dedupe and store one date; commit it whole or record why not."""
+        site = self.site.name
+        try:
+            items = await self._listing_items(day)
+            deduped = dedupe_items(items)
+            with self.deps.database.unit_of_work() as uow:
+                known = repo.known_articles(uow.session, site, day)
+            records, article_error = await self._records(deduped.items, day, known)
+            # No await from here to the commit: the run's counts cannot interleave with
+            # another date's, and they are written in the same transaction as the data.
+            with self.deps.database.unit_of_work() as uow:
+                now = self.deps.clock()
+                outcome = repo.store_day(
+                    uow.session, site, day, records, run_id=self.run_id, now=now
+                )
+                result = DayResult(day, outcome, deduped.duplicates, article_error)
+                repo.record_date_state(
+                    uow.session,
+                    site=site,
+                    day=day,
+                    status=DateStatus.FAILED if article_error else DateStatus.COMPLETE,
+                    item_count=len(records),
+                    error=article_error,
+                    run_id=self.run_id,
+                    now=now,
+                )
+                counts = self._counts_after(result)
+                repo.save_run_progress(uow.session, self.run_id, counts)
+                uow.commit()
+                self.counts = counts
+        except (FetchError, ParseError, StorageError) as exc:
+            return self._day_failed(day, exc)
+        log.info(
+            "date_done",
+            date=day.isoformat(),
+            status="failed" if article_error else "complete",
+            items=len(items),
+            articles=len(records),
+            new=outcome.new,
+            updated=outcome.updated,
+            unchanged=outcome.unchanged,
+            duplicates=deduped.duplicates,
+            error=article_error,
+        )
+        return result
+
+    def _day_failed(self, day: date, exc: IngestError) -> DayResult:
+        reason = str(exc)
+        log.error("date_failed", date=day.isoformat(), error_type=type(exc).__name__, error=reason)
+        result = DayResult(day, DayOutcome(), 0, reason)
+        try:
+            with self.deps.database.unit_of_work() as uow:
+                repo.record_date_state(
+                    uow.session,
+                    site=self.site.name,
+                    day=day,
+                    status=DateStatus.FAILED,
+                    item_count=0,
+                    error=reason[:1000],
+                    run_id=self.run_id,
+                    now=self.deps.clock(),
+                )
+                counts = self._counts_after(result)
+                repo.save_run_progress(uow.session, self.run_id, counts)
+                uow.commit()
+                self.counts = counts
+        except StorageError as storage_exc:
+            log.error("date_state_not_saved", date=day.isoformat(), reason=str(storage_exc))
+            self.counts = self._counts_after(result)
+        return result
+
+    async def _listing_items(self, day: date) -> list[ListingItem]:
+        """Every item of the day, following each page's own "Next" link to the last page."""
+        url: str | None = self.site.listing_url_for(day)
+        seen: set[str] = set()
+        items: list[ListingItem] = []
+        while url is not None:
+            if url in seen or len(seen) >= MAX_LISTING_PAGES:
+                raise ParseError(f"pagination loop at {url}")
+            seen.add(url)
+            page = await self.fetcher.get(url, kind="listing")
+            listing = self.layout.parse_listing(page.body, page.url)
+            if listing.skipped_items:
+                log.warning("listing_items_skipped", url=page.url, count=listing.skipped_items)
+            items.extend(listing.items)
+            url = listing.next_url
+        for item in items:
+            if item.day is not None and item.day != day:
+                log.warning(
+                    "item_day_mismatch",
+                    date=day.isoformat(),
+                    item_day=item.day.isoformat(),
+                    url=item.url,
+                )
+        return items
+
+    async def _records(
+        self, items: tuple[KeyedItem, ...], day: date, known: dict[str, repo.KnownArticle]
+    ) -> tuple[list[ArticleRecord], str | None]:
+        """Build the day's records, fetching the pages of new or changed articles."""
+        listing_hashes = [
+            content_hash(k.item.title, k.item.url, k.item.category, k.item.text) for k in items
+        ]
+        wanted = [
+            self._wants_page(k, listing_hash, known.get(k.key))
+            for k, listing_hash in zip(items, listing_hashes, strict=True)
+        ]
+        pages = await asyncio.gather(
+            *(
+                self._article(k.item) if want else _none()
+                for k, want in zip(items, wanted, strict=True)
+            )
+        )
+        errors = [error for _, error in pages if error is not None]
+        records = [
+            ArticleRecord(
+                site=self.site.name,
+                date=day,
+                title=k.item.title,
+                title_key=k.key,
+                url=k.item.url,
+                category=k.item.category,
+                body=page.body if page is not None and page.body else k.item.text,
+                body_source=BodySource.ARTICLE
+                if page is not None and page.body
+                else BodySource.LISTING,
+                listing_hash=listing_hash,
+                published_at=page.published_at if page is not None else None,
+            )
+            for k, listing_hash, (page, _) in zip(items, listing_hashes, pages, strict=True)
+        ]
+        error = None
+        if errors:
+            error = f"{len(errors)} article page(s) failed, first: {errors[0]}"
+        return records, error
+
+    def _wants_page(
+        self, keyed: KeyedItem, listing_hash: str, prior: repo.KnownArticle | None
+    ) -> bool:
+        if not self.site.fetch_article_pages:
+            return False
+        if not self.fetcher.may_fetch(keyed.item.url):
+            reason = "off-site" if not self.fetcher.is_on_site(keyed.item.url) else "robots.txt"
+            log.info("article_page_skipped", url=keyed.item.url, reason=reason)
+            return False
+        if prior is None:
+            return True
+        return prior.listing_hash != listing_hash or prior.body_source != BodySource.ARTICLE
+
+    async def _article(self, item: ListingItem) -> tuple[ArticlePage | None, str | None]:
+        """The article page, or None with the listing text as body. Only a transient failure
+        is an error: the date is then retried by the next run."""
+        try:
+            page = await self.fetcher.get(item.url, kind="article")
+            return self.layout.parse_article(page.body, page.url, self.site.tz), None
+        except PermanentFetchError:
+            return None, None
+        except ParseError as exc:
+            log.warning("article_parse_failed", url=item.url, reason=str(exc))
+            return None, None
+        except FetchError as exc:
+            return None, f"{item.url}: {exc}"
+
+
+async def _none() -> tuple[ArticlePage | None, str | None]:
+    return None, None
+
+
+def _counts_dict(counts: repo.RunCounts) -> dict[str, int]:
+    return asdict(counts)

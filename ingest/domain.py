@@ -1,0 +1,68 @@
+"""Domain values shared by the stages; plain frozen dataclasses, no ORM or HTTP imports."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+
+from ingest.text import content_hash
+
+
+class RunKind(StrEnum):
+    BACKFILL = "backfill"
+    SCHEDULED = "scheduled"
+    MANUAL = "manual"
+
+
+class RunStatus(StrEnum):
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    PARTIAL = "partial"
+    FAILED = "failed"
+    INTERRUPTED = "interrupted"
+    ABANDONED = "abandoned"
+
+
+class DateStatus(StrEnum):
+    COMPLETE = "complete"
+    FAILED = "failed"
+
+
+class BodySource(StrEnum):
+    """Where an article's body came from: its own page is better than the listing excerpt."""
+
+    LISTING = "listing"
+    ARTICLE = "article"
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleRecord:
+    """One deduplicated article of one day, ready to store."""
+
+    site: str
+    date: date
+    title: str
+    title_key: str
+    url: str
+    category: str | None
+    body: str
+    body_source: BodySource
+    listing_hash: str
+    published_at: datetime | None
+    content_hash: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        published = self.published_at.isoformat() if self.published_at else None
+        # The title is left out: it is part of the key, and kept as first seen.
+        digest = content_hash(self.url, self.category, self.body, published)
+        object.__setattr__(self, "content_hash", digest)
+
+
+@dataclass(frozen=True, slots=True)
+class DayOutcome:
+    """What storing one day changed."""
+
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0

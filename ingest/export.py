@@ -1,0 +1,78 @@
+"""Export stored articles as JSON lines or CSV, streamed so memory stays flat."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator
+from datetime import date, tzinfo
+from typing import Any, Literal, TextIO
+
+from sqlalchemy import select
+
+from ingest.store.engine import Database
+from ingest.store.models import Article
+
+ExportFormat = Literal["jsonl", "csv"]
+FIELDS = (
+    "site",
+    "date",
+    "title",
+    "url",
+    "category",
+    "body",
+    "published_at",
+    "first_seen_at",
+    "updated_at",
+)
+
+
+def _rows(
+    database: Database, site: str, first: date | None, last: date | None, tz: tzinfo
+) -> Iterator[dict[str, Any]]:
+    query = select(Article).where(Article.site == site).order_by(Article.date, Article.id)
+    if first is not None:
+        query = query.where(Article.date >= first)
+    if last is not None:
+        query = query.where(Article.date <= last)
+    with database.unit_of_work() as uow:
+        for article in uow.session.scalars(query.execution_options(yield_per=500)):
+            published = article.published_at
+            yield {
+                "site": article.site,
+                "date": article.date.isoformat(),
+                "title": article.title,
+                "url": article.url,
+                "category": article.category,
+                "body": article.body,
+                # Publication times are shown in the site's own calendar, with its offset.
+                "published_at": published.astimezone(tz).isoformat() if published else None,
+                "first_seen_at": article.first_seen_at.isoformat(),
+                "updated_at": article.updated_at.isoformat(),
+            }
+
+
+def export_articles(
+    database: Database,
+    out: TextIO,
+    *,
+    site: str,
+    fmt: ExportFormat,
+    tz: tzinfo,
+    first: date | None = None,
+    last: date | None = None,
+) -> int:
+    """Write one record per article to ``out``; return how many were written."""
+    count = 0
+    rows = _rows(database, site, first, last, tz)
+    if fmt == "csv":
+        writer = csv.DictWriter(out, fieldnames=FIELDS, lineterminator="\n")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow(row)
+            count += 1
+    else:
+        for row in rows:
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+            count += 1
+    return count

@@ -1,0 +1,265 @@
+"""The downloader: polite, retried, size-capped GETs confined to the configured site.
+
+httpx errors are translated here, once, into TransientFetchError (retried by tenacity with
+exponential backoff and jitter, honouring Retry-After) or PermanentFetchError (not retried).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+import structlog
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception_type,
+    stop_after_attempt,
+    wait_random_exponential,
+)
+
+from ingest.errors import FetchError, PermanentFetchError, TransientFetchError
+from ingest.politeness import HostSlot
+from ingest.robots import RobotsPolicy
+from ingest.settings import HttpSettings, SiteSettings
+
+log = structlog.get_logger("ingest.fetch")
+
+_RETRYABLE_STATUS = frozenset({408, 429, 500, 502, 503, 504, 507, 509, 520, 521, 522, 523, 524})
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """A fetched page: the final URL after in-site redirects, and its body."""
+
+    url: str
+    status: int
+    body: bytes
+    headers: httpx.Headers
+    attempts: int
+
+    @property
+    def text(self) -> str:
+        charset = "utf-8"
+        for part in self.headers.get("content-type", "").split(";")[1:]:
+            name, _, value = part.strip().partition("=")
+            if name.lower() == "charset" and value:
+                charset = value.strip("\"'")
+        try:
+            return self.body.decode(charset, errors="replace")
+        except LookupError:
+            return self.body.decode("utf-8", errors="replace")
+
+
+@dataclass(slots=True)
+class FetchStats:
+    """What the fetcher did in one run; the run record copies these."""
+
+    pages_fetched: int = 0
+    pages_failed: int = 0
+    retries: int = 0
+    by_status: dict[int, int] = field(default_factory=dict)
+
+
+def make_client(
+    http: HttpSettings, transport: httpx.AsyncBaseTransport | None = None
+) -> httpx.AsyncClient:
+    """The one HTTP client of a run; tests may hand in a transport."""
+    return httpx.AsyncClient(
+        headers={"User-Agent": http.user_agent, "Accept": "text/html,*/*;q=0.5"},
+        timeout=httpx.Timeout(http.timeout_seconds),
+        limits=httpx.Limits(
+            max_connections=http.concurrency, max_keepalive_connections=http.concurrency
+        ),
+        follow_redirects=False,
+        transport=transport,
+    )
+
+
+class Fetcher:
+    """GETs pages of one site, politely; one instance per run."""
+
+    def __init__(self, site: SiteSettings, http: HttpSettings, client: httpx.AsyncClient) -> None:
+        self._site = site
+        self._http = http
+        self._client = client
+        self._slot = HostSlot(http.concurrency, http.requests_per_second)
+        self._robots = RobotsPolicy.allow_all()
+        self.stats = FetchStats()
+
+    def is_on_site(self, url: str) -> bool:
+        parts = urlsplit(url)
+        return parts.scheme in ("http", "https") and (parts.hostname or "") == self._site.host
+
+    def may_fetch(self, url: str) -> bool:
+        """True when the URL is on the site and robots.txt allows it."""
+        return self.is_on_site(url) and self._robots.allows(url)
+
+    async def load_robots(self) -> None:
+        """Read robots.txt once; a missing file allows everything, an unreachable one nothing."""
+        if not self._site.respect_robots_txt:
+            return
+        url = urljoin(self._site.base_url, "/robots.txt")
+        agent = self._http.user_agent
+        try:
+            page = await self.get(url, kind="robots")
+        except PermanentFetchError as exc:
+            # RFC 9309: a 4xx robots.txt means no restrictions.
+            self._robots = RobotsPolicy(agent, None)
+            log.info("robots_missing", url=url, status=exc.status)
+            return
+        except TransientFetchError as exc:
+            # RFC 9309: an unreachable robots.txt means crawling nothing.
+            self._robots = RobotsPolicy(agent, None, disallow_all=True)
+            log.error("robots_unreachable", url=url, reason=str(exc))
+            return
+        self._robots = RobotsPolicy(agent, page.text)
+        log.info("robots_loaded", url=url, bytes=len(page.body))
+
+    async def get(self, url: str, *, kind: str) -> Page:
+        """GET with retries; raises FetchError after the last attempt, counted and logged."""
+        try:
+            return await self._get_with_retries(url, kind)
+        except FetchError as exc:
+            self.stats.pages_failed += 1
+            log.warning(
+                "fetch_failed",
+                url=url,
+                kind=kind,
+                status=exc.status,
+                reason=str(exc),
+                permanent=isinstance(exc, PermanentFetchError),
+            )
+            raise
+
+    async def _get_with_retries(self, url: str, kind: str) -> Page:
+        retrying = AsyncRetrying(
+            retry=retry_if_exception_type(TransientFetchError),
+            stop=stop_after_attempt(self._http.max_attempts),
+            wait=self._wait,
+            before_sleep=self._log_retry,
+            reraise=True,
+        )
+        async for attempt in retrying:
+            with attempt:
+                return await self._attempt(url, kind, attempt.retry_state.attempt_number)
+        raise AssertionError("unreachable: tenacity reraises the last error")
+
+    def _wait(self, state: RetryCallState) -> float:
+        backoff = wait_random_exponential(
+            multiplier=self._http.backoff_initial_seconds, max=self._http.backoff_max_seconds
+        )(state)
+        exc = state.outcome.exception() if state.outcome is not None else None
+        if isinstance(exc, TransientFetchError) and exc.retry_after is not None:
+            return min(exc.retry_after, self._http.max_retry_after_seconds)
+        return backoff
+
+    def _log_retry(self, state: RetryCallState) -> None:
+        self.stats.retries += 1
+        exc = state.outcome.exception() if state.outcome is not None else None
+        log.info(
+            "fetch_retry",
+            url=getattr(exc, "url", None),
+            attempt=state.attempt_number,
+            status=getattr(exc, "status", None),
+            reason=str(exc),
+            wait_seconds=round(state.upcoming_sleep, 3),
+        )
+
+    async def _attempt(self, url: str, kind: str, attempt: int) -> Page:
+        current = url
+        for _ in range(self._http.max_redirects + 1):
+            self._check_allowed(current, original=url)
+            async with self._slot.request():
+                started = time.perf_counter()
+                status, headers, body = await self._request(current)
+                elapsed_ms = round((time.perf_counter() - started) * 1000, 1)
+            self.stats.by_status[status] = self.stats.by_status.get(status, 0) + 1
+            log.info(
+                "page_fetched",
+                url=current,
+                kind=kind,
+                status=status,
+                bytes=len(body),
+                elapsed_ms=elapsed_ms,
+                attempt=attempt,
+            )
+            if status in (301, 302, 303, 307, 308) and "location" in headers:
+                current = urljoin(current, headers["location"])
+                continue
+            if status in (200, 304):
+                self.stats.pages_fetched += 1
+                return Page(
+                    url=current, status=status, body=body, headers=headers, attempts=attempt
+                )
+            if status in _RETRYABLE_STATUS:
+                raise TransientFetchError(
+                    f"HTTP {status}",
+                    url=url,
+                    status=status,
+                    retry_after=_retry_after(headers.get("retry-after")),
+                )
+            raise PermanentFetchError(f"HTTP {status}", url=url, status=status)
+        raise PermanentFetchError(f"more than {self._http.max_redirects} redirects", url=url)
+
+    def _check_allowed(self, target: str, *, original: str) -> None:
+        if not self.is_on_site(target):
+            what = "redirect to" if target != original else "URL"
+            raise PermanentFetchError(f"off-site {what} {target} refused", url=original)
+        if not self._robots.allows(target):
+            raise PermanentFetchError(f"{target} is disallowed by robots.txt", url=original)
+
+    async def _request(self, url: str) -> tuple[int, httpx.Headers, bytes]:
+        cap = self._http.max_body_bytes
+        try:
+            async with asyncio.timeout(self._http.timeout_seconds):
+                async with self._client.stream("GET", url) as response:
+                    declared = response.headers.get("content-length", "")
+                    if declared.isdigit() and int(declared) > cap:
+                        raise PermanentFetchError(
+                            f"response of {declared} bytes is over the {cap}-byte cap",
+                            url=url,
+                            status=response.status_code,
+                        )
+                    chunks: list[bytes] = []
+                    size = 0
+                    async for chunk in response.aiter_bytes():
+                        size += len(chunk)
+                        if size > cap:
+                            raise PermanentFetchError(
+                                f"response body is over the {cap}-byte cap",
+                                url=url,
+                                status=response.status_code,
+                            )
+                        chunks.append(chunk)
+                    return response.status_code, response.headers, b"".join(chunks)
+        except TimeoutError as exc:
+            raise TransientFetchError(
+                f"timed out after {self._http.timeout_seconds:g}s", url=url
+            ) from exc
+        except httpx.TimeoutException as exc:
+            raise TransientFetchError(f"timeout: {type(exc).__name__}", url=url) from exc
+        except httpx.TransportError as exc:
+            reason = str(exc) or type(exc).__name__
+            raise TransientFetchError(f"connection error: {reason}", url=url) from exc
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Retry-After as seconds: either delta-seconds or an HTTP date."""
+    if value is None:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())

@@ -1,0 +1,150 @@
+"""The Joomla + K2 layout: "generic" date listings and "item" article pages.
+
+Selectors follow K2's own templates (see docs/k2-site.md). Article text is author-written HTML,
+so an unclosed ``<div>`` can nest the next listing item inside this one: every lookup inside an
+item skips nested items, so each item keeps its own title, link and text.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, tzinfo
+from urllib.parse import urljoin
+
+from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+from ingest.errors import ParseError
+from ingest.sites.base import (
+    ArticlePage,
+    ListingItem,
+    ListingPage,
+    Markup,
+    as_text,
+    parse_day_month_year,
+)
+from ingest.text import clean_whitespace, join_paragraphs, paragraphs_of
+
+_ITEM_CLASS = "genericItemView"
+_NEXT_SELECTORS = (
+    "div.k2Pagination li.pagination-next a[href]",
+    "li.pagination-next a[href]",
+    "a.next[href]",
+    "a[rel=next][href]",
+    "link[rel=next][href]",
+)
+
+
+def _is_item(node: LexborNode) -> bool:
+    return _ITEM_CLASS in (node.attributes.get("class") or "").split()
+
+
+def _is_full_text(node: LexborNode) -> bool:
+    return "itemFullText" in (node.attributes.get("class") or "").split()
+
+
+def _own_first(item: LexborNode, selector: str) -> LexborNode | None:
+    """The first match of ``selector`` inside ``item`` that no nested item owns."""
+    for node in item.css(selector):
+        parent = node.parent
+        while parent is not None and parent.mem_id != item.mem_id:
+            if _is_item(parent):
+                break
+            parent = parent.parent
+        else:
+            return node
+    return None
+
+
+def parse_listing(markup: Markup, url: str) -> ListingPage:
+    """Parse one page of a K2 date listing."""
+    tree = LexborHTMLParser(as_text(markup))
+    container = tree.css_first("#k2Container")
+    if container is None:
+        raise ParseError(f"{url}: no K2 container (#k2Container) on the listing page")
+    items: list[ListingItem] = []
+    skipped = 0
+    for node in container.css(f"div.{_ITEM_CLASS}"):
+        item = _listing_item(node, url)
+        if item is None:
+            skipped += 1
+        else:
+            items.append(item)
+    nothing_found = tree.css_first("#genericItemListNothingFound") is not None
+    has_list = container.css_first("div.genericItemList") is not None
+    if not items and not skipped and not nothing_found and not has_list:
+        raise ParseError(f"{url}: neither listing items nor 'No results found' on the page")
+    return ListingPage(
+        url=url, items=tuple(items), next_url=_next_url(tree, url), skipped_items=skipped
+    )
+
+
+def _listing_item(node: LexborNode, page_url: str) -> ListingItem | None:
+    link = _own_first(node, ".genericItemTitle a[href]")
+    heading = link or _own_first(node, ".genericItemTitle")
+    title = clean_whitespace(heading.text(deep=True)) if heading is not None else ""
+    href = (link.attributes.get("href") or "").strip() if link is not None else ""
+    if not title or not href:
+        return None
+    category_node = _own_first(node, ".genericItemCategory a") or _own_first(
+        node, ".genericItemCategory"
+    )
+    category = clean_whitespace(category_node.text(deep=True)) if category_node else None
+    intro = _own_first(node, ".genericItemIntroText")
+    text = join_paragraphs(paragraphs_of(intro, skip=_is_item)) if intro is not None else ""
+    date_node = _own_first(node, ".genericItemDateCreated")
+    found = parse_day_month_year(date_node.text(deep=True)) if date_node is not None else None
+    return ListingItem(
+        title=title,
+        url=urljoin(page_url, href),
+        category=category or None,
+        text=text,
+        day=found[0] if found else None,
+    )
+
+
+def _next_url(tree: LexborHTMLParser, page_url: str) -> str | None:
+    for selector in _NEXT_SELECTORS:
+        node = tree.css_first(selector)
+        if node is not None:
+            href = (node.attributes.get("href") or "").strip()
+            if href and not href.startswith(("#", "javascript:")):
+                target = urljoin(page_url, href)
+                return None if target == page_url else target
+    return None
+
+
+def parse_article(markup: Markup, url: str, tz: tzinfo) -> ArticlePage:
+    """Parse a K2 item page: title, body (intro then full text) and publication time."""
+    tree = LexborHTMLParser(as_text(markup))
+    container = tree.css_first("#k2Container") or tree.css_first("div.itemView")
+    if container is None:
+        raise ParseError(f"{url}: no K2 container (#k2Container) on the article page")
+    title_node = container.css_first(".itemTitle")
+    title = clean_whitespace(title_node.text(deep=True)) if title_node is not None else ""
+    intro = container.css_first(".itemIntroText")
+    full = container.css_first(".itemFullText")
+    if intro is None and full is None:
+        raise ParseError(f"{url}: the article page has neither intro nor full text")
+    paragraphs: list[str] = []
+    if intro is not None:
+        # An unclosed <div> in the intro nests the full text inside it: read that only once.
+        paragraphs += paragraphs_of(intro, skip=_is_full_text)
+    if full is not None:
+        paragraphs += paragraphs_of(full)
+    return ArticlePage(
+        url=url,
+        title=title,
+        body=join_paragraphs(paragraphs),
+        published_at=_published(container, tz),
+    )
+
+
+def _published(container: LexborNode, tz: tzinfo) -> datetime | None:
+    node = container.css_first(".itemDateCreated")
+    found = parse_day_month_year(node.text(deep=True)) if node is not None else None
+    if found is None:
+        return None
+    day, clock = found
+    if clock is None:
+        return None
+    hour, minute = clock
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=tz)

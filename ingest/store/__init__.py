@@ -1,0 +1,1 @@
+"""The storage layer: typed SQLAlchemy models, the unit of work and migrations."""

@@ -1,0 +1,148 @@
+"""SQLAlchemy 2.0 typed models. Every schema change is an Alembic migration under migrations/."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    Date,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in, aware UTC datetimes out, on every backend (SQLite keeps no zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        assert isinstance(value, datetime)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UTCDateTime(),
+        date: Date(),
+        str: Text(),
+    }
+
+
+class Run(Base):
+    __tablename__ = "runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20))
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    date_from: Mapped[date | None]
+    date_to: Mapped[date | None]
+    dates_total: Mapped[int] = mapped_column(default=0)
+    dates_done: Mapped[int] = mapped_column(default=0)
+    dates_failed: Mapped[int] = mapped_column(default=0)
+    dates_skipped: Mapped[int] = mapped_column(default=0)
+    pages_fetched: Mapped[int] = mapped_column(default=0)
+    pages_failed: Mapped[int] = mapped_column(default=0)
+    articles_new: Mapped[int] = mapped_column(default=0)
+    articles_updated: Mapped[int] = mapped_column(default=0)
+    articles_unchanged: Mapped[int] = mapped_column(default=0)
+    duplicates: Mapped[int] = mapped_column(default=0)
+    error_summary: Mapped[str | None]
+
+    __table_args__ = (Index(None, "site", "started_at"),)
+
+
+class Article(Base):
+    __tablename__ = "articles"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site: Mapped[str] = mapped_column(String(100))
+    date: Mapped[date]
+    title: Mapped[str]
+    title_key: Mapped[str]
+    url: Mapped[str]
+    category: Mapped[str | None] = mapped_column(String(200))
+    body: Mapped[str]
+    body_source: Mapped[str] = mapped_column(String(10))
+    listing_hash: Mapped[str] = mapped_column(String(64))
+    published_at: Mapped[datetime | None]
+    content_hash: Mapped[str] = mapped_column(String(64))
+    first_seen_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    first_run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"))
+    last_run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"))
+
+    __table_args__ = (
+        UniqueConstraint("site", "date", "title_key"),
+        Index(None, "date"),
+    )
+
+
+class ArticleRevision(Base):
+    """An article's earlier version, kept when a re-crawl finds its content changed."""
+
+    __tablename__ = "article_revisions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"))
+    title: Mapped[str]
+    url: Mapped[str]
+    category: Mapped[str | None] = mapped_column(String(200))
+    body: Mapped[str]
+    body_source: Mapped[str] = mapped_column(String(10))
+    published_at: Mapped[datetime | None]
+    content_hash: Mapped[str] = mapped_column(String(64))
+    valid_from: Mapped[datetime]
+    replaced_at: Mapped[datetime]
+    replaced_by_run_id: Mapped[int] = mapped_column(ForeignKey("runs.id"))
+
+    __table_args__ = (Index(None, "article_id"),)
+
+
+class CrawlState(Base):
+    """Per-date progress of a site, so a backfill can resume where it stopped."""
+
+    __tablename__ = "crawl_state"
+
+    site: Mapped[str] = mapped_column(String(100), primary_key=True)
+    date: Mapped[date] = mapped_column(primary_key=True)
+    status: Mapped[str] = mapped_column(String(20))
+    item_count: Mapped[int] = mapped_column(default=0)
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_attempt_at: Mapped[datetime]
+    last_success_at: Mapped[datetime | None]
+    last_error: Mapped[str | None]
+    last_run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"))

@@ -1,0 +1,263 @@
+"""Reads and writes of the storage layer, each inside a caller's unit of work."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from ingest.domain import ArticleRecord, BodySource, DateStatus, DayOutcome, RunKind, RunStatus
+from ingest.store.models import Article, ArticleRevision, CrawlState, Run
+
+
+@dataclass(frozen=True, slots=True)
+class KnownArticle:
+    """What the store knows of an article, enough to decide whether to fetch its page again."""
+
+    listing_hash: str
+    body_source: str
+
+
+@dataclass(frozen=True, slots=True)
+class RunCounts:
+    dates_done: int = 0
+    dates_failed: int = 0
+    pages_fetched: int = 0
+    pages_failed: int = 0
+    articles_new: int = 0
+    articles_updated: int = 0
+    articles_unchanged: int = 0
+    duplicates: int = 0
+
+
+def start_run(
+    session: Session,
+    *,
+    site: str,
+    kind: RunKind,
+    date_from: date | None,
+    date_to: date | None,
+    now: datetime,
+) -> Run:
+    run = Run(
+        site=site,
+        kind=kind.value,
+        status=RunStatus.RUNNING.value,
+        started_at=now,
+        date_from=date_from,
+        date_to=date_to,
+    )
+    session.add(run)
+    session.flush()
+    return run
+
+
+def save_run_progress(
+    session: Session,
+    run_id: int,
+    counts: RunCounts,
+    *,
+    dates_total: int | None = None,
+    dates_skipped: int | None = None,
+) -> None:
+    values: dict[str, object] = {
+        "dates_done": counts.dates_done,
+        "dates_failed": counts.dates_failed,
+        "pages_fetched": counts.pages_fetched,
+        "pages_failed": counts.pages_failed,
+        "articles_new": counts.articles_new,
+        "articles_updated": counts.articles_updated,
+        "articles_unchanged": counts.articles_unchanged,
+        "duplicates": counts.duplicates,
+    }
+    if dates_total is not None:
+        values["dates_total"] = dates_total
+    if dates_skipped is not None:
+        values["dates_skipped"] = dates_skipped
+    session.execute(update(Run).where(Run.id == run_id).values(**values))
+
+
+def finish_run(
+    session: Session,
+    run_id: int,
+    *,
+    status: RunStatus,
+    counts: RunCounts,
+    error_summary: str | None,
+    now: datetime,
+) -> None:
+    save_run_progress(session, run_id, counts)
+    session.execute(
+        update(Run)
+        .where(Run.id == run_id)
+        .values(status=status.value, finished_at=now, error_summary=error_summary)
+    )
+
+
+def recent_runs(session: Session, *, limit: int, site: str | None = None) -> Sequence[Run]:
+    query = select(Run).order_by(Run.started_at.desc(), Run.id.desc()).limit(limit)
+    if site is not None:
+        query = query.where(Run.site == site)
+    return session.scalars(query).all()
+
+
+def complete_dates(session: Session, site: str, first: date, last: date) -> set[date]:
+    query = select(CrawlState.date).where(
+        CrawlState.site == site,
+        CrawlState.date.between(first, last),
+        CrawlState.status == DateStatus.COMPLETE.value,
+    )
+    return set(session.scalars(query))
+
+
+def record_date_state(
+    session: Session,
+    *,
+    site: str,
+    day: date,
+    status: DateStatus,
+    item_count: int,
+    error: str | None,
+    run_id: int,
+    now: datetime,
+) -> None:
+    state = session.get(CrawlState, (site, day))
+    if state is None:
+        state = CrawlState(site=site, date=day, attempts=0, item_count=0)
+        session.add(state)
+    state.status = status.value
+    state.attempts += 1
+    state.last_attempt_at = now
+    state.last_run_id = run_id
+    state.last_error = error
+    if status is DateStatus.COMPLETE:
+        state.item_count = item_count
+        state.last_success_at = now
+
+
+def known_articles(session: Session, site: str, day: date) -> dict[str, KnownArticle]:
+    rows = session.execute(
+        select(Article.title_key, Article.listing_hash, Article.body_source).where(
+            Article.site == site, Article.date == day
+        )
+    )
+    return {key: KnownArticle(listing_hash, source) for key, listing_hash, source in rows}
+
+
+def store_day(
+    session: Session,
+    site: str,
+    day: date,
+    records: Iterable[ArticleRecord],
+    *,
+    run_id: int,
+    now: datetime,
+) -> DayOutcome:
+    """Insert new articles, update changed ones (keeping a revision), leave the rest alone."""
+    existing = {
+        article.title_key: article
+        for article in session.scalars(
+            select(Article).where(Article.site == site, Article.date == day)
+        )
+    }
+    new = updated = unchanged = 0
+    seen_ids: list[int] = []
+    for record in records:
+        article = existing.get(record.title_key)
+        if article is None:
+            session.add(_new_article(record, run_id=run_id, now=now))
+            new += 1
+        elif _keeps_stored_version(article, record):
+            seen_ids.append(article.id)
+            unchanged += 1
+        else:
+            session.add(_revision_of(article, run_id=run_id, now=now))
+            _apply(article, record, run_id=run_id, now=now)
+            updated += 1
+    if seen_ids:
+        session.execute(update(Article).where(Article.id.in_(seen_ids)).values(last_run_id=run_id))
+    session.flush()
+    return DayOutcome(new=new, updated=updated, unchanged=unchanged)
+
+
+def _keeps_stored_version(article: Article, record: ArticleRecord) -> bool:
+    if record.content_hash == article.content_hash:
+        return True
+    # The listing is as it was and only the excerpt is at hand this time (the article page was
+    # not fetched, or could not be): the stored full body is still the better version.
+    return (
+        record.body_source is BodySource.LISTING
+        and article.body_source == BodySource.ARTICLE.value
+        and record.listing_hash == article.listing_hash
+    )
+
+
+def _new_article(record: ArticleRecord, *, run_id: int, now: datetime) -> Article:
+    return Article(
+        site=record.site,
+        date=record.date,
+        title=record.title,
+        title_key=record.title_key,
+        url=record.url,
+        category=record.category,
+        body=record.body,
+        body_source=record.body_source.value,
+        listing_hash=record.listing_hash,
+        published_at=record.published_at,
+        content_hash=record.content_hash,
+        first_seen_at=now,
+        updated_at=now,
+        first_run_id=run_id,
+        last_run_id=run_id,
+    )
+
+
+def _revision_of(article: Article, *, run_id: int, now: datetime) -> ArticleRevision:
+    return ArticleRevision(
+        article_id=article.id,
+        title=article.title,
+        url=article.url,
+        category=article.category,
+        body=article.body,
+        body_source=article.body_source,
+        published_at=article.published_at,
+        content_hash=article.content_hash,
+        valid_from=article.updated_at,
+        replaced_at=now,
+        replaced_by_run_id=run_id,
+    )
+
+
+def _apply(article: Article, record: ArticleRecord, *, run_id: int, now: datetime) -> None:
+    # The title stays as first seen: the key is the same, only its spelling may differ.
+    article.url = record.url
+    article.category = record.category
+    article.body = record.body
+    article.body_source = record.body_source.value
+    article.listing_hash = record.listing_hash
+    article.published_at = record.published_at
+    article.content_hash = record.content_hash
+    article.updated_at = now
+    article.last_run_id = run_id
+
+
+def count_articles(session: Session, site: str, first: date, last: date) -> int:
+    query = select(func.count(Article.id)).where(
+        Article.site == site, Article.date.between(first, last)
+    )
+    return int(session.scalar(query) or 0)
+
+
+def articles_between(
+    session: Session, site: str, first: date, last: date, *, limit: int
+) -> Sequence[Article]:
+    query = (
+        select(Article)
+        .where(Article.site == site, Article.date.between(first, last))
+        .order_by(Article.date, Article.id)
+        .limit(limit)
+    )
+    return session.scalars(query).all()

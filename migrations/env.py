@@ -1,0 +1,57 @@
+"""Alembic environment: one transaction per migration, the same settings as the service.
+
+``ingest`` hands in its engine through ``config.attributes["engine"]``; the plain ``alembic``
+command falls back to the service's own settings loader (config file and environment).
+"""
+
+from __future__ import annotations
+
+import os
+
+from alembic import context
+from sqlalchemy import Engine
+
+from ingest.settings import load_settings
+from ingest.store.engine import make_engine
+from ingest.store.models import Base
+
+target_metadata = Base.metadata
+
+
+def _engine() -> Engine:
+    engine = context.config.attributes.get("engine")
+    if isinstance(engine, Engine):
+        return engine
+    settings = load_settings(environ=os.environ)
+    return make_engine(settings.database.url)
+
+
+def run_migrations_offline() -> None:
+    context.configure(
+        url=str(_engine().url),
+        target_metadata=target_metadata,
+        literal_binds=True,
+        render_as_batch=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_migrations_online() -> None:
+    engine = _engine()
+    with engine.connect() as connection:
+        context.configure(
+            connection=connection,
+            target_metadata=target_metadata,
+            transaction_per_migration=True,
+            render_as_batch=connection.dialect.name == "sqlite",
+            compare_type=True,
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    run_migrations_online()

@@ -1,0 +1,208 @@
+"""The command line as a user runs it: a subprocess, a config file, the loopback sample site."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ingest.sample_site import SampleSiteServer, Status
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def write_config(tmp_path: Path, server: SampleSiteServer, extra: str = "") -> Path:
+    config = tmp_path / "ingest.toml"
+    config.write_text(
+        f"""
+[site]
+name = "cli"
+base_url = "{server.base_url}"
+listing_path = "{server.listing_path}"
+[http]
+requests_per_second = 0
+timeout_seconds = 2
+backoff_initial_seconds = 0.01
+backoff_max_seconds = 0.05
+[database]
+url = "sqlite:///{tmp_path / "db.sqlite"}"
+[logging]
+file = "{tmp_path / "ingest.jsonl"}"
+{extra}
+"""
+    )
+    return config
+
+
+def ingest(
+    *args: str, cwd: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("INGEST_")}
+    environment["PYTHONPATH"] = str(ROOT)
+    environment.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "ingest", *args],
+        cwd=cwd,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_backfill_export_runs(server: SampleSiteServer, tmp_path: Path) -> None:
+    """backfill exits 0, export gives UTF-8 JSON lines and CSV, runs --json lists the run."""
+    config = str(write_config(tmp_path, server))
+    done = ingest(
+        "--config", config, "backfill", "--from", "2020-02-01", "--to", "2020-02-03", cwd=tmp_path
+    )
+    assert done.returncode == 0, done.stderr
+    assert "succeeded" in done.stdout
+    assert "\r" not in done.stderr, "no progress bar when stderr is not a terminal"
+
+    out = ingest("--config", config, "export", "--format", "jsonl", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    records = [json.loads(line) for line in out.stdout.splitlines()]
+    assert records and {r["date"] for r in records} == {"2020-02-01", "2020-02-02", "2020-02-03"}
+    for key in (
+        "date",
+        "title",
+        "url",
+        "category",
+        "body",
+        "published_at",
+        "site",
+        "first_seen_at",
+        "updated_at",
+    ):
+        assert key in records[0]
+    assert "’" in out.stdout, "JSON lines are UTF-8, not ASCII-escaped"
+    assert any(
+        r["published_at"] and r["published_at"].endswith(("+02:00", "+03:00")) for r in records
+    )
+
+    target = tmp_path / "out.csv"
+    csv_run = ingest(
+        "--config",
+        config,
+        "export",
+        "--format",
+        "csv",
+        "--from",
+        "2020-02-02",
+        "--to",
+        "2020-02-02",
+        "--output",
+        str(target),
+        cwd=tmp_path,
+    )
+    assert csv_run.returncode == 0, csv_run.stderr
+    rows = list(csv.DictReader(io.StringIO(target.read_text(encoding="utf-8"))))
+    assert rows and all(r["date"] == "2020-02-02" for r in rows)
+
+    runs = ingest("--config", config, "runs", "--json", cwd=tmp_path)
+    listed = json.loads(runs.stdout)
+    assert listed[0]["status"] == "succeeded" and listed[0]["kind"] == "backfill"
+    for key in (
+        "id",
+        "started_at",
+        "finished_at",
+        "pages_fetched",
+        "pages_failed",
+        "articles_new",
+        "articles_updated",
+        "duplicates",
+    ):
+        assert key in listed[0]
+    table = ingest("--config", config, "runs", cwd=tmp_path)
+    assert "succeeded" in table.stdout and "STATUS" in table.stdout
+
+
+def test_logs_are_json_lines_with_run_id(server: SampleSiteServer, tmp_path: Path) -> None:
+    """Every event of a run carries run_id, an ISO UTC timestamp and a level."""
+    config = str(write_config(tmp_path, server))
+    ingest(
+        "--config", config, "backfill", "--from", "2020-02-01", "--to", "2020-02-01", cwd=tmp_path
+    )
+    events = [json.loads(line) for line in (tmp_path / "ingest.jsonl").read_text().splitlines()]
+    names = [e["event"] for e in events]
+    for name in ("run_started", "page_fetched", "date_done", "run_finished"):
+        assert name in names
+    in_run = events[names.index("run_started") : names.index("run_finished") + 1]
+    assert all(
+        "run_id" in e and e["timestamp"].endswith(("Z", "+00:00")) and e["level"] for e in in_run
+    )
+    fetched = next(e for e in events if e["event"] == "page_fetched")
+    assert {"url", "status", "bytes", "elapsed_ms", "attempt"} <= fetched.keys()
+
+
+def test_failing_date_exits_1(server: SampleSiteServer, tmp_path: Path) -> None:
+    """A date that fails every attempt makes the exit code 1 and names the date."""
+    config = str(write_config(tmp_path, server))
+    server.faults.add("/date/2020/2/2.html", Status(503), times=None)
+    done = ingest(
+        "--config", config, "backfill", "--from", "2020-02-01", "--to", "2020-02-02", cwd=tmp_path
+    )
+    assert done.returncode == 1
+    assert "partial" in done.stdout and "2020-02-02" in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("toml", "needle"),
+    [
+        ('[site]\nbase_url = "nope"\n', "site.base_url"),
+        ("[http]\nconcurrency = 'many'\n", "http.concurrency"),
+        ("[bogus]\n", "[bogus]"),
+        ('[site]\nlisting_path = "/date/{year}.html"\n', "site.listing_path"),
+    ],
+)
+def test_bad_config_exits_2_with_one_line(tmp_path: Path, toml: str, needle: str) -> None:
+    """A bad config is refused at start: one line naming the key, exit 2, no traceback."""
+    config = tmp_path / "bad.toml"
+    config.write_text(toml)
+    done = ingest("--config", str(config), "runs", cwd=tmp_path)
+    assert done.returncode == 2
+    assert needle in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in done.stderr
+
+
+def test_bad_arguments_exit_2(tmp_path: Path) -> None:
+    """A malformed date or a reversed range is one line and exit 2."""
+    for args in (
+        ("backfill", "--from", "2020-13-01", "--to", "2020-02-01"),
+        ("backfill", "--from", "2020-02-02", "--to", "2020-02-01"),
+    ):
+        done = ingest(
+            *args, cwd=tmp_path, env={"INGEST_DATABASE_URL": f"sqlite:///{tmp_path}/x.db"}
+        )
+        assert done.returncode == 2, done.stderr
+        assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_unreachable_database_is_one_line(tmp_path: Path) -> None:
+    """A database that cannot be opened is a one-line error, exit 1."""
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    done = ingest(
+        "runs", cwd=tmp_path, env={"INGEST_DATABASE_URL": f"sqlite:///{blocker}/sub/x.db"}
+    )
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr and done.stderr.startswith("ingest: error:")
+
+
+def test_db_upgrade_and_demo(tmp_path: Path) -> None:
+    """db upgrade migrates; demo ingests the bundled site and prints what it stored."""
+    env = {"INGEST_DATABASE_URL": f"sqlite:///{tmp_path / 'demo.db'}"}
+    up = ingest("db", "upgrade", cwd=tmp_path, env=env)
+    assert up.returncode == 0, up.stderr
+    demo = ingest("demo", "--from", "2020-02-01", "--to", "2020-02-03", cwd=tmp_path, env=env)
+    assert demo.returncode == 0, demo.stderr
+    assert "etilaf-sample" in demo.stdout and "articles in all" in demo.stdout
