@@ -326,7 +326,7 @@ class _Run:
                 raise ParseError(f"pagination loop at {url}")
             seen.add(url)
             page = await self.fetcher.get(url, kind="listing")
-            listing = self.layout.parse_listing(page.body, page.url)
+            listing = self.layout.parse_listing(page.text, page.url)
             if listing.skipped_items:
                 log.warning("listing_items_skipped", url=page.url, count=listing.skipped_items)
             items.extend(listing.items)
@@ -399,7 +399,7 @@ class _Run:
         is an error: the date is then retried by the next run."""
         try:
             page = await self.fetcher.get(item.url, kind="article")
-            return self.layout.parse_article(page.body, page.url, self.site.tz), None
+            return self.layout.parse_article(page.text, page.url, self.site.tz), None
         except PermanentFetchError:
             return None, None
         except ParseError as exc:

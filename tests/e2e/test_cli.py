@@ -17,7 +17,9 @@ from ingest.sample_site import SampleSiteServer, Status
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def write_config(tmp_path: Path, server: SampleSiteServer, extra: str = "") -> Path:
+def write_config(
+    tmp_path: Path, server: SampleSiteServer, extra: str = "", log_format: str = "json"
+) -> Path:
     config = tmp_path / "ingest.toml"
     config.write_text(
         f"""
@@ -34,6 +36,7 @@ backoff_max_seconds = 0.05
 url = "sqlite:///{tmp_path / "db.sqlite"}"
 [logging]
 file = "{tmp_path / "ingest.jsonl"}"
+format = "{log_format}"
 {extra}
 """
     )
@@ -206,3 +209,56 @@ def test_db_upgrade_and_demo(tmp_path: Path) -> None:
     demo = ingest("demo", "--from", "2020-02-01", "--to", "2020-02-03", cwd=tmp_path, env=env)
     assert demo.returncode == 0, demo.stderr
     assert "etilaf-sample" in demo.stdout and "articles in all" in demo.stdout
+
+
+def test_progress_bar_on_a_terminal(server: SampleSiteServer, tmp_path: Path) -> None:
+    """On a terminal stderr shows a progress bar (dates done / total, new articles)."""
+    import pty
+
+    config = str(write_config(tmp_path, server))
+    leader, follower = pty.openpty()
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("INGEST_")}
+    environment["PYTHONPATH"] = str(ROOT)
+    args = ["--config", config, "backfill", "--from", "2020-02-01", "--to", "2020-02-04"]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "ingest", *args],
+        cwd=tmp_path,
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=follower,
+    )
+    os.close(follower)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    process.wait(timeout=60)
+    os.close(leader)
+    shown = b"".join(chunks).decode()
+    assert process.returncode == 0
+    assert "4/4 dates" in shown and "new articles" in shown
+    assert '"event"' not in shown, "info events stay in the file under a progress bar"
+
+
+def test_console_format_renders_events_for_people(server: SampleSiteServer, tmp_path: Path) -> None:
+    """format = "console" prints readable lines on stderr; the file stays JSON."""
+    path = write_config(tmp_path, server, log_format="console")
+    done = ingest(
+        "--config",
+        str(path),
+        "backfill",
+        "--from",
+        "2020-02-01",
+        "--to",
+        "2020-02-01",
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "run_finished" in done.stderr and '{"' not in done.stderr
+    first = (tmp_path / "ingest.jsonl").read_text().splitlines()[0]
+    assert json.loads(first)["event"]

@@ -1,0 +1,127 @@
+"""The downloader on the edges a sample site does not reach: redirects, caps, Retry-After.
+
+These hand the fetcher an httpx transport (a function answering requests), which replaces
+only the network, never the project's own code.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+
+import httpx
+import pytest
+
+from ingest.errors import PermanentFetchError, TransientFetchError
+from ingest.fetch import Fetcher, Page, _retry_after, make_client
+from ingest.settings import settings_from_mapping
+
+SETTINGS = settings_from_mapping(
+    {
+        "site": {"base_url": "https://news.example"},
+        "http": {
+            "requests_per_second": 0,
+            "backoff_initial_seconds": 0.001,
+            "backoff_max_seconds": 0.01,
+            "max_attempts": 3,
+            "max_body_bytes": 1000,
+        },
+    }
+)
+
+
+def fetch(handler: Callable[[httpx.Request], httpx.Response], url: str) -> tuple[Page, Fetcher]:
+    async def go() -> tuple[Page, Fetcher]:
+        async with make_client(SETTINGS.http, httpx.MockTransport(handler)) as client:
+            fetcher = Fetcher(SETTINGS.site, SETTINGS.http, client)
+            return await fetcher.get(url, kind="listing"), fetcher
+
+    return asyncio.run(go())
+
+
+def test_redirect_within_the_site_is_followed() -> None:
+    """A redirect to the same host is followed and the final URL is reported."""
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(str(request.url))
+        if request.url.path == "/old":
+            return httpx.Response(301, headers={"Location": "/new"})
+        return httpx.Response(200, text="ok")
+
+    page, _ = fetch(handler, "https://news.example/old")
+    assert page.url == "https://news.example/new" and page.body == b"ok"
+    assert seen == ["https://news.example/old", "https://news.example/new"]
+
+
+def test_redirect_off_the_site_is_refused_and_not_followed() -> None:
+    """An off-site redirect is a permanent failure; the other host is never contacted."""
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.url.host)
+        return httpx.Response(302, headers={"Location": "https://evil.example/x"})
+
+    with pytest.raises(PermanentFetchError, match="off-site redirect"):
+        fetch(handler, "https://news.example/a")
+    assert seen == ["news.example"]
+
+
+def test_off_site_url_is_never_requested() -> None:
+    """A URL on another host is refused before any request."""
+    with pytest.raises(PermanentFetchError, match="off-site URL"):
+        fetch(lambda request: pytest.fail("requested"), "https://other.example/a")
+
+
+def test_body_over_the_cap_is_refused_without_retry() -> None:
+    """A response above max_body_bytes is refused once, streamed or declared."""
+    calls = 0
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        nonlocal calls
+        calls += 1
+        return httpx.Response(200, content=b"x" * 5000)
+
+    with pytest.raises(PermanentFetchError, match="cap"):
+        fetch(handler, "https://news.example/big")
+    assert calls == 1
+
+
+def test_retries_stop_after_max_attempts() -> None:
+    """A 503 forever is tried max_attempts times, then fails as transient."""
+    calls = 0
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        nonlocal calls
+        calls += 1
+        return httpx.Response(503, headers={"Retry-After": "0"})
+
+    with pytest.raises(TransientFetchError):
+        fetch(handler, "https://news.example/down")
+    assert calls == 3
+
+
+def test_retry_after_as_seconds_and_as_http_date() -> None:
+    """Retry-After is read in both forms; garbage is ignored."""
+    assert _retry_after("7") == 7.0
+    later = format_datetime(datetime.now(UTC) + timedelta(seconds=30), usegmt=True)
+    assert 25 <= (_retry_after(later) or 0) <= 30
+    assert _retry_after("soon") is None
+    assert _retry_after(None) is None
+
+
+def test_page_text_uses_the_declared_charset() -> None:
+    """A page in a declared legacy charset decodes to the right text."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(
+            200,
+            content="café".encode("latin-1"),
+            headers={"Content-Type": "text/html; charset=latin-1"},
+        )
+
+    page, fetcher = fetch(handler, "https://news.example/latin")
+    assert page.text == "café"
+    assert fetcher.stats.pages_fetched == 1
