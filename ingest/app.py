@@ -5,14 +5,16 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import httpx
 import structlog
 
-from ingest.crawl import CrawlDeps, Progress, RunSummary, run_crawl
+from ingest.crawl import CrawlDeps, Progress, RunSummary, run_crawl, utc_now
 from ingest.domain import RunKind
+from ingest.health import FailingDate, HealthReport, assess
 from ingest.settings import Settings, SiteSettings
+from ingest.store import liveness
 from ingest.store import repository as repo
 from ingest.store.engine import Database
 from ingest.store.migrate import upgrade_to_head
@@ -28,6 +30,12 @@ def open_database(settings: Settings, *, migrate: bool = True) -> Database:
     database = Database.from_url(settings.database.url)
     if migrate:
         upgrade_to_head(database.engine)
+        # Any command notices runs whose process died and closes their records.
+        with database.unit_of_work() as uow:
+            abandoned = liveness.mark_abandoned_runs(uow.session, utc_now())
+            uow.commit()
+        if abandoned:
+            log.warning("runs_abandoned", run_ids=abandoned)
     return database
 
 
@@ -63,6 +71,7 @@ class RunView:
     dates_skipped: int
     pages_fetched: int
     pages_failed: int
+    pages_not_modified: int
     articles_new: int
     articles_updated: int
     articles_unchanged: int
@@ -128,3 +137,24 @@ def stored_articles_preview(
             f"  {a.date.isoformat()}  {(a.category or '-')[:16]:<16}  {a.title[:90]}"
             for a in articles
         ]
+
+
+def health(settings: Settings, database: Database, *, max_age: timedelta | None) -> HealthReport:
+    """The site's ingestion health; ``max_age`` defaults to three schedule intervals."""
+    now = utc_now()
+    site = settings.site.name
+    with database.unit_of_work() as uow:
+        runs = repo.recent_runs(uow.session, limit=20, site=site)
+        stuck = [r for r in liveness.stuck_runs(uow.session, now) if r.site == site]
+        failing = [
+            FailingDate(state.date, state.failing_since, state.last_error)
+            for state in repo.failing_dates(uow.session, site)
+            if state.failing_since is not None
+        ]
+        return assess(
+            runs,
+            stuck=stuck,
+            failing_dates=failing,
+            now=now,
+            max_age=max_age or 3 * settings.schedule.interval_delta,
+        )

@@ -10,20 +10,23 @@ import argparse
 import json
 import os
 import sys
+import threading
 from collections.abc import Sequence
 from contextlib import ExitStack
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
 import structlog
 
-from ingest import __version__, app
+from ingest import __version__, app, logview
 from ingest.crawl import Progress, RunSummary
-from ingest.errors import ConfigError, IngestError
+from ingest.daemon import crawl_once, install_stop_signals, run_daemon
+from ingest.domain import RunKind
+from ingest.errors import ConfigError, IngestError, SiteBusyError
 from ingest.export import export_articles
 from ingest.logs import close_logging, configure_logging
-from ingest.settings import Settings, load_settings
+from ingest.settings import Settings, load_settings, parse_duration
 from ingest.store.engine import Database
 
 log = structlog.get_logger("ingest.cli")
@@ -47,6 +50,19 @@ def _positive_int(text: str) -> int:
     if not text.isdigit() or int(text) < 1:
         raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number")
     return int(text)
+
+
+def _non_negative_int(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number")
+    return int(text)
+
+
+def _duration(text: str) -> timedelta:
+    try:
+        return parse_duration(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -75,6 +91,24 @@ def build_parser() -> argparse.ArgumentParser:
     runs.add_argument("--limit", type=_positive_int, default=20)
     runs.add_argument("--json", action="store_true", help="print a JSON array")
 
+    crawl = commands.add_parser("crawl", help="run the daemon's incremental crawl once")
+    crawl.add_argument(
+        "--days", type=_non_negative_int, help="days back from today (default: lookback_days)"
+    )
+
+    commands.add_parser("run", help="start the daemon: scheduled incremental crawls")
+
+    health = commands.add_parser("health", help="exit 0 when ingestion is healthy, 1 if not")
+    health.add_argument(
+        "--max-age", type=_duration, metavar="DURATION", help="e.g. 90m (default: 3 intervals)"
+    )
+    health.add_argument("--json", action="store_true", help="print the figures as JSON")
+
+    logs = commands.add_parser("logs", help="show a run's events from the log file")
+    logs.add_argument("run_id", nargs="?", type=_positive_int, help="default: the latest run")
+    logs.add_argument("--errors", action="store_true", help="warnings and errors only")
+    logs.add_argument("--follow", action="store_true", help="keep printing new events")
+
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", metavar="ACTION", parser_class=_Parser)
     db_commands.required = True
@@ -97,8 +131,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if first is not None and last is not None and first > last:
         print(f"ingest: error: --from {first} is after --to {last}", file=sys.stderr)
         return EXIT_USAGE
-    crawls = args.command in ("backfill", "demo")
-    progress = _ProgressBar.for_stream(sys.stderr) if crawls else None
+    if args.command == "logs":
+        return _logs(args, settings)
+    crawls = args.command in ("backfill", "demo", "crawl", "run")
+    shows_progress = args.command in ("backfill", "demo")
+    progress = _ProgressBar.for_stream(sys.stderr) if shows_progress else None
     # Crawls narrate on stderr (only warnings under a progress bar); the other commands print
     # their result and keep their events to the log file, so their output stays clean.
     stream_level = None if crawls and progress is None else "WARNING" if crawls else "CRITICAL"
@@ -112,6 +149,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"ingest: config error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except SiteBusyError as exc:
+        log.warning("run_skipped", command=args.command, reason=str(exc))
+        print(f"ingest: skipped: {exc}", file=sys.stderr)
+        return EXIT_FAILED
     except IngestError as exc:
         log.error("command_failed", command=args.command, error=str(exc))
         print(f"ingest: error: {exc}", file=sys.stderr)
@@ -147,6 +188,22 @@ def _dispatch(args: argparse.Namespace, settings: Settings, progress: _ProgressB
                 on_progress=progress.update if progress else None,
             )
             return _report_run(summary, sys.stdout)
+        if args.command == "crawl":
+            summary = crawl_once(settings, database, kind=RunKind.MANUAL, days=args.days)
+            return _report_run(summary, sys.stdout)
+        if args.command == "run":
+            stop = threading.Event()
+            install_stop_signals(stop)
+            run_daemon(settings, database, stop=stop)
+            return EXIT_OK
+        if args.command == "health":
+            report = app.health(settings, database, max_age=args.max_age)
+            if args.json:
+                print(json.dumps({"healthy": report.healthy, "reason": report.reason,
+                                  **report.figures}, ensure_ascii=False, indent=2))  # fmt: skip
+            else:
+                print(report.reason)
+            return EXIT_OK if report.healthy else EXIT_FAILED
         if args.command == "demo":
             return _demo(args, settings, database, progress)
         if args.command == "export":
@@ -239,8 +296,8 @@ def _runs(args: argparse.Namespace, database: Database) -> int:
         print("no runs yet")
         return EXIT_OK
     header = (
-        "ID", "KIND", "STATUS", "STARTED (UTC)", "TOOK", "DATES ok/fail/skip", "PAGES ok/fail",
-        "ARTICLES new/upd/same", "DUPS", "FIRST ERROR",
+        "ID", "KIND", "STATUS", "STARTED (UTC)", "TOOK", "DATES", "OK/FAIL/SKIP",
+        "PAGES got/304/fail", "ARTICLES new/upd/same", "DUPS", "FIRST ERROR",
     )  # fmt: skip
     rows = [header]
     for run in runs:
@@ -252,8 +309,9 @@ def _runs(args: argparse.Namespace, database: Database) -> int:
                 run.status,
                 run.started_at.strftime("%Y-%m-%d %H:%M:%S"),
                 "-" if took is None else f"{took:.1f}s",
+                _dates(run),
                 f"{run.dates_done}/{run.dates_failed}/{run.dates_skipped}",
-                f"{run.pages_fetched}/{run.pages_failed}",
+                f"{run.pages_fetched}/{run.pages_not_modified}/{run.pages_failed}",
                 f"{run.articles_new}/{run.articles_updated}/{run.articles_unchanged}",
                 str(run.duplicates),
                 (run.error_summary or "").split("; ")[0][:60],
@@ -264,6 +322,38 @@ def _runs(args: argparse.Namespace, database: Database) -> int:
         print(
             "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
         )
+    return EXIT_OK
+
+
+def _dates(run: app.RunView) -> str:
+    if run.date_from is None or run.date_to is None:
+        return "-"
+    if run.date_from == run.date_to:
+        return run.date_from.isoformat()
+    return f"{run.date_from.isoformat()}..{run.date_to.isoformat()}"
+
+
+def _logs(args: argparse.Namespace, settings: Settings) -> int:
+    if not settings.logging.file:
+        print("ingest: error: logging.file is not set: there is no log file", file=sys.stderr)
+        return EXIT_USAGE
+    path = Path(settings.logging.file)
+    if not path.is_file():
+        print(f"ingest: error: no log file at {path}", file=sys.stderr)
+        return EXIT_FAILED
+    colour = sys.stdout.isatty()
+    with path.open(encoding="utf-8") as handle:
+        events = list(logview.read_events(handle))
+    run_id = args.run_id if args.run_id is not None else logview.latest_run_id(events)
+    for event in events:
+        if logview.keep(event, run_id, args.errors):
+            print(logview.render(event, colour=colour))
+    if args.follow:
+        try:
+            logview.follow(path, sys.stdout, run_id=run_id if args.run_id else None,
+                           errors_only=args.errors, colour=colour)  # fmt: skip
+        except KeyboardInterrupt:
+            return EXIT_OK
     return EXIT_OK
 
 

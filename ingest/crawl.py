@@ -10,6 +10,7 @@ logged once and counted; anything else ends the run as ``failed`` and is re-rais
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
@@ -24,6 +25,7 @@ from ingest.errors import FetchError, IngestError, ParseError, PermanentFetchErr
 from ingest.fetch import Fetcher, make_client
 from ingest.settings import Settings
 from ingest.sites import LAYOUTS, ArticlePage, ListingItem, SiteLayout
+from ingest.store import liveness
 from ingest.store import repository as repo
 from ingest.store.engine import Database
 from ingest.text import content_hash
@@ -54,6 +56,9 @@ class CrawlDeps:
     transport: httpx.AsyncBaseTransport | None = None
     clock: Callable[[], datetime] = utc_now
     on_progress: Callable[[Progress], None] | None = None
+    # Set from another thread (a signal handler) to stop the run: no new date starts, the
+    # dates in flight are dropped uncommitted, and the run ends as interrupted.
+    stop: threading.Event | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +70,14 @@ class RunSummary:
     dates_skipped: int
     failed_dates: tuple[date, ...]
     duration_seconds: float
+
+
+@dataclass(frozen=True, slots=True)
+class _Listing:
+    items: list[ListingItem]
+    first_url: str
+    etag: str | None
+    last_modified: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,8 +100,22 @@ def run_crawl(
     kind: RunKind = RunKind.BACKFILL,
     force: bool = False,
 ) -> RunSummary:
-    """Crawl the dates from ``first`` to ``last`` inclusive; synchronous entry point."""
+    """Crawl the dates from ``first`` to ``last`` inclusive; synchronous entry point.
+
+    A backfill skips complete dates unless ``force``; scheduled and manual runs re-crawl their
+    whole window. Listing validators (ETag, Last-Modified) are sent unless ``force``, so an
+    unchanged day costs one request. Raises SiteBusyError when another live run holds the site.
+    """
     return asyncio.run(_Run(deps, kind, first, last, force).execute())
+
+
+def incremental_window(
+    settings: Settings, now: datetime, days: int | None = None
+) -> tuple[date, date]:
+    """The daemon's window: ``lookback_days`` (or ``days``) before today, in the site's calendar."""
+    today = now.astimezone(settings.site.tz).date()
+    back = settings.schedule.lookback_days if days is None else days
+    return today - timedelta(days=back), today
 
 
 class _Run:
@@ -101,6 +128,10 @@ class _Run:
         self.layout: SiteLayout = LAYOUTS[self.site.layout]
         self.kind = kind
         self.first, self.last, self.force = first, last, force
+        self.skip_complete = kind is RunKind.BACKFILL and not force
+        self.conditional = not force
+        self.owner = liveness.this_owner()
+        self.stopped = False
         self.counts = repo.RunCounts()
         self.failed: list[date] = []
         self.errors: list[str] = []
@@ -109,14 +140,24 @@ class _Run:
         started = time.perf_counter()
         db, site = self.deps.database, self.site
         with db.unit_of_work() as uow:
+            now = self.deps.clock()
+            abandoned = liveness.mark_abandoned_runs(uow.session, now)
+            uow.commit()
+        if abandoned:
+            log.warning("runs_abandoned", run_ids=abandoned)
+        with db.unit_of_work() as uow:
+            now = self.deps.clock()
+            liveness.acquire_site_lock(uow.session, site.name, self.owner, now)
             run = repo.start_run(
                 uow.session,
                 site=site.name,
                 kind=self.kind,
                 date_from=self.first,
                 date_to=self.last,
-                now=self.deps.clock(),
+                now=now,
+                owner=self.owner,
             )
+            liveness.attach_run_to_lock(uow.session, site.name, self.owner, run.id)
             uow.commit()
             run_id = run.id
         self.run_id = run_id
@@ -141,7 +182,7 @@ class _Run:
                     )
                     uow.commit()
                 await self._crawl_dates(planned)
-                status = self._status()
+                status = RunStatus.INTERRUPTED if self.stopped else self._status()
             except (asyncio.CancelledError, KeyboardInterrupt):
                 status = RunStatus.INTERRUPTED
                 self.errors.insert(0, "interrupted")
@@ -165,7 +206,7 @@ class _Run:
 
     def _plan(self) -> tuple[list[date], int]:
         wanted = dates_between(self.first, self.last)
-        if self.force:
+        if not self.skip_complete:
             return wanted, 0
         with self.deps.database.unit_of_work() as uow:
             done = repo.complete_dates(uow.session, self.site.name, self.first, self.last)
@@ -189,6 +230,7 @@ class _Run:
                     error_summary=summary,
                     now=self.deps.clock(),
                 )
+                liveness.release_site_lock(uow.session, self.site.name, self.owner)
                 uow.commit()
         except StorageError as exc:
             log.error("run_record_not_saved", reason=str(exc))
@@ -208,18 +250,57 @@ class _Run:
             self.fetcher = Fetcher(self.site, http, client)
             await self.fetcher.load_robots()
             # Dates in flight: enough to keep every request slot busy, few enough that a crash
-            # loses little.
+            # or a stop loses little.
             in_flight = asyncio.Semaphore(max(2, http.concurrency))
             total = len(planned)
 
             async def one(day: date) -> None:
                 async with in_flight:
+                    if self._stop_requested():
+                        return
                     result = await self._crawl_day(day)
                 self._record(result, total)
 
-            async with asyncio.TaskGroup() as group:
-                for day in planned:
-                    group.create_task(one(day))
+            tasks = [asyncio.create_task(one(day)) for day in planned]
+            watchers = [
+                asyncio.create_task(self._watch_stop(tasks)),
+                asyncio.create_task(self._heartbeats()),
+            ]
+            try:
+                results = await asyncio.gather(*tasks, return_exceptions=True)
+            finally:
+                for watcher in watchers:
+                    watcher.cancel()
+                await asyncio.gather(*watchers, return_exceptions=True)
+            for outcome in results:
+                if isinstance(outcome, BaseException) and not isinstance(
+                    outcome, asyncio.CancelledError
+                ):
+                    raise outcome
+
+    def _stop_requested(self) -> bool:
+        if self.deps.stop is not None and self.deps.stop.is_set():
+            self.stopped = True
+        return self.stopped
+
+    async def _watch_stop(self, tasks: list[asyncio.Task[None]]) -> None:
+        while not self._stop_requested():  # noqa: ASYNC110 (a threading.Event, set by a signal)
+            await asyncio.sleep(0.1)
+        log.warning("run_stopping", reason="stop requested", dates_in_flight="dropped")
+        for task in tasks:
+            task.cancel()
+
+    async def _heartbeats(self) -> None:
+        while True:
+            await asyncio.sleep(liveness.HEARTBEAT_EVERY.total_seconds())
+            try:
+                with self.deps.database.unit_of_work() as uow:
+                    liveness.heartbeat(
+                        uow.session, self.run_id, self.site.name, self.owner, self.deps.clock()
+                    )
+                    uow.commit()
+            except StorageError as exc:
+                log.warning("heartbeat_failed", reason=str(exc))
 
     def _counts_after(self, result: DayResult) -> repo.RunCounts:
         stats = self.fetcher.stats
@@ -230,6 +311,7 @@ class _Run:
             dates_failed=self.counts.dates_failed + (1 if failed else 0),
             pages_fetched=stats.pages_fetched,
             pages_failed=stats.pages_failed,
+            pages_not_modified=stats.pages_not_modified,
             articles_new=self.counts.articles_new + result.outcome.new,
             articles_updated=self.counts.articles_updated + result.outcome.updated,
             articles_unchanged=self.counts.articles_unchanged + result.outcome.unchanged,
@@ -248,8 +330,10 @@ class _Run:
         """Fetch, parse, dedupe and store one date; commit it whole or record why not."""
         site = self.site.name
         try:
-            items = await self._listing_items(day)
-            deduped = dedupe_items(items)
+            listing = await self._listing(day)
+            if listing is None:
+                return self._day_not_modified(day)
+            deduped = dedupe_items(listing.items)
             with self.deps.database.unit_of_work() as uow:
                 known = repo.known_articles(uow.session, site, day)
             records, article_error = await self._records(deduped.items, day, known)
@@ -271,6 +355,16 @@ class _Run:
                     run_id=self.run_id,
                     now=now,
                 )
+                # Validators are kept only for a day stored whole, so a 304 never hides a
+                # day that still needs work.
+                repo.save_listing_validators(
+                    uow.session,
+                    site,
+                    listing.first_url,
+                    etag=None if article_error else listing.etag,
+                    last_modified=None if article_error else listing.last_modified,
+                    now=now,
+                )
                 counts = self._counts_after(result)
                 repo.save_run_progress(uow.session, self.run_id, counts)
                 uow.commit()
@@ -281,7 +375,7 @@ class _Run:
             "date_done",
             date=day.isoformat(),
             status="failed" if article_error else "complete",
-            items=len(items),
+            items=len(listing.items),
             articles=len(records),
             new=outcome.new,
             updated=outcome.updated,
@@ -289,6 +383,28 @@ class _Run:
             duplicates=deduped.duplicates,
             error=article_error,
         )
+        return result
+
+    def _day_not_modified(self, day: date) -> DayResult:
+        """The listing answered 304: the day is as stored; count its articles unchanged."""
+        with self.deps.database.unit_of_work() as uow:
+            now = self.deps.clock()
+            stored = repo.record_date_state(
+                uow.session,
+                site=self.site.name,
+                day=day,
+                status=DateStatus.COMPLETE,
+                item_count=None,
+                error=None,
+                run_id=self.run_id,
+                now=now,
+            )
+            result = DayResult(day, DayOutcome(unchanged=stored), 0, None)
+            counts = self._counts_after(result)
+            repo.save_run_progress(uow.session, self.run_id, counts)
+            uow.commit()
+            self.counts = counts
+        log.info("date_done", date=day.isoformat(), status="not_modified", unchanged=stored)
         return result
 
     def _day_failed(self, day: date, exc: IngestError) -> DayResult:
@@ -316,16 +432,34 @@ class _Run:
             self.counts = self._counts_after(result)
         return result
 
-    async def _listing_items(self, day: date) -> list[ListingItem]:
-        """Every item of the day, following each page's own "Next" link to the last page."""
-        url: str | None = self.site.listing_url_for(day)
+    async def _listing(self, day: date) -> _Listing | None:
+        """Every item of the day, following each page's own "Next" link to the last page.
+
+        None when the first page answers 304 Not Modified to the validators kept for it.
+        """
+        first_url = self.site.listing_url_for(day)
+        headers: dict[str, str] = {}
+        if self.conditional:
+            with self.deps.database.unit_of_work() as uow:
+                etag, modified = repo.listing_validators(uow.session, self.site.name, first_url)
+            if etag:
+                headers["If-None-Match"] = etag
+            if modified:
+                headers["If-Modified-Since"] = modified
+        url: str | None = first_url
         seen: set[str] = set()
         items: list[ListingItem] = []
+        etag = modified = None
         while url is not None:
             if url in seen or len(seen) >= MAX_LISTING_PAGES:
                 raise ParseError(f"pagination loop at {url}")
+            page = await self.fetcher.get(url, kind="listing", headers=headers)
+            if page.status == 304:
+                return None
+            if not seen:
+                etag, modified = page.headers.get("etag"), page.headers.get("last-modified")
             seen.add(url)
-            page = await self.fetcher.get(url, kind="listing")
+            headers = {}
             listing = self.layout.parse_listing(page.text, page.url)
             if listing.skipped_items:
                 log.warning("listing_items_skipped", url=page.url, count=listing.skipped_items)
@@ -339,7 +473,7 @@ class _Run:
                     item_day=item.day.isoformat(),
                     url=item.url,
                 )
-        return items
+        return _Listing(items, first_url, etag, modified)
 
     async def _records(
         self, items: tuple[KeyedItem, ...], day: date, known: dict[str, repo.KnownArticle]

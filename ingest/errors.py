@@ -6,7 +6,8 @@
     │   ├── TransientFetchError   timeouts, dropped connections, 5xx, 408, 429: retried
     │   └── PermanentFetchError   other 4xx, off-site redirects, robots.txt, size cap: not retried
     ├── ParseError           a page did not have the shape its layout expects
-    └── StorageError         the database refused or could not be reached
+    ├── StorageError         the database refused or could not be reached
+    └── SiteBusyError        another live run holds the site's crawl lock
 
 Library errors (httpx, SQLAlchemy) are translated where they enter, ``raise ... from exc``.
 """
@@ -56,3 +57,7 @@ class ParseError(IngestError):
 
 class StorageError(IngestError):
     """The database could not store or read what was asked."""
+
+
+class SiteBusyError(IngestError):
+    """Another live run is crawling the same site; this one did not start."""

@@ -62,6 +62,7 @@ class FetchStats:
 
     pages_fetched: int = 0
     pages_failed: int = 0
+    pages_not_modified: int = 0
     retries: int = 0
     by_status: dict[int, int] = field(default_factory=dict)
 
@@ -121,10 +122,14 @@ class Fetcher:
         self._robots = RobotsPolicy(agent, page.text)
         log.info("robots_loaded", url=url, bytes=len(page.body))
 
-    async def get(self, url: str, *, kind: str) -> Page:
-        """GET with retries; raises FetchError after the last attempt, counted and logged."""
+    async def get(self, url: str, *, kind: str, headers: dict[str, str] | None = None) -> Page:
+        """GET with retries; raises FetchError after the last attempt, counted and logged.
+
+        ``headers`` may carry validators (If-None-Match, If-Modified-Since): a 304 answer is
+        returned as a Page with status 304 and no body.
+        """
         try:
-            return await self._get_with_retries(url, kind)
+            return await self._get_with_retries(url, kind, headers or {})
         except FetchError as exc:
             self.stats.pages_failed += 1
             log.warning(
@@ -137,7 +142,7 @@ class Fetcher:
             )
             raise
 
-    async def _get_with_retries(self, url: str, kind: str) -> Page:
+    async def _get_with_retries(self, url: str, kind: str, headers: dict[str, str]) -> Page:
         retrying = AsyncRetrying(
             retry=retry_if_exception_type(TransientFetchError),
             stop=stop_after_attempt(self._http.max_attempts),
@@ -147,7 +152,8 @@ class Fetcher:
         )
         async for attempt in retrying:
             with attempt:
-                return await self._attempt(url, kind, attempt.retry_state.attempt_number)
+                number = attempt.retry_state.attempt_number
+                return await self._attempt(url, kind, number, headers)
         raise AssertionError("unreachable: tenacity reraises the last error")
 
     def _wait(self, state: RetryCallState) -> float:
@@ -171,13 +177,13 @@ class Fetcher:
             wait_seconds=round(state.upcoming_sleep, 3),
         )
 
-    async def _attempt(self, url: str, kind: str, attempt: int) -> Page:
+    async def _attempt(self, url: str, kind: str, attempt: int, headers: dict[str, str]) -> Page:
         current = url
         for _ in range(self._http.max_redirects + 1):
             self._check_allowed(current, original=url)
             async with self._slot.request():
                 started = time.perf_counter()
-                status, headers, body = await self._request(current)
+                status, response_headers, body = await self._request(current, headers)
                 elapsed_ms = round((time.perf_counter() - started) * 1000, 1)
             self.stats.by_status[status] = self.stats.by_status.get(status, 0) + 1
             log.info(
@@ -189,20 +195,27 @@ class Fetcher:
                 elapsed_ms=elapsed_ms,
                 attempt=attempt,
             )
-            if status in (301, 302, 303, 307, 308) and "location" in headers:
-                current = urljoin(current, headers["location"])
+            if status in (301, 302, 303, 307, 308) and "location" in response_headers:
+                current = urljoin(current, response_headers["location"])
                 continue
-            if status in (200, 304):
+            if status == 304:
+                self.stats.pages_not_modified += 1
+            elif status == 200:
                 self.stats.pages_fetched += 1
+            if status in (200, 304):
                 return Page(
-                    url=current, status=status, body=body, headers=headers, attempts=attempt
+                    url=current,
+                    status=status,
+                    body=body,
+                    headers=response_headers,
+                    attempts=attempt,
                 )
             if status in _RETRYABLE_STATUS:
                 raise TransientFetchError(
                     f"HTTP {status}",
                     url=url,
                     status=status,
-                    retry_after=_retry_after(headers.get("retry-after")),
+                    retry_after=_retry_after(response_headers.get("retry-after")),
                 )
             raise PermanentFetchError(f"HTTP {status}", url=url, status=status)
         raise PermanentFetchError(f"more than {self._http.max_redirects} redirects", url=url)
@@ -214,11 +227,11 @@ class Fetcher:
         if not self._robots.allows(target):
             raise PermanentFetchError(f"{target} is disallowed by robots.txt", url=original)
 
-    async def _request(self, url: str) -> tuple[int, httpx.Headers, bytes]:
+    async def _request(self, url: str, headers: dict[str, str]) -> tuple[int, httpx.Headers, bytes]:
         cap = self._http.max_body_bytes
         try:
             async with asyncio.timeout(self._http.timeout_seconds):
-                async with self._client.stream("GET", url) as response:
+                async with self._client.stream("GET", url, headers=headers) as response:
                     declared = response.headers.get("content-length", "")
                     if declared.isdigit() and int(declared) > cap:
                         raise PermanentFetchError(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 import threading
 from pathlib import Path
@@ -30,11 +31,55 @@ def render_json(event: EventDict) -> str:
     return json.dumps(event, ensure_ascii=False, default=_json_default)
 
 
+class _LogFile:
+    """An append-only JSON-lines file that rotates by size and survives external rotation.
+
+    Past ``max_bytes`` it is renamed to ``.1`` (older ones shifted, ``backups`` kept); when
+    logrotate or a person moves or deletes it, the next write reopens the path.
+    """
+
+    def __init__(self, path: Path, max_bytes: int, backups: int) -> None:
+        self._path, self._max_bytes, self._backups = path, max_bytes, backups
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._handle = path.open("a", encoding="utf-8")
+
+    def write(self, line: str) -> None:
+        self._reopen_if_moved()
+        self._handle.write(line)
+        self._handle.flush()
+        if self._max_bytes and self._handle.tell() >= self._max_bytes:
+            self._rotate()
+
+    def _reopen_if_moved(self) -> None:
+        try:
+            moved = self._path.stat().st_ino != os.fstat(self._handle.fileno()).st_ino
+        except FileNotFoundError:
+            moved = True
+        if moved:
+            self._handle.close()
+            self._handle = self._path.open("a", encoding="utf-8")
+
+    def _rotate(self) -> None:
+        self._handle.close()
+        if self._backups > 0:
+            for n in range(self._backups - 1, 0, -1):
+                older = self._path.with_name(f"{self._path.name}.{n}")
+                if older.exists():
+                    older.replace(self._path.with_name(f"{self._path.name}.{n + 1}"))
+            self._path.replace(self._path.with_name(f"{self._path.name}.1"))
+        else:
+            self._path.unlink(missing_ok=True)
+        self._handle = self._path.open("a", encoding="utf-8")
+
+    def close(self) -> None:
+        self._handle.close()
+
+
 class _Sinks:
     """The final structlog 'logger': writes each event to stderr and to the log file."""
 
     def __init__(
-        self, stream: TextIO, stream_level: int, console: bool, file: TextIO | None
+        self, stream: TextIO, stream_level: int, console: bool, file: _LogFile | None
     ) -> None:
         self._stream = stream
         self._stream_level = stream_level
@@ -47,7 +92,6 @@ class _Sinks:
         with self._lock:
             if self._file is not None:
                 self._file.write(render_json(event) + "\n")
-                self._file.flush()
             if level >= self._stream_level:
                 if self._console is not None:
                     line = str(self._console(None, "", dict(event)))
@@ -67,7 +111,7 @@ class _SinksFactory:
         return self._sinks
 
 
-_open_file: TextIO | None = None
+_open_file: _LogFile | None = None
 
 
 def configure_logging(
@@ -79,9 +123,7 @@ def configure_logging(
         _open_file.close()
         _open_file = None
     if settings.file:
-        path = Path(settings.file)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        _open_file = path.open("a", encoding="utf-8")
+        _open_file = _LogFile(Path(settings.file), settings.max_bytes, settings.backups)
     level = logging.getLevelNamesMapping()[settings.level]
     shown = max(level, logging.getLevelNamesMapping()[stream_level]) if stream_level else level
     sinks = _Sinks(stream or sys.stderr, shown, settings.format == "console", _open_file)

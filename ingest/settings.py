@@ -84,7 +84,10 @@ class DatabaseSettings:
 @dataclass(frozen=True)
 class ScheduleSettings:
     interval: str = "30m"
+    cron: str | None = None
     lookback_days: int = 3
+    jitter_seconds: int = 0
+    misfire_grace_seconds: int = 300
 
     @property
     def interval_delta(self) -> timedelta:
@@ -96,6 +99,14 @@ class LoggingSettings:
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     format: Literal["json", "console"] = "json"
     file: str | None = "logs/ingest.jsonl"
+    max_bytes: int = 50 * 1024 * 1024
+    backups: int = 5
+
+
+@dataclass(frozen=True)
+class MetricsSettings:
+    port: int | None = None
+    host: str = "127.0.0.1"
 
 
 @dataclass(frozen=True)
@@ -105,6 +116,7 @@ class Settings:
     database: DatabaseSettings = field(default_factory=DatabaseSettings)
     schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
     logging: LoggingSettings = field(default_factory=LoggingSettings)
+    metrics: MetricsSettings = field(default_factory=MetricsSettings)
     source: str = "built-in defaults"
 
     def masked(self) -> dict[str, Any]:
@@ -161,6 +173,9 @@ def settings_from_mapping(data: Mapping[str, Any], *, source: str = "mapping") -
         if not isinstance(value, Mapping):
             raise ConfigError(f"[{name}] must be a table")
         sections[name] = _build_section(name, hints[name], value)
+    schedule = data.get("schedule", {})
+    if isinstance(schedule, Mapping) and "cron" in schedule and "interval" in schedule:
+        raise ConfigError("schedule.interval and schedule.cron are both set: keep one")
     settings = Settings(**sections, source=source)
     _validate(settings)
     return settings
@@ -234,6 +249,10 @@ def _validate(settings: Settings) -> None:
         "http.max_retry_after_seconds": http.max_retry_after_seconds,
         "http.max_redirects": http.max_redirects,
         "schedule.lookback_days": settings.schedule.lookback_days,
+        "schedule.jitter_seconds": settings.schedule.jitter_seconds,
+        "schedule.misfire_grace_seconds": settings.schedule.misfire_grace_seconds,
+        "logging.max_bytes": settings.logging.max_bytes,
+        "logging.backups": settings.logging.backups,
     }
     for key, number in non_negative.items():
         if number < 0:
@@ -244,6 +263,11 @@ def _validate(settings: Settings) -> None:
         parse_duration(settings.schedule.interval)
     except ValueError as exc:
         raise ConfigError(f"schedule.interval: {exc}") from exc
+    if settings.schedule.cron is not None:
+        _validate_cron(settings.schedule.cron)
+    port = settings.metrics.port
+    if port is not None and not 0 <= port <= 65535:
+        raise ConfigError(f"metrics.port must be between 0 and 65535, not {port}")
     url = settings.database.url
     if not re.match(r"^[a-z][a-z0-9+]*://", url):
         raise ConfigError(f"database.url {mask_url(url)!r} is not a database URL")
@@ -268,3 +292,14 @@ def _validate_listing_path(path: str) -> None:
         path.format(year=2020, month=2, day=1, date=date(2020, 2, 1))
     except (ValueError, AttributeError, IndexError, KeyError) as exc:
         raise ConfigError(f"site.listing_path cannot be formatted: {exc}") from exc
+
+
+def _validate_cron(expression: str) -> None:
+    from apscheduler.triggers.cron import CronTrigger
+
+    try:
+        CronTrigger.from_crontab(expression)
+    except ValueError as exc:
+        raise ConfigError(
+            f"schedule.cron {expression!r} is not a crontab expression: {exc}"
+        ) from exc

@@ -76,13 +76,17 @@ class Run(Base):
     dates_skipped: Mapped[int] = mapped_column(default=0)
     pages_fetched: Mapped[int] = mapped_column(default=0)
     pages_failed: Mapped[int] = mapped_column(default=0)
+    pages_not_modified: Mapped[int] = mapped_column(default=0)
     articles_new: Mapped[int] = mapped_column(default=0)
     articles_updated: Mapped[int] = mapped_column(default=0)
     articles_unchanged: Mapped[int] = mapped_column(default=0)
     duplicates: Mapped[int] = mapped_column(default=0)
     error_summary: Mapped[str | None]
+    # Written by the process doing the run; a stale heartbeat means that process died.
+    heartbeat_at: Mapped[datetime | None]
+    owner: Mapped[str | None] = mapped_column(String(200))
 
-    __table_args__ = (Index(None, "site", "started_at"),)
+    __table_args__ = (Index(None, "site", "started_at"), Index(None, "status"))
 
 
 class Article(Base):
@@ -145,4 +149,30 @@ class CrawlState(Base):
     last_attempt_at: Mapped[datetime]
     last_success_at: Mapped[datetime | None]
     last_error: Mapped[str | None]
+    # When the date's current run of failures began; cleared by a success.
+    failing_since: Mapped[datetime | None]
     last_run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"))
+
+
+class HttpValidator(Base):
+    """The ETag / Last-Modified of a listing URL, saved with the date its body was stored for."""
+
+    __tablename__ = "http_validators"
+
+    site: Mapped[str] = mapped_column(String(100), primary_key=True)
+    url: Mapped[str] = mapped_column(String(1000), primary_key=True)
+    etag: Mapped[str | None] = mapped_column(String(500))
+    last_modified: Mapped[str | None] = mapped_column(String(100))
+    saved_at: Mapped[datetime]
+
+
+class SiteLock(Base):
+    """At most one run crawls a site at a time (PostgreSQL adds an advisory lock on top)."""
+
+    __tablename__ = "site_locks"
+
+    site: Mapped[str] = mapped_column(String(100), primary_key=True)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"))
+    owner: Mapped[str] = mapped_column(String(200))
+    acquired_at: Mapped[datetime]
+    heartbeat_at: Mapped[datetime]

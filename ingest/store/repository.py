@@ -10,7 +10,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from ingest.domain import ArticleRecord, BodySource, DateStatus, DayOutcome, RunKind, RunStatus
-from ingest.store.models import Article, ArticleRevision, CrawlState, Run
+from ingest.store.models import Article, ArticleRevision, CrawlState, HttpValidator, Run
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +27,7 @@ class RunCounts:
     dates_failed: int = 0
     pages_fetched: int = 0
     pages_failed: int = 0
+    pages_not_modified: int = 0
     articles_new: int = 0
     articles_updated: int = 0
     articles_unchanged: int = 0
@@ -41,12 +42,15 @@ def start_run(
     date_from: date | None,
     date_to: date | None,
     now: datetime,
+    owner: str | None = None,
 ) -> Run:
     run = Run(
         site=site,
         kind=kind.value,
         status=RunStatus.RUNNING.value,
         started_at=now,
+        heartbeat_at=now,
+        owner=owner,
         date_from=date_from,
         date_to=date_to,
     )
@@ -68,6 +72,7 @@ def save_run_progress(
         "dates_failed": counts.dates_failed,
         "pages_fetched": counts.pages_fetched,
         "pages_failed": counts.pages_failed,
+        "pages_not_modified": counts.pages_not_modified,
         "articles_new": counts.articles_new,
         "articles_updated": counts.articles_updated,
         "articles_unchanged": counts.articles_unchanged,
@@ -119,11 +124,12 @@ def record_date_state(
     site: str,
     day: date,
     status: DateStatus,
-    item_count: int,
+    item_count: int | None,
     error: str | None,
     run_id: int,
     now: datetime,
-) -> None:
+) -> int:
+    """Record a crawl of the date; ``item_count`` None keeps the stored count, returned."""
     state = session.get(CrawlState, (site, day))
     if state is None:
         state = CrawlState(site=site, date=day, attempts=0, item_count=0)
@@ -134,8 +140,13 @@ def record_date_state(
     state.last_run_id = run_id
     state.last_error = error
     if status is DateStatus.COMPLETE:
-        state.item_count = item_count
+        if item_count is not None:
+            state.item_count = item_count
         state.last_success_at = now
+        state.failing_since = None
+    elif state.failing_since is None:
+        state.failing_since = now
+    return state.item_count
 
 
 def known_articles(session: Session, site: str, day: date) -> dict[str, KnownArticle]:
@@ -261,3 +272,35 @@ def articles_between(
         .limit(limit)
     )
     return session.scalars(query).all()
+
+
+def listing_validators(session: Session, site: str, url: str) -> tuple[str | None, str | None]:
+    row = session.get(HttpValidator, (site, url))
+    return (row.etag, row.last_modified) if row is not None else (None, None)
+
+
+def save_listing_validators(
+    session: Session,
+    site: str,
+    url: str,
+    *,
+    etag: str | None,
+    last_modified: str | None,
+    now: datetime,
+) -> None:
+    row = session.get(HttpValidator, (site, url))
+    if etag is None and last_modified is None:
+        if row is not None:
+            session.delete(row)
+        return
+    if row is None:
+        row = HttpValidator(site=site, url=url)
+        session.add(row)
+    row.etag, row.last_modified, row.saved_at = etag, last_modified, now
+
+
+def failing_dates(session: Session, site: str) -> Sequence[CrawlState]:
+    query = select(CrawlState).where(
+        CrawlState.site == site, CrawlState.status == DateStatus.FAILED.value
+    )
+    return session.scalars(query.order_by(CrawlState.date)).all()

@@ -1,0 +1,122 @@
+"""Ingestion health: a verdict from the run history, pure and testable.
+
+Unhealthy when, checked in this order: a run is stuck (still ``running`` with a stopped
+heartbeat); the last finished run failed or was abandoned; the last ``PARTIAL_RUNS`` runs
+were all partial; no run succeeded within ``max_age``; a date has failed in every run for
+``FAILING_DATE_AFTER``. The first reason found is the verdict's one line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any, Protocol
+
+PARTIAL_RUNS = 3
+FAILING_DATE_AFTER = timedelta(days=1)
+
+
+class RunLike(Protocol):
+    @property
+    def id(self) -> int: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def started_at(self) -> datetime: ...
+    @property
+    def finished_at(self) -> datetime | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class FailingDate:
+    day: date
+    since: datetime
+    error: str | None
+
+
+@dataclass(frozen=True)
+class HealthReport:
+    healthy: bool
+    reason: str
+    figures: dict[str, Any] = field(default_factory=dict)
+
+
+def _ago(delta: timedelta) -> str:
+    seconds = int(delta.total_seconds())
+    if seconds < 120:
+        return f"{seconds}s"
+    if seconds < 7200:
+        return f"{seconds // 60}m"
+    if seconds < 172800:
+        return f"{seconds // 3600}h"
+    return f"{seconds // 86400}d"
+
+
+def assess(
+    runs: Sequence[RunLike],
+    *,
+    stuck: Sequence[RunLike],
+    failing_dates: Sequence[FailingDate],
+    now: datetime,
+    max_age: timedelta,
+) -> HealthReport:
+    """The verdict over ``runs`` (newest first) and the dates failing now."""
+    finished = [r for r in runs if r.status not in ("running",)]
+    last_success = next((r for r in finished if r.status == "succeeded"), None)
+    figures: dict[str, Any] = {
+        "now": now.isoformat(),
+        "max_age_seconds": max_age.total_seconds(),
+        "last_run": _run_figures(finished[0]) if finished else None,
+        "last_success": _run_figures(last_success) if last_success else None,
+        "recent_statuses": [r.status for r in finished[:10]],
+        "stuck_runs": [r.id for r in stuck],
+        "failing_dates": [
+            {"date": f.day.isoformat(), "since": f.since.isoformat(), "error": f.error}
+            for f in failing_dates
+        ],
+    }
+    reasons: list[str] = []
+    if stuck:
+        run = stuck[0]
+        reasons.append(
+            f"run {run.id} is stuck: running since {run.started_at:%Y-%m-%d %H:%M} UTC "
+            "with no heartbeat"
+        )
+    if finished and finished[0].status in ("failed", "abandoned"):
+        reasons.append(f"the last run ({finished[0].id}) {finished[0].status}")
+    recent = finished[:PARTIAL_RUNS]
+    if len(recent) == PARTIAL_RUNS and all(r.status == "partial" for r in recent):
+        reasons.append(f"the last {PARTIAL_RUNS} runs were partial")
+    success_at = None
+    if last_success is not None:
+        success_at = last_success.finished_at or last_success.started_at
+    if success_at is None:
+        reasons.append("no run has succeeded yet")
+    elif now - success_at > max_age:
+        reasons.append(f"no successful run for {_ago(now - success_at)} (max age {_ago(max_age)})")
+    long_failing = [f for f in failing_dates if now - f.since > FAILING_DATE_AFTER]
+    if long_failing:
+        worst = min(long_failing, key=lambda f: f.since)
+        reasons.append(
+            f"date {worst.day.isoformat()} has failed in every run for {_ago(now - worst.since)}"
+            + (f": {worst.error}" if worst.error else "")
+        )
+    figures["reasons"] = reasons
+    if reasons:
+        return HealthReport(False, f"unhealthy: {reasons[0]}", figures)
+    assert success_at is not None and last_success is not None
+    return HealthReport(
+        True,
+        f"healthy: last success {_ago(now - success_at)} ago (run {last_success.id})",
+        figures,
+    )
+
+
+def _run_figures(run: RunLike) -> dict[str, Any]:
+    return {
+        "id": run.id,
+        "status": run.status,
+        "started_at": run.started_at.isoformat(),
+        "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+    }

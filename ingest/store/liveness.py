@@ -1,0 +1,109 @@
+"""Run liveness: heartbeats, abandoned runs and the per-site crawl lock.
+
+A run's ``owner`` is ``host:pid``. A run still ``running`` whose owner is a dead process on
+this host, or whose heartbeat is older than ``STALE_AFTER`` wherever it ran, died without
+closing its record (kill -9, power loss): any command that notices marks it ``abandoned``
+and frees its lock. The lock is a row per site; on PostgreSQL a session advisory lock
+guards taking it, so two writers never both see it free.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import zlib
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, or_, select, text, update
+from sqlalchemy.orm import Session
+
+from ingest.domain import RunStatus
+from ingest.errors import SiteBusyError
+from ingest.store.models import Run, SiteLock
+
+HEARTBEAT_EVERY = timedelta(seconds=10)
+STALE_AFTER = timedelta(minutes=2)
+
+
+def this_owner() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def owner_is_dead(owner: str | None) -> bool:
+    """True only when the owner is a process of this host that no longer exists."""
+    if not owner:
+        return False
+    host, _, pid = owner.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+def is_stale(heartbeat: datetime | None, now: datetime) -> bool:
+    return heartbeat is None or now - heartbeat > STALE_AFTER
+
+
+def mark_abandoned_runs(session: Session, now: datetime) -> list[int]:
+    """Close the records of runs whose process died; return their ids."""
+    running = session.scalars(select(Run).where(Run.status == RunStatus.RUNNING.value)).all()
+    dead = [r for r in running if owner_is_dead(r.owner) or is_stale(r.heartbeat_at, now)]
+    for run in dead:
+        run.status = RunStatus.ABANDONED.value
+        run.finished_at = now
+        run.error_summary = "abandoned: the process running it stopped without closing it"
+    if dead:
+        session.execute(delete(SiteLock).where(SiteLock.run_id.in_([r.id for r in dead])))
+    return [r.id for r in dead]
+
+
+def heartbeat(session: Session, run_id: int, site: str, owner: str, now: datetime) -> None:
+    session.execute(update(Run).where(Run.id == run_id).values(heartbeat_at=now))
+    session.execute(
+        update(SiteLock)
+        .where(SiteLock.site == site, SiteLock.owner == owner)
+        .values(heartbeat_at=now)
+    )
+
+
+def acquire_site_lock(session: Session, site: str, owner: str, now: datetime) -> None:
+    """Take the site's crawl lock in the caller's transaction, or raise SiteBusyError."""
+    if session.get_bind().dialect.name == "postgresql":
+        # Held to the end of this transaction: serialises lock-takers across processes.
+        key = zlib.crc32(f"ingest-site-lock:{site}".encode())
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+    lock = session.get(SiteLock, site)
+    if lock is not None:
+        if lock.owner != owner and not (
+            owner_is_dead(lock.owner) or is_stale(lock.heartbeat_at, now)
+        ):
+            what = f"run {lock.run_id}" if lock.run_id else "another process"
+            raise SiteBusyError(f"site {site!r} is being crawled by {what} ({lock.owner})")
+        session.delete(lock)
+        session.flush()
+    session.add(SiteLock(site=site, owner=owner, acquired_at=now, heartbeat_at=now))
+    session.flush()
+
+
+def attach_run_to_lock(session: Session, site: str, owner: str, run_id: int) -> None:
+    session.execute(
+        update(SiteLock).where(SiteLock.site == site, SiteLock.owner == owner).values(run_id=run_id)
+    )
+
+
+def release_site_lock(session: Session, site: str, owner: str) -> None:
+    session.execute(delete(SiteLock).where(SiteLock.site == site, SiteLock.owner == owner))
+
+
+def stuck_runs(session: Session, now: datetime) -> list[Run]:
+    """Runs still 'running' whose heartbeat stopped: nothing has closed them yet."""
+    query = select(Run).where(
+        Run.status == RunStatus.RUNNING.value,
+        or_(Run.heartbeat_at.is_(None), Run.heartbeat_at < now - STALE_AFTER),
+    )
+    return list(session.scalars(query))
