@@ -139,14 +139,14 @@ class _Run:
     async def execute(self) -> RunSummary:
         started = time.perf_counter()
         db, site = self.deps.database, self.site
+        # Liveness runs on the real clock: heartbeats are compared across processes.
         with db.unit_of_work() as uow:
-            now = self.deps.clock()
-            abandoned = liveness.mark_abandoned_runs(uow.session, now)
+            abandoned = liveness.mark_abandoned_runs(uow.session, utc_now())
             uow.commit()
         if abandoned:
             log.warning("runs_abandoned", run_ids=abandoned)
         with db.unit_of_work() as uow:
-            now = self.deps.clock()
+            now = utc_now()
             liveness.acquire_site_lock(uow.session, site.name, self.owner, now)
             run = repo.start_run(
                 uow.session,
@@ -296,7 +296,7 @@ class _Run:
             try:
                 with self.deps.database.unit_of_work() as uow:
                     liveness.heartbeat(
-                        uow.session, self.run_id, self.site.name, self.owner, self.deps.clock()
+                        uow.session, self.run_id, self.site.name, self.owner, utc_now()
                     )
                     uow.commit()
             except StorageError as exc:

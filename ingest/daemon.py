@@ -41,9 +41,12 @@ def crawl_once(
     stop: threading.Event | None = None,
     clock: Callable[[], datetime] = utc_now,
 ) -> RunSummary:
-    """The incremental crawl: the last ``lookback_days`` (or ``days``) up to today."""
+    """The incremental crawl: the last ``lookback_days`` (or ``days``) up to today.
+
+    ``clock`` decides what "today" is (tests pin it); records are stamped with real time.
+    """
     first, last = incremental_window(settings, clock(), days)
-    deps = CrawlDeps(settings, database, clock=clock, stop=stop)
+    deps = CrawlDeps(settings, database, stop=stop)
     return run_crawl(first, last, deps, kind=kind)
 
 

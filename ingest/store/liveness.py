@@ -1,6 +1,6 @@
 """Run liveness: heartbeats, abandoned runs and the per-site crawl lock.
 
-A run's ``owner`` is ``host:pid``. A run still ``running`` whose owner is a dead process on
+A run's ``owner`` is ``host:pid:token``. A run still ``running`` whose owner is a dead process on
 this host, or whose heartbeat is older than ``STALE_AFTER`` wherever it ran, died without
 closing its record (kill -9, power loss): any command that notices marks it ``abandoned``
 and frees its lock. The lock is a row per site; on PostgreSQL a session advisory lock
@@ -10,6 +10,7 @@ guards taking it, so two writers never both see it free.
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 import zlib
 from datetime import datetime, timedelta
@@ -26,14 +27,16 @@ STALE_AFTER = timedelta(minutes=2)
 
 
 def this_owner() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
+    """A new owner name, ``host:pid:token``: unique per run, even for runs of one process."""
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
 
 
 def owner_is_dead(owner: str | None) -> bool:
     """True only when the owner is a process of this host that no longer exists."""
-    if not owner:
+    parts = (owner or "").rsplit(":", 2)
+    if len(parts) != 3:
         return False
-    host, _, pid = owner.rpartition(":")
+    host, pid, _token = parts
     if host != socket.gethostname() or not pid.isdigit():
         return False
     try:

@@ -45,9 +45,7 @@ def upgrade() -> None:
         sa.Column("owner", sa.String(length=200), nullable=False),
         sa.Column("acquired_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("heartbeat_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["run_id"], ["runs.id"], name=op.f("fk_site_locks_run_id_runs")
-        ),
+        sa.ForeignKeyConstraint(["run_id"], ["runs.id"], name=op.f("fk_site_locks_run_id_runs")),
         sa.PrimaryKeyConstraint("site", name=op.f("pk_site_locks")),
     )
 

@@ -1,0 +1,155 @@
+"""The daemon and crash recovery as real processes against the loopback sample site."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from ingest.sample_site import Delay, SampleSiteServer
+from tests.e2e.test_cli import ROOT, ingest, write_config
+
+
+def start(args: list[str], cwd: Path) -> subprocess.Popen[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("INGEST_")}
+    env["PYTHONPATH"] = str(ROOT)
+    return subprocess.Popen(
+        [sys.executable, "-m", "ingest", *args],
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def runs(config: str, cwd: Path) -> list[dict[str, object]]:
+    done = ingest("--config", config, "runs", "--json", "--limit", "100", cwd=cwd)
+    assert done.returncode == 0, done.stderr
+    listed: list[dict[str, object]] = json.loads(done.stdout)
+    return listed
+
+
+def wait_for(predicate: object, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():  # type: ignore[operator]
+            return
+        time.sleep(0.2)
+    raise AssertionError("condition not met in time")
+
+
+def test_daemon_runs_on_schedule_and_stops_cleanly_on_sigterm(
+    server: SampleSiteServer, tmp_path: Path
+) -> None:
+    """Two scheduled runs at a 2 s interval, then SIGTERM: exit 0 fast, nothing left running."""
+    config = str(write_config(tmp_path, server, '[schedule]\ninterval = "2s"\nlookback_days = 1\n'))
+    daemon = start(["--config", config, "run"], tmp_path)
+    try:
+        wait_for(
+            lambda: len([r for r in runs(config, tmp_path) if r["status"] == "succeeded"]) >= 2, 30
+        )
+    finally:
+        daemon.send_signal(signal.SIGTERM)
+        stopped_at = time.monotonic()
+        _, stderr = daemon.communicate(timeout=15)
+    assert daemon.returncode == 0, stderr
+    assert time.monotonic() - stopped_at < 10
+    listed = runs(config, tmp_path)
+    assert all(r["kind"] == "scheduled" for r in listed)
+    assert not any(r["status"] == "running" for r in listed)
+    assert "daemon_stopped" in stderr
+
+
+def test_sigterm_during_a_run_records_it_interrupted(
+    server: SampleSiteServer, tmp_path: Path
+) -> None:
+    """A slow run stopped by SIGTERM is recorded interrupted and the process exits 0."""
+    server.faults.add(lambda path: path.startswith("/date/"), Delay(0.5), times=None)
+    config = str(
+        write_config(tmp_path, server, '[schedule]\ninterval = "1h"\nlookback_days = 30\n')
+    )
+    daemon = start(["--config", config, "run"], tmp_path)
+    try:
+        wait_for(lambda: any(r["status"] == "running" for r in runs(config, tmp_path)), 20)
+        time.sleep(1.0)
+    finally:
+        daemon.send_signal(signal.SIGTERM)
+        daemon.communicate(timeout=15)
+    assert daemon.returncode == 0
+    assert [r["status"] for r in runs(config, tmp_path)] == ["interrupted"]
+
+
+def test_kill_9_backfill_is_abandoned_and_rerun_completes(
+    server: SampleSiteServer, tmp_path: Path
+) -> None:
+    """kill -9 mid-backfill: the next command marks the run abandoned; a rerun completes."""
+    server.faults.add(lambda path: path.startswith("/date/2020/3/"), Delay(0.3), times=None)
+    config = str(write_config(tmp_path, server))
+    backfill = start(
+        ["--config", config, "backfill", "--from", "2020-02-01", "--to", "2020-03-31"], tmp_path
+    )
+    try:
+        wait_for(lambda: any(r["dates_done"] for r in runs(config, tmp_path)), 30)
+    finally:
+        backfill.kill()
+        backfill.communicate(timeout=10)
+    listed = runs(config, tmp_path)
+    assert listed[0]["status"] == "abandoned"
+    done = ingest(
+        "--config", config, "backfill", "--from", "2020-02-01", "--to", "2020-03-31", cwd=tmp_path
+    )
+    assert done.returncode == 0, done.stderr
+    export = ingest("--config", config, "export", cwd=tmp_path)
+    records = [json.loads(line) for line in export.stdout.splitlines()]
+    keys = [(r["date"], r["title"]) for r in records]
+    assert len(keys) == len(set(keys)), "nothing doubled"
+    expected = sum(len(server_site_records(server, d)) for d in _days("2020-02-01", "2020-03-31"))
+    assert len(records) == expected, "nothing lost"
+
+
+def server_site_records(server: SampleSiteServer, day: object) -> list[object]:
+    site = server.site
+    return list(site.expected_records(day, base_url=server.base_url))  # type: ignore[arg-type]
+
+
+def _days(first: str, last: str) -> list[object]:
+    from datetime import date, timedelta
+
+    start_day, end_day = date.fromisoformat(first), date.fromisoformat(last)
+    return [start_day + timedelta(days=n) for n in range((end_day - start_day).days + 1)]
+
+
+def test_health_exit_codes(server: SampleSiteServer, tmp_path: Path) -> None:
+    """No run yet is unhealthy; after a good crawl healthy; --json gives the figures."""
+    config = str(write_config(tmp_path, server))
+    before = ingest("--config", config, "health", cwd=tmp_path)
+    assert before.returncode == 1 and before.stdout.startswith("unhealthy: no run has succeeded")
+    assert ingest("--config", config, "crawl", "--days", "1", cwd=tmp_path).returncode == 0
+    after = ingest("--config", config, "health", "--json", cwd=tmp_path)
+    assert after.returncode == 0, after.stdout
+    figures = json.loads(after.stdout)
+    assert figures["healthy"] is True and figures["last_success"]["status"] == "succeeded"
+    stale = ingest("--config", config, "health", "--max-age", "1s", cwd=tmp_path)
+    time.sleep(1.2)
+    stale = ingest("--config", config, "health", "--max-age", "1s", cwd=tmp_path)
+    assert stale.returncode == 1 and "no successful run for" in stale.stdout
+
+
+def test_logs_command_renders_a_run(server: SampleSiteServer, tmp_path: Path) -> None:
+    """ingest logs shows the latest run's events for a person; --errors filters."""
+    config = str(write_config(tmp_path, server))
+    server.faults.add("/date/2020/2/2.html", Delay(0), times=1)
+    ingest(
+        "--config", config, "backfill", "--from", "2020-02-01", "--to", "2020-02-02", cwd=tmp_path
+    )
+    shown = ingest("--config", config, "logs", cwd=tmp_path)
+    assert shown.returncode == 0
+    assert "run_started" in shown.stdout and "run_finished" in shown.stdout
+    assert "run=1" in shown.stdout and "{" not in shown.stdout.splitlines()[0]
+    errors = ingest("--config", config, "logs", "1", "--errors", cwd=tmp_path)
+    assert "run_started" not in errors.stdout

@@ -1,0 +1,130 @@
+"""Incremental crawls: conditional GET, changed listings, the site lock, abandoned runs."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from ingest.crawl import CrawlDeps, incremental_window, run_crawl
+from ingest.daemon import crawl_once
+from ingest.domain import RunKind, RunStatus
+from ingest.errors import SiteBusyError
+from ingest.sample_site import Delay, SampleSite, SampleSiteServer
+from ingest.settings import Settings
+from ingest.store import liveness
+from ingest.store.engine import Database
+from ingest.store.models import Run
+from tests.integration.test_backfill import expected, stored
+
+DAY = date(2020, 2, 10)
+
+
+def fixed_clock(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, 12, tzinfo=UTC)
+
+
+def crawl(settings: Settings, database: Database, today: date = DAY, **deps: object):  # type: ignore[no-untyped-def]
+    return crawl_once(settings, database, kind=RunKind.MANUAL, clock=lambda: fixed_clock(today))
+
+
+def test_window_is_lookback_days_up_to_today_in_site_time(settings: Settings) -> None:
+    """23:30 UTC is already tomorrow in Damascus: the window ends on the site's today."""
+    late = datetime(2020, 2, 10, 23, 30, tzinfo=UTC)
+    assert incremental_window(settings, late) == (date(2020, 2, 8), date(2020, 2, 11))
+    assert incremental_window(settings, late, days=0) == (date(2020, 2, 11), date(2020, 2, 11))
+
+
+def test_unchanged_days_cost_one_conditional_request_each(
+    site: SampleSite, server: SampleSiteServer, settings: Settings, database: Database
+) -> None:
+    """The second crawl of an unchanged window gets 304s and fetches no article page."""
+    first = crawl(settings, database)
+    assert first.status is RunStatus.SUCCEEDED and first.counts.articles_new > 0
+    server.reset_counters()
+    again = crawl(settings, database)
+    assert again.status is RunStatus.SUCCEEDED
+    listing_requests = [p for p in server.paths_requested() if p.startswith("/date/")]
+    assert len(listing_requests) == 4, "one request per day of the 4-day window"
+    assert server.not_modified_count == 4
+    assert not any("/item/" in p for p in server.paths_requested())
+    assert again.counts.pages_not_modified == 4
+    assert again.counts.articles_unchanged == first.counts.articles_new
+
+
+def test_changed_listing_fetches_only_new_or_changed_articles(
+    site: SampleSite, server: SampleSiteServer, settings: Settings, database: Database
+) -> None:
+    """A new article on the day: one listing, one article page, nothing else."""
+    crawl(settings, database)
+    added = site.add_article(DAY, title_html="Fresh news &amp; more", intro_paragraphs=("New.",),
+                             full_paragraphs=("Full.",))  # fmt: skip
+    server.reset_counters()
+    summary = crawl(settings, database)
+    items = [p for p in server.paths_requested() if "/item/" in p]
+    assert items == [added.url_path]
+    assert summary.counts.articles_new == 1
+    assert stored(database) == expected(site, server.base_url, DAY - timedelta(days=3), DAY)
+
+
+def test_second_crawl_of_the_same_site_is_refused_while_the_first_runs(
+    server: SampleSiteServer, settings: Settings, database: Database
+) -> None:
+    """Two crawls on one database never crawl the same site at the same time."""
+    server.faults.add(lambda path: path.startswith("/date/"), Delay(1.0), times=None)
+    results: list[object] = []
+    worker = threading.Thread(target=lambda: results.append(crawl(settings, database)))
+    worker.start()
+    try:
+        deadline = datetime.now(UTC) + timedelta(seconds=5)
+        while datetime.now(UTC) < deadline:
+            with database.unit_of_work() as uow:
+                if uow.session.scalar(select(Run.id).where(Run.status == "running")):
+                    break
+        with pytest.raises(SiteBusyError, match="is being crawled by run"):
+            run_crawl(DAY, DAY, CrawlDeps(settings, database))
+    finally:
+        worker.join(30)
+    assert results and results[0].status is RunStatus.SUCCEEDED  # type: ignore[attr-defined]
+    again = run_crawl(DAY, DAY, CrawlDeps(settings, database), force=True)
+    assert again.status is RunStatus.SUCCEEDED, "the lock is released at the end"
+
+
+def test_run_of_a_dead_process_is_marked_abandoned(settings: Settings, database: Database) -> None:
+    """A running record whose owner process is gone is closed as abandoned, its lock freed."""
+    now = datetime.now(UTC)
+    with database.unit_of_work() as uow:
+        host = liveness.this_owner().split(":")[0]
+        dead_owner = f"{host}:999999999:dead"
+        liveness.acquire_site_lock(uow.session, "test", dead_owner, now)
+        uow.session.add(Run(site="test", kind="backfill", status="running", started_at=now,
+                            heartbeat_at=now, owner=dead_owner))  # fmt: skip
+        uow.commit()
+    summary = run_crawl(DAY, DAY, CrawlDeps(settings, database))
+    assert summary.status is RunStatus.SUCCEEDED
+    with database.unit_of_work() as uow:
+        statuses = {r.owner: r.status for r in uow.session.scalars(select(Run))}
+    assert statuses[dead_owner] == "abandoned"
+
+
+def test_stop_event_interrupts_and_keeps_finished_dates(
+    server: SampleSiteServer, settings: Settings, database: Database
+) -> None:
+    """Setting stop mid-run: the run ends interrupted; every stored date is whole."""
+    server.faults.add(lambda path: path.startswith("/date/2020/3/"), Delay(0.5), times=None)
+    stop = threading.Event()
+    timer = threading.Timer(1.0, stop.set)
+    timer.start()
+    summary = run_crawl(
+        date(2020, 2, 1), date(2020, 3, 31), CrawlDeps(settings, database, stop=stop)
+    )
+    timer.cancel()
+    assert summary.status is RunStatus.INTERRUPTED
+    with database.unit_of_work() as uow:
+        run = uow.session.get(Run, summary.run_id)
+        assert run is not None and run.status == "interrupted"
+    rest = run_crawl(date(2020, 2, 1), date(2020, 3, 31), CrawlDeps(settings, database))
+    assert rest.status is RunStatus.SUCCEEDED
+    assert rest.dates_skipped == summary.counts.dates_done
