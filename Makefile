@@ -29,5 +29,10 @@ unit: $(STAMP)
 
 test: lint typecheck unit
 
+# Benchmarks (tests/benchmarks, never collected by pytest): one table, see its README.
+bench: $(STAMP)
+	$(BIN)/pip install --quiet -e '.[dev,bench]'
+	$(BIN)/python -m tests.benchmarks
+
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache build dist

@@ -41,17 +41,43 @@ def _is_full_text(node: LexborNode) -> bool:
     return "itemFullText" in (node.attributes.get("class") or "").split()
 
 
-def _own_first(item: LexborNode, selector: str) -> LexborNode | None:
-    """The first match of ``selector`` inside ``item`` that no nested item owns."""
-    for node in item.css(selector):
-        parent = node.parent
-        while parent is not None and parent.mem_id != item.mem_id:
-            if _is_item(parent):
-                break
-            parent = parent.parent
-        else:
-            return node
-    return None
+class _Owned:
+    """Each item's first own match of a selector, found with one query over the container.
+
+    A match belongs to every listed item met walking up from it until (and including) the first
+    node that is an item: a nested item keeps its own title, link and text. Selectors are only
+    compiled once per page instead of once per item.
+    """
+
+    def __init__(self, container: LexborNode, item_ids: set[int]) -> None:
+        self._container = container
+        self._item_ids = item_ids
+        self._firsts: dict[str, dict[int, LexborNode]] = {}
+
+    def first(self, item_id: int, selector: str) -> LexborNode | None:
+        firsts = self._firsts.get(selector)
+        if firsts is None:
+            firsts = self._firsts[selector] = self._collect(selector)
+        return firsts.get(item_id)
+
+    def _collect(self, selector: str) -> dict[int, LexborNode]:
+        item_ids = self._item_ids
+        firsts: dict[int, LexborNode] = {}
+        for node in self._container.css(selector):
+            parent = node.parent
+            while parent is not None:
+                parent_id = parent.mem_id
+                if parent_id in item_ids and parent_id not in firsts:
+                    firsts[parent_id] = node
+                if _is_item(parent):
+                    break
+                parent = parent.parent
+            else:
+                # A listed item matching the selector itself, with no item around it.
+                node_id = node.mem_id
+                if node_id in item_ids and node_id not in firsts:
+                    firsts[node_id] = node
+        return firsts
 
 
 def parse_listing(markup: Markup, url: str) -> ListingPage:
@@ -62,8 +88,10 @@ def parse_listing(markup: Markup, url: str) -> ListingPage:
         raise ParseError(f"{url}: no K2 container (#k2Container) on the listing page")
     items: list[ListingItem] = []
     skipped = 0
-    for node in container.css(f"div.{_ITEM_CLASS}"):
-        item = _listing_item(node, url)
+    nodes = container.css(f"div.{_ITEM_CLASS}")
+    owned = _Owned(container, {node.mem_id for node in nodes})
+    for node in nodes:
+        item = _listing_item(node.mem_id, owned, url)
         if item is None:
             skipped += 1
         else:
@@ -77,20 +105,20 @@ def parse_listing(markup: Markup, url: str) -> ListingPage:
     )
 
 
-def _listing_item(node: LexborNode, page_url: str) -> ListingItem | None:
-    link = _own_first(node, ".genericItemTitle a[href]")
-    heading = link or _own_first(node, ".genericItemTitle")
+def _listing_item(node: int, owned: _Owned, page_url: str) -> ListingItem | None:
+    link = owned.first(node, ".genericItemTitle a[href]")
+    heading = link or owned.first(node, ".genericItemTitle")
     title = clean_whitespace(heading.text(deep=True)) if heading is not None else ""
     href = (link.attributes.get("href") or "").strip() if link is not None else ""
     if not title or not href:
         return None
-    category_node = _own_first(node, ".genericItemCategory a") or _own_first(
+    category_node = owned.first(node, ".genericItemCategory a") or owned.first(
         node, ".genericItemCategory"
     )
     category = clean_whitespace(category_node.text(deep=True)) if category_node else None
-    intro = _own_first(node, ".genericItemIntroText")
+    intro = owned.first(node, ".genericItemIntroText")
     text = join_paragraphs(paragraphs_of(intro, skip=_is_item)) if intro is not None else ""
-    date_node = _own_first(node, ".genericItemDateCreated")
+    date_node = owned.first(node, ".genericItemDateCreated")
     found = parse_day_month_year(date_node.text(deep=True)) if date_node is not None else None
     return ListingItem(
         title=title,

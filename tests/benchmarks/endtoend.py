@@ -1,0 +1,132 @@
+"""End to end: a two-year backfill of the sample site with 20 ms latency per response, and the
+re-run of the same range (every date complete)."""
+
+from __future__ import annotations
+
+import statistics
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from ingest.crawl import CrawlDeps, RunSummary, dates_between, run_crawl
+from ingest.sample_site import SampleSite, SampleSiteServer
+from ingest.store.engine import Database
+from ingest.store.migrate import upgrade_to_head
+from tests.benchmarks.common import Row, bench_settings, quiet_logging
+
+LATENCY = 0.02
+CONCURRENCY = 8
+FIRST, LAST = date(2019, 1, 1), date(2020, 12, 31)
+
+
+@dataclass(frozen=True)
+class Backfill:
+    wall: float
+    requests: int
+    stored: int
+    expected: int
+    missing: int
+    rerun_wall: float
+    rerun_requests: int
+
+    @property
+    def bound(self) -> float:
+        return self.requests * LATENCY / CONCURRENCY
+
+    @property
+    def ratio(self) -> float:
+        return self.wall / self.bound
+
+
+def one_backfill(workdir: Path) -> Backfill:
+    site = SampleSite(seed=0)
+    with SampleSiteServer(site, latency_seconds=LATENCY) as server:
+        settings = bench_settings(
+            server.base_url, server.listing_path, workdir / "e2e.db", concurrency=CONCURRENCY
+        )
+        database = Database.from_url(settings.database.url)
+        upgrade_to_head(database.engine)
+        deps = CrawlDeps(settings, database)
+        server.reset_counters()
+        started = time.perf_counter()
+        summary: RunSummary = run_crawl(FIRST, LAST, deps)
+        wall = time.perf_counter() - started
+        requests = len(server.requests)
+        expected = {
+            (day, record.title)
+            for day in dates_between(FIRST, LAST)
+            for record in site.expected_records(day, base_url=server.base_url)
+        }
+        stored = stored_keys(database)
+        server.reset_counters()
+        started = time.perf_counter()
+        run_crawl(FIRST, LAST, deps)
+        rerun_wall = time.perf_counter() - started
+        rerun_requests = len(server.requests)
+        database.dispose()
+    assert summary.status.value == "succeeded", summary
+    return Backfill(
+        wall=wall,
+        requests=requests,
+        stored=len(stored),
+        expected=len(expected),
+        missing=len(expected - stored),
+        rerun_wall=rerun_wall,
+        rerun_requests=rerun_requests,
+    )
+
+
+def stored_keys(database: Database) -> set[tuple[date, str]]:
+    from sqlalchemy import select
+
+    from ingest.store.models import Article
+
+    with database.unit_of_work() as uow:
+        rows = uow.session.execute(select(Article.date, Article.title))
+        return {(day, title) for day, title in rows}
+
+
+def run(repetitions: int = 3) -> list[Row]:
+    quiet_logging()
+    results: list[Backfill] = []
+    for n in range(repetitions):
+        with tempfile.TemporaryDirectory(prefix=f"ingest-bench-e2e{n}-") as tmp:
+            results.append(one_backfill(Path(tmp)))
+    ratio = statistics.median(r.ratio for r in results)
+    wall = statistics.median(r.wall for r in results)
+    rerun = statistics.median(r.rerun_wall for r in results)
+    first = results[0]
+    complete = all(r.missing == 0 and r.stored == r.expected for r in results)
+    span = f"{FIRST}..{LAST}"
+    return [
+        Row(
+            "end to end",
+            f"backfill {span}, 20 ms/response, concurrency 8: requests",
+            f"{first.requests:,}",
+        ),
+        Row("end to end", "lower bound = requests x 20 ms / 8", f"{first.bound:.2f} s"),
+        Row("end to end", f"wall time, median of {repetitions}", f"{wall:.2f} s"),
+        Row("end to end", "wall time / bound", f"{ratio:.2f}", "<= 1.3", ratio <= 1.3),
+        Row(
+            "end to end",
+            "articles stored / expected (site.expected_records)",
+            f"{first.stored:,} / {first.expected:,}",
+            "all",
+            complete,
+        ),
+        Row(
+            "re-run",
+            "same range again: page requests",
+            str(max(r.rerun_requests for r in results)),
+            "0",
+            all(r.rerun_requests == 0 for r in results),
+        ),
+        Row("re-run", f"wall time, median of {repetitions}", f"{rerun:.3f} s", "< 2 s", rerun < 2),
+    ]
+
+
+if __name__ == "__main__":
+    for row in run(1):
+        print(row)

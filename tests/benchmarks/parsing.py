@@ -1,0 +1,264 @@
+"""Parsing throughput: the project's K2 parser beside parsel, BeautifulSoup+lxml and bare
+selectolax extracting the same fields from the same pages, in the same process."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from urllib.parse import urljoin
+from zoneinfo import ZoneInfo
+
+from ingest.sample_site import SampleSite, SampleSiteServer
+from ingest.sample_site.content import is_fetchable
+from ingest.sites.k2 import parse_article, parse_listing
+from ingest.text import clean_whitespace
+from tests.benchmarks.common import Row, median_seconds
+
+TZ = ZoneInfo("Asia/Damascus")
+Page = tuple[bytes, str]  # body, url
+Parser = Callable[[bytes, str], object]
+
+
+@dataclass(frozen=True)
+class Corpus:
+    listings: list[Page]
+    articles: list[Page]
+
+
+def build_corpus(days: int = 200, articles: int = 300) -> Corpus:
+    """Every listing page (Next pages too) of ``days`` days of 2020, and article pages."""
+    site = SampleSite(seed=0)
+    listings: list[Page] = []
+    article_pages: list[Page] = []
+    with SampleSiteServer(site) as server:
+        base = server.base_url
+        for n in range(days):
+            day = date(2020, 1, 1) + timedelta(days=n)
+            path: str | None = server.listing_path.format(
+                year=day.year, month=day.month, day=day.day
+            )
+            while path is not None:
+                body = server.respond(path, {}).body
+                url = base + path
+                listings.append((body, url))
+                next_url = parse_listing(body, url).next_url
+                path = next_url.removeprefix(base) if next_url else None
+            for article in site.articles_on(day):
+                if len(article_pages) < articles and is_fetchable(article):
+                    body = server.respond(article.url_path, {}).body
+                    article_pages.append((body, base + article.url_path))
+    return Corpus(listings, article_pages)
+
+
+# -- the project's parser ----------------------------------------------------------------------
+
+
+def k2_listing(body: bytes, url: str) -> object:
+    return parse_listing(body, url)
+
+
+def k2_article(body: bytes, url: str) -> object:
+    return parse_article(body, url, TZ)
+
+
+# -- parsel ------------------------------------------------------------------------------------
+
+
+def parsel_listing(body: bytes, url: str) -> object:
+    from parsel import Selector
+
+    sel = Selector(text=body.decode("utf-8"))
+    items = []
+    for item in sel.css("#k2Container div.genericItemView"):
+        link = item.css(".genericItemTitle a")
+        items.append(
+            (
+                clean_whitespace(" ".join(link.css("::text").getall())),
+                urljoin(url, (link.attrib.get("href") or "").strip()),
+                clean_whitespace(" ".join(item.css(".genericItemCategory a::text").getall())),
+                "\n\n".join(
+                    t
+                    for t in (
+                        clean_whitespace(p.xpath("string(.)").get() or "")
+                        for p in item.css(".genericItemIntroText > *")
+                    )
+                    if t
+                ),
+                clean_whitespace(item.css(".genericItemDateCreated::text").get() or ""),
+            )
+        )
+    nxt = sel.css("li.pagination-next a::attr(href)").get()
+    return items, urljoin(url, nxt) if nxt else None
+
+
+def parsel_article(body: bytes, url: str) -> object:
+    from parsel import Selector
+
+    sel = Selector(text=body.decode("utf-8"))
+    container = sel.css("#k2Container")
+    title = clean_whitespace(" ".join(container.css(".itemTitle ::text").getall()))
+    paragraphs = [
+        clean_whitespace(p.xpath("string(.)").get() or "")
+        for p in container.css(".itemIntroText > *, .itemFullText > *")
+    ]
+    created = clean_whitespace(" ".join(container.css(".itemDateCreated ::text").getall()))
+    return title, "\n\n".join(p for p in paragraphs if p), created
+
+
+# -- BeautifulSoup + lxml ----------------------------------------------------------------------
+
+
+def bs4_listing(body: bytes, url: str) -> object:
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(body, "lxml")
+    items = []
+    for item in soup.select("#k2Container div.genericItemView"):
+        link = item.select_one(".genericItemTitle a")
+        category = item.select_one(".genericItemCategory a")
+        intro = item.select_one(".genericItemIntroText")
+        created = item.select_one(".genericItemDateCreated")
+        href = link.get("href") if link is not None else None
+        items.append(
+            (
+                clean_whitespace(link.get_text()) if link is not None else "",
+                urljoin(url, str(href).strip()) if href else "",
+                clean_whitespace(category.get_text()) if category is not None else "",
+                "\n\n".join(
+                    t
+                    for t in (
+                        clean_whitespace(p.get_text()) for p in (intro.find_all(recursive=False))
+                    )
+                    if t
+                )
+                if intro is not None
+                else "",
+                clean_whitespace(created.get_text()) if created is not None else "",
+            )
+        )
+    nxt = soup.select_one("li.pagination-next a[href]")
+    return items, urljoin(url, str(nxt["href"])) if nxt is not None else None
+
+
+def bs4_article(body: bytes, url: str) -> object:
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(body, "lxml")
+    container = soup.select_one("#k2Container")
+    if container is None:
+        return None
+    title = container.select_one(".itemTitle")
+    created = container.select_one(".itemDateCreated")
+    paragraphs = [
+        clean_whitespace(p.get_text())
+        for p in container.select(".itemIntroText > *, .itemFullText > *")
+    ]
+    return (
+        clean_whitespace(title.get_text()) if title is not None else "",
+        "\n\n".join(p for p in paragraphs if p),
+        clean_whitespace(created.get_text()) if created is not None else "",
+    )
+
+
+# -- bare selectolax (lexbor): the same fields, no nested-item handling --------------------------
+
+
+def lexbor_listing(body: bytes, url: str) -> object:
+    from selectolax.lexbor import LexborHTMLParser
+
+    tree = LexborHTMLParser(body.decode("utf-8"))
+    items = []
+    for item in tree.css("#k2Container div.genericItemView"):
+        link = item.css_first(".genericItemTitle a")
+        category = item.css_first(".genericItemCategory a")
+        intro = item.css_first(".genericItemIntroText")
+        created = item.css_first(".genericItemDateCreated")
+        href = link.attributes.get("href") if link is not None else None
+        items.append(
+            (
+                clean_whitespace(link.text()) if link is not None else "",
+                urljoin(url, href.strip()) if href else "",
+                clean_whitespace(category.text()) if category is not None else "",
+                "\n\n".join(
+                    t
+                    for t in (clean_whitespace(p.text()) for p in intro.iter(include_text=False))
+                    if t
+                )
+                if intro is not None
+                else "",
+                clean_whitespace(created.text()) if created is not None else "",
+            )
+        )
+    nxt = tree.css_first("li.pagination-next a[href]")
+    href = nxt.attributes.get("href") if nxt is not None else None
+    return items, urljoin(url, href) if href else None
+
+
+def lexbor_article(body: bytes, url: str) -> object:
+    from selectolax.lexbor import LexborHTMLParser
+
+    tree = LexborHTMLParser(body.decode("utf-8"))
+    container = tree.css_first("#k2Container")
+    if container is None:
+        return None
+    title = container.css_first(".itemTitle")
+    created = container.css_first(".itemDateCreated")
+    paragraphs = [
+        clean_whitespace(p.text()) for p in container.css(".itemIntroText > *, .itemFullText > *")
+    ]
+    return (
+        clean_whitespace(title.text()) if title is not None else "",
+        "\n\n".join(p for p in paragraphs if p),
+        clean_whitespace(created.text()) if created is not None else "",
+    )
+
+
+PARSERS: dict[str, tuple[Parser, Parser]] = {
+    "ingest (k2)": (k2_listing, k2_article),
+    "parsel": (parsel_listing, parsel_article),
+    "bs4+lxml": (bs4_listing, bs4_article),
+    "selectolax bare": (lexbor_listing, lexbor_article),
+}
+
+
+def rate(parser: Parser, pages: Sequence[Page], repetitions: int) -> float:
+    """Pages per second, median of ``repetitions`` passes over every page."""
+
+    def one_pass() -> None:
+        for body, url in pages:
+            parser(body, url)
+
+    one_pass()  # warm-up: imports, caches
+    return len(pages) / median_seconds(one_pass, repetitions)
+
+
+def run(repetitions: int = 5) -> list[Row]:
+    corpus = build_corpus()
+    listing_rates: dict[str, float] = {}
+    article_rates: dict[str, float] = {}
+    for name, (listing, article) in PARSERS.items():
+        listing_rates[name] = rate(listing, corpus.listings, repetitions)
+        article_rates[name] = rate(article, corpus.articles, repetitions)
+    note = f"{len(corpus.listings)} listing, {len(corpus.articles)} article pages"
+    rows = [Row("parsing", f"corpus ({note}), median of {repetitions}", "")]
+    for name in PARSERS:
+        target, ok = "", None
+        if name == "ingest (k2)":
+            target, ok = ">= 2,500/s", listing_rates[name] >= 2500
+        rows.append(
+            Row("parsing", f"{name}: listing pages/s", f"{listing_rates[name]:,.0f}", target, ok)
+        )
+        rows.append(Row("parsing", f"{name}: article pages/s", f"{article_rates[name]:,.0f}"))
+    k2 = "ingest (k2)"
+    for kind, rates in (("listing", listing_rates), ("article", article_rates)):
+        for base in ("parsel", "bs4+lxml", "selectolax bare"):
+            ratio = rates[k2] / rates[base]
+            target, ok = ("", None) if base != "parsel" else (">= 3x", ratio >= 3)
+            rows.append(Row("parsing", f"k2 / {base} ({kind})", f"{ratio:.2f}x", target, ok))
+    return rows
+
+
+if __name__ == "__main__":
+    for row in run():
+        print(row)

@@ -1,0 +1,42 @@
+"""Run every benchmark and print one table: ``python -m tests.benchmarks`` (``make bench``)."""
+
+from __future__ import annotations
+
+import os
+import platform
+import time
+
+from tests.benchmarks import endtoend, memory, parsing, storage
+from tests.benchmarks.common import Row
+
+
+def table(rows: list[Row]) -> str:
+    headers = ("section", "figure", "value", "target", "met")
+    cells = [headers, *((r.section, r.figure, r.value, r.target, r.verdict) for r in rows)]
+    widths = [max(len(c[i]) for c in cells) for i in range(len(headers))]
+    lines = [
+        "| " + " | ".join(c[i].ljust(widths[i]) for i in range(len(headers))) + " |" for c in cells
+    ]
+    lines.insert(1, "|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    return "\n".join(lines)
+
+
+def main() -> int:
+    started = time.perf_counter()
+    rows: list[Row] = []
+    for name, bench in (
+        ("parsing", parsing.run),
+        ("end to end", endtoend.run),
+        ("storage", storage.run),
+        ("memory", memory.run),
+    ):
+        print(f"running {name} ...", flush=True)
+        rows += bench()
+    elapsed = time.perf_counter() - started
+    print()
+    print(
+        f"machine: {platform.python_implementation()} {platform.python_version()}, "
+        f"{os.cpu_count()} cores; total {elapsed:.0f} s"
+    )
+    print(table(rows))
+    return 0
