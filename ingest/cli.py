@@ -26,6 +26,7 @@ from ingest.domain import RunKind
 from ingest.errors import ConfigError, IngestError, SiteBusyError
 from ingest.export import export_articles
 from ingest.logs import close_logging, configure_logging
+from ingest.metrics import MetricsCollector, serve_metrics
 from ingest.settings import Settings, load_settings, parse_duration
 from ingest.store.engine import Database
 
@@ -139,13 +140,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Crawls narrate on stderr (only warnings under a progress bar); the other commands print
     # their result and keep their events to the log file, so their output stays clean.
     stream_level = None if crawls and progress is None else "WARNING" if crawls else "CRITICAL"
+    collector = None
+    if args.command == "run" and settings.metrics.port is not None:
+        collector = MetricsCollector()
     try:
-        configure_logging(settings.logging, stream_level=stream_level)
+        configure_logging(
+            settings.logging,
+            stream_level=stream_level,
+            observers=[collector] if collector is not None else [],
+        )
     except OSError as exc:
         print(f"ingest: cannot open the log file: {exc}", file=sys.stderr)
         return EXIT_USAGE
     try:
-        return _dispatch(args, settings, progress)
+        return _dispatch(args, settings, progress, collector)
     except ConfigError as exc:
         print(f"ingest: config error: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -170,7 +178,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         close_logging()
 
 
-def _dispatch(args: argparse.Namespace, settings: Settings, progress: _ProgressBar | None) -> int:
+def _dispatch(
+    args: argparse.Namespace,
+    settings: Settings,
+    progress: _ProgressBar | None,
+    collector: MetricsCollector | None,
+) -> int:
     log.info("command_started", command=args.command, settings=settings.masked())
     if args.command == "db":
         app.open_database(settings)
@@ -194,7 +207,22 @@ def _dispatch(args: argparse.Namespace, settings: Settings, progress: _ProgressB
         if args.command == "run":
             stop = threading.Event()
             install_stop_signals(stop)
-            run_daemon(settings, database, stop=stop)
+            server = None
+            if collector is not None and settings.metrics.port is not None:
+
+                def healthy() -> tuple[bool, str]:
+                    report = app.health(settings, database, max_age=None)
+                    return report.healthy, report.reason
+
+                server = serve_metrics(
+                    collector, settings.metrics.host, settings.metrics.port, healthy
+                )
+                log.info("metrics_serving", host=settings.metrics.host, port=server.server_port)
+            try:
+                run_daemon(settings, database, stop=stop)
+            finally:
+                if server is not None:
+                    server.shutdown()
             return EXIT_OK
         if args.command == "health":
             report = app.health(settings, database, max_age=args.max_age)

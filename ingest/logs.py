@@ -12,6 +12,7 @@ import logging
 import os
 import sys
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -115,31 +116,57 @@ _open_file: _LogFile | None = None
 
 
 def configure_logging(
-    settings: LoggingSettings, *, stream: TextIO | None = None, stream_level: str | None = None
+    settings: LoggingSettings,
+    *,
+    stream: TextIO | None = None,
+    stream_level: str | None = None,
+    observers: Sequence[Processor] = (),
 ) -> None:
-    """Configure structlog for the process. ``stream_level`` may quieten stderr (progress bar)."""
+    """Configure structlog for the process, in one place.
+
+    ``stream_level`` may quieten stderr (under a progress bar). ``observers`` are processors
+    that see every INFO event before the level filter (the metrics collector).
+    """
     global _open_file
-    if _open_file is not None:
-        _open_file.close()
-        _open_file = None
+    close_logging()
     if settings.file:
         _open_file = _LogFile(Path(settings.file), settings.max_bytes, settings.backups)
-    level = logging.getLevelNamesMapping()[settings.level]
-    shown = max(level, logging.getLevelNamesMapping()[stream_level]) if stream_level else level
+    names = logging.getLevelNamesMapping()
+    level = names[settings.level]
+    shown = max(level, names[stream_level]) if stream_level else level
     sinks = _Sinks(stream or sys.stderr, shown, settings.format == "console", _open_file)
     processors: list[Processor] = [
         structlog.contextvars.merge_contextvars,
         structlog.processors.add_log_level,
+        *observers,
+    ]
+    if observers and level > logging.INFO:
+        processors.append(_DropBelow(level))
+    processors += [
         structlog.processors.TimeStamper(fmt="iso", utc=True, key="timestamp"),
         structlog.processors.StackInfoRenderer(),
         structlog.processors.format_exc_info,
     ]
     structlog.configure(
         processors=processors,
-        wrapper_class=structlog.make_filtering_bound_logger(level),
+        wrapper_class=structlog.make_filtering_bound_logger(
+            min(level, logging.INFO) if observers else level
+        ),
         logger_factory=_SinksFactory(sinks),
         cache_logger_on_first_use=False,
     )
+
+
+class _DropBelow:
+    """Drops events under the configured level once the observers have seen them."""
+
+    def __init__(self, level: int) -> None:
+        self._level = level
+
+    def __call__(self, _logger: Any, _method: str, event: EventDict) -> EventDict:
+        if _LEVELS.get(str(event.get("level")), 20) < self._level:
+            raise structlog.DropEvent
+        return event
 
 
 def close_logging() -> None:

@@ -5,10 +5,14 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
+import urllib.request
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from ingest.sample_site import Delay, SampleSiteServer
 from tests.e2e.test_cli import ROOT, ingest, write_config
@@ -43,16 +47,38 @@ def wait_for(predicate: object, timeout: float) -> None:
     raise AssertionError("condition not met in time")
 
 
-def test_daemon_runs_on_schedule_and_stops_cleanly_on_sigterm(
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def succeeded(config: str, cwd: Path) -> int:
+    return len([r for r in runs(config, cwd) if r["status"] == "succeeded"])
+
+
+def test_daemon_follows_the_site_and_stops_cleanly_on_sigterm(
     server: SampleSiteServer, tmp_path: Path
 ) -> None:
-    """Two scheduled runs at a 2 s interval, then SIGTERM: exit 0 fast, nothing left running."""
-    config = str(write_config(tmp_path, server, '[schedule]\ninterval = "2s"\nlookback_days = 1\n'))
+    """Scheduled runs every 2 s keep the store equal to the site as it changes; metrics are
+    served; SIGTERM exits 0 within 10 s with nothing left running."""
+    port = free_port()
+    extra = f'[schedule]\ninterval = "2s"\nlookback_days = 1\n[metrics]\nport = {port}\n'
+    config = str(write_config(tmp_path, server, extra))
     daemon = start(["--config", config, "run"], tmp_path)
     try:
-        wait_for(
-            lambda: len([r for r in runs(config, tmp_path) if r["status"] == "succeeded"]) >= 2, 30
-        )
+        wait_for(lambda: succeeded(config, tmp_path) >= 1, 30)
+        today = datetime.now(ZoneInfo("Asia/Damascus")).date()
+        site = server.site
+        site.add_article(today, title_html="Breaking: daemon test", intro_paragraphs=("Now.",))
+        changed = site.articles_on(today)[-1]
+        site.edit_article(changed.id, intro_paragraphs=("Corrected later.",))
+        seen = succeeded(config, tmp_path)
+        wait_for(lambda: succeeded(config, tmp_path) >= seen + 2, 30)
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
+            metrics = response.read().decode()
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as response:
+            assert response.status == 200
     finally:
         daemon.send_signal(signal.SIGTERM)
         stopped_at = time.monotonic()
@@ -63,6 +89,16 @@ def test_daemon_runs_on_schedule_and_stops_cleanly_on_sigterm(
     assert all(r["kind"] == "scheduled" for r in listed)
     assert not any(r["status"] == "running" for r in listed)
     assert "daemon_stopped" in stderr
+    assert 'ingest_runs_total{status="succeeded"}' in metrics
+    assert "ingest_fetch_seconds_bucket" in metrics
+    exported = ingest("--config", config, "export", cwd=tmp_path).stdout.splitlines()
+    got = {(r["date"], r["title"], r["body"]) for r in map(json.loads, exported)}
+    want = {
+        (day.isoformat(), r.title, r.body)
+        for day in (today - timedelta(days=1), today)
+        for r in site.expected_records(day, base_url=server.base_url)
+    }
+    assert want <= got, "every article of the window, as the site shows it now"
 
 
 def test_sigterm_during_a_run_records_it_interrupted(
