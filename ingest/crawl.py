@@ -21,7 +21,14 @@ import structlog
 
 from ingest.dedupe import KeyedItem, dedupe_items
 from ingest.domain import ArticleRecord, BodySource, DateStatus, DayOutcome, RunKind, RunStatus
-from ingest.errors import FetchError, IngestError, ParseError, PermanentFetchError, StorageError
+from ingest.errors import (
+    FetchError,
+    IngestError,
+    ParseError,
+    PermanentFetchError,
+    SiteBusyError,
+    StorageError,
+)
 from ingest.fetch import Fetcher, make_client
 from ingest.settings import Settings
 from ingest.sites import LAYOUTS, ArticlePage, ListingItem, SiteLayout
@@ -34,6 +41,8 @@ log = structlog.get_logger("ingest.crawl")
 
 # A day listing longer than this is a pagination loop, not news.
 MAX_LISTING_PAGES = 200
+# How often a backfill waiting for a busy site tries its lock again.
+LOCK_POLL_SECONDS = 1.0
 
 
 def utc_now() -> datetime:
@@ -104,7 +113,8 @@ def run_crawl(
 
     A backfill skips complete dates unless ``force``; scheduled and manual runs re-crawl their
     whole window. Listing validators (ETag, Last-Modified) are sent unless ``force``, so an
-    unchanged day costs one request. Raises SiteBusyError when another live run holds the site.
+    unchanged day costs one request. When another live run holds the site, a backfill waits
+    for it; scheduled and manual runs raise SiteBusyError.
     """
     return asyncio.run(_Run(deps, kind, first, last, force).execute())
 
@@ -139,27 +149,7 @@ class _Run:
     async def execute(self) -> RunSummary:
         started = time.perf_counter()
         db, site = self.deps.database, self.site
-        # Liveness runs on the real clock: heartbeats are compared across processes.
-        with db.unit_of_work() as uow:
-            abandoned = liveness.mark_abandoned_runs(uow.session, utc_now())
-            uow.commit()
-        if abandoned:
-            log.warning("runs_abandoned", run_ids=abandoned)
-        with db.unit_of_work() as uow:
-            now = utc_now()
-            liveness.acquire_site_lock(uow.session, site.name, self.owner, now)
-            run = repo.start_run(
-                uow.session,
-                site=site.name,
-                kind=self.kind,
-                date_from=self.first,
-                date_to=self.last,
-                now=now,
-                owner=self.owner,
-            )
-            liveness.attach_run_to_lock(uow.session, site.name, self.owner, run.id)
-            uow.commit()
-            run_id = run.id
+        run_id = await self._open_run()
         self.run_id = run_id
         with structlog.contextvars.bound_contextvars(run_id=run_id, site=site.name):
             log.info(
@@ -204,6 +194,41 @@ class _Run:
             duration_seconds=duration,
         )
 
+    async def _open_run(self) -> int:
+        """Take the site's lock and open the run record; a backfill waits for a busy site."""
+        db, site = self.deps.database, self.site
+        waiting = False
+        while True:
+            # Liveness runs on the real clock: heartbeats are compared across processes.
+            with db.unit_of_work() as uow:
+                abandoned = liveness.mark_abandoned_runs(uow.session, utc_now())
+                uow.commit()
+            if abandoned:
+                log.warning("runs_abandoned", run_ids=abandoned)
+            try:
+                with db.unit_of_work() as uow:
+                    now = utc_now()
+                    liveness.acquire_site_lock(uow.session, site.name, self.owner, now)
+                    run = repo.start_run(
+                        uow.session,
+                        site=site.name,
+                        kind=self.kind,
+                        date_from=self.first,
+                        date_to=self.last,
+                        now=now,
+                        owner=self.owner,
+                    )
+                    liveness.attach_run_to_lock(uow.session, site.name, self.owner, run.id)
+                    uow.commit()
+                    return run.id
+            except SiteBusyError as exc:
+                if self.kind is not RunKind.BACKFILL or self._stop_requested():
+                    raise
+                if not waiting:
+                    log.info("waiting_for_site_lock", reason=str(exc))
+                    waiting = True
+                await asyncio.sleep(LOCK_POLL_SECONDS)
+
     def _plan(self) -> tuple[list[date], int]:
         wanted = dates_between(self.first, self.last)
         if not self.skip_complete:
@@ -245,6 +270,22 @@ class _Run:
     async def _crawl_dates(self, planned: list[date]) -> None:
         if not planned:
             return
+        work = asyncio.create_task(self._fetch_and_store(planned))
+        watchers = [
+            asyncio.create_task(self._watch_stop(work)),
+            asyncio.create_task(self._heartbeats()),
+        ]
+        try:
+            await work
+        except asyncio.CancelledError:
+            if not self.stopped:
+                raise
+        finally:
+            for watcher in watchers:
+                watcher.cancel()
+            await asyncio.gather(*watchers, return_exceptions=True)
+
+    async def _fetch_and_store(self, planned: list[date]) -> None:
         http = self.settings.http
         async with make_client(http, self.deps.transport) as client:
             self.fetcher = Fetcher(self.site, http, client)
@@ -256,26 +297,12 @@ class _Run:
 
             async def one(day: date) -> None:
                 async with in_flight:
-                    if self._stop_requested():
-                        return
                     result = await self._crawl_day(day)
                 self._record(result, total)
 
-            tasks = [asyncio.create_task(one(day)) for day in planned]
-            watchers = [
-                asyncio.create_task(self._watch_stop(tasks)),
-                asyncio.create_task(self._heartbeats()),
-            ]
-            try:
-                results = await asyncio.gather(*tasks, return_exceptions=True)
-            finally:
-                for watcher in watchers:
-                    watcher.cancel()
-                await asyncio.gather(*watchers, return_exceptions=True)
+            results = await asyncio.gather(*(one(day) for day in planned), return_exceptions=True)
             for outcome in results:
-                if isinstance(outcome, BaseException) and not isinstance(
-                    outcome, asyncio.CancelledError
-                ):
+                if isinstance(outcome, BaseException):
                     raise outcome
 
     def _stop_requested(self) -> bool:
@@ -283,12 +310,11 @@ class _Run:
             self.stopped = True
         return self.stopped
 
-    async def _watch_stop(self, tasks: list[asyncio.Task[None]]) -> None:
+    async def _watch_stop(self, work: asyncio.Task[None]) -> None:
         while not self._stop_requested():  # noqa: ASYNC110 (a threading.Event, set by a signal)
             await asyncio.sleep(0.1)
         log.warning("run_stopping", reason="stop requested", dates_in_flight="dropped")
-        for task in tasks:
-            task.cancel()
+        work.cancel()
 
     async def _heartbeats(self) -> None:
         while True:
