@@ -9,13 +9,14 @@ from __future__ import annotations
 import os
 
 from alembic import context
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from ingest.settings import load_settings
 from ingest.store.engine import make_engine
 from ingest.store.models import Base
 
 target_metadata = Base.metadata
+MIGRATION_LOCK = 0x1A6E57  # a fixed advisory lock key for "ingest migrations"
 
 
 def _engine() -> Engine:
@@ -40,6 +41,11 @@ def run_migrations_offline() -> None:
 def run_migrations_online() -> None:
     engine = _engine()
     with engine.connect() as connection:
+        postgres = connection.dialect.name == "postgresql"
+        if postgres:
+            # Processes starting at once (a daemon and a backfill) migrate one at a time.
+            connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK})
+            connection.commit()
         context.configure(
             connection=connection,
             target_metadata=target_metadata,
@@ -49,6 +55,9 @@ def run_migrations_online() -> None:
         )
         with context.begin_transaction():
             context.run_migrations()
+        if postgres:
+            connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK})
+            connection.commit()
 
 
 if context.is_offline_mode():

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
+import os
+import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from ingest.sample_site import SampleSite, SampleSiteServer
 from ingest.settings import Settings, settings_from_mapping
@@ -25,7 +29,53 @@ def server(site: SampleSite) -> Iterator[SampleSiteServer]:
         yield running
 
 
-def fast_settings(base_url: str, listing_path: str, tmp_path: Path, **http: object) -> Settings:
+# Every database test runs on SQLite and, when this names a server, on PostgreSQL too.
+POSTGRES_URL = os.environ.get("INGEST_TEST_POSTGRES_URL") or None
+ENGINES = ["sqlite", "postgresql"] if POSTGRES_URL else ["sqlite"]
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A database of this test session's own on the PostgreSQL server, dropped at the end."""
+    if POSTGRES_URL is None:
+        pytest.skip("INGEST_TEST_POSTGRES_URL is not set")
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    name = f"ingest_test_{os.getpid()}_{secrets.token_hex(4)}"
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def fresh_postgres(url: str) -> str:
+    """Empty the session's PostgreSQL database so each test starts from nothing."""
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    return url
+
+
+@pytest.fixture(params=ENGINES)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'ingest.db'}"
+    return fresh_postgres(request.getfixturevalue("postgres_url"))
+
+
+def fast_settings(
+    base_url: str,
+    listing_path: str,
+    tmp_path: Path,
+    *,
+    database_url: str | None = None,
+    **http: object,
+) -> Settings:
     """Settings for a loopback site: quick retries, no rate limit, a temporary database."""
     http_values: dict[str, object] = {
         "requests_per_second": 0.0,
@@ -40,20 +90,20 @@ def fast_settings(base_url: str, listing_path: str, tmp_path: Path, **http: obje
         {
             "site": {"name": "test", "base_url": base_url, "listing_path": listing_path},
             "http": http_values,
-            "database": {"url": f"sqlite:///{tmp_path / 'ingest.db'}"},
+            "database": {"url": database_url or f"sqlite:///{tmp_path / 'ingest.db'}"},
             "logging": {"file": str(tmp_path / "ingest.jsonl")},
         }
     )
 
 
 @pytest.fixture
-def settings(server: SampleSiteServer, tmp_path: Path) -> Settings:
-    return fast_settings(server.base_url, server.listing_path, tmp_path)
+def settings(server: SampleSiteServer, tmp_path: Path, database_url: str) -> Settings:
+    return fast_settings(server.base_url, server.listing_path, tmp_path, database_url=database_url)
 
 
 @pytest.fixture
-def database(settings: Settings) -> Iterator[Database]:
-    db = Database.from_url(settings.database.url)
+def database(database_url: str) -> Iterator[Database]:
+    db = Database.from_url(database_url)
     upgrade_to_head(db.engine)
     yield db
     db.dispose()

@@ -16,6 +16,7 @@ import zlib
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, or_, select, text, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ingest.domain import RunStatus
@@ -90,7 +91,11 @@ def acquire_site_lock(session: Session, site: str, owner: str, now: datetime) ->
         session.delete(lock)
         session.flush()
     session.add(SiteLock(site=site, owner=owner, acquired_at=now, heartbeat_at=now))
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        # Another process took the lock between our read and our insert.
+        raise SiteBusyError(f"site {site!r} was just locked by another run") from exc
 
 
 def attach_run_to_lock(session: Session, site: str, owner: str, run_id: int) -> None:

@@ -5,11 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from ingest.domain import ArticleRecord, BodySource, DateStatus, DayOutcome, RunKind, RunStatus
+from ingest.errors import StorageError
 from ingest.store.models import Article, ArticleRevision, CrawlState, HttpValidator, Run
 
 
@@ -129,24 +132,44 @@ def record_date_state(
     run_id: int,
     now: datetime,
 ) -> int:
-    """Record a crawl of the date; ``item_count`` None keeps the stored count, returned."""
-    state = session.get(CrawlState, (site, day))
-    if state is None:
-        state = CrawlState(site=site, date=day, attempts=0, item_count=0)
-        session.add(state)
-    state.status = status.value
-    state.attempts += 1
-    state.last_attempt_at = now
-    state.last_run_id = run_id
-    state.last_error = error
-    if status is DateStatus.COMPLETE:
-        if item_count is not None:
-            state.item_count = item_count
-        state.last_success_at = now
-        state.failing_since = None
-    elif state.failing_since is None:
-        state.failing_since = now
-    return state.item_count
+    """Record a crawl of the date (one upsert); ``item_count`` None keeps the stored count.
+
+    Returns the date's item count after the write.
+    """
+    complete = status is DateStatus.COMPLETE
+    table = CrawlState.__table__
+    insert = upsert_insert(session)(CrawlState).values(
+        site=site,
+        date=day,
+        status=status.value,
+        item_count=item_count or 0,
+        attempts=1,
+        last_attempt_at=now,
+        last_success_at=now if complete else None,
+        last_error=error,
+        failing_since=None if complete else now,
+        last_run_id=run_id,
+    )
+    statement = insert.on_conflict_do_update(
+        index_elements=["site", "date"],
+        set_={
+            "status": insert.excluded.status,
+            "attempts": table.c.attempts + 1,
+            "last_attempt_at": insert.excluded.last_attempt_at,
+            "last_error": insert.excluded.last_error,
+            "last_run_id": insert.excluded.last_run_id,
+            "item_count": table.c.item_count
+            if item_count is None or not complete
+            else insert.excluded.item_count,
+            "last_success_at": insert.excluded.last_success_at
+            if complete
+            else table.c.last_success_at,
+            "failing_since": None
+            if complete
+            else func.coalesce(table.c.failing_since, insert.excluded.failing_since),
+        },
+    ).returning(table.c.item_count)
+    return int(session.scalar(statement) or 0)
 
 
 def known_articles(session: Session, site: str, day: date) -> dict[str, KnownArticle]:
@@ -158,6 +181,16 @@ def known_articles(session: Session, site: str, day: date) -> dict[str, KnownArt
     return {key: KnownArticle(listing_hash, source) for key, listing_hash, source in rows}
 
 
+def upsert_insert(session: Session) -> Any:
+    """The dialect's own INSERT, which knows ON CONFLICT (PostgreSQL and SQLite)."""
+    name = session.get_bind().dialect.name
+    if name == "postgresql":
+        return postgresql.insert
+    if name == "sqlite":
+        return sqlite.insert
+    raise StorageError(f"the {name} database is not supported: use SQLite or PostgreSQL")
+
+
 def store_day(
     session: Session,
     site: str,
@@ -167,21 +200,33 @@ def store_day(
     run_id: int,
     now: datetime,
 ) -> DayOutcome:
-    """Insert new articles, update changed ones (keeping a revision), leave the rest alone."""
-    existing = {
-        article.title_key: article
-        for article in session.scalars(
-            select(Article).where(Article.site == site, Article.date == day)
+    """Insert new articles, update changed ones (keeping a revision), leave the rest alone.
+
+    New articles go in with one INSERT ... ON CONFLICT DO NOTHING: a concurrent writer that
+    stored the same article first never causes a duplicate-key error; its row is then
+    compared and updated like any stored one.
+    """
+    records = list(records)
+    existing = _articles_of_day(session, site, day)
+    fresh = [r for r in records if r.title_key not in existing]
+    inserted: set[str] = set()
+    if fresh:
+        statement = (
+            upsert_insert(session)(Article)
+            .values([_article_row(r, run_id=run_id, now=now) for r in fresh])
+            .on_conflict_do_nothing(index_elements=["site", "date", "title_key"])
+            .returning(Article.title_key)
         )
-    }
-    new = updated = unchanged = 0
+        inserted = set(session.scalars(statement))
+        if len(inserted) < len(fresh):
+            existing = _articles_of_day(session, site, day)
+    updated = unchanged = 0
     seen_ids: list[int] = []
     for record in records:
-        article = existing.get(record.title_key)
-        if article is None:
-            session.add(_new_article(record, run_id=run_id, now=now))
-            new += 1
-        elif _keeps_stored_version(article, record):
+        if record.title_key in inserted:
+            continue
+        article = existing[record.title_key]
+        if _keeps_stored_version(article, record):
             seen_ids.append(article.id)
             unchanged += 1
         else:
@@ -191,7 +236,14 @@ def store_day(
     if seen_ids:
         session.execute(update(Article).where(Article.id.in_(seen_ids)).values(last_run_id=run_id))
     session.flush()
-    return DayOutcome(new=new, updated=updated, unchanged=unchanged)
+    return DayOutcome(new=len(inserted), updated=updated, unchanged=unchanged)
+
+
+def _articles_of_day(session: Session, site: str, day: date) -> dict[str, Article]:
+    query = select(Article).where(Article.site == site, Article.date == day)
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()
+    return {article.title_key: article for article in session.scalars(query)}
 
 
 def _keeps_stored_version(article: Article, record: ArticleRecord) -> bool:
@@ -206,24 +258,24 @@ def _keeps_stored_version(article: Article, record: ArticleRecord) -> bool:
     )
 
 
-def _new_article(record: ArticleRecord, *, run_id: int, now: datetime) -> Article:
-    return Article(
-        site=record.site,
-        date=record.date,
-        title=record.title,
-        title_key=record.title_key,
-        url=record.url,
-        category=record.category,
-        body=record.body,
-        body_source=record.body_source.value,
-        listing_hash=record.listing_hash,
-        published_at=record.published_at,
-        content_hash=record.content_hash,
-        first_seen_at=now,
-        updated_at=now,
-        first_run_id=run_id,
-        last_run_id=run_id,
-    )
+def _article_row(record: ArticleRecord, *, run_id: int, now: datetime) -> dict[str, Any]:
+    return {
+        "site": record.site,
+        "date": record.date,
+        "title": record.title,
+        "title_key": record.title_key,
+        "url": record.url,
+        "category": record.category,
+        "body": record.body,
+        "body_source": record.body_source.value,
+        "listing_hash": record.listing_hash,
+        "published_at": record.published_at,
+        "content_hash": record.content_hash,
+        "first_seen_at": now,
+        "updated_at": now,
+        "first_run_id": run_id,
+        "last_run_id": run_id,
+    }
 
 
 def _revision_of(article: Article, *, run_id: int, now: datetime) -> ArticleRevision:
@@ -288,15 +340,24 @@ def save_listing_validators(
     last_modified: str | None,
     now: datetime,
 ) -> None:
-    row = session.get(HttpValidator, (site, url))
     if etag is None and last_modified is None:
-        if row is not None:
-            session.delete(row)
+        session.execute(
+            delete(HttpValidator).where(HttpValidator.site == site, HttpValidator.url == url)
+        )
         return
-    if row is None:
-        row = HttpValidator(site=site, url=url)
-        session.add(row)
-    row.etag, row.last_modified, row.saved_at = etag, last_modified, now
+    insert = upsert_insert(session)(HttpValidator).values(
+        site=site, url=url, etag=etag, last_modified=last_modified, saved_at=now
+    )
+    session.execute(
+        insert.on_conflict_do_update(
+            index_elements=["site", "url"],
+            set_={
+                "etag": insert.excluded.etag,
+                "last_modified": insert.excluded.last_modified,
+                "saved_at": insert.excluded.saved_at,
+            },
+        )
+    )
 
 
 def failing_dates(session: Session, site: str) -> Sequence[CrawlState]:

@@ -105,9 +105,9 @@ def test_sigterm_during_a_run_records_it_interrupted(
     server: SampleSiteServer, tmp_path: Path
 ) -> None:
     """A slow run stopped by SIGTERM is recorded interrupted and the process exits 0."""
-    server.faults.add(lambda path: path.startswith("/date/"), Delay(0.5), times=None)
+    server.faults.add(lambda path: path.startswith("/date/"), Delay(1.0), times=None)
     config = str(
-        write_config(tmp_path, server, '[schedule]\ninterval = "1h"\nlookback_days = 30\n')
+        write_config(tmp_path, server, '[schedule]\ninterval = "1h"\nlookback_days = 90\n')
     )
     daemon = start(["--config", config, "run"], tmp_path)
     try:

@@ -69,10 +69,10 @@ def test_changed_listing_fetches_only_new_or_changed_articles(
     assert stored(database) == expected(site, server.base_url, DAY - timedelta(days=3), DAY)
 
 
-def test_second_crawl_of_the_same_site_is_refused_while_the_first_runs(
+def test_second_crawl_of_a_busy_site_is_refused_and_a_backfill_waits(
     server: SampleSiteServer, settings: Settings, database: Database
 ) -> None:
-    """Two crawls on one database never crawl the same site at the same time."""
+    """Two runs on one database never crawl the same site at the same time."""
     server.faults.add(lambda path: path.startswith("/date/"), Delay(1.0), times=None)
     results: list[object] = []
     worker = threading.Thread(target=lambda: results.append(crawl(settings, database)))
@@ -84,12 +84,14 @@ def test_second_crawl_of_the_same_site_is_refused_while_the_first_runs(
                 if uow.session.scalar(select(Run.id).where(Run.status == "running")):
                     break
         with pytest.raises(SiteBusyError, match="is being crawled by run"):
-            run_crawl(DAY, DAY, CrawlDeps(settings, database))
+            run_crawl(DAY, DAY, CrawlDeps(settings, database), kind=RunKind.MANUAL)
+        # A backfill waits for the site instead, and starts once the first run is done.
+        waited = run_crawl(DAY, DAY, CrawlDeps(settings, database), force=True)
+        assert results, "the backfill started only after the first run ended"
+        assert waited.status is RunStatus.SUCCEEDED
     finally:
         worker.join(30)
-    assert results and results[0].status is RunStatus.SUCCEEDED  # type: ignore[attr-defined]
-    again = run_crawl(DAY, DAY, CrawlDeps(settings, database), force=True)
-    assert again.status is RunStatus.SUCCEEDED, "the lock is released at the end"
+    assert results[0].status is RunStatus.SUCCEEDED  # type: ignore[attr-defined]
 
 
 def test_run_of_a_dead_process_is_marked_abandoned(settings: Settings, database: Database) -> None:
