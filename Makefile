@@ -32,7 +32,7 @@ test: lint typecheck unit
 # Benchmarks (tests/benchmarks, never collected by pytest): one table, see its README.
 bench: $(STAMP)
 	$(BIN)/pip install --quiet -e '.[dev,bench]'
-	$(BIN)/python -m tests.benchmarks
+	INGEST_TEST_POSTGRES_URL="$${INGEST_TEST_POSTGRES_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test}" $(BIN)/python -m tests.benchmarks
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache build dist

@@ -1,6 +1,6 @@
 """The run: plan dates -> fetch -> parse -> dedupe -> store -> log, one date at a time.
 
-``run_crawl`` is the one function every entry point calls (backfill, demo, later the daemon).
+``run_crawl`` is the one function every entry point calls (backfill, crawl, demo, the daemon).
 It opens a run record, binds ``run_id`` into the log context, crawls the planned dates with a
 bounded number in flight, commits each date whole as soon as it is done, and closes the run
 with its status and counts. Expected failures (fetch, parse, storage) are caught per date,

@@ -211,13 +211,14 @@ def store_day(
     fresh = [r for r in records if r.title_key not in existing]
     inserted: set[str] = set()
     if fresh:
+        # One cached statement executed for many rows (insertmanyvalues batches them).
         statement = (
             upsert_insert(session)(Article)
-            .values([_article_row(r, run_id=run_id, now=now) for r in fresh])
             .on_conflict_do_nothing(index_elements=["site", "date", "title_key"])
             .returning(Article.title_key)
         )
-        inserted = set(session.scalars(statement))
+        rows = [_article_row(r, run_id=run_id, now=now) for r in fresh]
+        inserted = set(session.scalars(statement, rows))
         if len(inserted) < len(fresh):
             existing = _articles_of_day(session, site, day)
     updated = unchanged = 0

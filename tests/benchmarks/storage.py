@@ -10,7 +10,8 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from ingest.domain import ArticleRecord, BodySource, RunKind
 from ingest.store import repository as repo
@@ -85,16 +86,23 @@ def sqlite_once(days: dict[date, list[ArticleRecord]]) -> tuple[float, float]:
 
 
 def postgres_once(url: str, days: dict[date, list[ArticleRecord]]) -> tuple[float, float]:
-    database = Database.from_url(url)
-    upgrade_to_head(database.engine)
+    """One measurement in a database of its own on the server, dropped afterwards."""
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    name = f"ingest_bench_{os.getpid()}"
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    database = Database.from_url(
+        make_url(url).set(database=name).render_as_string(hide_password=False)
+    )
     try:
-        with database.engine.begin() as conn:
-            conn.execute(text("DELETE FROM articles WHERE site = :s"), {"s": SITE})
+        upgrade_to_head(database.engine)
         return measure(database, days)
     finally:
-        with database.engine.begin() as conn:
-            conn.execute(text("DELETE FROM articles WHERE site = :s"), {"s": SITE})
         database.dispose()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 def rows_for(name: str, results: list[tuple[float, float]], total: int) -> list[Row]:

@@ -111,12 +111,12 @@ def test_sigterm_during_a_run_records_it_interrupted(
     )
     daemon = start(["--config", config, "run"], tmp_path)
     try:
-        wait_for(lambda: any(r["status"] == "running" for r in runs(config, tmp_path)), 20)
+        wait_for(lambda: any(r["status"] == "running" for r in runs(config, tmp_path)), 60)
         time.sleep(1.0)
     finally:
         daemon.send_signal(signal.SIGTERM)
-        daemon.communicate(timeout=15)
-    assert daemon.returncode == 0
+        _, stderr = daemon.communicate(timeout=15)
+    assert daemon.returncode == 0, stderr[-3000:]
     assert [r["status"] for r in runs(config, tmp_path)] == ["interrupted"]
 
 
