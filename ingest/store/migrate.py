@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import fcntl
+from collections.abc import Iterator
+from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 
@@ -33,9 +36,26 @@ def alembic_config(engine: Engine) -> Config:
 
 def upgrade_to_head(engine: Engine) -> None:
     try:
-        command.upgrade(alembic_config(engine), "head")
+        with _sqlite_migration_lock(engine):
+            command.upgrade(alembic_config(engine), "head")
     except SQLAlchemyError as exc:
         raise StorageError(f"migration failed: {str(exc).splitlines()[0]}") from exc
+
+
+@contextmanager
+def _sqlite_migration_lock(engine: Engine) -> Iterator[None]:
+    """Processes starting at once on a new SQLite file (a daemon and a health probe) migrate
+    one at a time; PostgreSQL does the same with an advisory lock in migrations/env.py."""
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
+        yield
+        return
+    with Path(f"{database}.migrate-lock").open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def downgrade_to(engine: Engine, revision: str) -> None:

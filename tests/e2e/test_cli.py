@@ -262,3 +262,20 @@ def test_console_format_renders_events_for_people(server: SampleSiteServer, tmp_
     assert "run_finished" in done.stderr and '{"' not in done.stderr
     first = (tmp_path / "ingest.jsonl").read_text().splitlines()[0]
     assert json.loads(first)["event"]
+
+
+def test_processes_starting_at_once_on_a_new_database_all_migrate(tmp_path: Path) -> None:
+    """Six commands at once on a new SQLite file: migrations take turns, none fails."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("INGEST_")}
+    env.update(PYTHONPATH=str(ROOT), INGEST_DATABASE_URL=f"sqlite:///{tmp_path / 'new.db'}")
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-m", "ingest", "runs"],
+            cwd=tmp_path,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for _ in range(6)
+    ]
+    assert [p.wait(timeout=60) for p in processes] == [0] * 6
