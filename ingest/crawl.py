@@ -264,7 +264,7 @@ class _Run:
             status=status.value,
             duration_seconds=round(duration, 3),
             failed_dates=[d.isoformat() for d in sorted(self.failed)],
-            **_counts_dict(self.counts),
+            **asdict(self.counts),
         )
 
     async def _crawl_dates(self, planned: list[date]) -> None:
@@ -571,7 +571,3 @@ class _Run:
 
 async def _none() -> tuple[ArticlePage | None, str | None]:
     return None, None
-
-
-def _counts_dict(counts: repo.RunCounts) -> dict[str, int]:
-    return asdict(counts)

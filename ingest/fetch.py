@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import urljoin, urlsplit
 
@@ -63,8 +63,6 @@ class FetchStats:
     pages_fetched: int = 0
     pages_failed: int = 0
     pages_not_modified: int = 0
-    retries: int = 0
-    by_status: dict[int, int] = field(default_factory=dict)
 
 
 def make_client(
@@ -166,7 +164,6 @@ class Fetcher:
         return backoff
 
     def _log_retry(self, state: RetryCallState) -> None:
-        self.stats.retries += 1
         exc = state.outcome.exception() if state.outcome is not None else None
         log.info(
             "fetch_retry",
@@ -185,7 +182,6 @@ class Fetcher:
                 started = time.perf_counter()
                 status, response_headers, body = await self._request(current, headers)
                 elapsed_ms = round((time.perf_counter() - started) * 1000, 1)
-            self.stats.by_status[status] = self.stats.by_status.get(status, 0) + 1
             log.info(
                 "page_fetched",
                 url=current,

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from ingest.crawl import CrawlDeps, incremental_window, run_crawl
+from ingest.crawl import CrawlDeps, RunSummary, incremental_window, run_crawl
 from ingest.daemon import crawl_once
 from ingest.domain import RunKind, RunStatus
 from ingest.errors import SiteBusyError
@@ -26,7 +26,7 @@ def fixed_clock(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, 12, tzinfo=UTC)
 
 
-def crawl(settings: Settings, database: Database, today: date = DAY, **deps: object):  # type: ignore[no-untyped-def]
+def crawl(settings: Settings, database: Database, today: date = DAY) -> RunSummary:
     return crawl_once(settings, database, kind=RunKind.MANUAL, clock=lambda: fixed_clock(today))
 
 
