@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
+from urllib.parse import urljoin, urlsplit
 
 Markup = str | bytes
 
@@ -22,6 +23,43 @@ MONTHS = {
 _DAY_MONTH_YEAR = re.compile(
     r"(\d{1,2})\s+([A-Za-z]+)\s+(\d{4})(?:\s+(\d{1,2}):(\d{2}))?", re.ASCII
 )
+
+
+# Hrefs that ``urljoin`` returns unchanged (absolute) or just prefixed with the page's origin
+# (root-relative): no whitespace, params, fragment or empty query, and, being checked separately,
+# no dot segment or doubled slash for urljoin to fold. Nearly every link of a listing is one.
+_PLAIN_HREF = re.compile(
+    r"(https?://[A-Za-z0-9.\-:@]+)?(/[A-Za-z0-9\-._~/%+,!$&'()*=:@]*)"
+    r"(?:\?[A-Za-z0-9\-._~/%+,!$&'()*=:@?]+)?\Z"
+)
+
+
+class LinkResolver:
+    """Resolve a page's hrefs as ``urljoin(page_url, href)`` does, only faster.
+
+    None for an href urljoin rejects (such as an unbalanced IPv6 bracket).
+    """
+
+    __slots__ = ("_origin", "_page_url")
+
+    def __init__(self, page_url: str) -> None:
+        self._page_url = page_url
+        parts = urlsplit(page_url)
+        plain = parts.scheme in ("http", "https") and parts.netloc
+        self._origin = f"{parts.scheme}://{parts.netloc}" if plain else None
+
+    def __call__(self, href: str) -> str | None:
+        match = _PLAIN_HREF.match(href)
+        if match is not None:
+            if match.group(1) is not None:
+                return href
+            path = match.group(2)
+            if self._origin is not None and "/." not in path and "//" not in path:
+                return self._origin + href
+        try:
+            return urljoin(self._page_url, href)
+        except ValueError:
+            return None
 
 
 @dataclass(frozen=True, slots=True)

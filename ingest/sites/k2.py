@@ -8,13 +8,13 @@ item skips nested items, so each item keeps its own title, link and text.
 from __future__ import annotations
 
 from datetime import datetime, tzinfo
-from urllib.parse import urljoin
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from ingest.errors import ParseError
 from ingest.sites.base import (
     ArticlePage,
+    LinkResolver,
     ListingItem,
     ListingPage,
     Markup,
@@ -24,6 +24,7 @@ from ingest.sites.base import (
 from ingest.text import clean_whitespace, join_paragraphs, paragraphs_of
 
 _ITEM_CLASS = "genericItemView"
+# Most preferred first; most pages have none, which one query over all of them tells.
 _NEXT_SELECTORS = (
     "div.k2Pagination li.pagination-next a[href]",
     "li.pagination-next a[href]",
@@ -31,10 +32,7 @@ _NEXT_SELECTORS = (
     "a[rel=next][href]",
     "link[rel=next][href]",
 )
-
-
-def _is_item(node: LexborNode) -> bool:
-    return _ITEM_CLASS in (node.attributes.get("class") or "").split()
+_ANY_NEXT = ", ".join(_NEXT_SELECTORS)
 
 
 def _is_full_text(node: LexborNode) -> bool:
@@ -44,15 +42,17 @@ def _is_full_text(node: LexborNode) -> bool:
 class _Owned:
     """Each item's first own match of a selector, found with one query over the container.
 
-    A match belongs to every listed item met walking up from it until (and including) the first
-    node that is an item: a nested item keeps its own title, link and text. Selectors are only
-    compiled once per page instead of once per item.
+    A match belongs to the nearest item around it (or that it is): a nested item keeps its own
+    title, link and text. Selectors are only compiled once per page instead of once per item.
     """
 
     def __init__(self, container: LexborNode, item_ids: set[int]) -> None:
         self._container = container
         self._item_ids = item_ids
         self._firsts: dict[str, dict[int, LexborNode]] = {}
+
+    def is_item(self, node: LexborNode) -> bool:
+        return node.mem_id in self._item_ids
 
     def first(self, item_id: int, selector: str) -> LexborNode | None:
         firsts = self._firsts.get(selector)
@@ -62,21 +62,19 @@ class _Owned:
 
     def _collect(self, selector: str) -> dict[int, LexborNode]:
         item_ids = self._item_ids
+        container_id = self._container.mem_id
         firsts: dict[int, LexborNode] = {}
         for node in self._container.css(selector):
-            parent = node.parent
-            while parent is not None:
-                parent_id = parent.mem_id
-                if parent_id in item_ids and parent_id not in firsts:
-                    firsts[parent_id] = node
-                if _is_item(parent):
+            owner: LexborNode | None = node
+            while owner is not None:
+                owner_id = owner.mem_id
+                if owner_id in item_ids:
+                    if owner_id not in firsts:
+                        firsts[owner_id] = node
                     break
-                parent = parent.parent
-            else:
-                # A listed item matching the selector itself, with no item around it.
-                node_id = node.mem_id
-                if node_id in item_ids and node_id not in firsts:
-                    firsts[node_id] = node
+                if owner_id == container_id:
+                    break
+                owner = owner.parent
         return firsts
 
 
@@ -90,52 +88,61 @@ def parse_listing(markup: Markup, url: str) -> ListingPage:
     skipped = 0
     nodes = container.css(f"div.{_ITEM_CLASS}")
     owned = _Owned(container, {node.mem_id for node in nodes})
+    resolve = LinkResolver(url)
     for node in nodes:
-        item = _listing_item(node.mem_id, owned, url)
+        item = _listing_item(node.mem_id, owned, resolve)
         if item is None:
             skipped += 1
         else:
             items.append(item)
-    nothing_found = tree.css_first("#genericItemListNothingFound") is not None
-    has_list = container.css_first("div.genericItemList") is not None
-    if not items and not skipped and not nothing_found and not has_list:
+    if (
+        not items
+        and not skipped
+        and tree.css_first("#genericItemListNothingFound") is None
+        and container.css_first("div.genericItemList") is None
+    ):
         raise ParseError(f"{url}: neither listing items nor 'No results found' on the page")
     return ListingPage(
-        url=url, items=tuple(items), next_url=_next_url(tree, url), skipped_items=skipped
+        url=url, items=tuple(items), next_url=_next_url(tree, resolve, url), skipped_items=skipped
     )
 
 
-def _listing_item(node: int, owned: _Owned, page_url: str) -> ListingItem | None:
+def _listing_item(node: int, owned: _Owned, resolve: LinkResolver) -> ListingItem | None:
     link = owned.first(node, ".genericItemTitle a[href]")
     heading = link or owned.first(node, ".genericItemTitle")
     title = clean_whitespace(heading.text(deep=True)) if heading is not None else ""
     href = (link.attributes.get("href") or "").strip() if link is not None else ""
-    if not title or not href:
+    url = resolve(href) if href else None
+    if not title or not url:
         return None
     category_node = owned.first(node, ".genericItemCategory a") or owned.first(
         node, ".genericItemCategory"
     )
     category = clean_whitespace(category_node.text(deep=True)) if category_node else None
     intro = owned.first(node, ".genericItemIntroText")
-    text = join_paragraphs(paragraphs_of(intro, skip=_is_item)) if intro is not None else ""
+    text = join_paragraphs(paragraphs_of(intro, skip=owned.is_item)) if intro is not None else ""
     date_node = owned.first(node, ".genericItemDateCreated")
     found = parse_day_month_year(date_node.text(deep=True)) if date_node is not None else None
     return ListingItem(
         title=title,
-        url=urljoin(page_url, href),
+        url=url,
         category=category or None,
         text=text,
         day=found[0] if found else None,
     )
 
 
-def _next_url(tree: LexborHTMLParser, page_url: str) -> str | None:
+def _next_url(tree: LexborHTMLParser, resolve: LinkResolver, page_url: str) -> str | None:
+    if tree.css_first(_ANY_NEXT) is None:
+        return None
     for selector in _NEXT_SELECTORS:
         node = tree.css_first(selector)
         if node is not None:
             href = (node.attributes.get("href") or "").strip()
             if href and not href.startswith(("#", "javascript:")):
-                target = urljoin(page_url, href)
+                target = resolve(href)
+                if target is None:
+                    raise ParseError(f"{page_url}: unusable 'Next' link {href!r}")
                 return None if target == page_url else target
     return None
 

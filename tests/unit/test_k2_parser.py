@@ -100,3 +100,29 @@ def test_article_without_body_is_a_parse_error() -> None:
     """An item page with neither intro nor full text is refused."""
     with pytest.raises(ParseError):
         k2.parse_article("<div id=k2Container class=itemView></div>", "https://x/", TZ)
+
+
+def _listing_with(href: str, next_href: str | None = None) -> str:
+    pagination = (
+        f'<div class="k2Pagination"><ul><li class="pagination-next"><a href="{next_href}">Next'
+        "</a></li></ul></div>"
+        if next_href is not None
+        else ""
+    )
+    return (
+        '<div id="k2Container"><div class="genericItemList"><div class="genericItemView">'
+        f'<h2 class="genericItemTitle"><a href="{href}">A title</a></h2>'
+        '<div class="genericItemIntroText"><p>Text.</p></div></div></div>'
+        f"{pagination}</div>"
+    )
+
+
+def test_an_item_whose_link_cannot_be_resolved_is_skipped_not_fatal() -> None:
+    page = k2.parse_listing(_listing_with("http://[broken/x.html"), _page_url("l"))
+    assert page.items == () and page.skipped_items == 1
+
+
+def test_a_next_link_that_cannot_be_resolved_is_a_parse_error() -> None:
+    """Dropping it would silently lose the rest of the day."""
+    with pytest.raises(ParseError, match="unusable 'Next' link"):
+        k2.parse_listing(_listing_with("/item/1.html", "http://[broken/"), _page_url("n"))
