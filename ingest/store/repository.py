@@ -5,15 +5,28 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Executable, Table, bindparam, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from ingest.domain import ArticleRecord, BodySource, DateStatus, DayOutcome, RunKind, RunStatus
 from ingest.errors import StorageError
-from ingest.store.models import Article, ArticleRevision, CrawlState, HttpValidator, Run
+from ingest.store.models import Article, ArticleRevision, Base, CrawlState, HttpValidator, Run
+
+
+def _table_of(model: type[Base]) -> Table:
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table
+
+
+_runs = _table_of(Run)
+_states = _table_of(CrawlState)
+_articles = _table_of(Article)
+_validators = _table_of(HttpValidator)
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +98,17 @@ def save_run_progress(
         values["dates_total"] = dates_total
     if dates_skipped is not None:
         values["dates_skipped"] = dates_skipped
-    session.execute(update(Run).where(Run.id == run_id).values(**values))
+    session.execute(_run_update(tuple(values)), {"run_id": run_id, **values})
+
+
+@cache
+def _run_update(columns: tuple[str, ...]) -> Executable:
+    # Built once per column set: the crawl saves its counts with every date it commits.
+    return (
+        update(_runs)
+        .where(_runs.c.id == bindparam("run_id"))
+        .values({name: bindparam(name) for name in columns})
+    )
 
 
 def finish_run(
@@ -137,20 +160,28 @@ def record_date_state(
     Returns the date's item count after the write.
     """
     complete = status is DateStatus.COMPLETE
-    table = CrawlState.__table__
-    insert = upsert_insert(session)(CrawlState).values(
-        site=site,
-        date=day,
-        status=status.value,
-        item_count=item_count or 0,
-        attempts=1,
-        last_attempt_at=now,
-        last_success_at=now if complete else None,
-        last_error=error,
-        failing_since=None if complete else now,
-        last_run_id=run_id,
-    )
-    statement = insert.on_conflict_do_update(
+    keep_count = item_count is None or not complete
+    statement = _date_state_upsert(session.get_bind().dialect.name, complete, keep_count)
+    params = {
+        "site": site,
+        "date": day,
+        "status": status.value,
+        "item_count": item_count or 0,
+        "attempts": 1,
+        "last_attempt_at": now,
+        "last_success_at": now if complete else None,
+        "last_error": error,
+        "failing_since": None if complete else now,
+        "last_run_id": run_id,
+    }
+    return int(session.scalar(statement, params) or 0)
+
+
+@cache
+def _date_state_upsert(dialect: str, complete: bool, keep_count: bool) -> Executable:
+    table = _states
+    insert = _insert_of(dialect)(table)
+    statement: Executable = insert.on_conflict_do_update(
         index_elements=["site", "date"],
         set_={
             "status": insert.excluded.status,
@@ -158,9 +189,7 @@ def record_date_state(
             "last_attempt_at": insert.excluded.last_attempt_at,
             "last_error": insert.excluded.last_error,
             "last_run_id": insert.excluded.last_run_id,
-            "item_count": table.c.item_count
-            if item_count is None or not complete
-            else insert.excluded.item_count,
+            "item_count": table.c.item_count if keep_count else insert.excluded.item_count,
             "last_success_at": insert.excluded.last_success_at
             if complete
             else table.c.last_success_at,
@@ -169,26 +198,31 @@ def record_date_state(
             else func.coalesce(table.c.failing_since, insert.excluded.failing_since),
         },
     ).returning(table.c.item_count)
-    return int(session.scalar(statement) or 0)
+    return statement
+
+
+# Statements the crawl runs for every date are built once, with bound parameters.
+_KNOWN_ARTICLES = select(
+    _articles.c.title_key, _articles.c.listing_hash, _articles.c.body_source
+).where(_articles.c.site == bindparam("site"), _articles.c.date == bindparam("day"))
 
 
 def known_articles(session: Session, site: str, day: date) -> dict[str, KnownArticle]:
-    rows = session.execute(
-        select(Article.title_key, Article.listing_hash, Article.body_source).where(
-            Article.site == site, Article.date == day
-        )
-    )
+    rows = session.execute(_KNOWN_ARTICLES, {"site": site, "day": day})
     return {key: KnownArticle(listing_hash, source) for key, listing_hash, source in rows}
 
 
 def upsert_insert(session: Session) -> Any:
     """The dialect's own INSERT, which knows ON CONFLICT (PostgreSQL and SQLite)."""
-    name = session.get_bind().dialect.name
-    if name == "postgresql":
+    return _insert_of(session.get_bind().dialect.name)
+
+
+def _insert_of(dialect: str) -> Any:
+    if dialect == "postgresql":
         return postgresql.insert
-    if name == "sqlite":
+    if dialect == "sqlite":
         return sqlite.insert
-    raise StorageError(f"the {name} database is not supported: use SQLite or PostgreSQL")
+    raise StorageError(f"the {dialect} database is not supported: use SQLite or PostgreSQL")
 
 
 def store_day(
@@ -212,11 +246,7 @@ def store_day(
     inserted: set[str] = set()
     if fresh:
         # One cached statement executed for many rows (insertmanyvalues batches them).
-        statement = (
-            upsert_insert(session)(Article)
-            .on_conflict_do_nothing(index_elements=["site", "date", "title_key"])
-            .returning(Article.title_key)
-        )
+        statement = _new_articles_insert(session.get_bind().dialect.name)
         rows = [_article_row(r, run_id=run_id, now=now) for r in fresh]
         inserted = set(session.scalars(statement, rows))
         if len(inserted) < len(fresh):
@@ -240,11 +270,28 @@ def store_day(
     return DayOutcome(new=len(inserted), updated=updated, unchanged=unchanged)
 
 
+@cache
+def _new_articles_insert(dialect: str) -> Executable:
+    statement: Executable = (
+        _insert_of(dialect)(_articles)
+        .on_conflict_do_nothing(index_elements=["site", "date", "title_key"])
+        .returning(_articles.c.title_key)
+    )
+    return statement
+
+
+_ARTICLES_OF_DAY = select(Article).where(
+    Article.site == bindparam("site"), Article.date == bindparam("day")
+)
+# Locks the day's rows against a concurrent writer until the commit (SQLite locks the file).
+_ARTICLES_OF_DAY_FOR_UPDATE = _ARTICLES_OF_DAY.with_for_update()
+
+
 def _articles_of_day(session: Session, site: str, day: date) -> dict[str, Article]:
-    query = select(Article).where(Article.site == site, Article.date == day)
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update()
-    return {article.title_key: article for article in session.scalars(query)}
+    postgres = session.get_bind().dialect.name == "postgresql"
+    query = _ARTICLES_OF_DAY_FOR_UPDATE if postgres else _ARTICLES_OF_DAY
+    rows = session.scalars(query, {"site": site, "day": day})
+    return {article.title_key: article for article in rows}
 
 
 def _keeps_stored_version(article: Article, record: ArticleRecord) -> bool:
@@ -327,8 +374,13 @@ def articles_between(
     return session.scalars(query).all()
 
 
+_LISTING_VALIDATORS = select(_validators.c.etag, _validators.c.last_modified).where(
+    _validators.c.site == bindparam("site"), _validators.c.url == bindparam("url")
+)
+
+
 def listing_validators(session: Session, site: str, url: str) -> tuple[str | None, str | None]:
-    row = session.get(HttpValidator, (site, url))
+    row = session.execute(_LISTING_VALIDATORS, {"site": site, "url": url}).first()
     return (row.etag, row.last_modified) if row is not None else (None, None)
 
 
@@ -342,23 +394,31 @@ def save_listing_validators(
     now: datetime,
 ) -> None:
     if etag is None and last_modified is None:
-        session.execute(
-            delete(HttpValidator).where(HttpValidator.site == site, HttpValidator.url == url)
-        )
+        session.execute(_FORGET_VALIDATORS, {"site": site, "url": url})
         return
-    insert = upsert_insert(session)(HttpValidator).values(
-        site=site, url=url, etag=etag, last_modified=last_modified, saved_at=now
-    )
     session.execute(
-        insert.on_conflict_do_update(
-            index_elements=["site", "url"],
-            set_={
-                "etag": insert.excluded.etag,
-                "last_modified": insert.excluded.last_modified,
-                "saved_at": insert.excluded.saved_at,
-            },
-        )
+        _validators_upsert(session.get_bind().dialect.name),
+        {"site": site, "url": url, "etag": etag, "last_modified": last_modified, "saved_at": now},
     )
+
+
+_FORGET_VALIDATORS = delete(_validators).where(
+    _validators.c.site == bindparam("site"), _validators.c.url == bindparam("url")
+)
+
+
+@cache
+def _validators_upsert(dialect: str) -> Executable:
+    insert = _insert_of(dialect)(_validators)
+    statement: Executable = insert.on_conflict_do_update(
+        index_elements=["site", "url"],
+        set_={
+            "etag": insert.excluded.etag,
+            "last_modified": insert.excluded.last_modified,
+            "saved_at": insert.excluded.saved_at,
+        },
+    )
+    return statement
 
 
 def failing_dates(session: Session, site: str) -> Sequence[CrawlState]:

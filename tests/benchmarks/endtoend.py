@@ -1,5 +1,5 @@
 """End to end: a two-year backfill of the sample site with 20 ms latency per response, and the
-re-run of the same range (every date complete)."""
+re-run of the same range (every date complete). The site is served from a child process."""
 
 from __future__ import annotations
 
@@ -11,10 +11,11 @@ from datetime import date
 from pathlib import Path
 
 from ingest.crawl import CrawlDeps, RunSummary, dates_between, run_crawl
-from ingest.sample_site import SampleSite, SampleSiteServer
+from ingest.sample_site import SampleSite
 from ingest.store.engine import Database
 from ingest.store.migrate import upgrade_to_head
 from tests.benchmarks.common import Row, bench_settings, quiet_logging
+from tests.benchmarks.served import ServedSite
 
 LATENCY = 0.02
 CONCURRENCY = 8
@@ -42,29 +43,28 @@ class Backfill:
 
 def one_backfill(workdir: Path) -> Backfill:
     site = SampleSite(seed=0)
-    with SampleSiteServer(site, latency_seconds=LATENCY) as server:
+    with ServedSite(seed=0, latency_seconds=LATENCY) as server:
         settings = bench_settings(
             server.base_url, server.listing_path, workdir / "e2e.db", concurrency=CONCURRENCY
         )
         database = Database.from_url(settings.database.url)
         upgrade_to_head(database.engine)
         deps = CrawlDeps(settings, database)
-        server.reset_counters()
+        server.take_request_count()
         started = time.perf_counter()
         summary: RunSummary = run_crawl(FIRST, LAST, deps)
         wall = time.perf_counter() - started
-        requests = len(server.requests)
+        requests = server.take_request_count()
         expected = {
             (day, record.title)
             for day in dates_between(FIRST, LAST)
             for record in site.expected_records(day, base_url=server.base_url)
         }
         stored = stored_keys(database)
-        server.reset_counters()
         started = time.perf_counter()
         run_crawl(FIRST, LAST, deps)
         rerun_wall = time.perf_counter() - started
-        rerun_requests = len(server.requests)
+        rerun_requests = server.take_request_count()
         database.dispose()
     assert summary.status.value == "succeeded", summary
     return Backfill(
