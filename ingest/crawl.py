@@ -291,16 +291,20 @@ class _Run:
             self.fetcher = Fetcher(self.site, http, client)
             await self.fetcher.load_robots()
             # Dates in flight: enough to keep every request slot busy, few enough that a crash
-            # or a stop loses little.
-            in_flight = asyncio.Semaphore(max(2, http.concurrency))
+            # or a stop loses little. A fixed set of workers takes the dates in order from one
+            # iterator, so memory does not grow with the length of the range.
+            workers = min(max(2, http.concurrency), len(planned))
             total = len(planned)
+            days = iter(planned)
 
-            async def one(day: date) -> None:
-                async with in_flight:
+            async def worker() -> None:
+                for day in days:
                     result = await self._crawl_day(day)
-                self._record(result, total)
+                    self._record(result, total)
 
-            results = await asyncio.gather(*(one(day) for day in planned), return_exceptions=True)
+            results = await asyncio.gather(
+                *(worker() for _ in range(workers)), return_exceptions=True
+            )
             for outcome in results:
                 if isinstance(outcome, BaseException):
                     raise outcome
