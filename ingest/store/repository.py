@@ -246,9 +246,8 @@ def store_day(
     inserted: set[str] = set()
     if fresh:
         # One cached statement executed for many rows (insertmanyvalues batches them).
-        statement = _new_articles_insert(session.get_bind().dialect.name)
         rows = [_article_row(r, run_id=run_id, now=now) for r in fresh]
-        inserted = set(session.scalars(statement, rows))
+        inserted = _insert_new_articles(session, rows)
         if len(inserted) < len(fresh):
             existing = _articles_of_day(session, site, day)
     updated = unchanged = 0
@@ -268,6 +267,39 @@ def store_day(
         session.execute(update(Article).where(Article.id.in_(seen_ids)).values(last_run_id=run_id))
     session.flush()
     return DayOutcome(new=len(inserted), updated=updated, unchanged=unchanged)
+
+
+def _insert_new_articles(session: Session, rows: list[dict[str, Any]]) -> set[str]:
+    """INSERT ... ON CONFLICT DO NOTHING; the title keys of the rows actually inserted."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        # One array per column: the statement text stays the same whatever the row count, so
+        # psycopg reuses its parsed form (a multi-row VALUES is re-parsed on every call).
+        columns = {name: [row[name] for row in rows] for name in _ARTICLE_COLUMNS}
+        return set(session.scalars(_postgres_unnest_insert(), columns))
+    return set(session.scalars(_new_articles_insert(dialect), rows))
+
+
+_ARTICLE_COLUMNS = (
+    "site", "date", "title", "title_key", "url", "category", "body", "body_source",
+    "listing_hash", "published_at", "content_hash", "first_seen_at", "updated_at",
+    "first_run_id", "last_run_id",
+)  # fmt: skip
+
+
+@cache
+def _postgres_unnest_insert() -> Executable:
+    arrays = [
+        func.unnest(bindparam(name, type_=postgresql.ARRAY(_articles.c[name].type)))
+        for name in _ARTICLE_COLUMNS
+    ]
+    statement: Executable = (
+        postgresql.insert(_articles)
+        .from_select(list(_ARTICLE_COLUMNS), select(*arrays))
+        .on_conflict_do_nothing(index_elements=["site", "date", "title_key"])
+        .returning(_articles.c.title_key)
+    )
+    return statement
 
 
 @cache
