@@ -2,8 +2,8 @@
 for this interpreter's GIL (the end-to-end figures would otherwise measure both).
 
 Run as ``python -m tests.benchmarks.served SEED LATENCY`` it is that child: it prints the
-site's base URL and listing path as one JSON line, then answers each ``count`` line on stdin
-with the number of requests served since the last one, and stops at end of input.
+site's base URL and listing path as one JSON line, then answers each ``paths`` line on stdin
+with the JSON list of the paths requested since the last one, and stops at end of input.
 """
 
 from __future__ import annotations
@@ -38,12 +38,13 @@ class ServedSite:
         self.base_url, self.listing_path = ready["base_url"], ready["listing_path"]
         return self
 
-    def take_request_count(self) -> int:
-        """Requests served since the previous call (or the start)."""
+    def take_requested_paths(self) -> list[str]:
+        """The paths (with query) requested since the previous call (or the start)."""
         assert self._child is not None and self._child.stdin and self._child.stdout
-        self._child.stdin.write("count\n")
+        self._child.stdin.write("paths\n")
         self._child.stdin.flush()
-        return int(self._child.stdout.readline())
+        paths: list[str] = json.loads(self._child.stdout.readline())
+        return paths
 
     def __exit__(
         self,
@@ -62,8 +63,8 @@ def child(seed: int, latency_seconds: float) -> None:
         ready = {"base_url": server.base_url, "listing_path": server.listing_path}
         print(json.dumps(ready), flush=True)
         for line in sys.stdin:
-            if line.strip() == "count":
-                print(len(server.requests), flush=True)
+            if line.strip() == "paths":
+                print(json.dumps(server.paths_requested()), flush=True)
                 server.reset_counters()
 
 
