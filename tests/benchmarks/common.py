@@ -1,11 +1,8 @@
-"""Shared helpers: medians, quiet logging, settings for the loopback sample site."""
+"""Shared helpers: the table row, quiet logging, settings for the loopback sample site."""
 
 from __future__ import annotations
 
 import logging
-import statistics
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,16 +25,6 @@ class Row:
     @property
     def verdict(self) -> str:
         return "" if self.ok is None else ("yes" if self.ok else "MISSED")
-
-
-def median_seconds(fn: Callable[[], object], repetitions: int) -> float:
-    """The median wall time of ``repetitions`` calls of ``fn``."""
-    times: list[float] = []
-    for _ in range(repetitions):
-        started = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
 
 
 class WarningCounter:
