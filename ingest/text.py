@@ -13,7 +13,9 @@ from collections.abc import Callable, Iterable
 from selectolax.lexbor import LexborNode
 
 # Elements whose text is never article text (embedded tweets, trackers, styling).
-_SKIPPED = frozenset({"script", "style", "noscript", "template", "iframe", "svg", "head"})
+_IGNORED = frozenset(
+    {"script", "style", "noscript", "template", "iframe", "svg", "head", "-comment"}
+)
 # Elements that start a new paragraph: author HTML uses any of these as one.
 _BLOCKS = frozenset(
     {
@@ -22,7 +24,6 @@ _BLOCKS = frozenset(
         "address", "header", "footer", "aside",
     }
 )  # fmt: skip
-_BREAK = object()
 
 # Typographic characters that NFKC leaves alone but readers consider the same as plain ones.
 _PLAIN_PUNCTUATION = str.maketrans(
@@ -58,26 +59,30 @@ def paragraphs_of(
             paragraphs.append(text)
         current.clear()
 
-    stack: list[LexborNode | object] = list(reversed(list(node.iter(include_text=True))))
+    # Depth first without recursion (author HTML can nest deeply); None marks the end of a
+    # block, where its paragraph ends.
+    stack: list[LexborNode | None] = list(node.iter(include_text=True))
+    stack.reverse()
     while stack:
         item = stack.pop()
-        if item is _BREAK:
+        if item is None:
             flush()
             continue
-        assert isinstance(item, LexborNode)
         tag = item.tag
         if tag == "-text":
             current.append(item.text_content or "")
             continue
-        if tag in _SKIPPED or tag == "-comment" or (skip is not None and skip(item)):
+        if tag in _IGNORED or (skip is not None and skip(item)):
             continue
         if tag == "br":
             flush()
             continue
+        children: list[LexborNode | None] = list(item.iter(include_text=True))
         if tag in _BLOCKS:
             flush()
-            stack.append(_BREAK)
-        stack.extend(reversed(list(item.iter(include_text=True))))
+            stack.append(None)
+        children.reverse()
+        stack.extend(children)
     flush()
     return paragraphs
 

@@ -3,6 +3,7 @@ selectolax extracting the same fields from the same pages, in the same process."
 
 from __future__ import annotations
 
+import math
 import statistics
 import time
 from collections.abc import Callable, Sequence
@@ -224,26 +225,35 @@ PARSERS: dict[str, tuple[Parser, Parser]] = {
 }
 
 
+# Each timed pass repeats the corpus until it lasts at least this long: a 30 ms pass is at the
+# mercy of one scheduler hiccup on a shared machine.
+MIN_PASS_SECONDS = 0.25
+
+
 def rates(parsers: dict[str, Parser], pages: Sequence[Page], repetitions: int) -> dict[str, float]:
-    """Pages per second of each parser, median of ``repetitions`` passes over every page.
+    """Pages per second of each parser, median of ``repetitions`` timed passes.
 
     The passes are interleaved (one of each parser per round), so a burst of load from another
     job on the machine slows every parser alike instead of one parser's whole measurement.
     """
 
-    def one_pass(parser: Parser) -> float:
+    def one_pass(parser: Parser, rounds: int) -> float:
         started = time.perf_counter()
-        for body, url in pages:
-            parser(body, url)
+        for _ in range(rounds):
+            for body, url in pages:
+                parser(body, url)
         return time.perf_counter() - started
 
+    # The warm-up pass (imports, caches) also sizes each parser's passes.
+    rounds = {
+        name: max(1, math.ceil(MIN_PASS_SECONDS / one_pass(parser, 1)))
+        for name, parser in parsers.items()
+    }
     times: dict[str, list[float]] = {name: [] for name in parsers}
-    for parser in parsers.values():
-        one_pass(parser)  # warm-up: imports, caches
     for _ in range(repetitions):
         for name, parser in parsers.items():
-            times[name].append(one_pass(parser))
-    return {name: len(pages) / statistics.median(t) for name, t in times.items()}
+            times[name].append(one_pass(parser, rounds[name]))
+    return {name: rounds[name] * len(pages) / statistics.median(t) for name, t in times.items()}
 
 
 def run(repetitions: int = 7) -> list[Row]:
