@@ -1,9 +1,9 @@
 """End to end: a two-year backfill of the sample site with 20 ms latency per response, and the
 re-run of the same range (every date complete). The site is served from a child process.
 
-Baseline: the same requests replayed with bare httpx (same limits, same concurrency, bodies
-read, nothing parsed or stored), which shows how close to the bound the HTTP client alone gets
-on this machine.
+Baselines: the same requests replayed with bare httpx (same limits, same concurrency, bodies
+read, nothing parsed or stored), and over raw sockets with hand-written HTTP/1.1 (the floor of
+this server and machine): how close to the bound the HTTP client alone, and nothing at all, gets.
 """
 
 from __future__ import annotations
@@ -45,6 +45,7 @@ class Backfill:
     window_listing_requests: int
     window_article_requests: int
     replay_wall: float
+    raw_wall: float
 
     @property
     def bound(self) -> float:
@@ -57,6 +58,10 @@ class Backfill:
     @property
     def replay_ratio(self) -> float:
         return self.replay_wall / self.bound
+
+    @property
+    def raw_ratio(self) -> float:
+        return self.raw_wall / self.bound
 
 
 def one_backfill(workdir: Path) -> Backfill:
@@ -87,6 +92,7 @@ def one_backfill(workdir: Path) -> Backfill:
         window = server.take_requested_paths()
         database.dispose()
         replay_wall = asyncio.run(replay(server.base_url, paths))
+        raw_wall = asyncio.run(replay_raw(server.base_url, paths))
     assert summary.status.value == "succeeded", summary
     return Backfill(
         wall=wall,
@@ -99,6 +105,7 @@ def one_backfill(workdir: Path) -> Backfill:
         window_listing_requests=sum(1 for p in window if p.startswith("/date/")),
         window_article_requests=sum(1 for p in window if "/item/" in p),
         replay_wall=replay_wall,
+        raw_wall=raw_wall,
     )
 
 
@@ -119,6 +126,30 @@ async def replay(base_url: str, paths: list[str]) -> float:
         return time.perf_counter() - started
 
 
+async def replay_raw(base_url: str, paths: list[str]) -> float:
+    """Seconds to GET every path over ``CONCURRENCY`` kept-alive sockets, HTTP/1.1 by hand."""
+    host, port = base_url.removeprefix("http://").split(":")
+    pending = iter(paths)
+
+    async def worker() -> None:
+        reader, writer = await asyncio.open_connection(host, int(port))
+        for path in pending:
+            writer.write(f"GET {path} HTTP/1.1\r\nHost: {host}\r\n\r\n".encode())
+            head = await reader.readuntil(b"\r\n\r\n")
+            length = 0
+            for line in head.split(b"\r\n"):
+                name, _, value = line.partition(b":")
+                if name.lower() == b"content-length":
+                    length = int(value)
+            await reader.readexactly(length)
+        writer.close()
+        await writer.wait_closed()
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
+    return time.perf_counter() - started
+
+
 def stored_keys(database: Database) -> set[tuple[date, str]]:
     from sqlalchemy import select
 
@@ -137,6 +168,7 @@ def run(repetitions: int = 3) -> list[Row]:
             results.append(one_backfill(Path(tmp)))
     ratio = statistics.median(r.ratio for r in results)
     replay_ratio = statistics.median(r.replay_ratio for r in results)
+    raw_ratio = statistics.median(r.raw_ratio for r in results)
     wall = statistics.median(r.wall for r in results)
     rerun = statistics.median(r.rerun_wall for r in results)
     first = results[0]
@@ -156,6 +188,11 @@ def run(repetitions: int = 3) -> list[Row]:
             "end to end",
             "baseline: the same requests with bare httpx, wall / bound",
             f"{replay_ratio:.2f}",
+        ),
+        Row(
+            "end to end",
+            "floor: the same requests over raw sockets (no HTTP library), wall / bound",
+            f"{raw_ratio:.2f}",
         ),
         Row("end to end", "pipeline wall / bare httpx wall", f"{ratio / replay_ratio:.2f}"),
         Row(
