@@ -29,7 +29,7 @@ from ingest.errors import (
     SiteBusyError,
     StorageError,
 )
-from ingest.fetch import Fetcher, make_client
+from ingest.fetch import Fetcher, make_transport
 from ingest.settings import Settings
 from ingest.sites import LAYOUTS, ArticlePage, ListingItem, SiteLayout
 from ingest.store import liveness
@@ -287,8 +287,8 @@ class _Run:
 
     async def _fetch_and_store(self, planned: list[date]) -> None:
         http = self.settings.http
-        async with make_client(http, self.deps.transport) as client:
-            self.fetcher = Fetcher(self.site, http, client)
+        async with make_transport(http, self.deps.transport) as transport:
+            self.fetcher = Fetcher(self.site, http, transport)
             await self.fetcher.load_robots()
             # Dates in flight: enough to keep every request slot busy, few enough that a crash
             # or a stop loses little. A fixed set of workers takes the dates in order from one

@@ -74,6 +74,9 @@ class HttpSettings:
     max_retry_after_seconds: float = 300.0
     max_body_bytes: int = 10 * 1024 * 1024
     max_redirects: int = 5
+    # Every request goes through this HTTP(S) proxy when set. The environment's HTTP(S)_PROXY
+    # is not read: like every setting, it is named in the config file.
+    proxy: str | None = None
 
 
 @dataclass(frozen=True)
@@ -259,6 +262,10 @@ def _validate(settings: Settings) -> None:
             raise ConfigError(f"{key} must not be negative, not {number}")
     if not http.user_agent.strip():
         raise ConfigError("http.user_agent must not be empty")
+    if http.proxy is not None:
+        proxy = urlsplit(http.proxy)
+        if proxy.scheme not in ("http", "https") or not proxy.hostname:
+            raise ConfigError(f"http.proxy must be an http(s) URL, not {mask_url(http.proxy)!r}")
     try:
         parse_duration(settings.schedule.interval)
     except ValueError as exc:

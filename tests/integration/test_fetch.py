@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from ingest.errors import PermanentFetchError, TransientFetchError
-from ingest.fetch import Fetcher, Page, _retry_after, make_client
+from ingest.fetch import Fetcher, Page, _retry_after, make_transport
 from ingest.settings import settings_from_mapping
 
 SETTINGS = settings_from_mapping(
@@ -34,8 +34,8 @@ SETTINGS = settings_from_mapping(
 
 def fetch(handler: Callable[[httpx.Request], httpx.Response], url: str) -> tuple[Page, Fetcher]:
     async def go() -> tuple[Page, Fetcher]:
-        async with make_client(SETTINGS.http, httpx.MockTransport(handler)) as client:
-            fetcher = Fetcher(SETTINGS.site, SETTINGS.http, client)
+        async with make_transport(SETTINGS.http, httpx.MockTransport(handler)) as transport:
+            fetcher = Fetcher(SETTINGS.site, SETTINGS.http, transport)
             return await fetcher.get(url, kind="listing"), fetcher
 
     return asyncio.run(go())
@@ -125,3 +125,27 @@ def test_page_text_uses_the_declared_charset() -> None:
     page, fetcher = fetch(handler, "https://news.example/latin")
     assert page.text == "café"
     assert fetcher.stats.pages_fetched == 1
+
+
+def test_requests_go_through_the_configured_proxy() -> None:
+    """With http.proxy set, the proxy (here the sample server, which answers absolute-form
+    requests too) receives every request, for a site whose host does not even resolve."""
+    from datetime import date
+
+    from ingest.sample_site import SampleSite, SampleSiteServer
+
+    with SampleSiteServer(SampleSite(seed=0)) as proxy:
+        settings = settings_from_mapping(
+            {"site": {"base_url": "http://site.invalid"}, "http": {"proxy": proxy.base_url}}
+        )
+        url = "http://site.invalid/date/2020/2/1.html"
+
+        async def go() -> Page:
+            async with make_transport(settings.http) as transport:
+                fetcher = Fetcher(settings.site, settings.http, transport)
+                return await fetcher.get(url, kind="listing")
+
+        page = asyncio.run(go())
+        assert page.status == 200 and b"genericItemView" in page.body
+        assert proxy.paths_requested() == [url]
+        assert date(2020, 2, 1).strftime("%d %B %Y") in page.text

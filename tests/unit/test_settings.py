@@ -53,6 +53,7 @@ def test_precedence_explicit_then_env_then_defaults(
         ({"logging": {"format": "xml"}}, "logging.format must be one of"),
         ({"schedule": {"interval": "soon"}}, "schedule.interval"),
         ({"database": {"url": "not a url"}}, "database.url"),
+        ({"http": {"proxy": "proxy.internal:3128"}}, "http.proxy must be an http(s) URL"),
     ],
 )
 def test_bad_config_names_the_key(data: dict[str, object], message: str) -> None:
