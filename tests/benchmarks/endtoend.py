@@ -66,7 +66,7 @@ class Backfill:
 
 def one_backfill(workdir: Path) -> Backfill:
     site = SampleSite(seed=0)
-    with ServedSite(seed=0, latency_seconds=LATENCY) as server:
+    with ServedSite(seed=0, latency_seconds=LATENCY, first=FIRST, last=LAST) as server:
         settings = bench_settings(
             server.base_url, server.listing_path, workdir / "e2e.db", concurrency=CONCURRENCY
         )

@@ -1,29 +1,36 @@
-"""The sample site served from a child process, so its threads never compete with the crawl
-for this interpreter's GIL (the end-to-end figures would otherwise measure both).
+"""The sample site served from a child process, so it never competes with the crawl for this
+interpreter's GIL (the end-to-end figures would otherwise measure both).
 
-Run as ``python -m tests.benchmarks.served SEED LATENCY`` it is that child: it prints the
+Run as ``python -m tests.benchmarks.served SEED LATENCY FIRST LAST`` it is that child: it prints the
 site's base URL and listing path as one JSON line, then answers each ``paths`` line on stdin
 with the JSON list of the paths requested since the last one, and stops at end of input.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import subprocess
 import sys
+from datetime import date, timedelta
+from http import HTTPStatus
 from types import TracebackType
+
+from ingest.sample_site import SampleSite, SampleSiteServer
 
 
 class ServedSite:
     """A context manager around the child process."""
 
-    def __init__(self, seed: int, latency_seconds: float) -> None:
+    def __init__(self, seed: int, latency_seconds: float, first: date, last: date) -> None:
         self._argv = [
             sys.executable,
             "-m",
             "tests.benchmarks.served",
             str(seed),
             str(latency_seconds),
+            first.isoformat(),
+            last.isoformat(),
         ]
         self._child: subprocess.Popen[str] | None = None
         self.base_url = self.listing_path = ""
@@ -56,17 +63,103 @@ class ServedSite:
             self._child.communicate(timeout=30)
 
 
-def child(seed: int, latency_seconds: float) -> None:
-    from ingest.sample_site import SampleSite, SampleSiteServer
+def child(seed: int, latency_seconds: float, first: date, last: date) -> None:
+    asyncio.run(_serve(seed, latency_seconds, first, last))
 
-    with SampleSiteServer(SampleSite(seed=seed), latency_seconds=latency_seconds) as server:
-        ready = {"base_url": server.base_url, "listing_path": server.listing_path}
-        print(json.dumps(ready), flush=True)
-        for line in sys.stdin:
+
+class _Pages(SampleSiteServer):
+    """The sample site's own routing, rendering and conditional GET, never started: the
+    asyncio server below answers for it, at its address."""
+
+    def __init__(self, site: SampleSite, base_url: str) -> None:
+        super().__init__(site)
+        self._base_url = base_url
+
+    @property
+    def base_url(self) -> str:
+        return self._base_url
+
+    def prerender(self, first: date, last: date) -> dict[str, tuple[int, dict[str, str], bytes]]:
+        """Every listing page (Next pages too) and article page of the range, ready to send."""
+        rendered = {}
+        day = first
+        while day <= last:
+            articles = self.site.articles_on(day)
+            listing_pages = max(1, -(-len(articles) // self.site.page_size))
+            paths = [self._page_href(day, n, None) for n in range(1, listing_pages + 1)]
+            paths += [article.url_path for article in articles]
+            for path in paths:
+                rendered[path] = self.answer(path, {})
+            day += timedelta(days=1)
+        return rendered
+
+    def answer(self, target: str, headers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
+        """Status, headers and body of the sample server's response to a GET of ``target``."""
+        response = self.respond(target, headers)
+        out = dict(response.headers)
+        if response.status != 304:
+            out["Content-Type"] = response.content_type
+            out["Content-Length"] = str(len(response.body))
+        return response.status, out, response.body
+
+
+_CONDITIONAL = ("if-none-match", "if-modified-since")
+
+
+async def _serve(seed: int, latency_seconds: float, first: date, last: date) -> None:
+    """Serve until stdin closes, from pages rendered before the first request.
+
+    A remote site's work costs the crawling machine nothing, but the sample server renders each
+    page (about 1 ms) and parses each request on threads sharing a GIL, on the same two cores
+    as the crawl: that lengthened every 20 ms response even for raw sockets. So the range is
+    rendered up front and one event loop answers; other paths are rendered when asked.
+    """
+    requested: list[str] = []
+    pages: _Pages | None = None
+    rendered: dict[str, tuple[int, dict[str, str], bytes]] = {}
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while True:
+                head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1")
+                request_line, *header_lines = head.split("\r\n")
+                target = request_line.split(" ")[1]
+                headers = {}
+                for line in header_lines:
+                    name, _, value = line.partition(":")
+                    if value:
+                        headers[name.strip().lower()] = value.strip()
+                await asyncio.sleep(latency_seconds)
+                assert pages is not None
+                answer = rendered.get(target)
+                if answer is None or any(name in headers for name in _CONDITIONAL):
+                    answer = pages.answer(target, headers)
+                status, out, body = answer
+                lines = [f"HTTP/1.1 {status} {HTTPStatus(status).phrase}"]
+                lines += [f"{name}: {value}" for name, value in out.items()]
+                writer.write("\r\n".join([*lines, "", ""]).encode("latin-1"))
+                if status != 304:
+                    writer.write(body)
+                requested.append(target)
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            writer.close()
+
+    server = await asyncio.start_server(serve, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    pages = _Pages(SampleSite(seed=seed), f"http://127.0.0.1:{port}")
+    rendered.update(pages.prerender(first, last))
+    print(json.dumps({"base_url": pages.base_url, "listing_path": pages.listing_path}), flush=True)
+    loop = asyncio.get_running_loop()
+    async with server:
+        while line := await loop.run_in_executor(None, sys.stdin.readline):
             if line.strip() == "paths":
-                print(json.dumps(server.paths_requested()), flush=True)
-                server.reset_counters()
+                print(json.dumps(requested), flush=True)
+                requested.clear()
 
 
 if __name__ == "__main__":
-    child(int(sys.argv[1]), float(sys.argv[2]))
+    seed, latency, first, last = sys.argv[1:5]
+    child(int(seed), float(latency), date.fromisoformat(first), date.fromisoformat(last))
