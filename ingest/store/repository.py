@@ -245,7 +245,6 @@ def store_day(
     fresh = [r for r in records if r.title_key not in existing]
     inserted: set[str] = set()
     if fresh:
-        # One cached statement executed for many rows (insertmanyvalues batches them).
         rows = [_article_row(r, run_id=run_id, now=now) for r in fresh]
         inserted = _insert_new_articles(session, rows)
         if len(inserted) < len(fresh):
@@ -270,32 +269,28 @@ def store_day(
 
 
 def _insert_new_articles(session: Session, rows: list[dict[str, Any]]) -> set[str]:
-    """INSERT ... ON CONFLICT DO NOTHING; the title keys of the rows actually inserted."""
+    """INSERT ... ON CONFLICT DO NOTHING, one statement for all the rows; the title keys of
+    the rows actually inserted."""
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
         # One array per column: the statement text stays the same whatever the row count, so
         # psycopg reuses its parsed form (a multi-row VALUES is re-parsed on every call).
-        columns = {name: [row[name] for row in rows] for name in _ARTICLE_COLUMNS}
-        return set(session.scalars(_postgres_unnest_insert(), columns))
+        names = tuple(rows[0])
+        arrays = {name: [row[name] for row in rows] for name in names}
+        return set(session.scalars(_postgres_unnest_insert(names), arrays))
+    # SQLAlchemy's insertmanyvalues sends the rows as one multi-row VALUES.
     return set(session.scalars(_new_articles_insert(dialect), rows))
 
 
-_ARTICLE_COLUMNS = (
-    "site", "date", "title", "title_key", "url", "category", "body", "body_source",
-    "listing_hash", "published_at", "content_hash", "first_seen_at", "updated_at",
-    "first_run_id", "last_run_id",
-)  # fmt: skip
-
-
 @cache
-def _postgres_unnest_insert() -> Executable:
+def _postgres_unnest_insert(names: tuple[str, ...]) -> Executable:
     arrays = [
         func.unnest(bindparam(name, type_=postgresql.ARRAY(_articles.c[name].type)))
-        for name in _ARTICLE_COLUMNS
+        for name in names
     ]
     statement: Executable = (
         postgresql.insert(_articles)
-        .from_select(list(_ARTICLE_COLUMNS), select(*arrays))
+        .from_select(list(names), select(*arrays))
         .on_conflict_do_nothing(index_elements=["site", "date", "title_key"])
         .returning(_articles.c.title_key)
     )
