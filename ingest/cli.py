@@ -25,6 +25,7 @@ from ingest.daemon import crawl_once, install_stop_signals, run_daemon
 from ingest.domain import RunKind
 from ingest.errors import ConfigError, IngestError, SiteBusyError
 from ingest.export import export_articles
+from ingest.heap import keep_heap_between_pages
 from ingest.logs import close_logging, configure_logging
 from ingest.metrics import MetricsCollector, serve_metrics
 from ingest.settings import Settings, load_settings, parse_duration
@@ -122,6 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    keep_heap_between_pages()
     args = build_parser().parse_args(argv)
     try:
         settings = load_settings(args.config, os.environ)

@@ -20,6 +20,7 @@ import httpx
 
 from ingest.crawl import CrawlDeps, RunSummary, dates_between, run_crawl
 from ingest.domain import RunKind
+from ingest.heap import keep_heap_between_pages
 from ingest.sample_site import SampleSite
 from ingest.store.engine import Database
 from ingest.store.migrate import upgrade_to_head
@@ -224,5 +225,6 @@ def run(repetitions: int = 3) -> list[Row]:
 
 
 if __name__ == "__main__":
+    keep_heap_between_pages()
     for row in run(1):
         print(row)

@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from urllib.parse import urljoin
 from zoneinfo import ZoneInfo
 
+from ingest.heap import keep_heap_between_pages
 from ingest.sample_site import SampleSite, SampleSiteServer
 from ingest.sample_site.content import is_fetchable
 from ingest.sites.k2 import parse_article, parse_listing
@@ -280,5 +281,6 @@ def run(repetitions: int = 7) -> list[Row]:
 
 
 if __name__ == "__main__":
+    keep_heap_between_pages()
     for row in run():
         print(row)

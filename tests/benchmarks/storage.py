@@ -14,6 +14,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from ingest.domain import ArticleRecord, BodySource, RunKind
+from ingest.heap import keep_heap_between_pages
 from ingest.store import repository as repo
 from ingest.store.engine import Database
 from ingest.store.migrate import upgrade_to_head
@@ -140,5 +141,6 @@ def run(repetitions: int = 3) -> list[Row]:
 
 
 if __name__ == "__main__":
+    keep_heap_between_pages()
     for row in run(1):
         print(row)

@@ -1,0 +1,25 @@
+"""One process-wide allocator setting, applied by the entry point, never on import.
+
+glibc hands the top of its heap back to the kernel as soon as 128 KiB are free there. Parsing a
+page allocates and frees a few hundred KiB, so in some heap states every page paid for ``brk``
+calls and freshly zeroed pages, and parsing ran at half speed (tests/benchmarks/README.md).
+Keeping up to 4 MiB free at the top of the heap costs at most that much resident memory.
+"""
+
+from __future__ import annotations
+
+import ctypes
+
+_M_TRIM_THRESHOLD = -1  # from <malloc.h>
+KEEP_FREE_BYTES = 4 * 1024 * 1024
+
+
+def keep_heap_between_pages() -> bool:
+    """Raise glibc's trim threshold; False where there is no glibc ``mallopt`` to call."""
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):
+        return False
+    mallopt.argtypes = (ctypes.c_int, ctypes.c_int)
+    mallopt.restype = ctypes.c_int
+    return bool(mallopt(_M_TRIM_THRESHOLD, KEEP_FREE_BYTES))
