@@ -31,7 +31,7 @@ from ingest.errors import (
 )
 from ingest.fetch import Fetcher, make_transport
 from ingest.settings import Settings
-from ingest.sites import LAYOUTS, ArticlePage, ListingItem, SiteLayout
+from ingest.sites import ArticlePage, Layout, ListingItem, SiteShape, build_layout
 from ingest.store import liveness
 from ingest.store import repository as repo
 from ingest.store.engine import Database
@@ -135,7 +135,10 @@ class _Run:
         self.deps = deps
         self.settings = deps.settings
         self.site = deps.settings.site
-        self.layout: SiteLayout = LAYOUTS[self.site.layout]
+        self.layout: Layout = build_layout(
+            self.site.layout,
+            SiteShape(self.site.base_url, self.site.listing_path, self.site.tz, {}),
+        )
         self.kind = kind
         self.first, self.last, self.force = first, last, force
         self.skip_complete = kind is RunKind.BACKFILL and not force
@@ -467,7 +470,7 @@ class _Run:
 
         None when the first page answers 304 Not Modified to the validators kept for it.
         """
-        first_url = self.site.listing_url_for(day)
+        first_url = self.layout.listing_url(day)
         headers: dict[str, str] = {}
         if self.conditional:
             with self.deps.database.unit_of_work() as uow:
@@ -490,7 +493,7 @@ class _Run:
                 etag, modified = page.headers.get("etag"), page.headers.get("last-modified")
             seen.add(url)
             headers = {}
-            listing = self.layout.parse_listing(page.text, page.url)
+            listing = self.layout.parse_listing(page.text, page.url, page.headers)
             if listing.skipped_items:
                 log.warning("listing_items_skipped", url=page.url, count=listing.skipped_items)
             items.extend(listing.items)
@@ -563,7 +566,7 @@ class _Run:
         is an error: the date is then retried by the next run."""
         try:
             page = await self.fetcher.get(item.url, kind="article")
-            return self.layout.parse_article(page.text, page.url, self.site.tz), None
+            return self.layout.parse_article(page.text, page.url), None
         except PermanentFetchError:
             return None, None
         except ParseError as exc:

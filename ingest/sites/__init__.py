@@ -1,25 +1,45 @@
-"""Site layouts: the one place that knows a site's markup.
+"""Site layouts: the one place that knows a site's markup and URL scheme.
 
-A layout is a module with two pure functions, ``parse_listing`` and ``parse_article``; a second
-site layout (WordPress, say) is a new module and one line in ``LAYOUTS``.
+A layout is a module under ``ingest/sites/`` with pure parsers, a ``DEFAULT_LISTING_PATH`` and
+a ``build(shape)`` factory returning a ``Layout``; a new layout is a new module and one line in
+``LAYOUTS``.
 """
 
 from __future__ import annotations
 
-from datetime import tzinfo
 from types import MappingProxyType
-from typing import Protocol
 
 from ingest.sites import k2
-from ingest.sites.base import ArticlePage, ListingItem, ListingPage, Markup
+from ingest.sites.base import (
+    ArticlePage,
+    Layout,
+    LayoutModule,
+    ListingItem,
+    ListingPage,
+    Markup,
+    SiteShape,
+)
+
+LAYOUTS: MappingProxyType[str, LayoutModule] = MappingProxyType({"k2": k2})
 
 
-class SiteLayout(Protocol):
-    def parse_listing(self, markup: Markup, url: str) -> ListingPage: ...
+def build_layout(name: str, shape: SiteShape) -> Layout:
+    """The named layout bound to a site; ValueError naming the key when the shape does not fit."""
+    return LAYOUTS[name].build(shape)
 
-    def parse_article(self, markup: Markup, url: str, tz: tzinfo) -> ArticlePage: ...
+
+def default_listing_path(name: str) -> str | None:
+    return LAYOUTS[name].DEFAULT_LISTING_PATH
 
 
-LAYOUTS: MappingProxyType[str, SiteLayout] = MappingProxyType({"k2": k2})
-
-__all__ = ["LAYOUTS", "ArticlePage", "ListingItem", "ListingPage", "Markup", "SiteLayout"]
+__all__ = [
+    "LAYOUTS",
+    "ArticlePage",
+    "Layout",
+    "ListingItem",
+    "ListingPage",
+    "Markup",
+    "SiteShape",
+    "build_layout",
+    "default_listing_path",
+]

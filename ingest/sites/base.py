@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
+from string import Formatter
+from typing import Protocol
 from urllib.parse import urljoin, urlsplit
 
 Markup = str | bytes
@@ -64,13 +67,19 @@ class LinkResolver:
 
 @dataclass(frozen=True, slots=True)
 class ListingItem:
-    """One article as a date listing shows it."""
+    """One article as a date listing shows it.
+
+    ``published_at`` (aware) is set when the listing gives the exact publication time;
+    ``full_text`` when ``text`` is the whole article (a REST API), so no article page is needed.
+    """
 
     title: str
     url: str
     category: str | None
     text: str
     day: date | None
+    published_at: datetime | None = None
+    full_text: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,3 +125,94 @@ def parse_day_month_year(text: str) -> tuple[date, tuple[int, int] | None] | Non
                 clock = (hour, minute)
         return day, clock
     return None
+
+
+@dataclass(frozen=True, slots=True)
+class SiteShape:
+    """What a layout is told of its site: the settings it reads, nothing else.
+
+    ``options`` holds the layout's own table from the config (``[sites.selectors]`` for the
+    ``selectors`` layout), as strings; empty for the other layouts.
+    """
+
+    base_url: str
+    listing_path: str
+    tz: tzinfo
+    options: Mapping[str, str]
+
+
+def check_day_path(path: str) -> None:
+    """Refuse a listing path that is not a format string naming the day; ValueError says why."""
+    if not path.startswith("/"):
+        raise ValueError(f"must start with '/', not {path!r}")
+    try:
+        fields = {name for _, name, _, _ in Formatter().parse(path) if name is not None}
+    except ValueError as exc:
+        raise ValueError(f"is not a valid format string: {exc}") from exc
+    roots = {re.split(r"[.\[]", name, maxsplit=1)[0] for name in fields}
+    unknown = roots - {"year", "month", "day", "date"}
+    if unknown:
+        raise ValueError(f"has unknown field {{{sorted(unknown)[0]}}}")
+    if "date" not in roots and not {"year", "month", "day"} <= roots:
+        raise ValueError("must name the day: {year}, {month} and {day}, or {date}")
+    try:
+        path.format(year=2020, month=2, day=1, date=date(2020, 2, 1))
+    except (ValueError, AttributeError, IndexError, KeyError) as exc:
+        raise ValueError(f"cannot be formatted: {exc}") from exc
+
+
+def day_url(shape: SiteShape, day: date) -> str:
+    """``listing_path`` formatted for ``day`` on the site's base URL."""
+    path = shape.listing_path.format(year=day.year, month=day.month, day=day.day, date=day)
+    return shape.base_url.rstrip("/") + path
+
+
+class Layout(Protocol):
+    """One site's markup and URL scheme: what the crawl and ``inspect`` need of it.
+
+    Built once per site (``ingest.sites.layout_for``); every method is pure: text in, frozen
+    values out, no I/O.
+    """
+
+    @property
+    def fetches_article_pages(self) -> bool:
+        """False when the listing carries everything (a REST API, or no article selectors)."""
+        ...
+
+    @property
+    def missing_day_is_empty(self) -> bool:
+        """True when a 404 on a day's first listing page means a complete day with no articles
+        (WordPress answers 404 for a date archive without posts)."""
+        ...
+
+    @property
+    def accept(self) -> str:
+        """The Accept header of listing requests."""
+        ...
+
+    def listing_url(self, day: date) -> str:
+        """The absolute URL of the day's first listing page."""
+        ...
+
+    def parse_listing(self, markup: Markup, url: str, headers: Mapping[str, str]) -> ListingPage:
+        """One listing page; ``headers`` are the response's (lower-case names), for layouts
+        that page through a header (``X-WP-TotalPages``). ParseError when the page has neither
+        items nor the layout's "no articles" signal."""
+        ...
+
+    def parse_article(self, markup: Markup, url: str) -> ArticlePage:
+        """An article's own page; ParseError when it has no body where the layout expects it."""
+        ...
+
+
+class LayoutModule(Protocol):
+    """A layout module: its default listing path and the factory the registry calls.
+
+    ``build`` raises ValueError naming the bad key (``selectors.item: required``) when the
+    site's settings do not fit the layout; the settings loader reports it with the site.
+    """
+
+    @property
+    def DEFAULT_LISTING_PATH(self) -> str | None: ...  # a module constant, read-only
+
+    def build(self, shape: SiteShape) -> Layout: ...

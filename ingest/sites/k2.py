@@ -7,7 +7,9 @@ item skips nested items, so each item keeps its own title, link and text.
 
 from __future__ import annotations
 
-from datetime import datetime, tzinfo
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, tzinfo
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
@@ -18,11 +20,15 @@ from ingest.sites.base import (
     ListingItem,
     ListingPage,
     Markup,
+    SiteShape,
     as_text,
+    check_day_path,
+    day_url,
     parse_day_month_year,
 )
 from ingest.text import clean_whitespace, join_paragraphs, paragraphs_of
 
+DEFAULT_LISTING_PATH = "/date/{year}/{month}/{day}.html"
 _ITEM_CLASS = "genericItemView"
 # Most preferred first; most pages have none, which one query over all of them tells.
 _NEXT_SELECTORS = (
@@ -183,3 +189,30 @@ def _published(container: LexborNode, tz: tzinfo) -> datetime | None:
         return None
     hour, minute = clock
     return datetime(day.year, day.month, day.day, hour, minute, tzinfo=tz)
+
+
+@dataclass(frozen=True, slots=True)
+class K2Layout:
+    """The K2 layout bound to one site."""
+
+    shape: SiteShape
+    fetches_article_pages: bool = True
+    missing_day_is_empty: bool = False
+    accept: str = "text/html,*/*;q=0.5"
+
+    def listing_url(self, day: date) -> str:
+        return day_url(self.shape, day)
+
+    def parse_listing(self, markup: Markup, url: str, headers: Mapping[str, str]) -> ListingPage:
+        return parse_listing(markup, url)
+
+    def parse_article(self, markup: Markup, url: str) -> ArticlePage:
+        return parse_article(markup, url, self.shape.tz)
+
+
+def build(shape: SiteShape) -> K2Layout:
+    try:
+        check_day_path(shape.listing_path)
+    except ValueError as exc:
+        raise ValueError(f"listing_path {exc}") from None
+    return K2Layout(shape)
