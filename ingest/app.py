@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import httpx
+import msgspec
 import structlog
 
-from ingest.crawl import CrawlDeps, Progress, RunSummary, run_crawl, utc_now
+from ingest.crawl import CrawlDeps, Outcome, Progress, crawl_sites, utc_now
 from ingest.domain import RunKind
 from ingest.health import FailingDate, HealthReport, assess
 from ingest.settings import Settings, SiteSettings
@@ -45,12 +46,21 @@ def backfill(
     first: date,
     last: date,
     *,
+    sites: Sequence[SiteSettings] | None = None,
     force: bool = False,
     on_progress: Callable[[Progress], None] | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
-) -> RunSummary:
-    deps = CrawlDeps(settings, database, transport=transport, on_progress=on_progress)
-    return run_crawl(first, last, deps, kind=RunKind.BACKFILL, force=force)
+) -> list[Outcome]:
+    """Crawl ``first`` .. ``last`` of each site (default: every configured site), in parallel."""
+    deps = CrawlDeps(database, transport=transport, on_progress=on_progress)
+    return crawl_sites(
+        sites or settings.sites,
+        lambda _site: (first, last),
+        deps,
+        kind=RunKind.BACKFILL,
+        force=force,
+        parallel=settings.schedule.max_parallel_sites,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +87,7 @@ class RunView:
     articles_unchanged: int
     duplicates: int
     error_summary: str | None
+    owner: str | None
 
     @property
     def duration_seconds(self) -> float | None:
@@ -85,32 +96,36 @@ class RunView:
         return (self.finished_at - self.started_at).total_seconds()
 
 
-def recent_runs(database: Database, *, limit: int) -> Sequence[RunView]:
+def recent_runs(
+    database: Database, *, limit: int, sites: Sequence[str] | None = None
+) -> Sequence[RunView]:
     names = [f.name for f in dataclasses.fields(RunView)]
     with database.unit_of_work() as uow:
         return [
             RunView(**{name: getattr(run, name) for name in names})
-            for run in repo.recent_runs(uow.session, limit=limit)
+            for run in repo.recent_runs(uow.session, limit=limit, sites=sites)
         ]
 
 
 def demo_settings(settings: Settings, base_url: str, listing_path: str) -> Settings:
-    """The configured settings pointed at the bundled sample site on loopback."""
-    site = SiteSettings(
-        name=DEMO_SITE_NAME,
-        base_url=base_url,
-        listing_path=listing_path,
-        timezone=settings.site.timezone,
-    )
+    """The configured settings with one site: the bundled K2 sample site on loopback."""
     # Loopback is free: no rate limit, more requests in flight, short backoff.
-    http = dataclasses.replace(
+    http = msgspec.structs.replace(
         settings.http,
         requests_per_second=0.0,
         concurrency=8,
         backoff_initial_seconds=0.05,
         backoff_max_seconds=1.0,
     )
-    return dataclasses.replace(settings, site=site, http=http)
+    site = SiteSettings(
+        name=DEMO_SITE_NAME,
+        base_url=base_url,
+        listing_path=listing_path,
+        timezone="Asia/Damascus",
+        layout="k2",
+        http=http,
+    )
+    return msgspec.structs.replace(settings, sites=(site,))
 
 
 def run_as_dict(run: RunView) -> dict[str, object]:
@@ -128,21 +143,40 @@ def count_articles(database: Database, site: str, first: date, last: date) -> in
 
 
 def stored_articles_preview(
-    database: Database, settings: Settings, first: date, last: date, *, limit: int
+    database: Database, site: str, first: date, last: date, *, limit: int
 ) -> list[str]:
     """A few stored articles as lines for a person: date, category, title."""
     with database.unit_of_work() as uow:
-        articles = repo.articles_between(uow.session, settings.site.name, first, last, limit=limit)
+        articles = repo.articles_between(uow.session, site, first, last, limit=limit)
         return [
             f"  {a.date.isoformat()}  {(a.category or '-')[:16]:<16}  {a.title[:90]}"
             for a in articles
         ]
 
 
-def health(settings: Settings, database: Database, *, max_age: timedelta | None) -> HealthReport:
-    """The site's ingestion health; ``max_age`` defaults to three schedule intervals."""
+def health(
+    settings: Settings,
+    database: Database,
+    *,
+    sites: Sequence[SiteSettings] | None = None,
+    max_age: timedelta | None = None,
+) -> list[HealthReport]:
+    """Each site's ingestion health (default: every configured site), in config order."""
+    return [
+        site_health(site, settings, database, max_age=max_age) for site in (sites or settings.sites)
+    ]
+
+
+def site_health(
+    site_settings: SiteSettings,
+    settings: Settings,
+    database: Database,
+    *,
+    max_age: timedelta | None,
+) -> HealthReport:
+    """One site's ingestion health; ``max_age`` defaults to three of its schedule intervals."""
     now = utc_now()
-    site = settings.site.name
+    site = site_settings.name
     with database.unit_of_work() as uow:
         runs = repo.recent_runs(uow.session, limit=20, site=site)
         stuck = [r for r in liveness.stuck_runs(uow.session, now) if r.site == site]
@@ -152,9 +186,10 @@ def health(settings: Settings, database: Database, *, max_age: timedelta | None)
             if state.failing_since is not None
         ]
         return assess(
+            site,
             runs,
             stuck=stuck,
             failing_dates=failing,
             now=now,
-            max_age=max_age or 3 * settings.schedule.interval_delta,
+            max_age=max_age or 3 * site_settings.schedule.interval_delta,
         )

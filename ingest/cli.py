@@ -20,7 +20,7 @@ from typing import Any, TextIO
 import structlog
 
 from ingest import __version__, app, logview
-from ingest.crawl import Progress, RunSummary
+from ingest.crawl import Outcome, Progress, RunSummary, SiteSkipped
 from ingest.daemon import crawl_once, install_stop_signals, run_daemon
 from ingest.domain import RunKind
 from ingest.errors import ConfigError, IngestError, SiteBusyError
@@ -28,7 +28,7 @@ from ingest.export import export_articles
 from ingest.heap import keep_heap_between_pages
 from ingest.logs import close_logging, configure_logging
 from ingest.metrics import MetricsCollector, serve_metrics
-from ingest.settings import Settings, load_settings, parse_duration
+from ingest.settings import Settings, SiteSettings, load_settings, parse_duration
 from ingest.store.engine import Database
 
 log = structlog.get_logger("ingest.cli")
@@ -81,22 +81,25 @@ def build_parser() -> argparse.ArgumentParser:
     backfill.add_argument("--from", dest="first", type=_iso_date, required=True, metavar="DATE")
     backfill.add_argument("--to", dest="last", type=_iso_date, required=True, metavar="DATE")
     backfill.add_argument("--force", action="store_true", help="crawl dates already complete again")
+    _site_option(backfill)
 
     export = commands.add_parser("export", help="write stored articles as JSON lines or CSV")
     export.add_argument("--format", dest="fmt", choices=("jsonl", "csv"), default="jsonl")
     export.add_argument("--from", dest="first", type=_iso_date, metavar="DATE")
     export.add_argument("--to", dest="last", type=_iso_date, metavar="DATE")
     export.add_argument("--output", metavar="FILE", help="write here instead of stdout")
-    export.add_argument("--site", help="site name (default: the configured site)")
+    _site_option(export, also="any site stored in the database")
 
     runs = commands.add_parser("runs", help="show recent runs, newest first")
     runs.add_argument("--limit", type=_positive_int, default=20)
     runs.add_argument("--json", action="store_true", help="print a JSON array")
+    _site_option(runs, also="any site stored in the database")
 
     crawl = commands.add_parser("crawl", help="run the daemon's incremental crawl once")
     crawl.add_argument(
         "--days", type=_non_negative_int, help="days back from today (default: lookback_days)"
     )
+    _site_option(crawl)
 
     commands.add_parser("run", help="start the daemon: scheduled incremental crawls")
 
@@ -105,11 +108,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--max-age", type=_duration, metavar="DURATION", help="e.g. 90m (default: 3 intervals)"
     )
     health.add_argument("--json", action="store_true", help="print the figures as JSON")
+    _site_option(health)
 
     logs = commands.add_parser("logs", help="show a run's events from the log file")
     logs.add_argument("run_id", nargs="?", type=_positive_int, help="default: the latest run")
     logs.add_argument("--errors", action="store_true", help="warnings and errors only")
     logs.add_argument("--follow", action="store_true", help="keep printing new events")
+    _site_option(logs, also="any site in the log")
 
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", metavar="ACTION", parser_class=_Parser)
@@ -120,6 +125,21 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--from", dest="first", type=_iso_date, default=app.DEMO_RANGE[0])
     demo.add_argument("--to", dest="last", type=_iso_date, default=app.DEMO_RANGE[1])
     return parser
+
+
+def _site_option(parser: argparse.ArgumentParser, *, also: str | None = None) -> None:
+    where = "configured" if also is None else f"configured, or {also}"
+    parser.add_argument(
+        "--site",
+        dest="sites",
+        action="append",
+        metavar="NAME",
+        help=f"only this site (repeatable; default: every site); a site {where}",
+    )
+
+
+def _configured_sites(args: argparse.Namespace, settings: Settings) -> tuple[SiteSettings, ...]:
+    return settings.select_sites(args.sites)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -194,18 +214,25 @@ def _dispatch(
     database = app.open_database(settings)
     try:
         if args.command == "backfill":
-            summary = app.backfill(
+            outcomes = app.backfill(
                 settings,
                 database,
                 args.first,
                 args.last,
+                sites=_configured_sites(args, settings),
                 force=args.force,
                 on_progress=progress.update if progress else None,
             )
-            return _report_run(summary, sys.stdout)
+            return _report_runs(outcomes, sys.stdout, progress)
         if args.command == "crawl":
-            summary = crawl_once(settings, database, kind=RunKind.MANUAL, days=args.days)
-            return _report_run(summary, sys.stdout)
+            outcomes = crawl_once(
+                settings,
+                database,
+                kind=RunKind.MANUAL,
+                sites=_configured_sites(args, settings),
+                days=args.days,
+            )
+            return _report_runs(outcomes, sys.stdout, progress)
         if args.command == "run":
             stop = threading.Event()
             install_stop_signals(stop)
@@ -213,8 +240,8 @@ def _dispatch(
             if collector is not None and settings.metrics.port is not None:
 
                 def healthy() -> tuple[bool, str]:
-                    report = app.health(settings, database, max_age=None)
-                    return report.healthy, report.reason
+                    reports = app.health(settings, database)
+                    return all(r.healthy for r in reports), "\n".join(r.line for r in reports)
 
                 server = serve_metrics(
                     collector, settings.metrics.host, settings.metrics.port, healthy
@@ -227,28 +254,47 @@ def _dispatch(
                     server.shutdown()
             return EXIT_OK
         if args.command == "health":
-            report = app.health(settings, database, max_age=args.max_age)
+            reports = app.health(
+                settings, database, sites=_configured_sites(args, settings), max_age=args.max_age
+            )
+            all_healthy = all(report.healthy for report in reports)
             if args.json:
-                print(json.dumps({"healthy": report.healthy, "reason": report.reason,
-                                  **report.figures}, ensure_ascii=False, indent=2))  # fmt: skip
+                figures = [{"healthy": r.healthy, "reason": r.reason, **r.figures} for r in reports]
+                print(json.dumps({"healthy": all_healthy, "sites": figures}, ensure_ascii=False,
+                                 indent=2))  # fmt: skip
             else:
-                print(report.reason)
-            return EXIT_OK if report.healthy else EXIT_FAILED
+                for report in reports:
+                    print(report.line)
+            return EXIT_OK if all_healthy else EXIT_FAILED
         if args.command == "demo":
             return _demo(args, settings, database, progress)
         if args.command == "export":
             return _export(args, settings, database)
         if args.command == "runs":
-            return _runs(args, database)
+            return _runs(args, settings, database)
     finally:
         database.dispose()
     raise AssertionError(f"unhandled command {args.command}")
 
 
+def _report_runs(outcomes: Sequence[Outcome], out: TextIO, progress: _ProgressBar | None) -> int:
+    """One summary per site; exit 1 when any site had a failed date or was skipped."""
+    if progress is not None:
+        progress.close()
+    code = EXIT_OK
+    for outcome in outcomes:
+        if isinstance(outcome, SiteSkipped):
+            out.write(f"{outcome.site}: skipped: {outcome.reason}\n")
+            code = EXIT_FAILED
+        elif _report_run(outcome, out) != EXIT_OK:
+            code = EXIT_FAILED
+    return code
+
+
 def _report_run(summary: RunSummary, out: TextIO) -> int:
     c = summary.counts
     out.write(
-        f"run {summary.run_id} {summary.status.value}: {c.dates_done} dates done, "
+        f"{summary.site}: run {summary.run_id} {summary.status.value}: {c.dates_done} dates done, "
         f"{c.dates_failed} failed, {summary.dates_skipped} skipped (already complete); "
         f"{c.pages_fetched} pages fetched, {c.pages_failed} failed; articles {c.articles_new} "
         f"new, {c.articles_updated} updated, {c.articles_unchanged} unchanged, "
@@ -257,7 +303,9 @@ def _report_run(summary: RunSummary, out: TextIO) -> int:
     if summary.failed_dates:
         shown = ", ".join(d.isoformat() for d in summary.failed_dates[:10])
         more = len(summary.failed_dates) - 10
-        out.write(f"failed dates: {shown}{f' and {more} more' if more > 0 else ''}\n")
+        out.write(
+            f"{summary.site}: failed dates: {shown}{f' and {more} more' if more > 0 else ''}\n"
+        )
     return EXIT_OK if not summary.failed_dates else EXIT_FAILED
 
 
@@ -272,7 +320,7 @@ def _demo(
     with SampleSiteServer(SampleSite()) as server:
         demo = app.demo_settings(settings, server.base_url, server.listing_path)
         print(f"serving the bundled sample site at {server.base_url}", file=sys.stderr)
-        summary = app.backfill(
+        outcomes = app.backfill(
             demo,
             database,
             args.first,
@@ -280,19 +328,26 @@ def _demo(
             force=True,
             on_progress=progress.update if progress else None,
         )
-    if progress is not None:
-        progress.close()
-    code = _report_run(summary, sys.stdout)
-    print(f"\nstored in {demo.masked()['database']['url']} as site {demo.site.name!r}:")
-    for line in app.stored_articles_preview(database, demo, args.first, args.last, limit=12):
+    code = _report_runs(outcomes, sys.stdout, progress)
+    name = demo.site.name
+    print(f"\nstored in {demo.masked()['database']['url']} as site {name!r}:")
+    for line in app.stored_articles_preview(database, name, args.first, args.last, limit=12):
         print(line)
-    total = app.count_articles(database, demo.site.name, args.first, args.last)
-    print(f"... {total} articles in all; see them with: ingest export --site {demo.site.name}")
+    total = app.count_articles(database, name, args.first, args.last)
+    print(
+        f"... {total} articles in all. The demo's data is its own site, {name!r}; look at it with:"
+    )
+    print(f"  ingest runs --site {name}")
+    print(f"  ingest export --site {name} --output {name}.jsonl")
+    print(f"  ingest health --site {name}   (a configured site only: add it to the config first)")
     return code
 
 
 def _export(args: argparse.Namespace, settings: Settings, database: Database) -> int:
-    site = args.site or settings.site.name
+    configured = {site.name: site.tz for site in settings.sites}
+    # A site stored but not configured (the demo's) is read in the default site calendar.
+    fallback = SiteSettings().tz
+    sites = {name: configured.get(name, fallback) for name in (args.sites or configured)}
     with ExitStack() as stack:
         if args.output:
             path = Path(args.output)
@@ -304,21 +359,15 @@ def _export(args: argparse.Namespace, settings: Settings, database: Database) ->
         else:
             out = sys.stdout
         count = export_articles(
-            database,
-            out,
-            site=site,
-            fmt=args.fmt,
-            tz=settings.site.tz,
-            first=args.first,
-            last=args.last,
+            database, out, sites=sites, fmt=args.fmt, first=args.first, last=args.last
         )
     if args.output:
         print(f"wrote {count} articles to {args.output}", file=sys.stderr)
     return EXIT_OK
 
 
-def _runs(args: argparse.Namespace, database: Database) -> int:
-    runs = app.recent_runs(database, limit=args.limit)
+def _runs(args: argparse.Namespace, settings: Settings, database: Database) -> int:
+    runs = app.recent_runs(database, limit=args.limit, sites=args.sites)
     if args.json:
         print(json.dumps([app.run_as_dict(run) for run in runs], ensure_ascii=False, indent=2))
         return EXIT_OK
@@ -326,7 +375,7 @@ def _runs(args: argparse.Namespace, database: Database) -> int:
         print("no runs yet")
         return EXIT_OK
     header = (
-        "ID", "KIND", "STATUS", "STARTED (UTC)", "TOOK", "DATES", "OK/FAIL/SKIP",
+        "ID", "SITE", "KIND", "STATUS", "STARTED (UTC)", "TOOK", "DATES", "OK/FAIL/SKIP",
         "PAGES got/304/fail", "ARTICLES new/upd/same", "DUPS", "FIRST ERROR",
     )  # fmt: skip
     rows = [header]
@@ -335,6 +384,7 @@ def _runs(args: argparse.Namespace, database: Database) -> int:
         rows.append(
             (
                 str(run.id),
+                run.site,
                 run.kind,
                 run.status,
                 run.started_at.strftime("%Y-%m-%d %H:%M:%S"),
@@ -374,43 +424,55 @@ def _logs(args: argparse.Namespace, settings: Settings) -> int:
     colour = sys.stdout.isatty()
     with path.open(encoding="utf-8") as handle:
         events = list(logview.read_events(handle))
-    run_id = args.run_id if args.run_id is not None else logview.latest_run_id(events)
+    sites = set(args.sites) if args.sites else None
+    run_ids = {args.run_id} if args.run_id is not None else logview.latest_run_ids(events, sites)
     for event in events:
-        if logview.keep(event, run_id, args.errors):
+        if logview.keep(event, run_ids, args.errors, sites):
             print(logview.render(event, colour=colour))
     if args.follow:
         try:
-            logview.follow(path, sys.stdout, run_id=run_id if args.run_id else None,
-                           errors_only=args.errors, colour=colour)  # fmt: skip
+            logview.follow(path, sys.stdout, run_ids=run_ids if args.run_id else None,
+                           errors_only=args.errors, colour=colour, sites=sites)  # fmt: skip
         except KeyboardInterrupt:
             return EXIT_OK
     return EXIT_OK
 
 
 class _ProgressBar:
-    """Dates done out of total and new articles, redrawn in place on a terminal."""
+    """A line per site: dates done out of total and new articles, redrawn in place."""
 
     def __init__(self, stream: TextIO) -> None:
         self._stream = stream
-        self._drawn = False
+        self._sites: dict[str, Progress] = {}
+        self._lines = 0
 
     @classmethod
     def for_stream(cls, stream: TextIO) -> _ProgressBar | None:
         return cls(stream) if stream.isatty() else None
 
     def update(self, progress: Progress) -> None:
-        total = max(progress.dates_total, 1)
-        filled = int(30 * progress.dates_done / total)
-        bar = "#" * filled + "-" * (30 - filled)
-        self._stream.write(
-            f"\r[{bar}] {progress.dates_done}/{progress.dates_total} dates, "
-            f"{progress.articles_new} new articles"
-        )
+        self._sites[progress.site] = progress
+        width = max(len(site) for site in self._sites)
+        lines = [_progress_line(p, width) for p in self._sites.values()]
+        # Back to the start of the first line drawn, then every line again, each cleared.
+        up = f"\x1b[{self._lines - 1}F" if self._lines > 1 else "\r"
+        self._stream.write(up + "\n".join(f"\x1b[2K{line}" for line in lines))
         self._stream.flush()
-        self._drawn = True
+        self._lines = len(lines)
 
     def close(self) -> None:
-        if self._drawn:
+        if self._lines:
             self._stream.write("\n")
             self._stream.flush()
-            self._drawn = False
+            self._lines = 0
+            self._sites.clear()
+
+
+def _progress_line(progress: Progress, width: int) -> str:
+    total = max(progress.dates_total, 1)
+    filled = int(30 * progress.dates_done / total)
+    bar = "#" * filled + "-" * (30 - filled)
+    return (
+        f"{progress.site:<{width}} [{bar}] {progress.dates_done}/{progress.dates_total} dates, "
+        f"{progress.articles_new} new articles"
+    )

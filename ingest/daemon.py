@@ -1,9 +1,11 @@
-"""The daemon: one APScheduler job, the incremental crawl, until SIGTERM or SIGINT.
+"""The daemon: one APScheduler job per site, the incremental crawl, until SIGTERM or SIGINT.
 
-The job runs once at start and then every ``[schedule] interval`` (or on ``[schedule] cron``),
-never two at once (``max_instances=1``), missed runs coalesced into one, late runs within
-``misfire_grace_seconds`` still run. A signal stops the scheduler, tells the run in progress
-to stop (it commits the dates it finished and records ``interrupted``), and the process exits.
+Each site's job runs once at start and then every ``interval`` (or on ``cron``) of its own
+schedule, never two at once (``max_instances=1``), missed runs coalesced into one, late runs
+within ``misfire_grace_seconds`` still run. A pool of ``schedule.max_parallel_sites`` threads
+runs the jobs, so one slow or failing site never delays another's schedule. A signal stops the
+scheduler, tells the runs in progress to stop (each commits the dates it finished and records
+``interrupted``), and the process exits.
 """
 
 from __future__ import annotations
@@ -16,14 +18,22 @@ from types import FrameType
 from typing import Any
 
 import structlog
+from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from ingest.crawl import CrawlDeps, RunSummary, incremental_window, run_crawl, utc_now
+from ingest.crawl import (
+    CrawlDeps,
+    Outcome,
+    crawl_sites,
+    incremental_window,
+    run_crawl,
+    utc_now,
+)
 from ingest.domain import RunKind
 from ingest.errors import IngestError, SiteBusyError
-from ingest.settings import Settings
+from ingest.settings import Settings, SiteSettings
 from ingest.store.engine import Database
 
 log = structlog.get_logger("ingest.daemon")
@@ -37,26 +47,31 @@ def crawl_once(
     database: Database,
     *,
     kind: RunKind,
+    sites: tuple[SiteSettings, ...] | None = None,
     days: int | None = None,
     stop: threading.Event | None = None,
     clock: Callable[[], datetime] = utc_now,
-) -> RunSummary:
-    """The incremental crawl: the last ``lookback_days`` (or ``days``) up to today.
+) -> list[Outcome]:
+    """The incremental crawl of each site (default: all): its last ``lookback_days`` (or
+    ``days``) up to today, sites in parallel.
 
     ``clock`` decides what "today" is (tests pin it); records are stamped with real time.
     """
-    first, last = incremental_window(settings, clock(), days)
-    deps = CrawlDeps(settings, database, stop=stop)
-    return run_crawl(first, last, deps, kind=kind)
+    now = clock()
+    return crawl_sites(
+        sites or settings.sites,
+        lambda site: incremental_window(site, now, days),
+        CrawlDeps(database, stop=stop),
+        kind=kind,
+        parallel=settings.schedule.max_parallel_sites,
+    )
 
 
-def _trigger(settings: Settings) -> Any:
-    schedule = settings.schedule
-    tz = settings.site.tz
-    jitter = schedule.jitter_seconds or None
+def _trigger(site: SiteSettings) -> Any:
+    schedule, tz = site.schedule, site.tz
     if schedule.cron is not None:
-        return CronTrigger.from_crontab(schedule.cron, timezone=tz), jitter
-    return IntervalTrigger(seconds=schedule.interval_delta.total_seconds(), timezone=tz), jitter
+        return CronTrigger.from_crontab(schedule.cron, timezone=tz)
+    return IntervalTrigger(seconds=schedule.interval_delta.total_seconds(), timezone=tz)
 
 
 def run_daemon(
@@ -69,37 +84,48 @@ def run_daemon(
     """Run scheduled crawls until ``stop`` is set (the CLI sets it on SIGTERM/SIGINT)."""
     stop = stop or threading.Event()
 
-    def job() -> None:
+    def job(site: SiteSettings) -> None:
         if stop.is_set():
             return
+        first, last = incremental_window(site, utc_now())
         try:
-            crawl_once(settings, database, kind=RunKind.SCHEDULED, stop=stop)
+            run_crawl(site, first, last, CrawlDeps(database, stop=stop), kind=RunKind.SCHEDULED)
         except SiteBusyError as exc:
-            log.warning("run_skipped", reason=str(exc))
+            log.warning("run_skipped", site=site.name, reason=str(exc))
         except IngestError as exc:
-            log.error("run_failed_to_start", reason=str(exc))
+            log.error("run_failed_to_start", site=site.name, reason=str(exc))
         except Exception:
-            log.exception("run_crashed_in_daemon")
+            log.exception("run_crashed_in_daemon", site=site.name)
 
-    trigger, jitter = _trigger(settings)
-    scheduler = BackgroundScheduler(timezone=settings.site.tz)
-    scheduler.add_job(
-        job,
-        trigger=trigger,
-        id="incremental-crawl",
-        name="incremental crawl",
-        max_instances=1,
-        coalesce=True,
-        misfire_grace_time=settings.schedule.misfire_grace_seconds,
-        next_run_time=datetime.now(settings.site.tz),
-        jitter=jitter,
-    )
+    schedule = settings.schedule
+    workers = ThreadPoolExecutor(max_workers=schedule.max_parallel_sites)
+    scheduler = BackgroundScheduler(executors={"default": workers})
+    for site in settings.sites:
+        scheduler.add_job(
+            job,
+            args=(site,),
+            trigger=_trigger(site),
+            id=f"crawl:{site.name}",
+            name=f"incremental crawl of {site.name}",
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=schedule.misfire_grace_seconds,
+            next_run_time=datetime.now(site.tz),
+            jitter=schedule.jitter_seconds or None,
+        )
     scheduler.start()
     log.info(
         "daemon_started",
-        interval=None if settings.schedule.cron else settings.schedule.interval,
-        cron=settings.schedule.cron,
-        lookback_days=settings.schedule.lookback_days,
+        sites=[
+            {
+                "site": site.name,
+                "interval": None if site.schedule.cron else site.schedule.interval,
+                "cron": site.schedule.cron,
+                "lookback_days": site.schedule.lookback_days,
+            }
+            for site in settings.sites
+        ],
+        max_parallel_sites=schedule.max_parallel_sites,
     )
     if on_started is not None:
         on_started()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import date, tzinfo
 from typing import Any, Literal, TextIO
 
@@ -28,9 +28,13 @@ FIELDS = (
 
 
 def _rows(
-    database: Database, site: str, first: date | None, last: date | None, tz: tzinfo
+    database: Database, sites: Mapping[str, tzinfo], first: date | None, last: date | None
 ) -> Iterator[dict[str, Any]]:
-    query = select(Article).where(Article.site == site).order_by(Article.date, Article.id)
+    query = (
+        select(Article)
+        .where(Article.site.in_(list(sites)))
+        .order_by(Article.site, Article.date, Article.id)
+    )
     if first is not None:
         query = query.where(Article.date >= first)
     if last is not None:
@@ -46,7 +50,9 @@ def _rows(
                 "category": article.category,
                 "body": article.body,
                 # Publication times are shown in the site's own calendar, with its offset.
-                "published_at": published.astimezone(tz).isoformat() if published else None,
+                "published_at": published.astimezone(sites[article.site]).isoformat()
+                if published
+                else None,
                 "first_seen_at": article.first_seen_at.isoformat(),
                 "updated_at": article.updated_at.isoformat(),
             }
@@ -56,15 +62,15 @@ def export_articles(
     database: Database,
     out: TextIO,
     *,
-    site: str,
+    sites: Mapping[str, tzinfo],
     fmt: ExportFormat,
-    tz: tzinfo,
     first: date | None = None,
     last: date | None = None,
 ) -> int:
-    """Write one record per article to ``out``; return how many were written."""
+    """Write one record per article of ``sites`` (name -> the calendar its publication times
+    are shown in) to ``out``; return how many were written."""
     count = 0
-    rows = _rows(database, site, first, last, tz)
+    rows = _rows(database, sites, first, last)
     if fmt == "csv":
         writer = csv.DictWriter(out, fieldnames=FIELDS, lineterminator="\n")
         writer.writeheader()

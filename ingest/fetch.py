@@ -131,14 +131,22 @@ class Fetcher:
         self._robots = RobotsPolicy(agent, page.text)
         log.info("robots_loaded", url=url, bytes=len(page.body))
 
-    async def get(self, url: str, *, kind: str, headers: dict[str, str] | None = None) -> Page:
+    async def get(
+        self,
+        url: str,
+        *,
+        kind: str,
+        headers: dict[str, str] | None = None,
+        missing_ok: bool = False,
+    ) -> Page:
         """GET with retries; raises FetchError after the last attempt, counted and logged.
 
         ``headers`` may carry validators (If-None-Match, If-Modified-Since): a 304 answer is
-        returned as a Page with status 304 and no body.
+        returned as a Page with status 304 and no body. With ``missing_ok`` a 404 is an answer
+        too (a WordPress date archive without posts), returned as a Page with status 404.
         """
         try:
-            return await self._get_with_retries(url, kind, headers or {})
+            return await self._get_with_retries(url, kind, headers or {}, missing_ok)
         except FetchError as exc:
             self.stats.pages_failed += 1
             log.warning(
@@ -151,7 +159,9 @@ class Fetcher:
             )
             raise
 
-    async def _get_with_retries(self, url: str, kind: str, headers: dict[str, str]) -> Page:
+    async def _get_with_retries(
+        self, url: str, kind: str, headers: dict[str, str], missing_ok: bool
+    ) -> Page:
         retrying = AsyncRetrying(
             retry=retry_if_exception_type(TransientFetchError),
             stop=stop_after_attempt(self._http.max_attempts),
@@ -162,7 +172,7 @@ class Fetcher:
         async for attempt in retrying:
             with attempt:
                 number = attempt.retry_state.attempt_number
-                return await self._attempt(url, kind, number, headers)
+                return await self._attempt(url, kind, number, headers, missing_ok)
         raise AssertionError("unreachable: tenacity reraises the last error")
 
     def _wait(self, state: RetryCallState) -> float:
@@ -185,7 +195,9 @@ class Fetcher:
             wait_seconds=round(state.upcoming_sleep, 3),
         )
 
-    async def _attempt(self, url: str, kind: str, attempt: int, headers: dict[str, str]) -> Page:
+    async def _attempt(
+        self, url: str, kind: str, attempt: int, headers: dict[str, str], missing_ok: bool
+    ) -> Page:
         current = url
         for _ in range(self._http.max_redirects + 1):
             self._check_allowed(current, original=url)
@@ -207,9 +219,9 @@ class Fetcher:
                 continue
             if status == 304:
                 self.stats.pages_not_modified += 1
-            elif status == 200:
+            elif status == 200 or (status == 404 and missing_ok):
                 self.stats.pages_fetched += 1
-            if status in (200, 304):
+            if status in (200, 304) or (status == 404 and missing_ok):
                 return Page(
                     url=current,
                     status=status,

@@ -37,9 +37,15 @@ class FailingDate:
 
 @dataclass(frozen=True)
 class HealthReport:
+    site: str
     healthy: bool
     reason: str
     figures: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def line(self) -> str:
+        """The verdict as one line, naming the site: ``etilaf: healthy: ...``."""
+        return f"{self.site}: {self.reason}"
 
 
 def _ago(delta: timedelta) -> str:
@@ -54,6 +60,7 @@ def _ago(delta: timedelta) -> str:
 
 
 def assess(
+    site: str,
     runs: Sequence[RunLike],
     *,
     stuck: Sequence[RunLike],
@@ -65,6 +72,7 @@ def assess(
     finished = [r for r in runs if r.status not in ("running",)]
     last_success = next((r for r in finished if r.status == "succeeded"), None)
     figures: dict[str, Any] = {
+        "site": site,
         "now": now.isoformat(),
         "max_age_seconds": max_age.total_seconds(),
         "last_run": _run_figures(finished[0]) if finished else None,
@@ -104,9 +112,10 @@ def assess(
         )
     figures["reasons"] = reasons
     if reasons:
-        return HealthReport(False, f"unhealthy: {reasons[0]}", figures)
+        return HealthReport(site, False, f"unhealthy: {reasons[0]}", figures)
     assert success_at is not None and last_success is not None
     return HealthReport(
+        site,
         True,
         f"healthy: last success {_ago(now - success_at)} ago (run {last_success.id})",
         figures,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -26,16 +26,29 @@ def read_events(lines: Iterable[str]) -> Iterator[dict[str, Any]]:
             yield event
 
 
-def latest_run_id(events: Iterable[dict[str, Any]]) -> int | None:
-    latest = None
+def latest_run_ids(
+    events: Iterable[dict[str, Any]], sites: Collection[str] | None = None
+) -> set[int]:
+    """The latest run of each site (of ``sites`` only, when given)."""
+    latest: dict[str, int] = {}
     for event in events:
-        if event.get("event") == "run_started" and isinstance(event.get("run_id"), int):
-            latest = event["run_id"]
-    return latest
+        site, run_id = event.get("site"), event.get("run_id")
+        if not isinstance(run_id, int) or event.get("event") != "run_started":
+            continue
+        if sites is None or site in sites:
+            latest[str(site)] = run_id
+    return set(latest.values())
 
 
-def keep(event: dict[str, Any], run_id: int | None, errors_only: bool) -> bool:
-    if run_id is not None and event.get("run_id") != run_id:
+def keep(
+    event: dict[str, Any],
+    run_ids: Collection[int] | None,
+    errors_only: bool,
+    sites: Collection[str] | None = None,
+) -> bool:
+    if run_ids is not None and event.get("run_id") not in run_ids:
+        return False
+    if sites is not None and event.get("site") not in sites:
         return False
     return not errors_only or str(event.get("level")) in _SERIOUS
 
@@ -50,11 +63,13 @@ def render(event: dict[str, Any], *, colour: bool) -> str:
     if colour:
         head = f"{_COLOURS.get(level, '')}{head}{_RESET}"
     run = f" run={event['run_id']}" if "run_id" in event else ""
-    return f"{stamp} {head} {event.get('event', '?'):<22}{run} {rest}".rstrip()
+    site = f" site={event['site']}" if "site" in event else ""
+    return f"{stamp} {head} {event.get('event', '?'):<22}{run}{site} {rest}".rstrip()
 
 
-def follow(path: Path, out: TextIO, *, run_id: int | None, errors_only: bool, colour: bool,
-           poll_seconds: float = 0.5, stop_after: float | None = None) -> None:  # fmt: skip
+def follow(path: Path, out: TextIO, *, run_ids: Collection[int] | None, errors_only: bool,
+           colour: bool, sites: Collection[str] | None = None, poll_seconds: float = 0.5,
+           stop_after: float | None = None) -> None:  # fmt: skip
     """Print new events as they are written, reopening the file when it is rotated."""
     started = time.monotonic()
     handle = path.open("r", encoding="utf-8")
@@ -65,7 +80,7 @@ def follow(path: Path, out: TextIO, *, run_id: int | None, errors_only: bool, co
             line = handle.readline()
             if line:
                 for event in read_events([line]):
-                    if keep(event, run_id, errors_only):
+                    if keep(event, run_ids, errors_only, sites):
                         out.write(render(event, colour=colour) + "\n")
                         out.flush()
                 continue

@@ -3,32 +3,44 @@
 Order of precedence: ``--config PATH``, else ``$INGEST_CONFIG``, else ``config/ingest.toml`` in the
 working directory, else the built-in defaults (the real site). ``$INGEST_DATABASE_URL`` overrides
 ``[database] url``. Nothing else in the package reads the environment.
+
+The file holds one ``[site]`` table or an array of ``[[sites]]``; each site may override any
+``[http]`` key in ``[sites.http]`` and ``interval``, ``cron`` and ``lookback_days`` in
+``[sites.schedule]``. Shapes and types are checked by msgspec (fast to import: every command,
+the health probe included, loads the settings); what msgspec cannot say (URLs, time zones,
+layouts, durations) is checked here. Every error is one line naming the key.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import re
-import string
 import tomllib
-import types
-import typing
 import zoneinfo
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
+from functools import cached_property
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 from urllib.parse import urlsplit
+
+import msgspec
+from msgspec import Meta, Struct
 
 from ingest import __version__
 from ingest.errors import ConfigError
+from ingest.sites import LAYOUTS, Layout, SiteShape, build_layout, default_listing_path
 
 DEFAULT_CONFIG_PATH = Path("config/ingest.toml")
 PROJECT_URL = "https://github.com/etilaf-ingest/ingest"
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)\s*$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+Positive = Annotated[int, Meta(ge=1)]
+PositiveFloat = Annotated[float, Meta(gt=0)]
+NonNegative = Annotated[int, Meta(ge=0)]
+NonNegativeFloat = Annotated[float, Meta(ge=0)]
+LayoutName = Literal["k2", "wordpress", "wordpress-api", "selectors"]
 
 
 def parse_duration(text: str) -> timedelta:
@@ -39,17 +51,56 @@ def parse_duration(text: str) -> timedelta:
     return timedelta(seconds=float(match.group(1)) * _UNITS[match.group(2)])
 
 
-@dataclass(frozen=True)
-class SiteSettings:
-    name: str = "etilaf"
-    base_url: str = "https://en.etilaf.org"
-    listing_path: str = "/date/{year}/{month}/{day}.html"
-    timezone: str = "Asia/Damascus"
-    layout: Literal["k2"] = "k2"
-    fetch_article_pages: bool = True
-    respect_robots_txt: bool = True
+class _Table(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True, dict=True):
+    """A config table: frozen, unknown keys refused. ``dict=True`` lets properties cache."""
+
+
+class HttpSettings(_Table, frozen=True):
+    user_agent: str = f"etilaf-ingest/{__version__} (+{PROJECT_URL})"
+    timeout_seconds: PositiveFloat = 30.0
+    concurrency: Positive = 4
+    requests_per_second: NonNegativeFloat = 2.0
+    max_attempts: Positive = 5
+    backoff_initial_seconds: NonNegativeFloat = 1.0
+    backoff_max_seconds: NonNegativeFloat = 60.0
+    max_retry_after_seconds: NonNegativeFloat = 300.0
+    max_body_bytes: Positive = 10 * 1024 * 1024
+    max_redirects: NonNegative = 5
+    # Every request goes through this HTTP(S) proxy when set. The environment's HTTP(S)_PROXY
+    # is not read: like every setting, it is named in the config file.
+    proxy: str | None = None
+
+
+class SiteSchedule(_Table, frozen=True):
+    """A site's own schedule: the top-level ``[schedule]`` values unless it overrides them."""
+
+    interval: str = "30m"
+    cron: str | None = None
+    lookback_days: NonNegative = 3
 
     @property
+    def interval_delta(self) -> timedelta:
+        return parse_duration(self.interval)
+
+
+class SiteSettings(_Table, frozen=True):
+    """One site as the crawl sees it: its own markup, politeness limits and schedule."""
+
+    name: str = "etilaf"
+    base_url: str = "https://en.etilaf.org"
+    # Filled with the layout's default when the file leaves it out (the selectors layout has
+    # none, so its sites must give one).
+    listing_path: str | None = None
+    timezone: str = "Asia/Damascus"
+    layout: LayoutName = "k2"
+    fetch_article_pages: bool = True
+    respect_robots_txt: bool = True
+    # The ``selectors`` layout's table: CSS selectors by key (``item``, ``title``, ...).
+    selectors: dict[str, str] = msgspec.field(default_factory=dict)
+    http: HttpSettings = msgspec.field(default_factory=HttpSettings)
+    schedule: SiteSchedule = msgspec.field(default_factory=SiteSchedule)
+
+    @cached_property
     def tz(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.timezone)
 
@@ -57,80 +108,109 @@ class SiteSettings:
     def host(self) -> str:
         return (urlsplit(self.base_url).hostname or "").lower()
 
+    @property
+    def shape(self) -> SiteShape:
+        path = self.listing_path or default_listing_path(self.layout) or ""
+        return SiteShape(self.base_url, path, self.tz, dict(self.selectors))
+
+    @cached_property
+    def parser(self) -> Layout:
+        """The site's layout, bound to it (validated when the settings were loaded)."""
+        return build_layout(self.layout, self.shape)
+
     def listing_url_for(self, day: date) -> str:
-        path = self.listing_path.format(year=day.year, month=day.month, day=day.day, date=day)
-        return self.base_url.rstrip("/") + path
+        return self.parser.listing_url(day)
 
 
-@dataclass(frozen=True)
-class HttpSettings:
-    user_agent: str = f"etilaf-ingest/{__version__} (+{PROJECT_URL})"
-    timeout_seconds: float = 30.0
-    concurrency: int = 4
-    requests_per_second: float = 2.0
-    max_attempts: int = 5
-    backoff_initial_seconds: float = 1.0
-    backoff_max_seconds: float = 60.0
-    max_retry_after_seconds: float = 300.0
-    max_body_bytes: int = 10 * 1024 * 1024
-    max_redirects: int = 5
-    # Every request goes through this HTTP(S) proxy when set. The environment's HTTP(S)_PROXY
-    # is not read: like every setting, it is named in the config file.
-    proxy: str | None = None
-
-
-@dataclass(frozen=True)
-class DatabaseSettings:
+class DatabaseSettings(_Table, frozen=True):
     url: str = "sqlite:///data/ingest.db"
 
 
-@dataclass(frozen=True)
-class ScheduleSettings:
+class ScheduleSettings(_Table, frozen=True):
     interval: str = "30m"
     cron: str | None = None
-    lookback_days: int = 3
-    jitter_seconds: int = 0
-    misfire_grace_seconds: int = 300
-
-    @property
-    def interval_delta(self) -> timedelta:
-        return parse_duration(self.interval)
+    lookback_days: NonNegative = 3
+    jitter_seconds: NonNegative = 0
+    misfire_grace_seconds: NonNegative = 300
+    # Site crawls the daemon runs at once; each keeps its own politeness limits.
+    max_parallel_sites: Positive = 4
 
 
-@dataclass(frozen=True)
-class LoggingSettings:
+class LoggingSettings(_Table, frozen=True):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     format: Literal["json", "console"] = "json"
     file: str | None = "logs/ingest.jsonl"
-    max_bytes: int = 50 * 1024 * 1024
-    backups: int = 5
+    max_bytes: NonNegative = 50 * 1024 * 1024
+    backups: NonNegative = 5
 
 
-@dataclass(frozen=True)
-class MetricsSettings:
-    port: int | None = None
+class MetricsSettings(_Table, frozen=True):
+    port: Annotated[int, Meta(ge=0, le=65535)] | None = None
     host: str = "127.0.0.1"
 
 
-@dataclass(frozen=True)
-class Settings:
-    site: SiteSettings = field(default_factory=SiteSettings)
-    http: HttpSettings = field(default_factory=HttpSettings)
-    database: DatabaseSettings = field(default_factory=DatabaseSettings)
-    schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
-    logging: LoggingSettings = field(default_factory=LoggingSettings)
-    metrics: MetricsSettings = field(default_factory=MetricsSettings)
+class HealthSettings(_Table, frozen=True):
+    """Thresholds of the quiet failures: days that went empty, fields that went missing."""
+
+    # Unhealthy when the last ``empty_days`` crawled days are all empty...
+    empty_days: Positive = 14
+    # ...while the stored days before them averaged at least this many articles a day.
+    empty_history_min_per_day: NonNegativeFloat = 1.0
+    # Articles of the last ``field_window_days`` crawled days are compared with the ones before:
+    field_window_days: Positive = 14
+    # a field filled on nearly every earlier article (90 %) but missing on more than this
+    # share of the recent ones is drift.
+    field_missing_share: Annotated[float, Meta(gt=0, le=1)] = 0.5
+
+
+class Settings(_Table, frozen=True):
+    sites: tuple[SiteSettings, ...] = (SiteSettings(),)
+    # The [http] and [schedule] tables as written: the defaults every site starts from.
+    http: HttpSettings = msgspec.field(default_factory=HttpSettings)
+    database: DatabaseSettings = msgspec.field(default_factory=DatabaseSettings)
+    schedule: ScheduleSettings = msgspec.field(default_factory=ScheduleSettings)
+    logging: LoggingSettings = msgspec.field(default_factory=LoggingSettings)
+    metrics: MetricsSettings = msgspec.field(default_factory=MetricsSettings)
+    health: HealthSettings = msgspec.field(default_factory=HealthSettings)
     source: str = "built-in defaults"
+
+    @property
+    def site(self) -> SiteSettings:
+        """The first configured site: the only one of a single-site config."""
+        return self.sites[0]
+
+    @property
+    def site_names(self) -> tuple[str, ...]:
+        return tuple(site.name for site in self.sites)
+
+    def select_sites(self, names: Sequence[str] | None) -> tuple[SiteSettings, ...]:
+        """The sites named (in config order), or all of them; ConfigError for an unknown name."""
+        if not names:
+            return self.sites
+        unknown = [name for name in names if name not in self.site_names]
+        if unknown:
+            known = ", ".join(self.site_names)
+            raise ConfigError(f"no site named {unknown[0]!r} in the config (sites: {known})")
+        return tuple(site for site in self.sites if site.name in names)
 
     def masked(self) -> dict[str, Any]:
         """The settings as a dict for the start-up log, with the database password hidden."""
-        data = dataclasses.asdict(self)
+        data: dict[str, Any] = msgspec.to_builtins(self)
         data["database"]["url"] = mask_url(self.database.url)
         return data
 
 
 def mask_url(url: str) -> str:
     return re.sub(r"(://[^:/@]+):[^@/]*@", r"\1:***@", url)
+
+
+def replace_site(settings: Settings, name: str, **changes: Any) -> Settings:
+    """The settings with one site's fields changed (tests, the demo)."""
+    sites = tuple(
+        msgspec.structs.replace(site, **changes) if site.name == name else site
+        for site in settings.sites
+    )
+    return msgspec.structs.replace(settings, sites=sites)
 
 
 def load_settings(
@@ -148,11 +228,11 @@ def load_settings(
         data, source = _read_toml(config_path), str(config_path)
     elif DEFAULT_CONFIG_PATH.is_file():
         data, source = _read_toml(DEFAULT_CONFIG_PATH), str(DEFAULT_CONFIG_PATH)
-    settings = settings_from_mapping(data, source=source)
     if database_url := environ.get("INGEST_DATABASE_URL"):
-        settings = dataclasses.replace(settings, database=DatabaseSettings(url=database_url))
-        _validate(settings)
-    return settings
+        database = data.get("database")
+        data = {**data, "database": {**(database if isinstance(database, dict) else {})}}
+        data["database"]["url"] = database_url
+    return settings_from_mapping(data, source=source)
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -165,148 +245,237 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"cannot read {path}: {exc.strerror}") from exc
 
 
+_SECTIONS = ("http", "database", "schedule", "logging", "metrics", "health")
+# What a site may set in its own [sites.schedule].
+_SITE_SCHEDULE_KEYS = frozenset(f.name for f in msgspec.structs.fields(SiteSchedule))
+_T = TypeVar("_T", bound=_Table)
+
+
 def settings_from_mapping(data: Mapping[str, Any], *, source: str = "mapping") -> Settings:
     """Build Settings from parsed TOML, refusing unknown keys and wrong types."""
-    sections: dict[str, Any] = {}
-    section_types = {f.name: f.type for f in dataclasses.fields(Settings) if f.name != "source"}
-    hints = typing.get_type_hints(Settings)
-    for name, value in data.items():
-        if name not in section_types:
+    for name in data:
+        if name not in (*_SECTIONS, "site", "sites"):
             raise ConfigError(f"unknown config section [{name}]")
-        if not isinstance(value, Mapping):
-            raise ConfigError(f"[{name}] must be a table")
-        sections[name] = _build_section(name, hints[name], value)
-    schedule = data.get("schedule", {})
-    if isinstance(schedule, Mapping) and "cron" in schedule and "interval" in schedule:
+    if "site" in data and "sites" in data:
+        raise ConfigError("both [site] and [[sites]] are set: keep one")
+    schedule = _mapping("schedule", data.get("schedule"))
+    if "cron" in schedule and "interval" in schedule:
         raise ConfigError("schedule.interval and schedule.cron are both set: keep one")
-    settings = Settings(**sections, source=source)
+    if "sites" in data:
+        tables = data["sites"]
+        if not isinstance(tables, list) or not tables:
+            raise ConfigError("[[sites]] must be an array of tables with at least one site")
+        paths = [f"sites[{index}]" for index in range(len(tables))]
+    else:
+        tables, paths = [data.get("site", {})], ["site"]
+    http = _mapping("http", data.get("http"))
+    sites = tuple(
+        _site(path, table, http, schedule, single="sites" not in data)
+        for path, table in zip(paths, tables, strict=True)
+    )
+    seen: set[str] = set()
+    for path, site in zip(paths, sites, strict=True):
+        if site.name in seen:
+            raise ConfigError(f"{path}.name: another site is named {site.name!r} already")
+        seen.add(site.name)
+    settings = Settings(
+        sites=sites,
+        http=_table("http", data.get("http"), HttpSettings),
+        database=_table("database", data.get("database"), DatabaseSettings),
+        schedule=_table("schedule", data.get("schedule"), ScheduleSettings),
+        logging=_table("logging", data.get("logging"), LoggingSettings),
+        metrics=_table("metrics", data.get("metrics"), MetricsSettings),
+        health=_table("health", data.get("health"), HealthSettings),
+        source=source,
+    )
     _validate(settings)
     return settings
 
 
-def _build_section(section: str, cls: type[Any], values: Mapping[str, Any]) -> Any:
-    hints = typing.get_type_hints(cls)
-    kwargs: dict[str, Any] = {}
-    for key, value in values.items():
-        if key not in hints:
-            raise ConfigError(f"unknown config key {section}.{key}")
-        kwargs[key] = _coerce(f"{section}.{key}", hints[key], value)
-    return cls(**kwargs)
+def _mapping(path: str, value: Any) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"[{path}] must be a table")
+    return dict(value)
 
 
-def _coerce(key: str, expected: Any, value: Any) -> Any:
-    origin = typing.get_origin(expected)
-    if origin is Literal:
-        choices = typing.get_args(expected)
-        if value not in choices:
-            allowed = ", ".join(repr(c) for c in choices)
-            raise ConfigError(f"{key} must be one of {allowed}, not {value!r}")
-        return value
-    if origin in (typing.Union, types.UnionType):
-        options = [a for a in typing.get_args(expected) if a is not type(None)]
-        if value == "":  # an empty string switches an optional setting off
-            return None
-        return _coerce(key, options[0], value)
-    if expected is float and isinstance(value, int) and not isinstance(value, bool):
-        return float(value)
-    if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
-        raise ConfigError(
-            f"{key} must be {_type_name(expected)}, not {type(value).__name__} {value!r}"
+def _table(path: str, value: Any, cls: type[_T]) -> _T:
+    return _convert(path, _mapping(path, value), cls)
+
+
+def _convert(path: str, values: Mapping[str, Any], cls: type[_T]) -> _T:
+    """msgspec's conversion with its errors rewritten as ``path.key: what is wrong``."""
+    cleaned = _blank_optionals(values, cls)
+    try:
+        return msgspec.convert(cleaned, cls)
+    except msgspec.ValidationError as exc:
+        raise ConfigError(_rewrite(path, str(exc))) from None
+
+
+def _blank_optionals(values: Mapping[str, Any], cls: type[_Table]) -> dict[str, Any]:
+    """An empty string switches an optional setting off (``file = ""``, ``proxy = ""``)."""
+    optional = {
+        f.name
+        for f in msgspec.structs.fields(cls)
+        if isinstance(f.type, msgspec.inspect.Type) or "None" in repr(f.type)
+    }
+    return {k: (None if v == "" and k in optional else v) for k, v in values.items()}
+
+
+_MSGSPEC_ERROR = re.compile(r"^(?P<what>.*?)(?: - at `\$(?P<where>[^`]*)`)?$", re.DOTALL)
+
+
+def _rewrite(path: str, message: str) -> str:
+    match = _MSGSPEC_ERROR.match(message)
+    assert match is not None
+    what, where = match.group("what"), match.group("where") or ""
+    key = path + where
+    if unknown := re.match(r"Object contains unknown field `(.+)`", what):
+        return f"{key}.{unknown.group(1)}: unknown key"
+    if missing := re.match(r"Object missing required field `(.+)`", what):
+        return f"{key}.{missing.group(1)}: required"
+    if enum := re.match(r"Invalid enum value (.+)", what):
+        return f"{key}: {enum.group(1)} is not one of the allowed values"
+    return f"{key}: {what.replace('Expected', 'expected')}"
+
+
+def _site(
+    path: str,
+    value: Any,
+    http: Mapping[str, Any],
+    schedule: Mapping[str, Any],
+    *,
+    single: bool,
+) -> SiteSettings:
+    table = _mapping(path, value)
+    own_http = _mapping(f"{path}.http", table.pop("http", None))
+    own_schedule = _mapping(f"{path}.schedule", table.pop("schedule", None))
+    if not single:
+        for key in ("name", "base_url"):
+            if key not in table:
+                raise ConfigError(f"{path}.{key}: required")
+    name = table.get("name")
+    label = f" (site {name!r})" if isinstance(name, str) and not single else ""
+    try:
+        site = _convert(path, table, SiteSettings)
+        # Unknown keys of the site's own [http] are refused before merging with the defaults.
+        _convert(f"{path}.http", own_http, _HttpOverrides)
+        merged_http = _convert(f"{path}.http", {**http, **own_http}, HttpSettings)
+        unknown = set(own_schedule) - _SITE_SCHEDULE_KEYS
+        if unknown:
+            raise ConfigError(f"{path}.schedule.{sorted(unknown)[0]}: unknown key")
+        if "cron" in own_schedule and "interval" in own_schedule:
+            raise ConfigError(f"{path}.schedule: interval and cron are both set: keep one")
+        inherited = {k: v for k, v in schedule.items() if k in _SITE_SCHEDULE_KEYS}
+        if "cron" in own_schedule or "interval" in own_schedule:
+            # A site's own cadence replaces the default one, whichever form each uses.
+            inherited.pop("cron", None)
+            inherited.pop("interval", None)
+        merged_schedule = _convert(f"{path}.schedule", {**inherited, **own_schedule}, SiteSchedule)
+        site = msgspec.structs.replace(
+            site,
+            listing_path=site.listing_path or default_listing_path(site.layout),
+            http=merged_http,
+            schedule=merged_schedule,
         )
-    return value
+        _validate_site(path, site)
+    except ConfigError as exc:
+        raise ConfigError(f"{exc}{label}") from None
+    return site
 
 
-def _type_name(tp: Any) -> str:
-    return {str: "a string", int: "an integer", float: "a number", bool: "true or false"}.get(
-        tp, str(tp)
-    )
+class _HttpOverrides(_Table, frozen=True):
+    """A site's [sites.http] keys, each optional: only names are checked here."""
+
+    user_agent: Any = None
+    timeout_seconds: Any = None
+    concurrency: Any = None
+    requests_per_second: Any = None
+    max_attempts: Any = None
+    backoff_initial_seconds: Any = None
+    backoff_max_seconds: Any = None
+    max_retry_after_seconds: Any = None
+    max_body_bytes: Any = None
+    max_redirects: Any = None
+    proxy: Any = None
 
 
-def _validate(settings: Settings) -> None:
-    site, http = settings.site, settings.http
+def _validate_site(path: str, site: SiteSettings) -> None:
     base = urlsplit(site.base_url)
     if base.scheme not in ("http", "https") or not base.hostname:
-        raise ConfigError(f"site.base_url must be an http(s) URL, not {site.base_url!r}")
+        raise ConfigError(f"{path}.base_url must be an http(s) URL, not {site.base_url!r}")
     if base.query or base.fragment:
-        raise ConfigError("site.base_url must not carry a query or fragment")
+        raise ConfigError(f"{path}.base_url must not carry a query or fragment")
     if not site.name.strip():
-        raise ConfigError("site.name must not be empty")
-    _validate_listing_path(site.listing_path)
+        raise ConfigError(f"{path}.name must not be empty")
     try:
         zoneinfo.ZoneInfo(site.timezone)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
-        raise ConfigError(f"site.timezone {site.timezone!r} is not a known time zone") from exc
-    positive = {
-        "http.timeout_seconds": http.timeout_seconds,
-        "http.concurrency": http.concurrency,
-        "http.max_attempts": http.max_attempts,
-        "http.max_body_bytes": http.max_body_bytes,
-    }
-    for key, number in positive.items():
-        if number <= 0:
-            raise ConfigError(f"{key} must be greater than 0, not {number}")
-    non_negative = {
-        "http.requests_per_second": http.requests_per_second,
-        "http.backoff_initial_seconds": http.backoff_initial_seconds,
-        "http.backoff_max_seconds": http.backoff_max_seconds,
-        "http.max_retry_after_seconds": http.max_retry_after_seconds,
-        "http.max_redirects": http.max_redirects,
-        "schedule.lookback_days": settings.schedule.lookback_days,
-        "schedule.jitter_seconds": settings.schedule.jitter_seconds,
-        "schedule.misfire_grace_seconds": settings.schedule.misfire_grace_seconds,
-        "logging.max_bytes": settings.logging.max_bytes,
-        "logging.backups": settings.logging.backups,
-    }
-    for key, number in non_negative.items():
-        if number < 0:
-            raise ConfigError(f"{key} must not be negative, not {number}")
+        raise ConfigError(f"{path}.timezone {site.timezone!r} is not a known time zone") from exc
+    if site.layout not in LAYOUTS:
+        raise ConfigError(f"{path}.layout: {site.layout!r} is not available in this build")
+    if site.selectors and site.layout != "selectors":
+        raise ConfigError(f"{path}.selectors: only read by layout 'selectors', not {site.layout!r}")
+    if site.listing_path is None:
+        raise ConfigError(f"{path}.listing_path: required for layout {site.layout!r}")
+    try:
+        build_layout(site.layout, site.shape)
+    except ValueError as exc:
+        raise ConfigError(f"{path}.{exc}") from None
+    _validate_http(f"{path}.http", site.http)
+    _validate_schedule(f"{path}.schedule", site.schedule.interval, site.schedule.cron)
+
+
+def _validate_http(path: str, http: HttpSettings) -> None:
     if not http.user_agent.strip():
-        raise ConfigError("http.user_agent must not be empty")
+        raise ConfigError(f"{path}.user_agent must not be empty")
     if http.proxy is not None:
         proxy = urlsplit(http.proxy)
         if proxy.scheme not in ("http", "https") or not proxy.hostname:
-            raise ConfigError(f"http.proxy must be an http(s) URL, not {mask_url(http.proxy)!r}")
+            raise ConfigError(f"{path}.proxy must be an http(s) URL, not {mask_url(http.proxy)!r}")
+
+
+def _validate_schedule(path: str, interval: str, cron: str | None) -> None:
     try:
-        parse_duration(settings.schedule.interval)
+        parse_duration(interval)
     except ValueError as exc:
-        raise ConfigError(f"schedule.interval: {exc}") from exc
-    if settings.schedule.cron is not None:
-        _validate_cron(settings.schedule.cron)
-    port = settings.metrics.port
-    if port is not None and not 0 <= port <= 65535:
-        raise ConfigError(f"metrics.port must be between 0 and 65535, not {port}")
+        raise ConfigError(f"{path}.interval: {exc}") from exc
+    if cron is not None:
+        _validate_cron(f"{path}.cron", cron)
+
+
+def _validate(settings: Settings) -> None:
+    _validate_http("http", settings.http)
+    _validate_schedule("schedule", settings.schedule.interval, settings.schedule.cron)
     url = settings.database.url
     if not re.match(r"^[a-z][a-z0-9+]*://", url):
         raise ConfigError(f"database.url {mask_url(url)!r} is not a database URL")
 
 
-def _validate_listing_path(path: str) -> None:
-    if not path.startswith("/"):
-        raise ConfigError(f"site.listing_path must start with '/', not {path!r}")
-    try:
-        fields = {name for _, name, _, _ in string.Formatter().parse(path) if name is not None}
-    except ValueError as exc:
-        raise ConfigError(f"site.listing_path is not a valid format string: {exc}") from exc
-    roots = {re.split(r"[.\[]", name, maxsplit=1)[0] for name in fields}
-    unknown = roots - {"year", "month", "day", "date"}
-    if unknown:
-        raise ConfigError(f"site.listing_path has unknown field {{{sorted(unknown)[0]}}}")
-    if "date" not in roots and not {"year", "month", "day"} <= roots:
-        raise ConfigError(
-            "site.listing_path must name the day: {year}, {month} and {day}, or {date}"
-        )
-    try:
-        path.format(year=2020, month=2, day=1, date=date(2020, 2, 1))
-    except (ValueError, AttributeError, IndexError, KeyError) as exc:
-        raise ConfigError(f"site.listing_path cannot be formatted: {exc}") from exc
-
-
-def _validate_cron(expression: str) -> None:
+def _validate_cron(key: str, expression: str) -> None:
     from apscheduler.triggers.cron import CronTrigger
 
     try:
         CronTrigger.from_crontab(expression)
     except ValueError as exc:
-        raise ConfigError(
-            f"schedule.cron {expression!r} is not a crontab expression: {exc}"
-        ) from exc
+        raise ConfigError(f"{key} {expression!r} is not a crontab expression: {exc}") from exc
+
+
+__all__ = [
+    "LAYOUTS",
+    "DatabaseSettings",
+    "HealthSettings",
+    "HttpSettings",
+    "LoggingSettings",
+    "MetricsSettings",
+    "ScheduleSettings",
+    "Settings",
+    "SiteSchedule",
+    "SiteSettings",
+    "load_settings",
+    "mask_url",
+    "parse_duration",
+    "replace_site",
+    "settings_from_mapping",
+]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import secrets
 from collections.abc import Iterator
@@ -13,7 +12,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from ingest.sample_site import SampleSite, SampleSiteServer
-from ingest.settings import Settings, settings_from_mapping
+from ingest.settings import Settings, replace_site, settings_from_mapping
 from ingest.store.engine import Database
 from ingest.store.migrate import upgrade_to_head
 
@@ -88,7 +87,12 @@ def fast_settings(
     http_values.update(http)
     return settings_from_mapping(
         {
-            "site": {"name": "test", "base_url": base_url, "listing_path": listing_path},
+            "site": {
+                "name": "test",
+                "base_url": base_url,
+                "listing_path": listing_path,
+                "layout": "k2",
+            },
             "http": http_values,
             "database": {"url": database_url or f"sqlite:///{tmp_path / 'ingest.db'}"},
             "logging": {"file": str(tmp_path / "ingest.jsonl")},
@@ -110,4 +114,4 @@ def database(database_url: str) -> Iterator[Database]:
 
 
 def with_site(settings: Settings, **changes: object) -> Settings:
-    return dataclasses.replace(settings, site=dataclasses.replace(settings.site, **changes))
+    return replace_site(settings, settings.site.name, **changes)

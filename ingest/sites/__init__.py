@@ -29,7 +29,8 @@ def build_layout(name: str, shape: SiteShape) -> Layout:
 
 
 def default_listing_path(name: str) -> str | None:
-    return LAYOUTS[name].DEFAULT_LISTING_PATH
+    module = LAYOUTS.get(name)
+    return module.DEFAULT_LISTING_PATH if module is not None else None
 
 
 __all__ = [

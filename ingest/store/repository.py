@@ -128,10 +128,14 @@ def finish_run(
     )
 
 
-def recent_runs(session: Session, *, limit: int, site: str | None = None) -> Sequence[Run]:
+def recent_runs(
+    session: Session, *, limit: int, site: str | None = None, sites: Sequence[str] | None = None
+) -> Sequence[Run]:
     query = select(Run).order_by(Run.started_at.desc(), Run.id.desc()).limit(limit)
     if site is not None:
         query = query.where(Run.site == site)
+    if sites:
+        query = query.where(Run.site.in_(sites))
     return session.scalars(query).all()
 
 

@@ -64,6 +64,7 @@ def bench_settings(
                 "name": "bench",
                 "base_url": base_url,
                 "listing_path": listing_path,
+                "layout": "k2",
                 "fetch_article_pages": fetch_article_pages,
             },
             "http": {

@@ -73,10 +73,10 @@ def one_backfill(workdir: Path) -> Backfill:
         )
         database = Database.from_url(settings.database.url)
         upgrade_to_head(database.engine)
-        deps = CrawlDeps(settings, database)
+        deps = CrawlDeps(database)
         server.take_requested_paths()
         started = time.perf_counter()
-        summary: RunSummary = run_crawl(FIRST, LAST, deps)
+        summary: RunSummary = run_crawl(settings.site, FIRST, LAST, deps)
         wall = time.perf_counter() - started
         paths = server.take_requested_paths()
         expected = {
@@ -86,10 +86,10 @@ def one_backfill(workdir: Path) -> Backfill:
         }
         stored = stored_keys(database)
         started = time.perf_counter()
-        run_crawl(FIRST, LAST, deps)
+        run_crawl(settings.site, FIRST, LAST, deps)
         rerun_wall = time.perf_counter() - started
         rerun_requests = len(server.take_requested_paths())
-        run_crawl(*WINDOW, deps, kind=RunKind.MANUAL)
+        run_crawl(settings.site, *WINDOW, deps, kind=RunKind.MANUAL)
         window = server.take_requested_paths()
         database.dispose()
         replay_wall = asyncio.run(replay(server.base_url, paths))

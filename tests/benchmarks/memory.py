@@ -46,7 +46,7 @@ def child(years: int, fetch_article_pages: bool) -> None:
         database = Database.from_url(settings.database.url)
         upgrade_to_head(database.engine)
         started = time.perf_counter()
-        summary = run_crawl(first, last, CrawlDeps(settings, database))
+        summary = run_crawl(settings.site, first, last, CrawlDeps(database))
         wall = time.perf_counter() - started
         database.dispose()
         requests = len(server.requests)

@@ -27,6 +27,7 @@ def write_config(
 name = "cli"
 base_url = "{server.base_url}"
 listing_path = "{server.listing_path}"
+layout = "k2"
 [http]
 requests_per_second = 0
 timeout_seconds = 2

@@ -154,12 +154,15 @@ def test_health_exit_codes(server: SampleSiteServer, tmp_path: Path) -> None:
     """No run yet is unhealthy; after a good crawl healthy; --json gives the figures."""
     config = str(write_config(tmp_path, server))
     before = ingest("--config", config, "health", cwd=tmp_path)
-    assert before.returncode == 1 and before.stdout.startswith("unhealthy: no run has succeeded")
+    assert before.returncode == 1
+    assert before.stdout.startswith("cli: unhealthy: no run has succeeded")
     assert ingest("--config", config, "crawl", "--days", "1", cwd=tmp_path).returncode == 0
     after = ingest("--config", config, "health", "--json", cwd=tmp_path)
     assert after.returncode == 0, after.stdout
     figures = json.loads(after.stdout)
-    assert figures["healthy"] is True and figures["last_success"]["status"] == "succeeded"
+    (site,) = figures["sites"]
+    assert figures["healthy"] is True and site["last_success"]["status"] == "succeeded"
+    assert site["site"] == "cli"
     time.sleep(1.2)
     stale = ingest("--config", config, "health", "--max-age", "1s", cwd=tmp_path)
     assert stale.returncode == 1 and "no successful run for" in stale.stdout

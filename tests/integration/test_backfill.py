@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import date, datetime
 from pathlib import Path
 
@@ -22,7 +21,7 @@ Row = tuple[str, str | None, str, datetime | None]
 def backfill(
     settings: Settings, database: Database, first: date, last: date, **kw: bool
 ) -> RunSummary:
-    return run_crawl(first, last, CrawlDeps(settings, database), **kw)
+    return run_crawl(settings.site, first, last, CrawlDeps(database), **kw)
 
 
 def stored(database: Database, site: str = "test") -> dict[tuple[date, str], Row]:
@@ -215,7 +214,7 @@ def test_three_months_with_faults_store_exactly_the_site(
     """Random transient faults everywhere: still every article, once."""
     server.faults.random_transient(rate=0.3, seed=7)
     first, last = date(2020, 1, 1), date(2020, 3, 31)
-    summary = backfill(dataclasses.replace(settings), database, first, last)
+    summary = backfill(settings, database, first, last)
     assert summary.status is RunStatus.SUCCEEDED, summary
     assert stored(database) == expected(site, server.base_url, first, last)
     with database.unit_of_work() as uow:

@@ -141,8 +141,8 @@ def test_requests_go_through_the_configured_proxy() -> None:
         url = "http://site.invalid/date/2020/2/1.html"
 
         async def go() -> Page:
-            async with make_transport(settings.http) as transport:
-                fetcher = Fetcher(settings.site, settings.http, transport)
+            async with make_transport(settings.site.http) as transport:
+                fetcher = Fetcher(settings.site, settings.site.http, transport)
                 return await fetcher.get(url, kind="listing")
 
         page = asyncio.run(go())

@@ -27,14 +27,18 @@ def fixed_clock(day: date) -> datetime:
 
 
 def crawl(settings: Settings, database: Database, today: date = DAY) -> RunSummary:
-    return crawl_once(settings, database, kind=RunKind.MANUAL, clock=lambda: fixed_clock(today))
+    (outcome,) = crawl_once(
+        settings, database, kind=RunKind.MANUAL, clock=lambda: fixed_clock(today)
+    )
+    assert isinstance(outcome, RunSummary)
+    return outcome
 
 
 def test_window_is_lookback_days_up_to_today_in_site_time(settings: Settings) -> None:
     """23:30 UTC is already tomorrow in Damascus: the window ends on the site's today."""
     late = datetime(2020, 2, 10, 23, 30, tzinfo=UTC)
-    assert incremental_window(settings, late) == (date(2020, 2, 8), date(2020, 2, 11))
-    assert incremental_window(settings, late, days=0) == (date(2020, 2, 11), date(2020, 2, 11))
+    assert incremental_window(settings.site, late) == (date(2020, 2, 8), date(2020, 2, 11))
+    assert incremental_window(settings.site, late, days=0) == (date(2020, 2, 11), date(2020, 2, 11))
 
 
 def test_unchanged_days_cost_one_conditional_request_each(
@@ -84,9 +88,9 @@ def test_second_crawl_of_a_busy_site_is_refused_and_a_backfill_waits(
                 if uow.session.scalar(select(Run.id).where(Run.status == "running")):
                     break
         with pytest.raises(SiteBusyError, match="is being crawled by run"):
-            run_crawl(DAY, DAY, CrawlDeps(settings, database), kind=RunKind.MANUAL)
+            run_crawl(settings.site, DAY, DAY, CrawlDeps(database), kind=RunKind.MANUAL)
         # A backfill waits for the site instead, and starts once the first run is done.
-        waited = run_crawl(DAY, DAY, CrawlDeps(settings, database), force=True)
+        waited = run_crawl(settings.site, DAY, DAY, CrawlDeps(database), force=True)
         assert results, "the backfill started only after the first run ended"
         assert waited.status is RunStatus.SUCCEEDED
     finally:
@@ -104,7 +108,7 @@ def test_run_of_a_dead_process_is_marked_abandoned(settings: Settings, database:
         uow.session.add(Run(site="test", kind="backfill", status="running", started_at=now,
                             heartbeat_at=now, owner=dead_owner))  # fmt: skip
         uow.commit()
-    summary = run_crawl(DAY, DAY, CrawlDeps(settings, database))
+    summary = run_crawl(settings.site, DAY, DAY, CrawlDeps(database))
     assert summary.status is RunStatus.SUCCEEDED
     with database.unit_of_work() as uow:
         statuses = {r.owner: r.status for r in uow.session.scalars(select(Run))}
@@ -120,13 +124,13 @@ def test_stop_event_interrupts_and_keeps_finished_dates(
     timer = threading.Timer(1.0, stop.set)
     timer.start()
     summary = run_crawl(
-        date(2020, 2, 1), date(2020, 3, 31), CrawlDeps(settings, database, stop=stop)
+        settings.site, date(2020, 2, 1), date(2020, 3, 31), CrawlDeps(database, stop=stop)
     )
     timer.cancel()
     assert summary.status is RunStatus.INTERRUPTED
     with database.unit_of_work() as uow:
         run = uow.session.get(Run, summary.run_id)
         assert run is not None and run.status == "interrupted"
-    rest = run_crawl(date(2020, 2, 1), date(2020, 3, 31), CrawlDeps(settings, database))
+    rest = run_crawl(settings.site, date(2020, 2, 1), date(2020, 3, 31), CrawlDeps(database))
     assert rest.status is RunStatus.SUCCEEDED
     assert rest.dates_skipped == summary.counts.dates_done

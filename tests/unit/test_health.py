@@ -35,7 +35,7 @@ def verdict(
     max_age: timedelta = 3 * HOUR,
 ) -> tuple[bool, str]:
     report = assess(
-        history, stuck=stuck or [], failing_dates=failing or [], now=NOW, max_age=max_age
+        "test", history, stuck=stuck or [], failing_dates=failing or [], now=NOW, max_age=max_age
     )
     return report.healthy, report.reason
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
+import msgspec
 import pytest
 
 from ingest.errors import ConfigError
-from ingest.settings import Settings, load_settings, parse_duration, settings_from_mapping
+from ingest.settings import load_settings, parse_duration, settings_from_mapping
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -15,7 +17,9 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_shipped_config_file_equals_builtin_defaults() -> None:
     """config/ingest.toml documents the defaults; it must never drift from them."""
     loaded = load_settings(ROOT / "config" / "ingest.toml", {})
-    assert {**vars(loaded), "source": ""} == {**vars(Settings()), "source": ""}
+    assert msgspec.structs.replace(loaded, source="") == msgspec.structs.replace(
+        settings_from_mapping({}), source=""
+    )
 
 
 def test_precedence_explicit_then_env_then_defaults(
@@ -35,14 +39,19 @@ def test_precedence_explicit_then_env_then_defaults(
     assert load_settings(None, {}).source == "built-in defaults"
 
 
+def _sites(*tables: dict[str, object]) -> dict[str, object]:
+    return {"sites": [{"name": f"s{i}", "base_url": f"https://s{i}.example", **t}
+                      for i, t in enumerate(tables)]}  # fmt: skip
+
+
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        ({"site": {"nmae": "x"}}, "unknown config key site.nmae"),
+        ({"site": {"nmae": "x"}}, "site.nmae: unknown key"),
         ({"sight": {}}, "unknown config section [sight]"),
-        ({"http": {"concurrency": "4"}}, "http.concurrency must be an integer"),
-        ({"http": {"concurrency": 0}}, "http.concurrency must be greater than 0"),
-        ({"http": {"max_attempts": True}}, "http.max_attempts must be an integer"),
+        ({"http": {"concurrency": "4"}}, "http.concurrency: expected `int`, got `str`"),
+        ({"http": {"concurrency": 0}}, "http.concurrency: expected `int` >= 1"),
+        ({"http": {"max_attempts": True}}, "http.max_attempts: expected `int`, got `bool`"),
         ({"site": {"base_url": "en.etilaf.org"}}, "site.base_url must be an http(s) URL"),
         (
             {"site": {"listing_path": "/date/{year}/{month}.html"}},
@@ -50,10 +59,28 @@ def test_precedence_explicit_then_env_then_defaults(
         ),
         ({"site": {"listing_path": "/date/{yaer}/{month}/{day}"}}, "unknown field {yaer}"),
         ({"site": {"timezone": "Mars/Olympus"}}, "site.timezone"),
-        ({"logging": {"format": "xml"}}, "logging.format must be one of"),
+        ({"logging": {"format": "xml"}}, "logging.format: 'xml' is not one of"),
         ({"schedule": {"interval": "soon"}}, "schedule.interval"),
         ({"database": {"url": "not a url"}}, "database.url"),
         ({"http": {"proxy": "proxy.internal:3128"}}, "http.proxy must be an http(s) URL"),
+        ({"site": {}, "sites": []}, "both [site] and [[sites]] are set"),
+        ({"sites": []}, "[[sites]] must be an array of tables with at least one site"),
+        ({"sites": [{"name": "a"}]}, "sites[0].base_url: required"),
+        (_sites({}, {"name": "s0"}), "sites[1].name: another site is named 's0' already"),
+        (
+            _sites({}, {"http": {"concurency": 2}}),
+            "sites[1].http.concurency: unknown key (site 's1')",
+        ),
+        (_sites({"http": {"concurrency": -1}}), "sites[0].http.concurrency: expected `int` >= 1"),
+        (_sites({"schedule": {"jitter_seconds": 1}}), "sites[0].schedule.jitter_seconds: unknown"),
+        (_sites({"schedule": {"interval": "1m", "cron": "* * * * *"}}), "both set"),
+        (_sites({"schedule": {"cron": "nope"}}), "sites[0].schedule.cron 'nope' is not a crontab"),
+        (_sites({"layout": "joomla"}), "sites[0].layout: 'joomla' is not one of"),
+        (_sites({"layout": "k2", "selectors": {"item": "li"}}), "sites[0].selectors: only read"),
+        (
+            {"health": {"field_missing_share": 2}},
+            "health.field_missing_share: expected `float` <= 1",
+        ),
     ],
 )
 def test_bad_config_names_the_key(data: dict[str, object], message: str) -> None:
@@ -65,9 +92,9 @@ def test_bad_config_names_the_key(data: dict[str, object], message: str) -> None
 
 def test_listing_path_with_date_field_and_query() -> None:
     """{date:...} alone names the day, and a query survives formatting."""
-    from datetime import date
-
-    s = settings_from_mapping({"site": {"listing_path": "/d/{date:%Y-%m-%d}?catid=16"}})
+    s = settings_from_mapping(
+        {"site": {"layout": "k2", "listing_path": "/d/{date:%Y-%m-%d}?catid=16"}}
+    )
     assert s.site.listing_url_for(date(2020, 2, 1)) == "https://en.etilaf.org/d/2020-02-01?catid=16"
 
 
@@ -86,3 +113,43 @@ def test_durations() -> None:
     assert parse_duration("2h").total_seconds() == 7200
     with pytest.raises(ValueError):
         parse_duration("0s")
+
+
+def test_sites_inherit_http_and_schedule_and_override_their_own() -> None:
+    """[http] and [schedule] are every site's defaults; [sites.http] and [sites.schedule] win."""
+    settings = settings_from_mapping(
+        {
+            "http": {"concurrency": 2, "requests_per_second": 1.0},
+            "schedule": {"cron": "*/5 * * * *", "lookback_days": 5, "max_parallel_sites": 2},
+            **_sites(
+                {},
+                {
+                    "http": {"concurrency": 7, "user_agent": "other/1"},
+                    "schedule": {"interval": "1h"},
+                },
+            ),
+        }
+    )
+    first, second = settings.sites
+    assert (first.http.concurrency, first.http.requests_per_second) == (2, 1.0)
+    assert (first.schedule.cron, first.schedule.lookback_days) == ("*/5 * * * *", 5)
+    assert (second.http.concurrency, second.http.user_agent) == (7, "other/1")
+    assert second.http.requests_per_second == 1.0
+    # A site's own interval replaces the inherited cron rather than clashing with it.
+    assert (second.schedule.interval, second.schedule.cron) == ("1h", None)
+    assert settings.schedule.max_parallel_sites == 2
+    assert settings.select_sites(["s1"]) == (second,)
+    with pytest.raises(ConfigError, match="no site named 'nope'"):
+        settings.select_sites(["nope"])
+
+
+def test_layout_defaults_fill_the_listing_path() -> None:
+    """Each layout brings its own listing path when the site gives none."""
+    (site,) = settings_from_mapping(_sites({"layout": "k2"})).sites
+    assert site.listing_url_for(date(2020, 2, 1)) == "https://s0.example/date/2020/2/1.html"
+
+
+def test_masked_settings_hide_the_database_password() -> None:
+    """The start-up log never shows the password."""
+    settings = settings_from_mapping({"database": {"url": "postgresql://u:secret@h/db"}})
+    assert "secret" not in str(settings.masked())

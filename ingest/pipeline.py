@@ -1,0 +1,320 @@
+"""One date of one site: listing pages -> records -> one commit.
+
+``DayPipeline.crawl_day`` fetches the day's listing through every page's own "Next" link,
+parses it with the site's layout, dedupes it, fetches the pages of new or changed articles,
+and stores the day with its crawl state, its listing validators and the run's counts in one
+transaction. It knows nothing of the run around it (locks, heartbeats, stopping): the run
+hands it a ``Tally`` that says what the run's counts become once the day is in.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Protocol
+
+import structlog
+
+from ingest.dedupe import KeyedItem, dedupe_items
+from ingest.domain import ArticleRecord, BodySource, DateStatus, DayOutcome
+from ingest.errors import FetchError, IngestError, ParseError, PermanentFetchError, StorageError
+from ingest.fetch import Fetcher
+from ingest.settings import SiteSettings
+from ingest.sites import ArticlePage, Layout, ListingItem
+from ingest.store import repository as repo
+from ingest.store.engine import Database
+from ingest.text import content_hash
+
+log = structlog.get_logger("ingest.pipeline")
+
+# A day listing longer than this is a pagination loop, not news.
+MAX_LISTING_PAGES = 200
+
+
+@dataclass(frozen=True, slots=True)
+class DayResult:
+    day: date
+    outcome: DayOutcome
+    duplicates: int
+    error: str | None
+
+
+class Tally(Protocol):
+    """The run's counts: what they become with a day's result, and that they were stored."""
+
+    def after(self, result: DayResult) -> repo.RunCounts: ...
+
+    def settle(self, counts: repo.RunCounts) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class _Listing:
+    items: list[ListingItem]
+    first_url: str
+    etag: str | None
+    last_modified: str | None
+
+
+class DayPipeline:
+    """Crawls single dates of one site for one run."""
+
+    def __init__(
+        self,
+        site: SiteSettings,
+        fetcher: Fetcher,
+        database: Database,
+        *,
+        run_id: int,
+        tally: Tally,
+        conditional: bool,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self.site = site
+        self.layout: Layout = site.parser
+        self.fetcher = fetcher
+        self.database = database
+        self.run_id = run_id
+        self.tally = tally
+        self.conditional = conditional
+        self.clock = clock
+        self.article_pages = site.fetch_article_pages and self.layout.fetches_article_pages
+
+    async def crawl_day(self, day: date) -> DayResult:
+        """Fetch, parse, dedupe and store one date; commit it whole or record why not."""
+        site = self.site.name
+        try:
+            listing = await self._listing(day)
+            if listing is None:
+                return self._day_not_modified(day)
+            deduped = dedupe_items(listing.items)
+            with self.database.unit_of_work() as uow:
+                known = repo.known_articles(uow.session, site, day)
+            records, article_error = await self._records(deduped.items, day, known)
+            # No await from here to the commit: the run's counts cannot interleave with
+            # another date's, and they are written in the same transaction as the data.
+            with self.database.unit_of_work() as uow:
+                now = self.clock()
+                outcome = repo.store_day(
+                    uow.session, site, day, records, run_id=self.run_id, now=now
+                )
+                result = DayResult(day, outcome, deduped.duplicates, article_error)
+                repo.record_date_state(
+                    uow.session,
+                    site=site,
+                    day=day,
+                    status=DateStatus.FAILED if article_error else DateStatus.COMPLETE,
+                    item_count=len(records),
+                    error=article_error,
+                    run_id=self.run_id,
+                    now=now,
+                )
+                # Validators are kept only for a day stored whole, so a 304 never hides a
+                # day that still needs work.
+                repo.save_listing_validators(
+                    uow.session,
+                    site,
+                    listing.first_url,
+                    etag=None if article_error else listing.etag,
+                    last_modified=None if article_error else listing.last_modified,
+                    now=now,
+                )
+                counts = self.tally.after(result)
+                repo.save_run_progress(uow.session, self.run_id, counts)
+                uow.commit()
+                self.tally.settle(counts)
+        except (FetchError, ParseError, StorageError) as exc:
+            return self._day_failed(day, exc)
+        log.info(
+            "date_done",
+            date=day.isoformat(),
+            status="failed" if article_error else "complete",
+            items=len(listing.items),
+            articles=len(records),
+            new=outcome.new,
+            updated=outcome.updated,
+            unchanged=outcome.unchanged,
+            duplicates=deduped.duplicates,
+            error=article_error,
+        )
+        return result
+
+    def _day_not_modified(self, day: date) -> DayResult:
+        """The listing answered 304: the day is as stored; count its articles unchanged."""
+        with self.database.unit_of_work() as uow:
+            now = self.clock()
+            stored = repo.record_date_state(
+                uow.session,
+                site=self.site.name,
+                day=day,
+                status=DateStatus.COMPLETE,
+                item_count=None,
+                error=None,
+                run_id=self.run_id,
+                now=now,
+            )
+            result = DayResult(day, DayOutcome(unchanged=stored), 0, None)
+            counts = self.tally.after(result)
+            repo.save_run_progress(uow.session, self.run_id, counts)
+            uow.commit()
+            self.tally.settle(counts)
+        log.info("date_done", date=day.isoformat(), status="not_modified", unchanged=stored)
+        return result
+
+    def _day_failed(self, day: date, exc: IngestError) -> DayResult:
+        reason = str(exc)
+        log.error("date_failed", date=day.isoformat(), error_type=type(exc).__name__, error=reason)
+        result = DayResult(day, DayOutcome(), 0, reason)
+        try:
+            with self.database.unit_of_work() as uow:
+                repo.record_date_state(
+                    uow.session,
+                    site=self.site.name,
+                    day=day,
+                    status=DateStatus.FAILED,
+                    item_count=0,
+                    error=reason[:1000],
+                    run_id=self.run_id,
+                    now=self.clock(),
+                )
+                counts = self.tally.after(result)
+                repo.save_run_progress(uow.session, self.run_id, counts)
+                uow.commit()
+                self.tally.settle(counts)
+        except StorageError as storage_exc:
+            log.error("date_state_not_saved", date=day.isoformat(), reason=str(storage_exc))
+            self.tally.settle(self.tally.after(result))
+        return result
+
+    async def _listing(self, day: date) -> _Listing | None:
+        """Every item of the day, following each page's own "Next" link to the last page.
+
+        None when the first page answers 304 Not Modified to the validators kept for it. A
+        layout whose sites answer 404 for a day without posts (WordPress) gets an empty day.
+        """
+        first_url = self.layout.listing_url(day)
+        headers = {"Accept": self.layout.accept}
+        if self.conditional:
+            with self.database.unit_of_work() as uow:
+                etag, modified = repo.listing_validators(uow.session, self.site.name, first_url)
+            if etag:
+                headers["If-None-Match"] = etag
+            if modified:
+                headers["If-Modified-Since"] = modified
+        url: str | None = first_url
+        seen: set[str] = set()
+        items: list[ListingItem] = []
+        etag = modified = None
+        while url is not None:
+            if url in seen or len(seen) >= MAX_LISTING_PAGES:
+                raise ParseError(f"pagination loop at {url}")
+            first = not seen
+            page = await self.fetcher.get(
+                url,
+                kind="listing",
+                headers=headers,
+                missing_ok=first and self.layout.missing_day_is_empty,
+            )
+            if page.status == 304:
+                return None
+            if page.status == 404:
+                return _Listing([], first_url, None, None)
+            if first:
+                etag, modified = page.headers.get("etag"), page.headers.get("last-modified")
+            seen.add(url)
+            headers = {"Accept": self.layout.accept}
+            listing = self.layout.parse_listing(page.text, page.url, page.headers)
+            if listing.skipped_items:
+                log.warning("listing_items_skipped", url=page.url, count=listing.skipped_items)
+            items.extend(listing.items)
+            url = listing.next_url
+        for item in items:
+            if item.day is not None and item.day != day:
+                log.warning(
+                    "item_day_mismatch",
+                    date=day.isoformat(),
+                    item_day=item.day.isoformat(),
+                    url=item.url,
+                )
+        return _Listing(items, first_url, etag, modified)
+
+    async def _records(
+        self, items: tuple[KeyedItem, ...], day: date, known: dict[str, repo.KnownArticle]
+    ) -> tuple[list[ArticleRecord], str | None]:
+        """Build the day's records, fetching the pages of new or changed articles."""
+        listing_hashes = [
+            content_hash(k.item.title, k.item.url, k.item.category, k.item.text) for k in items
+        ]
+        wanted = [
+            self._wants_page(k, listing_hash, known.get(k.key))
+            for k, listing_hash in zip(items, listing_hashes, strict=True)
+        ]
+        pages = await asyncio.gather(
+            *(
+                self._article(k.item) if want else _none()
+                for k, want in zip(items, wanted, strict=True)
+            )
+        )
+        errors = [error for _, error in pages if error is not None]
+        records = [
+            _record(self.site.name, day, k, listing_hash, page)
+            for k, listing_hash, (page, _) in zip(items, listing_hashes, pages, strict=True)
+        ]
+        error = None
+        if errors:
+            error = f"{len(errors)} article page(s) failed, first: {errors[0]}"
+        return records, error
+
+    def _wants_page(
+        self, keyed: KeyedItem, listing_hash: str, prior: repo.KnownArticle | None
+    ) -> bool:
+        if not self.article_pages or keyed.item.full_text:
+            return False
+        if not self.fetcher.may_fetch(keyed.item.url):
+            reason = "off-site" if not self.fetcher.is_on_site(keyed.item.url) else "robots.txt"
+            log.info("article_page_skipped", url=keyed.item.url, reason=reason)
+            return False
+        if prior is None:
+            return True
+        return prior.listing_hash != listing_hash or prior.body_source != BodySource.ARTICLE
+
+    async def _article(self, item: ListingItem) -> tuple[ArticlePage | None, str | None]:
+        """The article page, or None with the listing text as body. Only a transient failure
+        is an error: the date is then retried by the next run."""
+        try:
+            page = await self.fetcher.get(item.url, kind="article")
+            return self.layout.parse_article(page.text, page.url), None
+        except PermanentFetchError:
+            return None, None
+        except ParseError as exc:
+            log.warning("article_parse_failed", url=item.url, reason=str(exc))
+            return None, None
+        except FetchError as exc:
+            return None, f"{item.url}: {exc}"
+
+
+def _record(
+    site: str, day: date, keyed: KeyedItem, listing_hash: str, page: ArticlePage | None
+) -> ArticleRecord:
+    """The stored form of one item: the article page's body and time when it was read, else
+    the listing's (the whole text when the listing carries it, as a REST API does)."""
+    item = keyed.item
+    from_page = page is not None and bool(page.body)
+    full = from_page or item.full_text
+    return ArticleRecord(
+        site=site,
+        date=day,
+        title=item.title,
+        title_key=keyed.key,
+        url=item.url,
+        category=item.category,
+        body=page.body if page is not None and from_page else item.text,
+        body_source=BodySource.ARTICLE if full else BodySource.LISTING,
+        listing_hash=listing_hash,
+        published_at=(page.published_at if page is not None else None) or item.published_at,
+    )
+
+
+async def _none() -> tuple[ArticlePage | None, str | None]:
+    return None, None
