@@ -115,20 +115,19 @@ class Fetcher:
         if not self._site.respect_robots_txt:
             return
         url = urljoin(self._site.base_url, "/robots.txt")
-        agent = self._http.user_agent
         try:
             page = await self.get(url, kind="robots")
         except PermanentFetchError as exc:
             # RFC 9309: a 4xx robots.txt means no restrictions.
-            self._robots = RobotsPolicy(agent, None)
+            self._robots = RobotsPolicy.allow_all()
             log.info("robots_missing", url=url, status=exc.status)
             return
         except TransientFetchError as exc:
             # RFC 9309: an unreachable robots.txt means crawling nothing.
-            self._robots = RobotsPolicy(agent, None, disallow_all=True)
+            self._robots = RobotsPolicy.unreachable(str(exc))
             log.error("robots_unreachable", url=url, reason=str(exc))
             return
-        self._robots = RobotsPolicy(agent, page.text)
+        self._robots = RobotsPolicy.parse(self._http.user_agent, page.text)
         log.info("robots_loaded", url=url, bytes=len(page.body))
 
     async def get(self, url: str, *, kind: str, headers: dict[str, str] | None = None) -> Page:

@@ -1,0 +1,104 @@
+"""robots.txt against the real loopback sample site: what is requested, how fast, and why not."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from ingest.crawl import CrawlDeps, run_crawl
+from ingest.domain import RunStatus
+from ingest.errors import FetchError
+from ingest.fetch import Fetcher, make_transport
+from ingest.sample_site import SampleSite, SampleSiteServer, Status
+from ingest.settings import Settings
+from ingest.store.engine import Database
+from ingest.store.models import Article
+from tests.conftest import fast_settings
+
+DAY = date(2020, 2, 1)
+LISTING = "/date/2020/2/1.html"
+
+
+def outcomes(settings: Settings, paths: list[str]) -> dict[str, str]:
+    """Load robots.txt, then GET each path: "ok", or the error's message."""
+
+    async def go() -> dict[str, str]:
+        async with make_transport(settings.http) as transport:
+            fetcher = Fetcher(settings.site, settings.http, transport)
+            await fetcher.load_robots()
+            results: dict[str, str] = {}
+            for path in paths:
+                try:
+                    await fetcher.get(settings.site.base_url + path, kind="listing")
+                    results[path] = "ok"
+                except FetchError as exc:
+                    results[path] = str(exc)
+            return results
+
+    return asyncio.run(go())
+
+
+def served(site: SampleSite, tmp_path: Path, robots_txt: str, paths: list[str]) -> dict[str, str]:
+    """``outcomes`` on a sample site serving ``robots_txt``; every refusal never requested."""
+    with SampleSiteServer(site, robots_txt=robots_txt) as server:
+        settings = fast_settings(server.base_url, server.listing_path, tmp_path)
+        results = outcomes(settings, paths)
+        requested = set(server.paths_requested())
+    for path, outcome in results.items():
+        refused = "disallowed by robots.txt" in outcome
+        assert refused == (path not in requested), (path, outcome)
+    return results
+
+
+def article_path(site: SampleSite) -> str:
+    return next(a.url_path for a in site.articles_on(DAY) if not a.private and not a.offsite_url)
+
+
+def test_longest_match_and_wildcards(site: SampleSite, tmp_path: Path) -> None:
+    """The longer Allow wins over a shorter Disallow; ``*`` refuses a query anywhere."""
+    article = article_path(site)
+    robots = "User-agent: *\nDisallow: /date/\nAllow: /date/2020/\nDisallow: /*?print=\n"
+    results = served(
+        site, tmp_path, robots, [LISTING, "/date/2019/2/1.html", article, article + "?print=1"]
+    )
+    assert results[LISTING] == "ok" and results[article] == "ok"
+    assert "disallowed by robots.txt" in results["/date/2019/2/1.html"]
+    assert "disallowed by robots.txt" in results[article + "?print=1"]
+
+
+def test_dollar_anchors_the_end(site: SampleSite, tmp_path: Path) -> None:
+    """``$`` refuses the exact path only, not the same path with a query or a suffix."""
+    robots = f"User-agent: *\nDisallow: {LISTING}$\nDisallow: /*.html?catid=9$\n"
+    paths = [LISTING, LISTING + "?catid=3", LISTING + "?catid=9", LISTING + "?catid=99"]
+    results = served(site, tmp_path, robots, paths)
+    refused = {path for path, outcome in results.items() if outcome != "ok"}
+    assert refused == {LISTING, LISTING + "?catid=9"}
+
+
+def test_our_own_group_overrides_the_star_group(
+    site: SampleSite, tmp_path: Path, database: Database
+) -> None:
+    """A group naming ``etilaf-ingest`` replaces ``*`` for us: listings allowed, articles not."""
+    robots = "User-agent: *\nDisallow: /\n\nUser-agent: etilaf-ingest\nDisallow: /media-center/\n"
+    with SampleSiteServer(site, robots_txt=robots) as server:
+        settings = fast_settings(server.base_url, server.listing_path, tmp_path)
+        summary = run_crawl(DAY, DAY, CrawlDeps(settings, database))
+        requested = server.paths_requested()
+    assert summary.status is RunStatus.SUCCEEDED
+    assert requested == ["/robots.txt", LISTING]
+    with database.unit_of_work() as uow:
+        sources = set(uow.session.scalars(select(Article.body_source)))
+    assert {str(source) for source in sources} == {"listing"}
+
+
+@pytest.mark.parametrize("status", [404, 410])
+def test_missing_robots_allows_everything(site: SampleSite, tmp_path: Path, status: int) -> None:
+    """A 4xx robots.txt means no restrictions."""
+    with SampleSiteServer(site) as server:
+        server.faults.add("/robots.txt", Status(status), times=None)
+        settings = fast_settings(server.base_url, server.listing_path, tmp_path)
+        assert outcomes(settings, [LISTING, "/tmp/x"]) == {LISTING: "ok", "/tmp/x": "HTTP 404"}
