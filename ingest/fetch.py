@@ -125,7 +125,7 @@ class Fetcher:
         except TransientFetchError as exc:
             # RFC 9309: an unreachable robots.txt means crawling nothing.
             self._robots = RobotsPolicy.unreachable(str(exc))
-            log.error("robots_unreachable", url=url, reason=str(exc))
+            log.error("robots_unreachable", url=url, reason=self._robots.unreachable_reason)
             return
         self._robots = RobotsPolicy.parse(self._http.user_agent, page.text)
         log.info("robots_loaded", url=url, bytes=len(page.body))
@@ -231,7 +231,7 @@ class Fetcher:
             what = "redirect to" if target != original else "URL"
             raise PermanentFetchError(f"off-site {what} {target} refused", url=original)
         if not self._robots.allows(target):
-            raise PermanentFetchError(f"{target} is disallowed by robots.txt", url=original)
+            raise PermanentFetchError(self._robots.refusal(target), url=original)
 
     async def _request(self, url: str, headers: dict[str, str]) -> tuple[int, httpx.Headers, bytes]:
         cap = self._http.max_body_bytes

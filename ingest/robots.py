@@ -15,6 +15,7 @@ import re
 from protego import Protego
 
 MEMO_SIZE = 4096
+UNREACHABLE_CONSEQUENCE = "RFC 9309 allows nothing until it can be read"
 
 _PRODUCT_TOKEN = re.compile(r"[A-Za-z_-]+")
 
@@ -51,8 +52,19 @@ class RobotsPolicy:
         """robots.txt could not be fetched (5xx, network): nothing is allowed."""
         return cls(None, unreachable=reason)
 
+    @property
+    def unreachable_reason(self) -> str | None:
+        """Why robots.txt could not be fetched, in a sentence; None when it was."""
+        if self._unreachable is None:
+            return None
+        return f"robots.txt could not be fetched ({self._unreachable}): {UNREACHABLE_CONSEQUENCE}"
+
     def allows(self, url: str) -> bool:
         return self._decide(url)
+
+    def refusal(self, url: str) -> str:
+        """Why ``url`` is refused, for the error the fetcher raises."""
+        return self.unreachable_reason or f"{url} is disallowed by robots.txt"
 
     def _decide_uncached(self, url: str) -> bool:
         if self._unreachable is not None:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 from datetime import date
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
+from structlog.testing import capture_logs
 
 from ingest.crawl import CrawlDeps, run_crawl
 from ingest.domain import RunStatus
@@ -16,7 +18,7 @@ from ingest.fetch import Fetcher, make_transport
 from ingest.sample_site import SampleSite, SampleSiteServer, Status
 from ingest.settings import Settings
 from ingest.store.engine import Database
-from ingest.store.models import Article
+from ingest.store.models import Article, CrawlState
 from tests.conftest import fast_settings
 
 DAY = date(2020, 2, 1)
@@ -93,6 +95,43 @@ def test_our_own_group_overrides_the_star_group(
     with database.unit_of_work() as uow:
         sources = set(uow.session.scalars(select(Article.body_source)))
     assert {str(source) for source in sources} == {"listing"}
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
+def test_unreachable_site_says_robots_could_not_be_fetched(
+    tmp_path: Path, database: Database
+) -> None:
+    """Connection refused: every date fails saying robots.txt could not be fetched, and why."""
+    base_url = f"http://127.0.0.1:{closed_port()}"
+    settings = fast_settings(base_url, "/date/{year}/{month}/{day}.html", tmp_path)
+    with capture_logs() as logs:
+        summary = run_crawl(DAY, DAY, CrawlDeps(settings, database))
+    assert summary.status is RunStatus.FAILED
+    [event] = [e for e in logs if e["event"] == "robots_unreachable"]
+    reason = event["reason"]
+    assert reason.startswith("robots.txt could not be fetched (connection error: ")
+    assert reason.endswith("): RFC 9309 allows nothing until it can be read")
+    with database.unit_of_work() as uow:
+        errors = list(uow.session.scalars(select(CrawlState.last_error)))
+    assert errors == [reason]
+
+
+def test_robots_answering_503_says_so(site: SampleSite, tmp_path: Path) -> None:
+    """A 5xx robots.txt refuses every URL, naming the status, and nothing else is requested."""
+    with SampleSiteServer(site) as server:
+        server.faults.add("/robots.txt", Status(503), times=None)
+        settings = fast_settings(server.base_url, server.listing_path, tmp_path)
+        results = outcomes(settings, [LISTING])
+        assert set(server.paths_requested()) == {"/robots.txt"}
+    assert results[LISTING] == (
+        "robots.txt could not be fetched (HTTP 503): RFC 9309 allows nothing until it can be read"
+    )
 
 
 @pytest.mark.parametrize("status", [404, 410])

@@ -58,6 +58,18 @@ def test_product_token() -> None:
     assert product_token("  My_Bot ") == "My_Bot"
 
 
+def test_missing_and_unreachable() -> None:
+    """No file allows everything; an unreachable one refuses everything and says why."""
+    assert RobotsPolicy.allow_all().allows(SITE + "/anything")
+    down = RobotsPolicy.unreachable("connection error: [Errno 111] Connection refused")
+    assert not down.allows(SITE + "/date/2020/2/1.html")
+    assert down.refusal(SITE + "/x") == (
+        "robots.txt could not be fetched (connection error: [Errno 111] Connection refused): "
+        "RFC 9309 allows nothing until it can be read"
+    )
+    assert RobotsPolicy.allow_all().unreachable_reason is None
+
+
 def test_decisions_are_memoised_and_bounded() -> None:
     """A URL asked twice is decided once; the memo never outgrows its bound."""
     from ingest import robots
