@@ -111,7 +111,11 @@ class Fetcher:
         return self.is_on_site(url) and self._robots.allows(url)
 
     async def load_robots(self) -> None:
-        """Read robots.txt once; a missing file allows everything, an unreachable one nothing."""
+        """Read robots.txt once; a missing file allows everything, an unreachable one nothing.
+
+        Its ``Crawl-delay`` for our agent, if slower than ``requests_per_second``, then paces
+        every request of the run.
+        """
         if not self._site.respect_robots_txt:
             return
         url = urljoin(self._site.base_url, "/robots.txt")
@@ -129,6 +133,15 @@ class Fetcher:
             return
         self._robots = RobotsPolicy.parse(self._http.user_agent, page.text)
         log.info("robots_loaded", url=url, bytes=len(page.body))
+        delay = self._robots.crawl_delay
+        if delay is not None:
+            rate = self._slot.honour_crawl_delay(delay)
+            log.info(
+                "robots_crawl_delay",
+                seconds=delay,
+                requests_per_second=round(rate, 3),
+                configured_requests_per_second=self._http.requests_per_second,
+            )
 
     async def get(self, url: str, *, kind: str, headers: dict[str, str] | None = None) -> Page:
         """GET with retries; raises FetchError after the last attempt, counted and logged.

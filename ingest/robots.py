@@ -53,6 +53,14 @@ class RobotsPolicy:
         return cls(None, unreachable=reason)
 
     @property
+    def crawl_delay(self) -> float | None:
+        """Seconds between requests that our group's ``Crawl-delay`` asks for, if any."""
+        if self._rules is None:
+            return None
+        delay = self._rules.crawl_delay(self._token)
+        return delay if delay else None
+
+    @property
     def unreachable_reason(self) -> str | None:
         """Why robots.txt could not be fetched, in a sentence; None when it was."""
         if self._unreachable is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import socket
 from datetime import date
 from pathlib import Path
@@ -95,6 +96,40 @@ def test_our_own_group_overrides_the_star_group(
     with database.unit_of_work() as uow:
         sources = set(uow.session.scalars(select(Article.body_source)))
     assert {str(source) for source in sources} == {"listing"}
+
+
+def test_crawl_delay_spaces_requests(site: SampleSite, tmp_path: Path, database: Database) -> None:
+    """Crawl-delay 0.3 s under an unlimited configured rate: every request starts 0.3 s apart."""
+    delay = 0.3
+    robots = f"User-agent: *\nDisallow: /tmp/\nCrawl-delay: {delay}\n"
+    with SampleSiteServer(site, robots_txt=robots) as server:
+        settings = fast_settings(server.base_url, server.listing_path, tmp_path, concurrency=4)
+        with capture_logs() as logs:
+            summary = run_crawl(DAY, DAY, CrawlDeps(settings, database))
+        times = [record.time for record in server.requests]
+    assert summary.status is RunStatus.SUCCEEDED
+    assert len(times) >= 4  # robots.txt, the listing, its articles
+    gaps = [later - earlier for earlier, later in itertools.pairwise(times)]
+    # Stamped when each response is sent, so allow a little jitter below 0.3 s; without the
+    # delay these gaps are a few milliseconds.
+    assert min(gaps) >= delay * 0.8, gaps
+    events = [e for e in logs if e["event"] == "robots_crawl_delay"]
+    assert len(events) == 1
+    assert events[0]["seconds"] == delay and events[0]["requests_per_second"] == 3.333
+
+
+def test_crawl_delay_faster_than_configured_rate_changes_nothing(
+    site: SampleSite, tmp_path: Path
+) -> None:
+    """The slower of the two wins: a short Crawl-delay leaves a slow configured rate alone."""
+    with SampleSiteServer(site, robots_txt="User-agent: *\nCrawl-delay: 0.01\n") as server:
+        settings = fast_settings(
+            server.base_url, server.listing_path, tmp_path, requests_per_second=2.0
+        )
+        with capture_logs() as logs:
+            outcomes(settings, [LISTING])
+    [event] = [e for e in logs if e["event"] == "robots_crawl_delay"]
+    assert event["requests_per_second"] == 2.0
 
 
 def closed_port() -> int:

@@ -58,6 +58,15 @@ def test_product_token() -> None:
     assert product_token("  My_Bot ") == "My_Bot"
 
 
+def test_crawl_delay_of_our_group() -> None:
+    """Crawl-delay is read from the group that applies to us, not from another."""
+    text = "User-agent: *\nCrawl-delay: 5\n\nUser-agent: etilaf-ingest\nCrawl-delay: 0.3\n"
+    assert RobotsPolicy.parse(AGENT, text).crawl_delay == 0.3
+    assert RobotsPolicy.parse("otherbot", text).crawl_delay == 5.0
+    assert RobotsPolicy.parse(AGENT, "User-agent: *\nDisallow:\n").crawl_delay is None
+    assert RobotsPolicy.parse(AGENT, "User-agent: *\nCrawl-delay: 0\n").crawl_delay is None
+
+
 def test_missing_and_unreachable() -> None:
     """No file allows everything; an unreachable one refuses everything and says why."""
     assert RobotsPolicy.allow_all().allows(SITE + "/anything")
