@@ -111,25 +111,37 @@ class Fetcher:
         return self.is_on_site(url) and self._robots.allows(url)
 
     async def load_robots(self) -> None:
-        """Read robots.txt once; a missing file allows everything, an unreachable one nothing."""
+        """Read robots.txt once; a missing file allows everything, an unreachable one nothing.
+
+        Its ``Crawl-delay`` for our agent, if slower than ``requests_per_second``, then paces
+        every request of the run.
+        """
         if not self._site.respect_robots_txt:
             return
         url = urljoin(self._site.base_url, "/robots.txt")
-        agent = self._http.user_agent
         try:
             page = await self.get(url, kind="robots")
         except PermanentFetchError as exc:
             # RFC 9309: a 4xx robots.txt means no restrictions.
-            self._robots = RobotsPolicy(agent, None)
+            self._robots = RobotsPolicy.allow_all()
             log.info("robots_missing", url=url, status=exc.status)
             return
         except TransientFetchError as exc:
             # RFC 9309: an unreachable robots.txt means crawling nothing.
-            self._robots = RobotsPolicy(agent, None, disallow_all=True)
-            log.error("robots_unreachable", url=url, reason=str(exc))
+            self._robots = RobotsPolicy.unreachable(str(exc))
+            log.error("robots_unreachable", url=url, reason=self._robots.unreachable_reason)
             return
-        self._robots = RobotsPolicy(agent, page.text)
+        self._robots = RobotsPolicy.parse(self._http.user_agent, page.text)
         log.info("robots_loaded", url=url, bytes=len(page.body))
+        delay = self._robots.crawl_delay
+        if delay is not None:
+            rate = self._slot.honour_crawl_delay(delay)
+            log.info(
+                "robots_crawl_delay",
+                seconds=delay,
+                requests_per_second=round(rate, 3),
+                configured_requests_per_second=self._http.requests_per_second,
+            )
 
     async def get(
         self,
@@ -244,7 +256,7 @@ class Fetcher:
             what = "redirect to" if target != original else "URL"
             raise PermanentFetchError(f"off-site {what} {target} refused", url=original)
         if not self._robots.allows(target):
-            raise PermanentFetchError(f"{target} is disallowed by robots.txt", url=original)
+            raise PermanentFetchError(self._robots.refusal(target), url=original)
 
     async def _request(self, url: str, headers: dict[str, str]) -> tuple[int, httpx.Headers, bytes]:
         cap = self._http.max_body_bytes

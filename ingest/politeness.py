@@ -1,7 +1,8 @@
 """Per-site politeness: at most ``concurrency`` requests in flight and ``requests_per_second``.
 
 One ``HostSlot`` exists per run and every request to the site, listing or article, first or
-retried, passes through it; so the limits hold for the whole process.
+retried, passes through it; so the limits hold for the whole process. A ``Crawl-delay`` in
+robots.txt can only slow the slot down: the slower of it and the configured rate wins.
 """
 
 from __future__ import annotations
@@ -18,16 +19,31 @@ class RateLimiter:
     def __init__(self, rate: float, clock: Callable[[], float] = time.monotonic) -> None:
         self._interval = 1.0 / rate if rate > 0 else 0.0
         self._clock = clock
-        self._next_start = 0.0
+        self._last_start: float | None = None
         self._lock = asyncio.Lock()
+
+    @property
+    def rate(self) -> float:
+        """Requests per second now in force; 0 means no limit."""
+        return 1.0 / self._interval if self._interval > 0 else 0.0
+
+    def space_by(self, seconds: float) -> None:
+        """Keep starts at least ``seconds`` apart from now on, unless already slower.
+
+        The spacing counts from the last start, so the next request after a slow-down
+        waits its full interval too.
+        """
+        self._interval = max(self._interval, seconds)
 
     async def wait(self) -> None:
         if self._interval == 0.0:
+            # No limit, but remember the start: a later space_by() counts from it.
+            self._last_start = self._clock()
             return
         async with self._lock:
             now = self._clock()
-            start = max(now, self._next_start)
-            self._next_start = start + self._interval
+            start = now if self._last_start is None else max(now, self._last_start + self._interval)
+            self._last_start = start
         if start > now:
             await asyncio.sleep(start - now)
 
@@ -38,6 +54,13 @@ class HostSlot:
     def __init__(self, concurrency: int, requests_per_second: float) -> None:
         self._semaphore = asyncio.Semaphore(concurrency)
         self._rate = RateLimiter(requests_per_second)
+
+    def honour_crawl_delay(self, seconds: float) -> float:
+        """Space requests at least ``seconds`` apart (robots.txt's ``Crawl-delay``) if that is
+        slower than the configured rate; return the requests per second now in force."""
+        if seconds > 0:
+            self._rate.space_by(seconds)
+        return self._rate.rate
 
     @asynccontextmanager
     async def request(self) -> AsyncIterator[None]:

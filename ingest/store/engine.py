@@ -6,19 +6,21 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import URL, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ingest.errors import ConfigError, StorageError
 
+SUPPORTED_URLS = "sqlite:///path/to/ingest.db or postgresql+psycopg://user:password@host:5432/db"
+
 
 def make_engine(url: str) -> Engine:
     """An engine for ``url``; SQLite files get WAL, foreign keys and a busy timeout."""
     try:
-        parsed = make_url(url)
-    except ArgumentError as exc:
+        parsed = supported_url(make_url(url))
+    except (ArgumentError, ValueError) as exc:
         raise ConfigError(f"database.url is not a database URL: {exc}") from exc
     is_sqlite = parsed.get_backend_name() == "sqlite"
     if is_sqlite and parsed.database and parsed.database != ":memory:":
@@ -31,11 +33,33 @@ def make_engine(url: str) -> Engine:
         kwargs["pool_pre_ping"] = True
     try:
         engine = create_engine(parsed, **kwargs)
-    except (ArgumentError, ImportError) as exc:
+    except ImportError as exc:
+        raise ConfigError(
+            f"database.url needs psycopg 3 for PostgreSQL: pip install 'ingest[postgres]' ({exc})"
+        ) from exc
+    except ArgumentError as exc:
         raise ConfigError(f"database.url cannot be used: {exc}") from exc
     if is_sqlite:
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine
+
+
+def supported_url(url: URL) -> URL:
+    """``url`` if it names SQLite or PostgreSQL with psycopg 3, else a one-line ConfigError.
+
+    ``postgresql://`` and ``postgres://`` without a driver get psycopg 3, which SQLAlchemy
+    2.0 would otherwise replace with psycopg2 (2.1 picks psycopg 3 itself).
+    """
+    backend, _, driver = url.drivername.partition("+")
+    if backend == "sqlite" and driver in ("", "pysqlite"):
+        return url
+    if backend in ("postgresql", "postgres") and driver in ("", "psycopg"):
+        return url.set(drivername="postgresql+psycopg")
+    # Only the scheme is shown: the rest of the URL may hold a password.
+    raise ConfigError(
+        f"database.url: only SQLite and PostgreSQL are supported ({SUPPORTED_URLS}), "
+        f"not {url.drivername}://…"
+    )
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -202,6 +202,20 @@ def test_unreachable_database_is_one_line(tmp_path: Path) -> None:
     assert "Traceback" not in done.stderr and done.stderr.startswith("ingest: error:")
 
 
+def test_unsupported_database_is_one_line(tmp_path: Path) -> None:
+    """A MySQL URL is refused at start: one line naming the supported forms, exit 2, and
+    neither a traceback nor the password."""
+    done = ingest(
+        "runs", cwd=tmp_path, env={"INGEST_DATABASE_URL": "mysql://ingest:s3cret@db:3306/ingest"}
+    )
+    assert done.returncode == 2, done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+    assert "only SQLite and PostgreSQL are supported" in done.stderr
+    assert "sqlite:///" in done.stderr and "postgresql+psycopg://" in done.stderr
+    assert "Traceback" not in done.stderr and "s3cret" not in done.stderr
+    assert "MySQLdb" not in done.stderr
+
+
 def test_db_upgrade_and_demo(tmp_path: Path) -> None:
     """db upgrade migrates; demo ingests the bundled site and prints what it stored."""
     env = {"INGEST_DATABASE_URL": f"sqlite:///{tmp_path / 'demo.db'}"}
