@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from types import MappingProxyType
 
-from ingest.sites import k2, wordpress
+from ingest.sites import k2, wordpress, wordpress_api
 from ingest.sites.base import (
     ArticlePage,
     Layout,
@@ -24,6 +24,7 @@ LAYOUTS: MappingProxyType[str, LayoutModule] = MappingProxyType(
     {
         "k2": k2,
         "wordpress": wordpress,
+        "wordpress-api": wordpress_api,
     }
 )
 
