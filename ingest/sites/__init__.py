@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from types import MappingProxyType
 
-from ingest.sites import k2, wordpress, wordpress_api
+from ingest.sites import k2, selectors, wordpress, wordpress_api
 from ingest.sites.base import (
     ArticlePage,
     Layout,
@@ -25,6 +25,7 @@ LAYOUTS: MappingProxyType[str, LayoutModule] = MappingProxyType(
         "k2": k2,
         "wordpress": wordpress,
         "wordpress-api": wordpress_api,
+        "selectors": selectors,
     }
 )
 
