@@ -1,4 +1,5 @@
-"""What every site layout's parser returns: frozen values, no markup objects."""
+"""What every site layout's parser returns (frozen values, no markup objects), the layout
+interface, and the small pure helpers layouts share."""
 
 from __future__ import annotations
 

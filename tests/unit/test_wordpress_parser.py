@@ -146,6 +146,16 @@ def test_next_link_preference_order() -> None:
     assert wordpress.parse_listing(html, DAY_URL, TZ).next_url == "https://news.example.org/b/"
 
 
+def test_an_unusable_next_link_is_a_parse_error() -> None:
+    """Dropping it would silently lose the rest of the day."""
+    html = (
+        '<article class="post"><h2 class="entry-title"><a href="/p/">P</a></h2></article>'
+        '<a class="next page-numbers" href="http://[broken/">Older</a>'
+    )
+    with pytest.raises(ParseError, match="unusable 'Next' link"):
+        wordpress.parse_listing(html, DAY_URL, TZ)
+
+
 def test_404_page_is_an_empty_day() -> None:
     """The theme's 404 page (what a quiet day answers) is a valid page with no items."""
     page = _listing("not_found.html")
