@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import hashlib
 import html
+import re
 import unicodedata
 from collections.abc import Callable, Iterable
 
-from selectolax.lexbor import LexborNode
+from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 # Elements whose text is never article text (embedded tweets, trackers, styling).
 _IGNORED = frozenset(
@@ -24,6 +25,20 @@ _BLOCKS = frozenset(
         "address", "header", "footer", "aside",
     }
 )  # fmt: skip
+
+# Page furniture that plugins and themes put inside an article's body: sharing buttons, likes,
+# related posts, ad slots, "Continue reading" links, in-post page links, forms. Not the article.
+_FURNITURE_TAGS = frozenset({"form", "button", "input", "select", "textarea", "nav"})
+_FURNITURE_CLASSES = frozenset(
+    {
+        "sharedaddy", "sd-sharing", "sd-block", "sd-like", "sd-sharing-enabled",
+        "jp-relatedposts", "jetpack-likes-widget-wrapper", "wpcnt", "wordads-ad-wrapper",
+        "addtoany_share_save_container", "addtoany_content", "a2a_kit", "yarpp-related",
+        "crp_related", "adsbygoogle", "more-link", "more-link-container", "page-links",
+        "screen-reader-text", "sharethis-inline-share-buttons",
+    }
+)  # fmt: skip
+_TAG = re.compile(r"<[A-Za-z/!?][^>]*>")
 
 # Typographic characters that NFKC leaves alone but readers consider the same as plain ones.
 _PLAIN_PUNCTUATION = str.maketrans(
@@ -85,6 +100,37 @@ def paragraphs_of(
         stack.extend(children)
     flush()
     return paragraphs
+
+
+def is_page_furniture(node: LexborNode) -> bool:
+    """True for a block that is not article text: share buttons, related posts, ad slots,
+    "Continue reading" links, forms (a ``skip`` for ``paragraphs_of``)."""
+    if node.tag in _FURNITURE_TAGS:
+        return True
+    classes = node.attributes.get("class")
+    return classes is not None and not _FURNITURE_CLASSES.isdisjoint(classes.split())
+
+
+def paragraphs_of_html(
+    fragment: str, *, skip: Callable[[LexborNode], bool] | None = is_page_furniture
+) -> list[str]:
+    """The readable paragraphs of an HTML fragment (a REST API's rendered content), parsed on
+    its own so that its unbalanced tags cannot spill into anything else; page furniture is left
+    out unless another ``skip`` is given."""
+    if not fragment.strip():
+        return []
+    body = LexborHTMLParser(fragment).body
+    return paragraphs_of(body, skip=skip) if body is not None else []
+
+
+def plain_text(fragment: str) -> str:
+    """The text of a short HTML fragment (a title): tags dropped, entities decoded, whitespace
+    collapsed."""
+    if "<" in fragment:
+        fragment = _TAG.sub("", fragment)
+    if "&" in fragment:
+        fragment = html.unescape(fragment)
+    return clean_whitespace(fragment)
 
 
 def join_paragraphs(paragraphs: Iterable[str]) -> str:

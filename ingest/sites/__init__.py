@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from types import MappingProxyType
 
-from ingest.sites import k2
+from ingest.sites import k2, selectors, wordpress, wordpress_api
 from ingest.sites.base import (
     ArticlePage,
     Layout,
@@ -20,7 +20,14 @@ from ingest.sites.base import (
     SiteShape,
 )
 
-LAYOUTS: MappingProxyType[str, LayoutModule] = MappingProxyType({"k2": k2})
+LAYOUTS: MappingProxyType[str, LayoutModule] = MappingProxyType(
+    {
+        "k2": k2,
+        "wordpress": wordpress,
+        "wordpress-api": wordpress_api,
+        "selectors": selectors,
+    }
+)
 
 
 def build_layout(name: str, shape: SiteShape) -> Layout:

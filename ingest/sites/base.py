@@ -1,14 +1,19 @@
-"""What every site layout's parser returns: frozen values, no markup objects."""
+"""What every site layout's parser returns (frozen values, no markup objects), the layout
+interface, and the small pure helpers layouts share."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, tzinfo
+from datetime import UTC, date, datetime, tzinfo
 from string import Formatter
 from typing import Protocol
 from urllib.parse import urljoin, urlsplit
+
+from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+from ingest.errors import ParseError
 
 Markup = str | bytes
 
@@ -124,6 +129,102 @@ def parse_day_month_year(text: str) -> tuple[date, tuple[int, int] | None] | Non
             if hour < 24 and minute < 60:
                 clock = (hour, minute)
         return day, clock
+    return None
+
+
+def parse_timestamp(text: str, tz: tzinfo) -> datetime | None:
+    """An ISO 8601 date-time as written (aware; a naive one is read in ``tz``); None if invalid.
+
+    Its ``date()`` is the day on the calendar of whoever wrote it (the site), and
+    ``astimezone(UTC)`` the instant.
+    """
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        return None
+    return moment.replace(tzinfo=tz) if moment.tzinfo is None else moment
+
+
+def as_utc(moment: datetime | None) -> datetime | None:
+    return moment.astimezone(UTC) if moment is not None else None
+
+
+def unique_nodes(nodes: Iterable[LexborNode]) -> list[LexborNode]:
+    """``nodes`` without repeats, in order: Lexbor reports a node once per selector of a
+    selector list (``a.x, a.y``) that it matches."""
+    return list({node.mem_id: node for node in nodes}.values())
+
+
+class ItemScope:
+    """Each item's own matches of a selector, found with one query over the whole page.
+
+    A match belongs to the nearest item around it (or that it is): an item nested in another
+    by unbalanced author HTML keeps its own fields. Selectors are matched as ``css()`` on the
+    page does (an item's ancestors can take part in a match, as in ``querySelectorAll``). Each
+    selector is compiled once per page, not once per item, and only when some item asks for it.
+    """
+
+    __slots__ = ("_found", "_item_ids", "_root")
+
+    def __init__(self, root: LexborNode, items: Iterable[LexborNode]) -> None:
+        self._root = root
+        self._item_ids = {node.mem_id for node in items}
+        self._found: dict[str, dict[int, list[LexborNode]]] = {}
+
+    def is_item(self, node: LexborNode) -> bool:
+        return node.mem_id in self._item_ids
+
+    def first(self, item: LexborNode, selector: str) -> LexborNode | None:
+        found = self._matches(selector).get(item.mem_id)
+        return found[0] if found else None
+
+    def all(self, item: LexborNode, selector: str) -> list[LexborNode]:
+        return self._matches(selector).get(item.mem_id, [])
+
+    def _matches(self, selector: str) -> dict[int, list[LexborNode]]:
+        found = self._found.get(selector)
+        if found is None:
+            found = self._found[selector] = self._collect(selector)
+        return found
+
+    def _collect(self, selector: str) -> dict[int, list[LexborNode]]:
+        item_ids = self._item_ids
+        root_id = self._root.mem_id
+        found: dict[int, list[LexborNode]] = {}
+        for node in unique_nodes(self._root.css(selector)):
+            owner: LexborNode | None = node
+            while owner is not None:
+                owner_id = owner.mem_id
+                if owner_id in item_ids:
+                    found.setdefault(owner_id, []).append(node)
+                    break
+                if owner_id == root_id:
+                    break
+                owner = owner.parent
+        return found
+
+
+def next_page_url(
+    tree: LexborHTMLParser, selectors: tuple[str, ...], resolve: LinkResolver, page_url: str
+) -> str | None:
+    """The page's own "Next" link: the href of the first of ``selectors`` (most preferred first)
+    that matches with a usable href; None on the last page or when it links to itself.
+
+    ParseError when the link cannot be resolved: dropping it would silently lose the rest of
+    the day.
+    """
+    if tree.css_first(", ".join(selectors)) is None:  # the common case: one query says so
+        return None
+    for selector in selectors:
+        node = tree.css_first(selector)
+        if node is None:
+            continue
+        href = (node.attributes.get("href") or "").strip()
+        if href and not href.startswith(("#", "javascript:")):
+            target = resolve(href)
+            if target is None:
+                raise ParseError(f"{page_url}: unusable 'Next' link {href!r}")
+            return None if target == page_url else target
     return None
 
 

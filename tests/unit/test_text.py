@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from selectolax.lexbor import LexborHTMLParser
 
-from ingest.text import content_hash, paragraphs_of, title_key
+from ingest.text import (
+    content_hash,
+    is_page_furniture,
+    paragraphs_of,
+    paragraphs_of_html,
+    plain_text,
+    title_key,
+)
 
 
 def _paragraphs(html: str) -> list[str]:
@@ -47,3 +54,33 @@ def test_content_hash_tells_none_from_empty() -> None:
     assert content_hash(None, "a") != content_hash("", "a")
     assert content_hash("a", "b") != content_hash("b", "a")
     assert content_hash("a", "b") == content_hash("a", "b")
+
+
+def test_page_furniture_is_not_text() -> None:
+    """Share buttons, related posts, ad slots, "Continue reading" and forms are left out."""
+    html = (
+        '<p>Kept.</p><div class="sharedaddy sd-sharing-enabled"><h3>Share this:</h3></div>'
+        '<div id="jp-relatedposts" class="jp-relatedposts"><h3>Related</h3></div>'
+        '<div class="wpcnt"><span>Advertisements</span></div><form><label>Search</label></form>'
+        '<p>Also kept&hellip; <a class="more-link" href="/x">Continue reading</a></p>'
+    )
+    body = LexborHTMLParser(f"<div id=x>{html}</div>").css_first("#x")
+    assert body is not None
+    assert paragraphs_of(body, skip=is_page_furniture) == ["Kept.", "Also kept…"]
+    assert "Share this:" in paragraphs_of(body)
+
+
+def test_paragraphs_of_an_html_fragment() -> None:
+    """A fragment is parsed on its own; furniture is dropped by default; blank is nothing."""
+    html = "<p>One</p><div class='sd-block'>Like</div><p>Two &amp; three"
+    assert paragraphs_of_html(html) == ["One", "Two & three"]
+    assert paragraphs_of_html(html, skip=None) == ["One", "Like", "Two & three"]
+    assert paragraphs_of_html("  ") == []
+
+
+def test_plain_text_of_a_title() -> None:
+    """Tags dropped, entities decoded (wptexturize's included), whitespace collapsed."""
+    assert plain_text("Coalition&#8217;s <em>envoy</em>\n &#8211; 1 < 2 &amp; 3") == (
+        "Coalition’s envoy – 1 < 2 & 3"
+    )
+    assert plain_text("  Plain  title ") == "Plain title"

@@ -1,0 +1,213 @@
+"""The WordPress REST API layout: a day's posts from ``/wp-json/wp/v2/posts``, full text included.
+
+One request per 100 posts, no article pages: ``content.rendered`` is the whole post. Pages are
+counted by the ``X-WP-TotalPages`` header. ``after`` and ``before`` are exclusive and compare
+with the post's local ``date`` (see /work/shared/docs/wordpress.md).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from ingest.errors import ParseError
+from ingest.sites.base import ArticlePage, LinkResolver, ListingItem, ListingPage, Markup, SiteShape
+from ingest.text import join_paragraphs, paragraphs_of_html, plain_text
+
+DEFAULT_LISTING_PATH = "/wp-json/wp/v2/posts"
+PER_PAGE = 100  # the API's maximum
+# Kept readable in URLs and logs: the API reads them either way.
+_SAFE = ":/"
+
+
+def listing_url(endpoint: str, day: date) -> str:
+    """The first page of ``day``'s posts, oldest first, with their categories embedded.
+
+    ``after`` the last second of the previous day and ``before`` the next midnight, both
+    exclusive: a post at 00:00:00 is the day's, one at the next midnight is not.
+    """
+    query = {
+        "after": f"{day - timedelta(days=1)}T23:59:59",
+        "before": f"{day + timedelta(days=1)}T00:00:00",
+        "per_page": str(PER_PAGE),
+        "page": "1",
+        "orderby": "date",
+        "order": "asc",
+        "_embed": "wp:term",
+    }
+    separator = "&" if "?" in endpoint else "?"
+    return endpoint + separator + urlencode(query, safe=_SAFE)
+
+
+def parse_listing(markup: Markup, url: str, headers: Mapping[str, str]) -> ListingPage:
+    """One page of the posts endpoint's JSON; the next page while ``X-WP-TotalPages`` says so."""
+    posts = _json(markup, url)
+    if not isinstance(posts, list):
+        raise ParseError(f"{url}: expected a JSON array of posts, got {type(posts).__name__}")
+    resolve = LinkResolver(url)
+    items: list[ListingItem] = []
+    skipped = 0
+    for post in posts:
+        item = _item(post, resolve)
+        if item is None:
+            skipped += 1
+        else:
+            items.append(item)
+    return ListingPage(
+        url=url, items=tuple(items), next_url=_next_url(url, headers), skipped_items=skipped
+    )
+
+
+def parse_article(markup: Markup, url: str) -> ArticlePage:
+    """One post's JSON (``/wp-json/wp/v2/posts/<id>``). The crawl never asks for it, since the
+    listing carries the full text; it serves ``inspect`` and tests."""
+    post = _json(markup, url)
+    item = _item(post, LinkResolver(url))
+    if item is None:
+        raise ParseError(f"{url}: expected a post object with a title and a link")
+    return ArticlePage(url=url, title=item.title, body=item.text, published_at=item.published_at)
+
+
+def _json(markup: Markup, url: str) -> Any:
+    """The decoded body; ParseError naming the API's error code when it answered one."""
+    if isinstance(markup, str):
+        markup = markup.removeprefix("\ufeff")  # a plugin file saved with a BOM prints one
+    try:
+        data = json.loads(markup)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ParseError(f"{url}: not JSON: {exc}") from None
+    if isinstance(data, dict) and "code" in data and "id" not in data:
+        message = data.get("message")
+        detail = f": {plain_text(message)}" if isinstance(message, str) and message else ""
+        raise ParseError(f"{url}: the API answered error {data['code']!r}{detail}")
+    return data
+
+
+def _item(post: Any, resolve: LinkResolver) -> ListingItem | None:
+    """A post object as an item; None when it lacks a title or a usable link."""
+    if not isinstance(post, dict):
+        return None
+    title = plain_text(_rendered(post.get("title")))
+    link = post.get("link")
+    url = resolve(link.strip()) if isinstance(link, str) and link.strip() else None
+    if not title or not url:
+        return None
+    content = post.get("content")
+    protected = isinstance(content, dict) and content.get("protected") is True
+    text = "" if protected else join_paragraphs(paragraphs_of_html(_rendered(content)))
+    full_text = bool(text)
+    if not text:  # password-protected or empty: the excerpt is all there is
+        text = join_paragraphs(paragraphs_of_html(_rendered(post.get("excerpt"))))
+    local = _moment(post.get("date"))
+    gmt = _moment(post.get("date_gmt"))
+    return ListingItem(
+        title=title,
+        url=url,
+        category=_categories(post),
+        text=text,
+        day=local.date() if local is not None else None,
+        published_at=_as_utc(gmt),
+        full_text=full_text,
+    )
+
+
+def _rendered(field: Any) -> str:
+    if isinstance(field, dict):
+        rendered = field.get("rendered")
+        return rendered if isinstance(rendered, str) else ""
+    return ""
+
+
+def _moment(value: Any) -> datetime | None:
+    """A post's ``date`` or ``date_gmt``: ISO 8601 without offset (None for a draft's gmt)."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def _as_utc(gmt: datetime | None) -> datetime | None:
+    if gmt is None:
+        return None
+    return gmt.replace(tzinfo=UTC) if gmt.tzinfo is None else gmt.astimezone(UTC)
+
+
+def _categories(post: dict[str, Any]) -> str | None:
+    """Category names from ``_embedded["wp:term"]`` (lists of terms, one per taxonomy)."""
+    embedded = post.get("_embedded")
+    groups = embedded.get("wp:term") if isinstance(embedded, dict) else None
+    if not isinstance(groups, list):
+        return None
+    names: dict[str, None] = {}
+    for group in groups:
+        if not isinstance(group, list):
+            continue
+        for term in group:
+            if isinstance(term, dict) and term.get("taxonomy") == "category":
+                name = term.get("name")
+                if isinstance(name, str) and (text := plain_text(name)):
+                    names[text] = None
+    return ", ".join(names) or None
+
+
+def _next_url(url: str, headers: Mapping[str, str]) -> str | None:
+    total_header = headers.get("x-wp-totalpages")
+    if total_header is None:
+        return None
+    try:
+        total = int(total_header.strip())
+    except ValueError:
+        raise ParseError(f"{url}: X-WP-TotalPages is not a number: {total_header!r}") from None
+    parts = urlsplit(url)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    pages = [value for key, value in query if key == "page"]
+    try:
+        page = int(pages[-1]) if pages else 1
+    except ValueError:
+        raise ParseError(f"{url}: the page parameter is not a number") from None
+    if page >= total:
+        return None
+    following = str(page + 1)
+    if pages:
+        query = [(key, following if key == "page" else value) for key, value in query]
+    else:
+        query.append(("page", following))
+    return urlunsplit(parts._replace(query=urlencode(query, safe=_SAFE)))
+
+
+@dataclass(frozen=True, slots=True)
+class WordPressApiLayout:
+    """The WordPress REST API layout bound to one site."""
+
+    shape: SiteShape
+    fetches_article_pages: bool = False
+    missing_day_is_empty: bool = False
+    accept: str = "application/json"
+
+    def listing_url(self, day: date) -> str:
+        return listing_url(self.shape.base_url.rstrip("/") + self.shape.listing_path, day)
+
+    def parse_listing(self, markup: Markup, url: str, headers: Mapping[str, str]) -> ListingPage:
+        return parse_listing(markup, url, headers)
+
+    def parse_article(self, markup: Markup, url: str) -> ArticlePage:
+        return parse_article(markup, url)
+
+
+def build(shape: SiteShape) -> WordPressApiLayout:
+    """Checks that ``listing_path`` is an endpoint path: it does not name the day."""
+    path = shape.listing_path
+    if not path.startswith("/"):
+        raise ValueError(f"listing_path must start with '/', not {path!r}")
+    if "{" in path or "}" in path or "#" in path:
+        raise ValueError(
+            f"listing_path is the REST endpoint (such as {DEFAULT_LISTING_PATH!r}), "
+            f"without {{fields}} or a fragment, not {path!r}"
+        )
+    return WordPressApiLayout(shape)
