@@ -14,14 +14,12 @@ Listings carry ``ETag`` and ``Last-Modified`` and answer conditional requests wi
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import socket
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import date, timedelta
-from email.utils import formatdate, parsedate_to_datetime
+from dataclasses import dataclass
+from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Literal
@@ -31,6 +29,7 @@ from ingest.sample_site.article import SampleArticle
 from ingest.sample_site.content import SampleSite
 from ingest.sample_site.faults import Delay, Drop, Faults, Oversize, Status, Truncate
 from ingest.sample_site.render import render_article, render_listing, render_not_found
+from ingest.sample_site.responses import HTML_TYPE, TEXT_TYPE, Conditional, Response
 
 DEFAULT_ROBOTS = """User-agent: *
 Disallow: /administrator/
@@ -38,7 +37,6 @@ Disallow: /cache/
 Disallow: /media-center/private/
 Disallow: /tmp/
 """
-HTML_TYPE = "text/html; charset=utf-8"
 _CHUNK = 64 * 1024
 
 Pagination = Literal["page", "start"]
@@ -50,20 +48,6 @@ class RequestRecord:
     path: str  # with query
     status: int  # 0 when the connection was dropped without a response
     time: float  # time.time() when the response was sent
-
-
-@dataclass(frozen=True)
-class _Response:
-    status: int
-    body: bytes
-    content_type: str = HTML_TYPE
-    headers: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class _Validators:
-    etag: str
-    last_modified: int  # epoch seconds
 
 
 def _parse_day(year: str, month: str, day: str) -> date | None:
@@ -105,7 +89,7 @@ class SampleSiteServer:
         self.faults = Faults()
         self._lock = threading.Lock()
         self._requests: list[RequestRecord] = []
-        self._validators: dict[str, _Validators] = {}
+        self._conditional = Conditional()
         self._connections: set[socket.socket] = set()
         self._httpd: _HTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -199,14 +183,14 @@ class SampleSiteServer:
 
     # -- routing -----------------------------------------------------------------------------
 
-    def respond(self, target: str, headers: dict[str, str]) -> _Response:
+    def respond(self, target: str, headers: dict[str, str]) -> Response:
         """The normal (fault-free) response to a GET of ``target`` (path with query)."""
         parts = urlsplit(target)
         path, query = parts.path, parse_qs(parts.query)
         if path == "/robots.txt":
             if self.robots_txt is None:
                 return self._not_found()
-            return _Response(200, self.robots_txt.encode(), "text/plain; charset=utf-8")
+            return Response(200, self.robots_txt.encode(), TEXT_TYPE)
         segments = path.split("/")
         # /date/Y/M/D.html  or  /date/Y/M/D/Page-N.html
         if len(segments) in (5, 6) and segments[1] == "date":
@@ -216,8 +200,8 @@ class SampleSiteServer:
             return self._article(article)
         return self._not_found()
 
-    def _not_found(self) -> _Response:
-        return _Response(404, render_not_found().encode())
+    def _not_found(self) -> Response:
+        return Response(404, render_not_found().encode())
 
     def _listing(
         self,
@@ -225,7 +209,7 @@ class SampleSiteServer:
         query: dict[str, list[str]],
         target: str,
         headers: dict[str, str],
-    ) -> _Response:
+    ) -> Response:
         page = 1
         if len(segments) == 5:
             if not segments[4].endswith(".html"):
@@ -268,7 +252,7 @@ class SampleSiteServer:
             next_href=href(page + 1) if has_next else None,
             base_url=self.base_url,
             page_href=href,
-            sidebar=self._latest(day),
+            sidebar=self.site.latest_before(day),
         )
         return self._conditional(target, html_text.encode(), headers)
 
@@ -283,60 +267,18 @@ class SampleSiteServer:
             path = f"{stem}.html" if page <= 1 else f"{stem}/Page-{page}.html"
         return f"{path}?{urlencode(params)}" if params else path
 
-    def _latest(self, day: date) -> list[SampleArticle]:
-        """The "Latest news" sidebar: other days' articles, never the listed day's."""
-        latest: list[SampleArticle] = []
-        for back in (1, 2, 3):
-            latest.extend(self.site.articles_on(day - timedelta(days=back)))
-        return latest[:5]
-
-    def _article(self, article: SampleArticle) -> _Response:
+    def _article(self, article: SampleArticle) -> Response:
         same_day = self.site.articles_on(article.day)
         index = next((i for i, a in enumerate(same_day) if a.id == article.id), 0)
         html_text = render_article(
             article,
             base_url=self.base_url,
-            related=self._latest(article.day)[:3],
+            related=self.site.latest_before(article.day)[:3],
             previous=same_day[index - 1] if index > 0 else None,
             following=same_day[index + 1] if index + 1 < len(same_day) else None,
-            sidebar=self._latest(article.day),
+            sidebar=self.site.latest_before(article.day),
         )
-        return _Response(200, html_text.encode())
-
-    def _conditional(self, target: str, body: bytes, headers: dict[str, str]) -> _Response:
-        etag = '"' + hashlib.sha256(body).hexdigest()[:24] + '"'
-        with self._lock:
-            previous = self._validators.get(target)
-            if previous is not None and previous.etag == etag:
-                validators = previous
-            else:
-                # Strictly later than the last version, so If-Modified-Since never hides a change.
-                now = int(time.time())
-                floor = previous.last_modified + 1 if previous is not None else 0
-                validators = _Validators(etag, max(now, floor))
-                self._validators[target] = validators
-        out_headers = {
-            "ETag": etag,
-            "Last-Modified": formatdate(validators.last_modified, usegmt=True),
-        }
-        if _not_modified(headers, validators):
-            return _Response(304, b"", headers=out_headers)
-        return _Response(200, body, headers=out_headers)
-
-
-def _not_modified(headers: dict[str, str], validators: _Validators) -> bool:
-    if_none_match = headers.get("if-none-match")
-    if if_none_match is not None:
-        tags = {t.strip().removeprefix("W/") for t in if_none_match.split(",")}
-        return "*" in tags or validators.etag in tags
-    if_modified_since = headers.get("if-modified-since")
-    if if_modified_since is None:
-        return False
-    try:
-        since = parsedate_to_datetime(if_modified_since).timestamp()
-    except (TypeError, ValueError):
-        return False
-    return since >= validators.last_modified
+        return Response(200, html_text.encode())
 
 
 class _HTTPServer(ThreadingHTTPServer):
@@ -402,7 +344,7 @@ class _Handler(BaseHTTPRequestHandler):
         if isinstance(action, Status):
             extra = {} if action.retry_after is None else {"Retry-After": f"{action.retry_after:g}"}
             owner._record(self.command, target, action.code)
-            self._send(_Response(action.code, action.body.encode(), headers=extra), head=head)
+            self._send(Response(action.code, action.body.encode(), headers=extra), head=head)
             return
         if isinstance(action, Oversize):
             owner._record(self.command, target, 200)
@@ -419,7 +361,7 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             self._send(response, head=head)
 
-    def _send(self, response: _Response, *, head: bool, truncate: bool = False) -> None:
+    def _send(self, response: Response, *, head: bool, truncate: bool = False) -> None:
         self.send_response(response.status)
         for name, value in response.headers.items():
             self.send_header(name, value)
