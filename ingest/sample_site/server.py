@@ -1,14 +1,16 @@
 """A threaded loopback HTTP server for a ``SampleSite``, with request log and fault injection.
 
-Routes (``pagination`` picks how further pages of a day are addressed):
+It serves every flavour of the corpus at once (see ``flavours``). K2 routes (``pagination``
+picks how further pages of a day are addressed):
 
 - ``/robots.txt``: ``robots_txt`` (404 when None);
 - ``/date/Y/M/D.html`` (``?catid=N`` filters; with "start" pagination ``?start=N`` offsets);
 - ``/date/Y/M/D/Page-N.html`` with "page" pagination (N is 1-based);
-- each article's ``url_path`` (private ones too: robots.txt asks, it does not enforce);
-- anything else: 404.
+- each article's ``url_path`` (private ones too: robots.txt asks, it does not enforce).
 
-Listings carry ``ETag`` and ``Last-Modified`` and answer conditional requests with 304.
+WordPress and plain HTML routes are in ``routes``, the REST API (``/wp-json/``) in ``rest``;
+anything else answers 404. Listings of every HTML flavour carry ``ETag`` and
+``Last-Modified`` and answer conditional requests with 304.
 """
 
 from __future__ import annotations
@@ -19,25 +21,40 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from datetime import date, datetime, timedelta
+from datetime import time as dt_time
 from types import TracebackType
 from typing import Literal
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit
 
 from ingest.sample_site.article import SampleArticle
 from ingest.sample_site.content import SampleSite
-from ingest.sample_site.faults import Delay, Drop, Faults, Oversize, Status, Truncate
+from ingest.sample_site.faults import Faults
+from ingest.sample_site.flavours import (
+    API_CATEGORIES_PATH,
+    API_POSTS_PATH,
+    API_ROOT,
+    K2_LISTING_PATH,
+    PLAIN_LISTING_PATH,
+    WORDPRESS_LISTING_PATH,
+    Flavour,
+    day_path,
+)
+from ingest.sample_site.handler import Handler, LoopbackHTTPServer
 from ingest.sample_site.render import render_article, render_listing, render_not_found
-from ingest.sample_site.responses import HTML_TYPE, TEXT_TYPE, Conditional, Response
+from ingest.sample_site.responses import TEXT_TYPE, Conditional, Response
+from ingest.sample_site.rest import RestApi
+from ingest.sample_site.routes import FlavourPages
 
 DEFAULT_ROBOTS = """User-agent: *
 Disallow: /administrator/
 Disallow: /cache/
 Disallow: /media-center/private/
+Disallow: /private/
 Disallow: /tmp/
+Disallow: /wp-admin/
 """
-_CHUNK = 64 * 1024
+DEFAULT_API_SPAN = (date(2020, 1, 1), date(2020, 3, 31))
 
 Pagination = Literal["page", "start"]
 
@@ -68,9 +85,19 @@ def _int_param(query: dict[str, list[str]], name: str) -> int | None:
 
 
 class SampleSiteServer:
-    """Serve a ``SampleSite`` on ``127.0.0.1`` at a free port; a context manager."""
+    """Serve a ``SampleSite`` on ``127.0.0.1`` at a free port; a context manager.
 
-    listing_path = "/date/{year}/{month}/{day}.html"
+    Every flavour at once (see ``flavours``): the listing paths below are format strings of
+    ``year``, ``month`` and ``day``. ``rest_api=False`` answers the REST API with
+    ``rest_disabled_status`` (401 or 403, ``rest_disabled``), as a site that turned it off;
+    ``api_span`` is the first and last day an API query without ``after``/``before`` sees.
+    """
+
+    listing_path = K2_LISTING_PATH
+    wordpress_listing_path = WORDPRESS_LISTING_PATH
+    plain_listing_path = PLAIN_LISTING_PATH
+    api_path = API_POSTS_PATH
+    categories_path = API_CATEGORIES_PATH
 
     def __init__(
         self,
@@ -79,19 +106,27 @@ class SampleSiteServer:
         pagination: Pagination = "page",
         latency_seconds: float = 0.0,
         robots_txt: str | None = DEFAULT_ROBOTS,
+        rest_api: bool = True,
+        rest_disabled_status: int = 401,
+        api_span: tuple[date, date] = DEFAULT_API_SPAN,
     ) -> None:
         if pagination not in ("page", "start"):
             raise ValueError(f"unknown pagination {pagination!r}")
+        if rest_disabled_status not in (401, 403):
+            raise ValueError("rest_disabled_status must be 401 or 403")
         self.site = site
         self.pagination: Pagination = pagination
         self.latency_seconds = latency_seconds
         self.robots_txt = robots_txt
+        self.rest_api = rest_api
+        self.rest_disabled_status = rest_disabled_status
+        self.api_span = api_span
         self.faults = Faults()
         self._lock = threading.Lock()
         self._requests: list[RequestRecord] = []
         self._conditional = Conditional()
         self._connections: set[socket.socket] = set()
-        self._httpd: _HTTPServer | None = None
+        self._httpd: LoopbackHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -99,7 +134,7 @@ class SampleSiteServer:
     def start(self) -> SampleSiteServer:
         if self._httpd is not None:
             return self
-        httpd = _HTTPServer(("127.0.0.1", 0), _Handler)
+        httpd = LoopbackHTTPServer(("127.0.0.1", 0), Handler)
         httpd.owner = self
         self._httpd = httpd
         self._thread = threading.Thread(
@@ -140,10 +175,21 @@ class SampleSiteServer:
             raise RuntimeError("server not started")
         return f"http://127.0.0.1:{self._httpd.server_address[1]}"
 
-    def listing_url(self, day: date) -> str:
-        """The absolute URL of ``day``'s first listing page."""
-        path = self.listing_path.format(year=day.year, month=day.month, day=day.day)
-        return self.base_url + path
+    def listing_url(self, day: date, flavour: Flavour = "k2") -> str:
+        """The absolute URL of ``day``'s first listing page in ``flavour``; for the REST API,
+        the day's posts: ``after`` the day before's last second, ``before`` the next midnight
+        (both bounds are exclusive)."""
+        if flavour == "wordpress-api":
+            after = datetime.combine(day - timedelta(days=1), dt_time(23, 59, 59))
+            before = datetime.combine(day + timedelta(days=1), dt_time())
+            query = urlencode({"after": after.isoformat(), "before": before.isoformat()})
+            return f"{self.base_url}{self.api_path}?{query}"
+        template = {
+            "k2": self.listing_path,
+            "wordpress": self.wordpress_listing_path,
+            "plain": self.plain_listing_path,
+        }[flavour]
+        return self.base_url + day_path(template, day)
 
     # -- instrumentation ---------------------------------------------------------------------
 
@@ -195,6 +241,16 @@ class SampleSiteServer:
         # /date/Y/M/D.html  or  /date/Y/M/D/Page-N.html
         if len(segments) in (5, 6) and segments[1] == "date":
             return self._listing(segments, query, target, headers)
+        if path == API_ROOT.rstrip("/") or path.startswith(API_ROOT):
+            api = RestApi(
+                self.site, self.base_url, self.api_span, self.rest_api, self.rest_disabled_status
+            )
+            return api.respond(path, parse_qsl(parts.query, keep_blank_values=True))
+        pages = FlavourPages(self.site, self.base_url, self._conditional, self.rest_api)
+        for route in (pages.wordpress, pages.plain):
+            answer = route(path, query, target, headers)
+            if answer is not None:
+                return answer
         article = self.site.article_at(path)
         if article is not None:
             return self._article(article)
@@ -279,120 +335,3 @@ class SampleSiteServer:
             sidebar=self.site.latest_before(article.day),
         )
         return Response(200, html_text.encode())
-
-
-class _HTTPServer(ThreadingHTTPServer):
-    daemon_threads = True
-    block_on_close = False  # stop() must not wait for a Delay() to finish
-    owner: SampleSiteServer
-
-    def handle_error(self, request: object, client_address: object) -> None:
-        """Quiet: clients hanging up mid-response are part of the tests."""
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: _HTTPServer
-    protocol_version = "HTTP/1.1"  # keep-alive, as real clients pool connections
-    server_version = "Apache"
-    sys_version = ""
-    timeout = 30  # idle keep-alive connections
-    disable_nagle_algorithm = True  # headers and body go out in two writes: no 40 ms stalls
-
-    def setup(self) -> None:
-        super().setup()
-        self.server.owner._track(self.connection, open_=True)
-
-    def finish(self) -> None:
-        self.server.owner._track(self.connection, open_=False)
-        with contextlib.suppress(OSError):
-            super().finish()
-
-    def log_message(self, format: str, *args: object) -> None:
-        """Quiet: no request log on stderr."""
-
-    def do_GET(self) -> None:
-        self._serve(head=False)
-
-    def do_HEAD(self) -> None:
-        self._serve(head=True)
-
-    def _serve(self, *, head: bool) -> None:
-        owner = self.server.owner
-        target = self.path
-        if owner.latency_seconds > 0:
-            time.sleep(owner.latency_seconds)
-        action = owner.faults.next_action(target)
-        try:
-            self._serve_action(owner, target, action, head=head)
-        except OSError:
-            self.close_connection = True  # the client went away
-
-    def _serve_action(
-        self,
-        owner: SampleSiteServer,
-        target: str,
-        action: Status | Drop | Delay | Truncate | Oversize | None,
-        *,
-        head: bool,
-    ) -> None:
-        # Each branch records before answering: a client that has its answer must find
-        # its request in the log.
-        if isinstance(action, Drop):
-            owner._record(self.command, target, 0)
-            self._hang_up()
-            return
-        if isinstance(action, Status):
-            extra = {} if action.retry_after is None else {"Retry-After": f"{action.retry_after:g}"}
-            owner._record(self.command, target, action.code)
-            self._send(Response(action.code, action.body.encode(), headers=extra), head=head)
-            return
-        if isinstance(action, Oversize):
-            owner._record(self.command, target, 200)
-            self._send_oversize(action.n_bytes, head=head)
-            return
-        if isinstance(action, Delay):
-            time.sleep(action.seconds)
-        headers = {name.lower(): value for name, value in self.headers.items()}
-        response = owner.respond(target, headers)
-        owner._record(self.command, target, response.status)
-        if isinstance(action, Truncate):
-            self._send(response, head=False, truncate=True)
-            self._hang_up()
-        else:
-            self._send(response, head=head)
-
-    def _send(self, response: Response, *, head: bool, truncate: bool = False) -> None:
-        self.send_response(response.status)
-        for name, value in response.headers.items():
-            self.send_header(name, value)
-        if response.status != 304:
-            self.send_header("Content-Type", response.content_type)
-            self.send_header("Content-Length", str(len(response.body)))
-        self.end_headers()
-        if head or response.status == 304:
-            return
-        body = response.body[: len(response.body) // 2] if truncate else response.body
-        self.wfile.write(body)
-
-    def _send_oversize(self, n_bytes: int, *, head: bool) -> None:
-        self.send_response(200)
-        self.send_header("Content-Type", HTML_TYPE)
-        self.send_header("Content-Length", str(n_bytes))
-        self.end_headers()
-        if head:
-            return
-        filler = b"<p>oversize</p>\n" * (_CHUNK // 16)
-        remaining = n_bytes
-        while remaining > 0:
-            chunk = filler[: min(remaining, len(filler))]
-            self.wfile.write(chunk)
-            remaining -= len(chunk)
-
-    def _hang_up(self) -> None:
-        """Close the connection now, whatever was (not) sent."""
-        self.close_connection = True
-        try:
-            self.wfile.flush()
-            self.connection.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
