@@ -40,9 +40,14 @@ from ingest.sample_site.flavours import (
     Flavour,
     day_path,
 )
-from ingest.sample_site.handler import Handler, LoopbackHTTPServer
 from ingest.sample_site.render import render_article, render_listing, render_not_found
-from ingest.sample_site.responses import TEXT_TYPE, Conditional, Response
+from ingest.sample_site.responses import (
+    TEXT_TYPE,
+    Conditional,
+    Handler,
+    LoopbackHTTPServer,
+    Response,
+)
 from ingest.sample_site.rest import RestApi
 from ingest.sample_site.routes import FlavourPages
 
