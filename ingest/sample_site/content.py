@@ -1,8 +1,9 @@
 """The sample site's content: generated days, test-time edits, and the ground truth.
 
 ``SampleSite`` answers "which items does this day list" for any day of any year, lazily, and
-``expected_records`` says what a correct scraper stores for that day. The ground truth comes
-from the plain-text paragraphs, never from parsing the rendered HTML.
+``expected_records`` says what a correct scraper stores for that day, in each flavour the
+server speaks (see ``flavours``). The ground truth comes from the plain-text paragraphs, never
+from parsing the rendered HTML.
 """
 
 from __future__ import annotations
@@ -24,6 +25,13 @@ from ingest.sample_site.article import (
     edited,
     make_article,
     slugify,
+)
+from ingest.sample_site.flavours import (
+    Flavour,
+    article_url_in,
+    knows_time,
+    reads_full_text,
+    wordpress_slugs,
 )
 from ingest.sample_site.generate import generate_day
 from ingest.sample_site.markup import HtmlStyle, collapse
@@ -70,15 +78,23 @@ def article_body(article: SampleArticle) -> str:
 
 
 def expected_record(
-    article: SampleArticle, *, base_url: str, fetch_article_pages: bool
+    article: SampleArticle,
+    *,
+    base_url: str,
+    fetch_article_pages: bool,
+    flavour: Flavour = "k2",
+    wordpress_slug: str = "",
 ) -> ExpectedRecord:
-    fetched = fetch_article_pages and is_fetchable(article)
+    """One item's record as a scraper of ``flavour`` stores it (``wordpress_slug`` for the
+    WordPress flavours' URLs: ``SampleSite.wordpress_slugs``)."""
+    full = reads_full_text(flavour, article, fetch_article_pages)
+    timed = knows_time(flavour, article, fetch_article_pages)
     return ExpectedRecord(
         title=title_text(article),
-        url=article_url(article, base_url),
+        url=article_url_in(flavour, article, base_url, wordpress_slug or article.alias),
         category=article.category,
-        body=article_body(article) if fetched else listing_text(article),
-        published_at=article.created.replace(tzinfo=SITE_TZ) if fetched else None,
+        body=article_body(article) if full else listing_text(article),
+        published_at=article.created.replace(tzinfo=SITE_TZ) if timed else None,
     )
 
 
@@ -155,6 +171,20 @@ class SampleSite:
         article = self.article(int(head))
         return article if article is not None and article.url_path == url_path else None
 
+    def wordpress_slugs(self, day: date) -> dict[int, str]:
+        """The WordPress slug of each post the day ever had (see ``flavours.wordpress_slugs``)."""
+        pool = {a.id: a for a in generate_day(self.seed, day)}
+        with self._lock:
+            pool.update((a.id, a) for a in self._added.values() if a.day == day)
+        return wordpress_slugs(pool.values())
+
+    def latest_before(self, day: date, limit: int = 5) -> list[SampleArticle]:
+        """Sidebars' "latest news": the newest items of the three days before, never ``day``'s."""
+        latest: list[SampleArticle] = []
+        for back in (1, 2, 3):
+            latest.extend(self.articles_on(day - timedelta(days=back)))
+        return latest[:limit]
+
     def expected_records(
         self,
         day: date,
@@ -162,10 +192,23 @@ class SampleSite:
         base_url: str,
         fetch_article_pages: bool = True,
         catid: int | None = None,
+        flavour: Flavour = "k2",
     ) -> list[ExpectedRecord]:
-        """What a correct scraper stores for ``day``: one record per story, in listing order."""
+        """What a correct scraper of ``flavour`` stores for ``day``: one record per story, in
+        listing order (newest first; the first item of a story wins).
+
+        ``fetch_article_pages`` says whether the scraper reads article pages (where robots.txt
+        allows); the ``wordpress-api`` flavour has the full content in its listing anyway.
+        """
+        slugs = self.wordpress_slugs(day) if flavour.startswith("wordpress") else {}
         return [
-            expected_record(a, base_url=base_url, fetch_article_pages=fetch_article_pages)
+            expected_record(
+                a,
+                base_url=base_url,
+                fetch_article_pages=fetch_article_pages,
+                flavour=flavour,
+                wordpress_slug=slugs.get(a.id, ""),
+            )
             for a in dedupe(self.articles_on(day, catid=catid))
         ]
 

@@ -10,46 +10,20 @@ from __future__ import annotations
 import hashlib
 import html
 from collections.abc import Callable, Sequence
-from datetime import date, datetime
+from datetime import date
 
 from ingest.sample_site.article import CATEGORY_PATHS, SampleArticle
 from ingest.sample_site.content import title_text
-
-_MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
+from ingest.sample_site.htmlparts import (
+    attr,
+    format_created,
+    format_day,
+    format_long_day,
+    link,
+    tags_of,
 )
-_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
 _MAILTO = "/component/mailto/?tmpl=component"
-_TAGS = ("Idlib", "Aleppo", "Russia", "Detainees", "Geneva", "Constitutional Committee")
-
-
-# -- dates, in PHP's formats (own tables: strftime's names follow the process locale) ------
-
-
-def format_day(day: date) -> str:
-    """``d F Y``: "01 February 2020", the real site's listing override."""
-    return f"{day.day:02d} {_MONTHS[day.month - 1]} {day.year}"
-
-
-def format_long_day(day: date) -> str:
-    """``l, d F Y``: "Saturday, 01 February 2020"."""
-    return f"{_WEEKDAYS[day.weekday()]}, {format_day(day)}"
-
-
-def format_created(moment: datetime) -> str:
-    """``l, d F Y H:i``: "Tuesday, 18 February 2020 20:21"."""
-    return f"{format_long_day(moment.date())} {moment:%H:%M}"
 
 
 def default_page_href(day: date, page: int) -> str:
@@ -63,16 +37,6 @@ def item_href(article: SampleArticle, base_url: str) -> str:
     if article.offsite_url is not None:
         return article.offsite_url
     return base_url.rstrip("/") + article.url_path if article.absolute_link else article.url_path
-
-
-def _attr(value: str) -> str:
-    return html.escape(value, quote=True)
-
-
-def _link(href: str, text_html: str, *, cls: str | None = None, title: str | None = None) -> str:
-    class_attr = f' class="{cls}"' if cls else ""
-    title_attr = f' title="{_attr(title)}"' if title else ""
-    return f'<a href="{_attr(href)}"{class_attr}{title_attr}>{text_html}</a>'
 
 
 # -- chrome ---------------------------------------------------------------------------------
@@ -104,7 +68,7 @@ def _breadcrumb(last: str, category: str = "Coalition News") -> str:
         (f"{category_path}.html", category),
     )
     items = "\n".join(
-        f'  <li>{_link(href, html.escape(text), cls="pathway")}<span class="divider">/</span></li>'
+        f'  <li>{link(href, html.escape(text), cls="pathway")}<span class="divider">/</span></li>'
         for href, text in crumbs
     )
     return f'<ul class="breadcrumb">\n{items}\n  <li class="active"><span>{last}</span></li>\n</ul>'
@@ -112,7 +76,7 @@ def _breadcrumb(last: str, category: str = "Coalition News") -> str:
 
 def _sidebar(articles: Sequence[SampleArticle], base_url: str) -> str:
     links = "\n".join(
-        f"    <li>{_link(item_href(a, base_url), a.title_html, cls='latestnewsitem')}</li>"
+        f"    <li>{link(item_href(a, base_url), a.title_html, cls='latestnewsitem')}</li>"
         for a in articles
     )
     return (
@@ -122,7 +86,7 @@ def _sidebar(articles: Sequence[SampleArticle], base_url: str) -> str:
 
 
 def _page(*, title: str, main: str, breadcrumb: str, sidebar: str) -> str:
-    menu = "\n".join(f"    <li>{_link(href, text)}</li>" for href, text in _MENU)
+    menu = "\n".join(f"    <li>{link(href, text)}</li>" for href, text in _MENU)
     return f"""<!DOCTYPE html>
 <html lang="en-gb" dir="ltr">
 <head>
@@ -164,10 +128,10 @@ def _page(*, title: str, main: str, breadcrumb: str, sidebar: str) -> str:
 
 def _image_block(article: SampleArticle, href: str) -> str:
     digest = hashlib.md5(str(article.id).encode(), usedforsecurity=False).hexdigest()
-    title = _attr(title_text(article))
+    title = attr(title_text(article))
     return f"""    <div class="genericItemImageBlock">
       <span class="genericItemImage">
-        <a href="{_attr(href)}" title="{title}">
+        <a href="{attr(href)}" title="{title}">
           <img src="/media/k2/items/cache/{digest}_M.jpg" alt="{title}" style="width:300px;" />
         </a>
       </span>
@@ -183,19 +147,19 @@ def _listing_item(article: SampleArticle, base_url: str) -> str:
     read_more = ""
     if article.has_full_text and article.offsite_url is None:
         read_more = f"""  <div class="genericItemReadMore">
-    {_link(href, "Read more...", cls="k2ReadMore")}
+    {link(href, "Read more...", cls="k2ReadMore")}
   </div>
 """
     return f"""<div class="genericItemView">
   <div class="genericItemHeader">
     <span class="genericItemDateCreated">{format_day(article.created.date())}</span>
     <h2 class="genericItemTitle">
-      {_link(href, article.title_html)}
+      {link(href, article.title_html)}
     </h2>
   </div>
   <div class="genericItemCategory">
     <span>In</span>
-    {_link(f"{category_path}.html", html.escape(article.category))}
+    {link(f"{category_path}.html", html.escape(article.category))}
   </div>
   <div class="genericItemBody">
 {image}    <div class="genericItemIntroText">
@@ -214,8 +178,8 @@ def _pagination(
         cls_attr = f' class="{cls}"' if cls else ""
         if target is None or target == page:
             return f'    <li{cls_attr}><span class="pagenav">{label}</span></li>'
-        link = _link(href or page_href(target), label, cls="pagenav", title=label)
-        return f"    <li{cls_attr}>{link}</li>"
+        anchor = link(href or page_href(target), label, cls="pagenav", title=label)
+        return f"    <li{cls_attr}>{anchor}</li>"
 
     last = page >= total_pages
     rows = [
@@ -277,11 +241,6 @@ def render_listing(
 # -- article --------------------------------------------------------------------------------
 
 
-def _tags(article: SampleArticle) -> list[str]:
-    text = " ".join((title_text(article), *article.intro_paragraphs))
-    return [tag for tag in _TAGS if tag in text] or ["Syrian Coalition"]
-
-
 def render_article(
     article: SampleArticle,
     *,
@@ -306,19 +265,19 @@ def render_article(
       {article.intro_html}
     </div>"""
     tags = "\n".join(
-        f"        <li>{_link(f'/component/k2/itemlist/tag/{t}.html', html.escape(t))}</li>"
-        for t in _tags(article)
+        f"        <li>{link(f'/component/k2/itemlist/tag/{t}.html', html.escape(t))}</li>"
+        for t in tags_of(article)
     )
     related_links = "\n".join(
-        f"      <li>{_link(item_href(a, base_url), a.title_html)}</li>" for a in related
+        f"      <li>{link(item_href(a, base_url), a.title_html)}</li>" for a in related
     )
     navigation = ""
     if previous is not None:
-        navigation += _link(
+        navigation += link(
             item_href(previous, base_url), f"&laquo; {previous.title_html}", cls="itemPrevious"
         )
     if following is not None:
-        navigation += _link(
+        navigation += link(
             item_href(following, base_url), f"{following.title_html} &raquo;", cls="itemNext"
         )
     print_href = f"{article.url_path}?tmpl=component&amp;print=1"
@@ -343,7 +302,7 @@ def render_article(
   <div class="itemLinks">
     <div class="itemCategory">
       <span>Published in</span>
-      {_link(f"{category_path}.html", html.escape(article.category))}
+      {link(f"{category_path}.html", html.escape(article.category))}
     </div>
     <div class="itemTagsBlock">
       <span>Tagged under</span>

@@ -1,45 +1,65 @@
 """A threaded loopback HTTP server for a ``SampleSite``, with request log and fault injection.
 
-Routes (``pagination`` picks how further pages of a day are addressed):
+It serves every flavour of the corpus at once (see ``flavours``). K2 routes (``pagination``
+picks how further pages of a day are addressed):
 
 - ``/robots.txt``: ``robots_txt`` (404 when None);
 - ``/date/Y/M/D.html`` (``?catid=N`` filters; with "start" pagination ``?start=N`` offsets);
 - ``/date/Y/M/D/Page-N.html`` with "page" pagination (N is 1-based);
-- each article's ``url_path`` (private ones too: robots.txt asks, it does not enforce);
-- anything else: 404.
+- each article's ``url_path`` (private ones too: robots.txt asks, it does not enforce).
 
-Listings carry ``ETag`` and ``Last-Modified`` and answer conditional requests with 304.
+WordPress and plain HTML routes are in ``routes``, the REST API (``/wp-json/``) in ``rest``;
+anything else answers 404. Listings of every HTML flavour carry ``ETag`` and
+``Last-Modified`` and answer conditional requests with 304.
 """
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import socket
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import date, timedelta
-from email.utils import formatdate, parsedate_to_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from datetime import time as dt_time
 from types import TracebackType
 from typing import Literal
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit
 
 from ingest.sample_site.article import SampleArticle
 from ingest.sample_site.content import SampleSite
-from ingest.sample_site.faults import Delay, Drop, Faults, Oversize, Status, Truncate
+from ingest.sample_site.faults import Faults
+from ingest.sample_site.flavours import (
+    API_CATEGORIES_PATH,
+    API_POSTS_PATH,
+    API_ROOT,
+    K2_LISTING_PATH,
+    PLAIN_LISTING_PATH,
+    WORDPRESS_LISTING_PATH,
+    Flavour,
+    day_path,
+)
 from ingest.sample_site.render import render_article, render_listing, render_not_found
+from ingest.sample_site.responses import (
+    TEXT_TYPE,
+    Conditional,
+    Handler,
+    LoopbackHTTPServer,
+    Response,
+)
+from ingest.sample_site.rest import RestApi
+from ingest.sample_site.routes import FlavourPages
 
 DEFAULT_ROBOTS = """User-agent: *
 Disallow: /administrator/
 Disallow: /cache/
 Disallow: /media-center/private/
+Disallow: /private/
 Disallow: /tmp/
+Disallow: /wp-admin/
 """
-HTML_TYPE = "text/html; charset=utf-8"
-_CHUNK = 64 * 1024
+DEFAULT_API_SPAN = (date(2020, 1, 1), date(2020, 3, 31))
 
 Pagination = Literal["page", "start"]
 
@@ -50,20 +70,6 @@ class RequestRecord:
     path: str  # with query
     status: int  # 0 when the connection was dropped without a response
     time: float  # time.time() when the response was sent
-
-
-@dataclass(frozen=True)
-class _Response:
-    status: int
-    body: bytes
-    content_type: str = HTML_TYPE
-    headers: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class _Validators:
-    etag: str
-    last_modified: int  # epoch seconds
 
 
 def _parse_day(year: str, month: str, day: str) -> date | None:
@@ -84,9 +90,19 @@ def _int_param(query: dict[str, list[str]], name: str) -> int | None:
 
 
 class SampleSiteServer:
-    """Serve a ``SampleSite`` on ``127.0.0.1`` at a free port; a context manager."""
+    """Serve a ``SampleSite`` on ``127.0.0.1`` at a free port; a context manager.
 
-    listing_path = "/date/{year}/{month}/{day}.html"
+    Every flavour at once (see ``flavours``): the listing paths below are format strings of
+    ``year``, ``month`` and ``day``. ``rest_api=False`` answers the REST API with
+    ``rest_disabled_status`` (401 or 403, ``rest_disabled``), as a site that turned it off;
+    ``api_span`` is the first and last day an API query without ``after``/``before`` sees.
+    """
+
+    listing_path = K2_LISTING_PATH
+    wordpress_listing_path = WORDPRESS_LISTING_PATH
+    plain_listing_path = PLAIN_LISTING_PATH
+    api_path = API_POSTS_PATH
+    categories_path = API_CATEGORIES_PATH
 
     def __init__(
         self,
@@ -95,19 +111,27 @@ class SampleSiteServer:
         pagination: Pagination = "page",
         latency_seconds: float = 0.0,
         robots_txt: str | None = DEFAULT_ROBOTS,
+        rest_api: bool = True,
+        rest_disabled_status: int = 401,
+        api_span: tuple[date, date] = DEFAULT_API_SPAN,
     ) -> None:
         if pagination not in ("page", "start"):
             raise ValueError(f"unknown pagination {pagination!r}")
+        if rest_disabled_status not in (401, 403):
+            raise ValueError("rest_disabled_status must be 401 or 403")
         self.site = site
         self.pagination: Pagination = pagination
         self.latency_seconds = latency_seconds
         self.robots_txt = robots_txt
+        self.rest_api = rest_api
+        self.rest_disabled_status = rest_disabled_status
+        self.api_span = api_span
         self.faults = Faults()
         self._lock = threading.Lock()
         self._requests: list[RequestRecord] = []
-        self._validators: dict[str, _Validators] = {}
+        self._conditional = Conditional()
         self._connections: set[socket.socket] = set()
-        self._httpd: _HTTPServer | None = None
+        self._httpd: LoopbackHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -115,7 +139,7 @@ class SampleSiteServer:
     def start(self) -> SampleSiteServer:
         if self._httpd is not None:
             return self
-        httpd = _HTTPServer(("127.0.0.1", 0), _Handler)
+        httpd = LoopbackHTTPServer(("127.0.0.1", 0), Handler)
         httpd.owner = self
         self._httpd = httpd
         self._thread = threading.Thread(
@@ -156,10 +180,21 @@ class SampleSiteServer:
             raise RuntimeError("server not started")
         return f"http://127.0.0.1:{self._httpd.server_address[1]}"
 
-    def listing_url(self, day: date) -> str:
-        """The absolute URL of ``day``'s first listing page."""
-        path = self.listing_path.format(year=day.year, month=day.month, day=day.day)
-        return self.base_url + path
+    def listing_url(self, day: date, flavour: Flavour = "k2") -> str:
+        """The absolute URL of ``day``'s first listing page in ``flavour``; for the REST API,
+        the day's posts: ``after`` the day before's last second, ``before`` the next midnight
+        (both bounds are exclusive)."""
+        if flavour == "wordpress-api":
+            after = datetime.combine(day - timedelta(days=1), dt_time(23, 59, 59))
+            before = datetime.combine(day + timedelta(days=1), dt_time())
+            query = urlencode({"after": after.isoformat(), "before": before.isoformat()})
+            return f"{self.base_url}{self.api_path}?{query}"
+        template = {
+            "k2": self.listing_path,
+            "wordpress": self.wordpress_listing_path,
+            "plain": self.plain_listing_path,
+        }[flavour]
+        return self.base_url + day_path(template, day)
 
     # -- instrumentation ---------------------------------------------------------------------
 
@@ -199,25 +234,35 @@ class SampleSiteServer:
 
     # -- routing -----------------------------------------------------------------------------
 
-    def respond(self, target: str, headers: dict[str, str]) -> _Response:
+    def respond(self, target: str, headers: dict[str, str]) -> Response:
         """The normal (fault-free) response to a GET of ``target`` (path with query)."""
         parts = urlsplit(target)
         path, query = parts.path, parse_qs(parts.query)
         if path == "/robots.txt":
             if self.robots_txt is None:
                 return self._not_found()
-            return _Response(200, self.robots_txt.encode(), "text/plain; charset=utf-8")
+            return Response(200, self.robots_txt.encode(), TEXT_TYPE)
         segments = path.split("/")
         # /date/Y/M/D.html  or  /date/Y/M/D/Page-N.html
         if len(segments) in (5, 6) and segments[1] == "date":
             return self._listing(segments, query, target, headers)
+        if path == API_ROOT.rstrip("/") or path.startswith(API_ROOT):
+            api = RestApi(
+                self.site, self.base_url, self.api_span, self.rest_api, self.rest_disabled_status
+            )
+            return api.respond(path, parse_qsl(parts.query, keep_blank_values=True))
+        pages = FlavourPages(self.site, self.base_url, self._conditional, self.rest_api)
+        for route in (pages.wordpress, pages.plain):
+            answer = route(path, query, target, headers)
+            if answer is not None:
+                return answer
         article = self.site.article_at(path)
         if article is not None:
             return self._article(article)
         return self._not_found()
 
-    def _not_found(self) -> _Response:
-        return _Response(404, render_not_found().encode())
+    def _not_found(self) -> Response:
+        return Response(404, render_not_found().encode())
 
     def _listing(
         self,
@@ -225,7 +270,7 @@ class SampleSiteServer:
         query: dict[str, list[str]],
         target: str,
         headers: dict[str, str],
-    ) -> _Response:
+    ) -> Response:
         page = 1
         if len(segments) == 5:
             if not segments[4].endswith(".html"):
@@ -268,7 +313,7 @@ class SampleSiteServer:
             next_href=href(page + 1) if has_next else None,
             base_url=self.base_url,
             page_href=href,
-            sidebar=self._latest(day),
+            sidebar=self.site.latest_before(day),
         )
         return self._conditional(target, html_text.encode(), headers)
 
@@ -283,174 +328,15 @@ class SampleSiteServer:
             path = f"{stem}.html" if page <= 1 else f"{stem}/Page-{page}.html"
         return f"{path}?{urlencode(params)}" if params else path
 
-    def _latest(self, day: date) -> list[SampleArticle]:
-        """The "Latest news" sidebar: other days' articles, never the listed day's."""
-        latest: list[SampleArticle] = []
-        for back in (1, 2, 3):
-            latest.extend(self.site.articles_on(day - timedelta(days=back)))
-        return latest[:5]
-
-    def _article(self, article: SampleArticle) -> _Response:
+    def _article(self, article: SampleArticle) -> Response:
         same_day = self.site.articles_on(article.day)
         index = next((i for i, a in enumerate(same_day) if a.id == article.id), 0)
         html_text = render_article(
             article,
             base_url=self.base_url,
-            related=self._latest(article.day)[:3],
+            related=self.site.latest_before(article.day)[:3],
             previous=same_day[index - 1] if index > 0 else None,
             following=same_day[index + 1] if index + 1 < len(same_day) else None,
-            sidebar=self._latest(article.day),
+            sidebar=self.site.latest_before(article.day),
         )
-        return _Response(200, html_text.encode())
-
-    def _conditional(self, target: str, body: bytes, headers: dict[str, str]) -> _Response:
-        etag = '"' + hashlib.sha256(body).hexdigest()[:24] + '"'
-        with self._lock:
-            previous = self._validators.get(target)
-            if previous is not None and previous.etag == etag:
-                validators = previous
-            else:
-                # Strictly later than the last version, so If-Modified-Since never hides a change.
-                now = int(time.time())
-                floor = previous.last_modified + 1 if previous is not None else 0
-                validators = _Validators(etag, max(now, floor))
-                self._validators[target] = validators
-        out_headers = {
-            "ETag": etag,
-            "Last-Modified": formatdate(validators.last_modified, usegmt=True),
-        }
-        if _not_modified(headers, validators):
-            return _Response(304, b"", headers=out_headers)
-        return _Response(200, body, headers=out_headers)
-
-
-def _not_modified(headers: dict[str, str], validators: _Validators) -> bool:
-    if_none_match = headers.get("if-none-match")
-    if if_none_match is not None:
-        tags = {t.strip().removeprefix("W/") for t in if_none_match.split(",")}
-        return "*" in tags or validators.etag in tags
-    if_modified_since = headers.get("if-modified-since")
-    if if_modified_since is None:
-        return False
-    try:
-        since = parsedate_to_datetime(if_modified_since).timestamp()
-    except (TypeError, ValueError):
-        return False
-    return since >= validators.last_modified
-
-
-class _HTTPServer(ThreadingHTTPServer):
-    daemon_threads = True
-    block_on_close = False  # stop() must not wait for a Delay() to finish
-    owner: SampleSiteServer
-
-    def handle_error(self, request: object, client_address: object) -> None:
-        """Quiet: clients hanging up mid-response are part of the tests."""
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: _HTTPServer
-    protocol_version = "HTTP/1.1"  # keep-alive, as real clients pool connections
-    server_version = "Apache"
-    sys_version = ""
-    timeout = 30  # idle keep-alive connections
-    disable_nagle_algorithm = True  # headers and body go out in two writes: no 40 ms stalls
-
-    def setup(self) -> None:
-        super().setup()
-        self.server.owner._track(self.connection, open_=True)
-
-    def finish(self) -> None:
-        self.server.owner._track(self.connection, open_=False)
-        with contextlib.suppress(OSError):
-            super().finish()
-
-    def log_message(self, format: str, *args: object) -> None:
-        """Quiet: no request log on stderr."""
-
-    def do_GET(self) -> None:
-        self._serve(head=False)
-
-    def do_HEAD(self) -> None:
-        self._serve(head=True)
-
-    def _serve(self, *, head: bool) -> None:
-        owner = self.server.owner
-        target = self.path
-        if owner.latency_seconds > 0:
-            time.sleep(owner.latency_seconds)
-        action = owner.faults.next_action(target)
-        try:
-            self._serve_action(owner, target, action, head=head)
-        except OSError:
-            self.close_connection = True  # the client went away
-
-    def _serve_action(
-        self,
-        owner: SampleSiteServer,
-        target: str,
-        action: Status | Drop | Delay | Truncate | Oversize | None,
-        *,
-        head: bool,
-    ) -> None:
-        # Each branch records before answering: a client that has its answer must find
-        # its request in the log.
-        if isinstance(action, Drop):
-            owner._record(self.command, target, 0)
-            self._hang_up()
-            return
-        if isinstance(action, Status):
-            extra = {} if action.retry_after is None else {"Retry-After": f"{action.retry_after:g}"}
-            owner._record(self.command, target, action.code)
-            self._send(_Response(action.code, action.body.encode(), headers=extra), head=head)
-            return
-        if isinstance(action, Oversize):
-            owner._record(self.command, target, 200)
-            self._send_oversize(action.n_bytes, head=head)
-            return
-        if isinstance(action, Delay):
-            time.sleep(action.seconds)
-        headers = {name.lower(): value for name, value in self.headers.items()}
-        response = owner.respond(target, headers)
-        owner._record(self.command, target, response.status)
-        if isinstance(action, Truncate):
-            self._send(response, head=False, truncate=True)
-            self._hang_up()
-        else:
-            self._send(response, head=head)
-
-    def _send(self, response: _Response, *, head: bool, truncate: bool = False) -> None:
-        self.send_response(response.status)
-        for name, value in response.headers.items():
-            self.send_header(name, value)
-        if response.status != 304:
-            self.send_header("Content-Type", response.content_type)
-            self.send_header("Content-Length", str(len(response.body)))
-        self.end_headers()
-        if head or response.status == 304:
-            return
-        body = response.body[: len(response.body) // 2] if truncate else response.body
-        self.wfile.write(body)
-
-    def _send_oversize(self, n_bytes: int, *, head: bool) -> None:
-        self.send_response(200)
-        self.send_header("Content-Type", HTML_TYPE)
-        self.send_header("Content-Length", str(n_bytes))
-        self.end_headers()
-        if head:
-            return
-        filler = b"<p>oversize</p>\n" * (_CHUNK // 16)
-        remaining = n_bytes
-        while remaining > 0:
-            chunk = filler[: min(remaining, len(filler))]
-            self.wfile.write(chunk)
-            remaining -= len(chunk)
-
-    def _hang_up(self) -> None:
-        """Close the connection now, whatever was (not) sent."""
-        self.close_connection = True
-        try:
-            self.wfile.flush()
-            self.connection.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
+        return Response(200, html_text.encode())

@@ -1,0 +1,225 @@
+"""What the sample server's routes answer, and how it goes out (or fails to).
+
+Routes (``SampleSiteServer.respond``) return a ``Response``; listings go through
+``Conditional`` for ETag/Last-Modified and 304; the REST API's bodies through ``wp_json``.
+``Handler`` sends them with keep-alive, after the fault actions: a dropped connection, a
+truncated body, an oversized one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+from email.utils import formatdate, parsedate_to_datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import TYPE_CHECKING
+
+from ingest.sample_site.faults import Delay, Drop, Oversize, Status, Truncate
+
+if TYPE_CHECKING:
+    from ingest.sample_site.server import SampleSiteServer
+
+HTML_TYPE = "text/html; charset=utf-8"
+TEXT_TYPE = "text/plain; charset=utf-8"
+JSON_TYPE = "application/json; charset=UTF-8"  # WordPress spells it so
+_CHUNK = 64 * 1024
+
+
+@dataclass(frozen=True)
+class Response:
+    status: int
+    body: bytes
+    content_type: str = HTML_TYPE
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def html_response(status: int, page: str, headers: dict[str, str] | None = None) -> Response:
+    return Response(status, page.encode(), HTML_TYPE, headers or {})
+
+
+def wp_json(payload: object) -> bytes:
+    """JSON as ``wp_json_encode`` writes it: compact, ASCII only, slashes escaped."""
+    text = json.dumps(payload, ensure_ascii=True, separators=(",", ":"))
+    return text.replace("/", "\\/").encode()
+
+
+def json_response(status: int, payload: object, headers: dict[str, str] | None = None) -> Response:
+    return Response(status, wp_json(payload), JSON_TYPE, headers or {})
+
+
+@dataclass(frozen=True)
+class _Validators:
+    etag: str
+    last_modified: int  # epoch seconds
+
+
+class Conditional:
+    """ETag and Last-Modified per target, and 304 for a request that already has the body.
+
+    Last-Modified is when this server first served the current body of the target, strictly
+    later than the previous body's, so If-Modified-Since never hides a change. Thread-safe.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._validators: dict[str, _Validators] = {}
+
+    def __call__(self, target: str, body: bytes, headers: dict[str, str]) -> Response:
+        """A 200 with ``body`` and validators, or a 304 when ``headers`` validate."""
+        etag = '"' + hashlib.sha256(body).hexdigest()[:24] + '"'
+        with self._lock:
+            previous = self._validators.get(target)
+            if previous is not None and previous.etag == etag:
+                validators = previous
+            else:
+                now = int(time.time())
+                floor = previous.last_modified + 1 if previous is not None else 0
+                validators = _Validators(etag, max(now, floor))
+                self._validators[target] = validators
+        out_headers = {
+            "ETag": etag,
+            "Last-Modified": formatdate(validators.last_modified, usegmt=True),
+        }
+        if _not_modified(headers, validators):
+            return Response(304, b"", headers=out_headers)
+        return Response(200, body, headers=out_headers)
+
+
+def _not_modified(headers: dict[str, str], validators: _Validators) -> bool:
+    if_none_match = headers.get("if-none-match")
+    if if_none_match is not None:
+        tags = {t.strip().removeprefix("W/") for t in if_none_match.split(",")}
+        return "*" in tags or validators.etag in tags
+    if_modified_since = headers.get("if-modified-since")
+    if if_modified_since is None:
+        return False
+    try:
+        since = parsedate_to_datetime(if_modified_since).timestamp()
+    except (TypeError, ValueError):
+        return False
+    return since >= validators.last_modified
+
+
+# -- sending ----------------------------------------------------------------------------------
+
+
+class LoopbackHTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+    block_on_close = False  # stop() must not wait for a Delay() to finish
+    owner: SampleSiteServer
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        """Quiet: clients hanging up mid-response are part of the tests."""
+
+
+class Handler(BaseHTTPRequestHandler):
+    server: LoopbackHTTPServer
+    protocol_version = "HTTP/1.1"  # keep-alive, as real clients pool connections
+    server_version = "Apache"
+    sys_version = ""
+    timeout = 30  # idle keep-alive connections
+    disable_nagle_algorithm = True  # headers and body go out in two writes: no 40 ms stalls
+
+    def setup(self) -> None:
+        super().setup()
+        self.server.owner._track(self.connection, open_=True)
+
+    def finish(self) -> None:
+        self.server.owner._track(self.connection, open_=False)
+        with contextlib.suppress(OSError):
+            super().finish()
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Quiet: no request log on stderr."""
+
+    def do_GET(self) -> None:
+        self._serve(head=False)
+
+    def do_HEAD(self) -> None:
+        self._serve(head=True)
+
+    def _serve(self, *, head: bool) -> None:
+        owner = self.server.owner
+        target = self.path
+        if owner.latency_seconds > 0:
+            time.sleep(owner.latency_seconds)
+        action = owner.faults.next_action(target)
+        try:
+            self._serve_action(owner, target, action, head=head)
+        except OSError:
+            self.close_connection = True  # the client went away
+
+    def _serve_action(
+        self,
+        owner: SampleSiteServer,
+        target: str,
+        action: Status | Drop | Delay | Truncate | Oversize | None,
+        *,
+        head: bool,
+    ) -> None:
+        # Each branch records before answering: a client that has its answer must find
+        # its request in the log.
+        if isinstance(action, Drop):
+            owner._record(self.command, target, 0)
+            self._hang_up()
+            return
+        if isinstance(action, Status):
+            extra = {} if action.retry_after is None else {"Retry-After": f"{action.retry_after:g}"}
+            owner._record(self.command, target, action.code)
+            self._send(Response(action.code, action.body.encode(), headers=extra), head=head)
+            return
+        if isinstance(action, Oversize):
+            owner._record(self.command, target, 200)
+            self._send_oversize(action.n_bytes, head=head)
+            return
+        if isinstance(action, Delay):
+            time.sleep(action.seconds)
+        headers = {name.lower(): value for name, value in self.headers.items()}
+        response = owner.respond(target, headers)
+        owner._record(self.command, target, response.status)
+        if isinstance(action, Truncate):
+            self._send(response, head=False, truncate=True)
+            self._hang_up()
+        else:
+            self._send(response, head=head)
+
+    def _send(self, response: Response, *, head: bool, truncate: bool = False) -> None:
+        self.send_response(response.status)
+        for name, value in response.headers.items():
+            self.send_header(name, value)
+        if response.status != 304:
+            self.send_header("Content-Type", response.content_type)
+            self.send_header("Content-Length", str(len(response.body)))
+        self.end_headers()
+        if head or response.status == 304:
+            return
+        body = response.body[: len(response.body) // 2] if truncate else response.body
+        self.wfile.write(body)
+
+    def _send_oversize(self, n_bytes: int, *, head: bool) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", HTML_TYPE)
+        self.send_header("Content-Length", str(n_bytes))
+        self.end_headers()
+        if head:
+            return
+        filler = b"<p>oversize</p>\n" * (_CHUNK // 16)
+        remaining = n_bytes
+        while remaining > 0:
+            chunk = filler[: min(remaining, len(filler))]
+            self.wfile.write(chunk)
+            remaining -= len(chunk)
+
+    def _hang_up(self) -> None:
+        """Close the connection now, whatever was (not) sent."""
+        self.close_connection = True
+        try:
+            self.wfile.flush()
+            self.connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
