@@ -10,10 +10,11 @@ from datetime import date, datetime, timedelta
 import httpx
 import msgspec
 import structlog
+from sqlalchemy.orm import Session
 
 from ingest.crawl import CrawlDeps, Outcome, Progress, crawl_sites, utc_now
 from ingest.domain import RunKind
-from ingest.health import FailingDate, HealthReport, assess
+from ingest.health import FailingDate, HealthReport, QuietSignals, assess
 from ingest.settings import Settings, SiteSettings
 from ingest.store import liveness
 from ingest.store import repository as repo
@@ -185,6 +186,7 @@ def site_health(
             for state in repo.failing_dates(uow.session, site)
             if state.failing_since is not None
         ]
+        quiet = _quiet_signals(uow.session, site, settings)
         return assess(
             site,
             runs,
@@ -192,4 +194,34 @@ def site_health(
             failing_dates=failing,
             now=now,
             max_age=max_age or 3 * site_settings.schedule.interval_delta,
+            quiet=quiet,
         )
+
+
+def _quiet_signals(session: Session, site: str, settings: Settings) -> QuietSignals:
+    thresholds = settings.health
+    days = repo.recent_day_counts(session, site, thresholds.empty_days)
+    latest = repo.latest_complete_date(session, site)
+    recent = earlier = repo.FieldFill(0, 0, 0, 0)
+    if latest is not None:
+        cutoff = latest - timedelta(days=thresholds.field_window_days - 1)
+        recent = repo.field_fill(session, site, since=cutoff, before=None)
+        earlier = repo.field_fill(session, site, since=None, before=cutoff)
+    return QuietSignals(
+        recent_day_items=days.recent,
+        earlier_days=days.earlier_days,
+        earlier_items=days.earlier_items,
+        fields_earlier=_fills(earlier),
+        fields_recent=_fills(recent),
+        empty_days=thresholds.empty_days,
+        empty_history_min_per_day=thresholds.empty_history_min_per_day,
+        field_missing_share=thresholds.field_missing_share,
+    )
+
+
+def _fills(fill: repo.FieldFill) -> dict[str, tuple[int, int]]:
+    return {
+        "published_at": (fill.published_at, fill.total),
+        "article_body": (fill.article_body, fill.total),
+        "category": (fill.category, fill.total),
+    }

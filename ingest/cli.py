@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import sys
 import threading
 from collections.abc import Sequence
@@ -23,7 +24,7 @@ from ingest import __version__, app, logview
 from ingest.crawl import Outcome, Progress, RunSummary, SiteSkipped
 from ingest.daemon import crawl_once, install_stop_signals, run_daemon
 from ingest.domain import RunKind
-from ingest.errors import ConfigError, IngestError, SiteBusyError
+from ingest.errors import ConfigError, FetchError, IngestError, ParseError, SiteBusyError
 from ingest.export import export_articles
 from ingest.heap import keep_heap_between_pages
 from ingest.logs import close_logging, configure_logging
@@ -116,6 +117,16 @@ def build_parser() -> argparse.ArgumentParser:
     logs.add_argument("--follow", action="store_true", help="keep printing new events")
     _site_option(logs, also="any site in the log")
 
+    inspect = commands.add_parser(
+        "inspect", help="show what a site's layout extracts from live pages (stores nothing)"
+    )
+    inspect.add_argument("url", nargs="?", metavar="URL", help="one page to parse as a listing")
+    inspect.add_argument("--site", metavar="NAME", help="the configured site (default: the only)")
+    inspect.add_argument("--date", dest="day", type=_iso_date, metavar="DATE",
+                         help="that day's listing, every page")  # fmt: skip
+    inspect.add_argument("--article", action="store_true", help="also parse the first article")
+    inspect.add_argument("--json", action="store_true", help="print JSON")
+
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", metavar="ACTION", parser_class=_Parser)
     db_commands.required = True
@@ -207,6 +218,8 @@ def _dispatch(
     collector: MetricsCollector | None,
 ) -> int:
     log.info("command_started", command=args.command, settings=settings.masked())
+    if args.command == "inspect":
+        return _inspect(args, settings)
     if args.command == "db":
         app.open_database(settings)
         print("database is at the newest schema")
@@ -275,6 +288,31 @@ def _dispatch(
     finally:
         database.dispose()
     raise AssertionError(f"unhandled command {args.command}")
+
+
+def _inspect(args: argparse.Namespace, settings: Settings) -> int:
+    from ingest.inspection import inspect_site, render
+
+    if (args.day is None) == (args.url is None):
+        print("ingest: error: inspect takes --date DATE or a URL", file=sys.stderr)
+        return EXIT_USAGE
+    if args.site is None and len(settings.sites) > 1:
+        print(f"ingest: error: name the site with --site ({', '.join(settings.site_names)})",
+              file=sys.stderr)  # fmt: skip
+        return EXIT_USAGE
+    (site,) = settings.select_sites([args.site] if args.site else settings.site_names[:1])
+    try:
+        found = inspect_site(site, day=args.day, url=args.url, article=args.article)
+    except (FetchError, ParseError) as exc:
+        print(f"ingest: {site.name}: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    if args.json:
+        print(json.dumps(found.as_dict(), ensure_ascii=False, indent=2))
+    else:
+        width = shutil.get_terminal_size((120, 24)).columns
+        for line in render(found, width=width):
+            print(line)
+    return EXIT_OK
 
 
 def _report_runs(outcomes: Sequence[Outcome], out: TextIO, progress: _ProgressBar | None) -> int:

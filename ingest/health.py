@@ -3,18 +3,73 @@
 Unhealthy when, checked in this order: a run is stuck (still ``running`` with a stopped
 heartbeat); the last finished run failed or was abandoned; the last ``PARTIAL_RUNS`` runs
 were all partial; no run succeeded within ``max_age``; a date has failed in every run for
-``FAILING_DATE_AFTER``. The first reason found is the verdict's one line.
+``FAILING_DATE_AFTER``; the quiet failures: the recent days all came back empty where the
+site used to publish daily, or a field the layout used to fill went missing on most recent
+articles. The first reason found is the verdict's one line.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
 PARTIAL_RUNS = 3
 FAILING_DATE_AFTER = timedelta(days=1)
+# A field counts as one the layout fills when most earlier articles had it (not all: a site's
+# off-site or robots-disallowed items keep their listing text by design).
+FIELD_USUALLY_FILLED = 0.6
+# Too few articles on either side say nothing about drift.
+FIELD_MIN_ARTICLES = 10
+_FIELDS = {
+    "published_at": "published_at",
+    "article_body": "bodies from article pages",
+    "category": "category",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class QuietSignals:
+    """What the quiet failures are judged on, and their thresholds (``[health]`` settings)."""
+
+    recent_day_items: tuple[int, ...]  # item counts of the last crawled days, newest first
+    earlier_days: int
+    earlier_items: int
+    fields_earlier: Mapping[str, tuple[int, int]]  # field -> (filled, total)
+    fields_recent: Mapping[str, tuple[int, int]]
+    empty_days: int = 14
+    empty_history_min_per_day: float = 1.0
+    field_missing_share: float = 0.5
+
+
+def quiet_failures(signals: QuietSignals) -> list[str]:
+    """Reasons the archive is rotting without any error: empty days, fields gone missing."""
+    reasons: list[str] = []
+    recent = signals.recent_day_items
+    if len(recent) >= signals.empty_days and not any(recent[: signals.empty_days]):
+        average = signals.earlier_items / signals.earlier_days if signals.earlier_days else 0.0
+        if signals.earlier_days and average >= signals.empty_history_min_per_day:
+            reasons.append(
+                f"the last {signals.empty_days} crawled days were all empty, while the "
+                f"{signals.earlier_days} days before averaged {average:.1f} articles a day: "
+                "check the listing path and layout with `ingest inspect`"
+            )
+    for field_name, label in _FIELDS.items():
+        before_filled, before_total = signals.fields_earlier.get(field_name, (0, 0))
+        recent_filled, recent_total = signals.fields_recent.get(field_name, (0, 0))
+        if before_total < FIELD_MIN_ARTICLES or recent_total < FIELD_MIN_ARTICLES:
+            continue
+        missing = 1 - recent_filled / recent_total
+        if before_filled / before_total >= FIELD_USUALLY_FILLED and (
+            missing > signals.field_missing_share
+        ):
+            reasons.append(
+                f"{label} went missing on {missing:.0%} of the {recent_total} recent articles "
+                f"(filled on {before_filled / before_total:.0%} before): the markup may have "
+                "changed, check with `ingest inspect --article`"
+            )
+    return reasons
 
 
 class RunLike(Protocol):
@@ -67,8 +122,9 @@ def assess(
     failing_dates: Sequence[FailingDate],
     now: datetime,
     max_age: timedelta,
+    quiet: QuietSignals | None = None,
 ) -> HealthReport:
-    """The verdict over ``runs`` (newest first) and the dates failing now."""
+    """The verdict over ``runs`` (newest first), the dates failing now and the quiet signals."""
     finished = [r for r in runs if r.status not in ("running",)]
     last_success = next((r for r in finished if r.status == "succeeded"), None)
     figures: dict[str, Any] = {
@@ -110,6 +166,11 @@ def assess(
             f"date {worst.day.isoformat()} has failed in every run for {_ago(now - worst.since)}"
             + (f": {worst.error}" if worst.error else "")
         )
+    if quiet is not None:
+        reasons += quiet_failures(quiet)
+        figures["recent_day_items"] = list(quiet.recent_day_items)
+        figures["fields_recent"] = {k: list(v) for k, v in quiet.fields_recent.items()}
+        figures["fields_earlier"] = {k: list(v) for k, v in quiet.fields_earlier.items()}
     figures["reasons"] = reasons
     if reasons:
         return HealthReport(site, False, f"unhealthy: {reasons[0]}", figures)

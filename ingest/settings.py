@@ -92,7 +92,8 @@ class SiteSettings(_Table, frozen=True):
     # none, so its sites must give one).
     listing_path: str | None = None
     timezone: str = "Asia/Damascus"
-    layout: LayoutName = "k2"
+    # The real site moved from Joomla + K2 to WordPress.
+    layout: LayoutName = "wordpress"
     fetch_article_pages: bool = True
     respect_robots_txt: bool = True
     # The ``selectors`` layout's table: CSS selectors by key (``item``, ``title``, ...).
@@ -158,8 +159,8 @@ class HealthSettings(_Table, frozen=True):
     empty_history_min_per_day: NonNegativeFloat = 1.0
     # Articles of the last ``field_window_days`` crawled days are compared with the ones before:
     field_window_days: Positive = 14
-    # a field filled on nearly every earlier article (90 %) but missing on more than this
-    # share of the recent ones is drift.
+    # a field filled on most earlier articles (60 %) but missing on more than this share of
+    # the recent ones is drift.
     field_missing_share: Annotated[float, Meta(gt=0, le=1)] = 0.5
 
 

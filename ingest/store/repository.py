@@ -8,7 +8,7 @@ from datetime import date, datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Executable, Table, bindparam, delete, func, select, update
+from sqlalchemy import Executable, Table, bindparam, case, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -457,3 +457,69 @@ def failing_dates(session: Session, site: str) -> Sequence[CrawlState]:
         CrawlState.site == site, CrawlState.status == DateStatus.FAILED.value
     )
     return session.scalars(query.order_by(CrawlState.date)).all()
+
+
+@dataclass(frozen=True, slots=True)
+class DayCounts:
+    """Item counts of a site's most recent complete days, and of the complete days before."""
+
+    recent: tuple[int, ...]  # newest first
+    earlier_days: int
+    earlier_items: int
+
+
+def recent_day_counts(session: Session, site: str, days: int) -> DayCounts:
+    complete = (CrawlState.site == site) & (CrawlState.status == DateStatus.COMPLETE.value)
+    rows = session.execute(
+        select(CrawlState.date, CrawlState.item_count)
+        .where(complete)
+        .order_by(CrawlState.date.desc())
+        .limit(days)
+    ).all()
+    if not rows:
+        return DayCounts((), 0, 0)
+    oldest = rows[-1].date
+    earlier = session.execute(
+        select(func.count(), func.coalesce(func.sum(CrawlState.item_count), 0)).where(
+            complete, CrawlState.date < oldest
+        )
+    ).one()
+    return DayCounts(tuple(r.item_count for r in rows), int(earlier[0]), int(earlier[1]))
+
+
+@dataclass(frozen=True, slots=True)
+class FieldFill:
+    """How many articles had each field filled: ``total``, then per field."""
+
+    total: int
+    published_at: int
+    article_body: int
+    category: int
+
+
+def field_fill(
+    session: Session, site: str, *, since: date | None, before: date | None
+) -> FieldFill:
+    """Counts over the site's articles dated ``since`` onwards and/or before ``before``."""
+    query = select(
+        func.count(),
+        func.count(Article.published_at),
+        func.coalesce(
+            func.sum(case((Article.body_source == BodySource.ARTICLE.value, 1), else_=0)), 0
+        ),
+        func.count(Article.category),
+    ).where(Article.site == site)
+    if since is not None:
+        query = query.where(Article.date >= since)
+    if before is not None:
+        query = query.where(Article.date < before)
+    total, published, bodies, categories = session.execute(query).one()
+    return FieldFill(int(total), int(published), int(bodies), int(categories))
+
+
+def latest_complete_date(session: Session, site: str) -> date | None:
+    return session.scalar(
+        select(func.max(CrawlState.date)).where(
+            CrawlState.site == site, CrawlState.status == DateStatus.COMPLETE.value
+        )
+    )

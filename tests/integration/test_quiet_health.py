@@ -1,0 +1,58 @@
+"""Quiet failures: an archive path gone wrong, a field gone missing. Health must say so."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from ingest import app
+from ingest.sample_site import SampleSiteServer
+from ingest.settings import Settings, settings_from_mapping
+from ingest.store.engine import Database
+
+FAST_HTTP = {"requests_per_second": 0.0, "timeout_seconds": 2.0, "backoff_initial_seconds": 0.01}
+
+
+def wordpress_site(server: SampleSiteServer, tmp_path: Path, url: str, **site: object) -> Settings:
+    return settings_from_mapping(
+        {
+            "site": {"name": "wp", "base_url": server.base_url, "layout": "wordpress", **site},
+            "http": FAST_HTTP,
+            "health": {"empty_days": 5, "field_window_days": 7},
+            "database": {"url": url},
+            "logging": {"file": str(tmp_path / "ingest.jsonl")},
+        }
+    )
+
+
+def test_wrong_archive_path_turns_health_unhealthy(
+    server: SampleSiteServer, tmp_path: Path, database_url: str, database: Database
+) -> None:
+    """Every day 404s at a wrong path, so every day looks complete and empty: health names it."""
+    good = wordpress_site(server, tmp_path, database_url)
+    app.backfill(good, database, date(2020, 1, 1), date(2020, 1, 20))
+    (before,) = app.health(good, database)
+    assert before.healthy, before.line
+    wrong = wordpress_site(
+        server, tmp_path, database_url, listing_path="/archives/{year}/{month:02d}/{day:02d}/"
+    )
+    (outcome,) = app.backfill(wrong, database, date(2020, 1, 21), date(2020, 1, 27))
+    assert not getattr(outcome, "failed_dates", None), "a 404 day is a complete, empty day"
+    (after,) = app.health(wrong, database)
+    assert not after.healthy
+    assert after.line.startswith("wp: unhealthy: the last 5 crawled days were all empty")
+    assert "ingest inspect" in after.reason
+
+
+def test_article_bodies_gone_missing_turn_health_unhealthy(
+    server: SampleSiteServer, tmp_path: Path, database_url: str, database: Database
+) -> None:
+    """Article pages stop being read (markup drift looks the same): the field is named."""
+    reading = wordpress_site(server, tmp_path, database_url)
+    app.backfill(reading, database, date(2020, 1, 1), date(2020, 1, 20))
+    assert all(r.healthy for r in app.health(reading, database))
+    listing_only = wordpress_site(server, tmp_path, database_url, fetch_article_pages=False)
+    app.backfill(listing_only, database, date(2020, 1, 21), date(2020, 1, 31))
+    (report,) = app.health(listing_only, database)
+    assert not report.healthy
+    assert "bodies from article pages went missing" in report.reason
