@@ -36,6 +36,8 @@ _FURNITURE_CLASSES = frozenset(
         "addtoany_share_save_container", "addtoany_content", "a2a_kit", "yarpp-related",
         "crp_related", "adsbygoogle", "more-link", "more-link-container", "page-links",
         "screen-reader-text", "sharethis-inline-share-buttons",
+        # Ad Inserter's slot wrapper (code-block code-block-N) and an ad's "Advertisement" label.
+        "code-block", "ad-label",
     }
 )  # fmt: skip
 _TAG = re.compile(r"<[A-Za-z/!?][^>]*>")

@@ -44,8 +44,20 @@ _NEXT_SELECTORS = (
 _NOTHING_FOUND = ".no-results, .not-found, body.error404, body.search-no-results"
 _PUBLISHED = ("time.entry-date.published[datetime]", "time.entry-date[datetime]")
 _CATEGORIES = (".cat-links a", "a[rel~=category]")
+# The theme's own post chrome. When author HTML leaves a <div> open, the ``</div>`` meant to end
+# .entry-content ends the author's div instead, and .entry-content swallows the post's footer
+# ("Published ... By ...", "Categorized as ... Tagged ...") up to </article>.
+_POST_CHROME = frozenset({"entry-footer"})
 
 _Skip = Callable[[LexborNode], bool]
+
+
+def _not_text(node: LexborNode) -> bool:
+    """Page furniture, or the theme's post footer nested into the content by author HTML."""
+    if is_page_furniture(node):
+        return True
+    classes = node.attributes.get("class")
+    return classes is not None and not _POST_CHROME.isdisjoint(classes.split())
 
 
 def parse_listing(markup: Markup, url: str, tz: tzinfo) -> ListingPage:
@@ -58,7 +70,7 @@ def parse_listing(markup: Markup, url: str, tz: tzinfo) -> ListingPage:
     scope = ItemScope(root, posts)
 
     def skip(node: LexborNode) -> bool:
-        return scope.is_item(node) or is_page_furniture(node)
+        return scope.is_item(node) or _not_text(node)
 
     resolve = LinkResolver(url)
     items: list[ListingItem] = []
@@ -150,7 +162,7 @@ def parse_article(markup: Markup, url: str, tz: tzinfo) -> ArticlePage:
     return ArticlePage(
         url=url,
         title=clean_whitespace(title_node.text(deep=True)) if title_node is not None else "",
-        body=join_paragraphs(paragraphs_of(body, skip=is_page_furniture)),
+        body=join_paragraphs(paragraphs_of(body, skip=_not_text)),
         published_at=as_utc(published),
     )
 

@@ -25,7 +25,10 @@ _SAFE = ":/"
 
 
 def listing_url(endpoint: str, day: date) -> str:
-    """The first page of ``day``'s posts, oldest first, with their categories embedded.
+    """The first page of ``day``'s posts, newest first, with their categories embedded.
+
+    Newest first as the date archive and K2 list them: the crawl keeps the first item of a
+    story posted twice on a day, so every layout stores the same copy of it.
 
     ``after`` the last second of the previous day and ``before`` the next midnight, both
     exclusive: a post at 00:00:00 is the day's, one at the next midnight is not.
@@ -36,7 +39,7 @@ def listing_url(endpoint: str, day: date) -> str:
         "per_page": str(PER_PAGE),
         "page": "1",
         "orderby": "date",
-        "order": "asc",
+        "order": "desc",
         "_embed": "wp:term",
     }
     separator = "&" if "?" in endpoint else "?"

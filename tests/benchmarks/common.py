@@ -56,6 +56,7 @@ def bench_settings(
     *,
     concurrency: int = 8,
     fetch_article_pages: bool = True,
+    layout: str = "k2",
 ) -> Settings:
     """Settings for the loopback sample site: no rate limit, quick retries, SQLite file."""
     return settings_from_mapping(
@@ -64,7 +65,7 @@ def bench_settings(
                 "name": "bench",
                 "base_url": base_url,
                 "listing_path": listing_path,
-                "layout": "k2",
+                "layout": layout,
                 "fetch_article_pages": fetch_article_pages,
             },
             "http": {

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 import statistics
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from urllib.parse import urljoin
@@ -17,6 +17,7 @@ from ingest.sample_site import SampleSite, SampleSiteServer
 from ingest.sample_site.content import is_fetchable
 from ingest.sites.k2 import parse_article, parse_listing
 from ingest.text import clean_whitespace
+from tests.benchmarks import layouts
 from tests.benchmarks.common import Row
 
 TZ = ZoneInfo("Asia/Damascus")
@@ -231,30 +232,36 @@ PARSERS: dict[str, tuple[Parser, Parser]] = {
 MIN_PASS_SECONDS = 0.25
 
 
-def rates(parsers: dict[str, Parser], pages: Sequence[Page], repetitions: int) -> dict[str, float]:
+def rates(
+    parsers: dict[str, Parser],
+    pages: Sequence[Page] | Mapping[str, Sequence[Page]],
+    repetitions: int,
+) -> dict[str, float]:
     """Pages per second of each parser, median of ``repetitions`` timed passes.
 
     The passes are interleaved (one of each parser per round), so a burst of load from another
     job on the machine slows every parser alike instead of one parser's whole measurement.
+    ``pages`` is one list for every parser, or each parser's own (one per layout).
     """
+    pages_of = pages if isinstance(pages, Mapping) else dict.fromkeys(parsers, pages)
 
-    def one_pass(parser: Parser, rounds: int) -> float:
+    def one_pass(name: str, rounds: int) -> float:
+        parser, own = parsers[name], pages_of[name]
         started = time.perf_counter()
         for _ in range(rounds):
-            for body, url in pages:
+            for body, url in own:
                 parser(body, url)
         return time.perf_counter() - started
 
     # The warm-up pass (imports, caches) also sizes each parser's passes.
-    rounds = {
-        name: max(1, math.ceil(MIN_PASS_SECONDS / one_pass(parser, 1)))
-        for name, parser in parsers.items()
-    }
+    rounds = {name: max(1, math.ceil(MIN_PASS_SECONDS / one_pass(name, 1))) for name in parsers}
     times: dict[str, list[float]] = {name: [] for name in parsers}
     for _ in range(repetitions):
-        for name, parser in parsers.items():
-            times[name].append(one_pass(parser, rounds[name]))
-    return {name: rounds[name] * len(pages) / statistics.median(t) for name, t in times.items()}
+        for name in parsers:
+            times[name].append(one_pass(name, rounds[name]))
+    return {
+        name: rounds[name] * len(pages_of[name]) / statistics.median(t) for name, t in times.items()
+    }
 
 
 def run(repetitions: int = 7) -> list[Row]:
@@ -277,6 +284,49 @@ def run(repetitions: int = 7) -> list[Row]:
             ratio = by_parser[k2] / by_parser[base]
             target, ok = ("", None) if base != "parsel" else (">= 3x", ratio >= 3)
             rows.append(Row("parsing", f"k2 / {base} ({kind})", f"{ratio:.2f}x", target, ok))
+    return rows + layout_rows(corpus, repetitions)
+
+
+def layout_rows(k2: Corpus, repetitions: int) -> list[Row]:
+    """The other layouts on their own flavour of the same days, interleaved with k2 and parsel
+    on K2's pages (so every rate here comes from the same rounds)."""
+    corpus = layouts.build_corpus()
+    listing = {
+        "ingest (k2)": k2_listing,
+        "parsel (k2 pages)": parsel_listing,
+        **{name: parse.listing for name, parse in corpus.parsers.items()},
+    }
+    article = {
+        "ingest (k2)": k2_article,
+        "parsel (k2 pages)": parsel_article,
+        **{name: parse.article for name, parse in corpus.parsers.items() if parse.article},
+    }
+    listing_pages = {"ingest (k2)": k2.listings, "parsel (k2 pages)": k2.listings}
+    listing_pages |= {name: corpus.listings[name] for name in corpus.parsers}
+    article_pages = {"ingest (k2)": k2.articles, "parsel (k2 pages)": k2.articles}
+    article_pages |= {name: corpus.articles[name] for name in article if name in corpus.articles}
+    listing_rates = rates(listing, listing_pages, repetitions)
+    article_rates = rates(article, article_pages, repetitions)
+    pages = ", ".join(
+        f"{name} {len(corpus.listings[name])}/{len(corpus.articles.get(name, []))}"
+        for name in corpus.parsers
+    )
+    rows = [
+        Row("parsing", f"layouts: listing/article pages ({pages}), median of {repetitions}", "")
+    ]
+    base = listing_rates["ingest (k2)"]
+    for name in listing:
+        value = f"{listing_rates[name]:,.0f}"
+        if name in article_rates:
+            value += f" / {article_rates[name]:,.0f}"
+        per_page = corpus.items_per_listing.get(name)
+        if per_page:  # the API: a page is a whole day, so posts/s says more
+            value += f" ({listing_rates[name] * per_page:,.0f} posts/s)"
+        what = "listing / article pages/s" if name in article_rates else "listing pages/s"
+        rows.append(Row("parsing", f"{name}: {what}", value))
+        if name in corpus.parsers:
+            ratio = listing_rates[name] / base
+            rows.append(Row("parsing", f"{name} / k2 (listing pages/s)", f"{ratio:.2f}x"))
     return rows
 
 

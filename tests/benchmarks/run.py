@@ -7,7 +7,7 @@ import platform
 import time
 
 from ingest.heap import keep_heap_between_pages
-from tests.benchmarks import endtoend, memory, parsing, storage
+from tests.benchmarks import endtoend, layouts, memory, parsing, storage
 from tests.benchmarks.common import Row
 
 
@@ -29,6 +29,7 @@ def main() -> int:
     for name, bench in (
         ("parsing", parsing.run),
         ("end to end", endtoend.run),
+        ("layouts", layouts.run),
         ("storage", storage.run),
         ("memory", memory.run),
     ):

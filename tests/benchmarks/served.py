@@ -1,9 +1,11 @@
 """The sample site served from a child process, so it never competes with the crawl for this
 interpreter's GIL (the end-to-end figures would otherwise measure both).
 
-Run as ``python -m tests.benchmarks.served SEED LATENCY FIRST LAST`` it is that child: it prints the
-site's base URL and listing path as one JSON line, then answers each ``paths`` line on stdin
-with the JSON list of the paths requested since the last one, and stops at end of input.
+Run as ``python -m tests.benchmarks.served SEED LATENCY FIRST LAST FLAVOURS`` it is that child
+(FLAVOURS: comma-separated ``k2``, ``wordpress``, ``wordpress-api``, the ones rendered up front):
+it prints the site's base URL and listing path as one JSON line, then answers each ``paths``
+line on stdin with the JSON list of the paths requested since the last one, and stops at end
+of input.
 """
 
 from __future__ import annotations
@@ -12,17 +14,29 @@ import asyncio
 import json
 import subprocess
 import sys
+from collections.abc import Sequence
 from datetime import date, timedelta
 from http import HTTPStatus
 from types import TracebackType
+from typing import cast
 
-from ingest.sample_site import SampleSite, SampleSiteServer
+from ingest.sample_site import Flavour, SampleSite, SampleSiteServer
+from ingest.sample_site.flavours import wordpress_page_path, wordpress_path
+from ingest.sites import wordpress_api
 
 
 class ServedSite:
     """A context manager around the child process."""
 
-    def __init__(self, seed: int, latency_seconds: float, first: date, last: date) -> None:
+    def __init__(
+        self,
+        seed: int,
+        latency_seconds: float,
+        first: date,
+        last: date,
+        *,
+        flavours: Sequence[Flavour] = ("k2",),
+    ) -> None:
         self._argv = [
             sys.executable,
             "-m",
@@ -31,6 +45,7 @@ class ServedSite:
             str(latency_seconds),
             first.isoformat(),
             last.isoformat(),
+            ",".join(flavours),
         ]
         self._child: subprocess.Popen[str] | None = None
         self.base_url = self.listing_path = ""
@@ -63,8 +78,10 @@ class ServedSite:
             self._child.communicate(timeout=30)
 
 
-def child(seed: int, latency_seconds: float, first: date, last: date) -> None:
-    asyncio.run(_serve(seed, latency_seconds, first, last))
+def child(
+    seed: int, latency_seconds: float, first: date, last: date, flavours: Sequence[Flavour]
+) -> None:
+    asyncio.run(_serve(seed, latency_seconds, first, last, flavours))
 
 
 class _Pages(SampleSiteServer):
@@ -79,15 +96,26 @@ class _Pages(SampleSiteServer):
     def base_url(self) -> str:
         return self._base_url
 
-    def prerender(self, first: date, last: date) -> dict[str, tuple[int, dict[str, str], bytes]]:
-        """Every listing page (Next pages too) and article page of the range, ready to send."""
+    def prerender(
+        self, first: date, last: date, flavours: Sequence[Flavour] = ("k2",)
+    ) -> dict[str, tuple[int, dict[str, str], bytes]]:
+        """Every listing page (Next pages too) and article page of the range in each flavour
+        (the API: the day's query as the wordpress-api layout asks it), ready to send."""
         rendered = {}
         day = first
         while day <= last:
             articles = self.site.articles_on(day)
             listing_pages = max(1, -(-len(articles) // self.site.page_size))
-            paths = [self._page_href(day, n, None) for n in range(1, listing_pages + 1)]
-            paths += [article.url_path for article in articles]
+            paths: list[str] = []
+            if "k2" in flavours:
+                paths += [self._page_href(day, n, None) for n in range(1, listing_pages + 1)]
+                paths += [article.url_path for article in articles]
+            if "wordpress" in flavours:
+                slugs = self.site.wordpress_slugs(day)
+                paths += [wordpress_page_path(day, n) for n in range(1, listing_pages + 1)]
+                paths += [wordpress_path(a, slugs[a.id]) for a in articles if not a.private]
+            if "wordpress-api" in flavours:
+                paths.append(wordpress_api.listing_url(self.api_path, day))
             for path in paths:
                 rendered[path] = self.answer(path, {})
             day += timedelta(days=1)
@@ -106,7 +134,9 @@ class _Pages(SampleSiteServer):
 _CONDITIONAL = ("if-none-match", "if-modified-since")
 
 
-async def _serve(seed: int, latency_seconds: float, first: date, last: date) -> None:
+async def _serve(
+    seed: int, latency_seconds: float, first: date, last: date, flavours: Sequence[Flavour]
+) -> None:
     """Serve until stdin closes, from pages rendered before the first request.
 
     A remote site's work costs the crawling machine nothing, but the sample server renders each
@@ -150,7 +180,7 @@ async def _serve(seed: int, latency_seconds: float, first: date, last: date) -> 
     server = await asyncio.start_server(serve, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
     pages = _Pages(SampleSite(seed=seed), f"http://127.0.0.1:{port}")
-    rendered.update(pages.prerender(first, last))
+    rendered.update(pages.prerender(first, last, flavours))
     print(json.dumps({"base_url": pages.base_url, "listing_path": pages.listing_path}), flush=True)
     loop = asyncio.get_running_loop()
     async with server:
@@ -161,5 +191,11 @@ async def _serve(seed: int, latency_seconds: float, first: date, last: date) -> 
 
 
 if __name__ == "__main__":
-    seed, latency, first, last = sys.argv[1:5]
-    child(int(seed), float(latency), date.fromisoformat(first), date.fromisoformat(last))
+    seed, latency, first, last, flavours = sys.argv[1:6]
+    child(
+        int(seed),
+        float(latency),
+        date.fromisoformat(first),
+        date.fromisoformat(last),
+        [cast(Flavour, name) for name in flavours.split(",")],
+    )

@@ -60,7 +60,7 @@ def test_listing_url_bounds_the_day_exclusively_at_midnight() -> None:
         "per_page": "100",
         "page": "1",
         "orderby": "date",
-        "order": "asc",
+        "order": "desc",
         "_embed": "wp:term",
     }
     assert "after=2020-01-31T23:59:59&before=2020-02-02T00:00:00&" in FIRST
