@@ -414,7 +414,7 @@ def _runs(args: argparse.Namespace, settings: Settings, database: Database) -> i
         return EXIT_OK
     header = (
         "ID", "SITE", "KIND", "STATUS", "STARTED (UTC)", "TOOK", "DATES", "OK/FAIL/SKIP",
-        "PAGES got/304/fail", "ARTICLES new/upd/same", "DUPS", "FIRST ERROR",
+        "PAGES got/304/fail", "ARTICLES new/upd/same", "DUPS", "OWNER", "FIRST ERROR",
     )  # fmt: skip
     rows = [header]
     for run in runs:
@@ -432,6 +432,8 @@ def _runs(args: argparse.Namespace, settings: Settings, database: Database) -> i
                 f"{run.pages_fetched}/{run.pages_not_modified}/{run.pages_failed}",
                 f"{run.articles_new}/{run.articles_updated}/{run.articles_unchanged}",
                 str(run.duplicates),
+                # host:pid of the process (daemon replica) that ran it; the token is per run.
+                (run.owner or "-").rsplit(":", 1)[0],
                 (run.error_summary or "").split("; ")[0][:60],
             )
         )

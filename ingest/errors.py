@@ -7,7 +7,8 @@
     │   └── PermanentFetchError   other 4xx, off-site redirects, robots.txt, size cap: not retried
     ├── ParseError           a page did not have the shape its layout expects
     ├── StorageError         the database refused or could not be reached
-    └── SiteBusyError        another live run holds the site's crawl lock
+    ├── SiteBusyError        another live run holds the site's crawl lock
+    └── DatabaseInUseError   another daemon already runs on this SQLite file
 
 Library errors (httpx, SQLAlchemy) are translated where they enter, ``raise ... from exc``.
 """
@@ -61,3 +62,7 @@ class StorageError(IngestError):
 
 class SiteBusyError(IngestError):
     """Another live run is crawling the same site; this one did not start."""
+
+
+class DatabaseInUseError(IngestError):
+    """A second daemon on one SQLite database: SQLite holds one; PostgreSQL holds several."""

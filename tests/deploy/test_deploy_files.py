@@ -205,9 +205,9 @@ def test_pods_are_non_root_read_only_migrate_first_and_read_the_secret(kind: str
         assert {"/etc/ingest", "/tmp"} <= mounts
 
 
-def test_deployment_is_one_recreated_daemon_with_health_probes() -> None:
+def test_deployment_is_two_recreated_replicas_with_health_probes() -> None:
     deployment = _manifests()["Deployment"]
-    assert deployment["spec"]["replicas"] == 1
+    assert deployment["spec"]["replicas"] == 2
     assert deployment["spec"]["strategy"]["type"] == "Recreate"
     (container,) = _pod_spec("Deployment")["containers"]
     assert container["args"] == ["run"]
