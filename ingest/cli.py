@@ -251,13 +251,11 @@ def _dispatch(
             install_stop_signals(stop)
             server = None
             if collector is not None and settings.metrics.port is not None:
-
-                def healthy() -> tuple[bool, str]:
-                    reports = app.health(settings, database)
-                    return all(r.healthy for r in reports), "\n".join(r.line for r in reports)
-
                 server = serve_metrics(
-                    collector, settings.metrics.host, settings.metrics.port, healthy
+                    collector,
+                    settings.metrics.host,
+                    settings.metrics.port,
+                    lambda: app.health(settings, database),
                 )
                 log.info("metrics_serving", host=settings.metrics.host, port=server.server_port)
             try:
