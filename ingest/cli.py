@@ -463,7 +463,9 @@ def _logs(args: argparse.Namespace, settings: Settings) -> int:
     with path.open(encoding="utf-8") as handle:
         events = list(logview.read_events(handle))
     sites = set(args.sites) if args.sites else None
-    run_ids = {args.run_id} if args.run_id is not None else logview.latest_run_ids(events, sites)
+    # The given run, else the latest run of each site; a log without any run: everything.
+    latest = {args.run_id} if args.run_id is not None else logview.latest_run_ids(events, sites)
+    run_ids = latest or None
     for event in events:
         if logview.keep(event, run_ids, args.errors, sites):
             print(logview.render(event, colour=colour))
