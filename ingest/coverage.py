@@ -18,10 +18,13 @@ from __future__ import annotations
 
 import calendar as _calendar
 import html
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
+from functools import cached_property
+from itertools import groupby
 from typing import Any
 
 from ingest.store import coverage as reads
@@ -81,17 +84,18 @@ class Totals:
     never: int = 0
     articles: int = 0
 
-    def add(self, day: Day) -> Totals:
-        kind = day.kind
-        return Totals(
-            self.label,
-            self.days + 1,
-            self.complete + (kind in (Kind.COMPLETE, Kind.EMPTY, Kind.LISTING)),
-            self.empty + (kind is Kind.EMPTY),
-            self.listing + (kind is Kind.LISTING),
-            self.failed + (kind is Kind.FAILED),
-            self.never + (kind is Kind.NEVER),
-            self.articles + day.articles,
+    @classmethod
+    def of(cls, label: str, days: Sequence[Day]) -> Totals:
+        kinds = Counter(day.kind for day in days)
+        return cls(
+            label,
+            len(days),
+            kinds[Kind.COMPLETE] + kinds[Kind.EMPTY] + kinds[Kind.LISTING],
+            kinds[Kind.EMPTY],
+            kinds[Kind.LISTING],
+            kinds[Kind.FAILED],
+            kinds[Kind.NEVER],
+            sum(day.articles for day in days),
         )
 
 
@@ -108,18 +112,16 @@ class Calendar:
     def __post_init__(self) -> None:
         object.__setattr__(self, "by_date", {d.day: d for d in self.days})
 
-    def years(self) -> list[Totals]:
-        totals: dict[int, Totals] = {}
-        for day in self.days:
-            year = day.day.year
-            totals[year] = totals.get(year, Totals(str(year))).add(day)
-        return list(totals.values())
+    @cached_property
+    def by_year(self) -> list[Totals]:
+        return [
+            Totals.of(str(year), list(days))
+            for year, days in groupby(self.days, key=lambda d: d.day.year)
+        ]
 
+    @cached_property
     def total(self) -> Totals:
-        result = Totals("all")
-        for day in self.days:
-            result = result.add(day)
-        return result
+        return Totals.of("all", self.days)
 
     def shade_ranges(self) -> list[tuple[int, str]]:
         """(level, "5-9") for each shade that covers at least one count, lightest first."""
@@ -138,8 +140,8 @@ class Calendar:
             "from": self.first.isoformat(),
             "to": self.last.isoformat(),
             "shades": [{"level": level, "articles": span} for level, span in self.shade_ranges()],
-            "years": [_totals_dict(t) for t in self.years()],
-            "total": _totals_dict(self.total()),
+            "years": [_totals_dict(t) for t in self.by_year],
+            "total": _totals_dict(self.total),
             "days": [day.as_dict() for day in self.days],
         }
 
@@ -319,7 +321,7 @@ _COLUMNS = ("year", "days", "complete", "empty", "listing bodies", "failed", "ne
 
 
 def _totals_rows(cal: Calendar) -> list[tuple[str, ...]]:
-    rows = [*cal.years(), *([cal.total()] if cal.first.year != cal.last.year else [])]
+    rows = [*cal.by_year, *([cal.total] if cal.first.year != cal.last.year else [])]
     return [
         (t.label, f"{t.days:,}", f"{t.complete:,}", f"{t.empty:,}", f"{t.listing:,}",
          f"{t.failed:,}", f"{t.never:,}", f"{t.articles:,}")
@@ -426,7 +428,7 @@ def _svg_calendar(cal: Calendar, top: float) -> tuple[list[str], float]:
 def _title(cal: Calendar) -> str:
     return (
         f"{cal.site}: {cal.first.isoformat()} to {cal.last.isoformat()}, "
-        f"{len(cal.days):,} days, {cal.total().articles:,} articles"
+        f"{len(cal.days):,} days, {cal.total.articles:,} articles"
     )
 
 

@@ -11,6 +11,10 @@ from sqlalchemy.orm import Session
 from ingest.domain import BodySource
 from ingest.store.models import Article, CrawlState
 
+# Core columns: the rows come back as plain tuples, without the ORM's per-row loading.
+_states = CrawlState.__table__.c
+_articles = Article.__table__.c
+
 
 @dataclass(frozen=True, slots=True)
 class DayState:
@@ -35,24 +39,24 @@ def day_states(
     session: Session, site: str, first: date | None, last: date | None
 ) -> list[DayState]:
     """Every crawl state of the site between ``first`` and ``last`` (open ends: all), by date."""
-    query = select(
-        CrawlState.date, CrawlState.status, CrawlState.item_count, CrawlState.last_error
-    ).where(CrawlState.site == site)
+    query = select(_states.date, _states.status, _states.item_count, _states.last_error).where(
+        _states.site == site
+    )
     if first is not None:
-        query = query.where(CrawlState.date >= first)
+        query = query.where(_states.date >= first)
     if last is not None:
-        query = query.where(CrawlState.date <= last)
-    rows = session.execute(query.order_by(CrawlState.date))
+        query = query.where(_states.date <= last)
+    rows = session.execute(query.order_by(_states.date))
     return [DayState(day, status, int(items), error) for day, status, items, error in rows]
 
 
 def day_articles(session: Session, site: str, first: date, last: date) -> list[DayArticles]:
     """Stored articles per date of the site between ``first`` and ``last``, one grouped query."""
-    listing = func.sum(case((Article.body_source == BodySource.LISTING.value, 1), else_=0))
+    listing = func.sum(case((_articles.body_source == BodySource.LISTING.value, 1), else_=0))
     query = (
-        select(Article.date, func.count(), func.coalesce(listing, 0))
-        .where(Article.site == site, Article.date.between(first, last))
-        .group_by(Article.date)
-        .order_by(Article.date)
+        select(_articles.date, func.count(), func.coalesce(listing, 0))
+        .where(_articles.site == site, _articles.date.between(first, last))
+        .group_by(_articles.date)
+        .order_by(_articles.date)
     )
     return [DayArticles(day, int(count), int(only)) for day, count, only in session.execute(query)]
