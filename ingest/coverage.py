@@ -152,7 +152,7 @@ def _totals_dict(totals: Totals) -> dict[str, Any]:
         "days": totals.days,
         "complete": totals.complete,
         "empty": totals.empty,
-        "listing_only": totals.listing,
+        "listing": totals.listing,
         "failed": totals.failed,
         "never_crawled": totals.never,
         "articles": totals.articles,
