@@ -127,6 +127,17 @@ def build_parser() -> argparse.ArgumentParser:
     inspect.add_argument("--article", action="store_true", help="also parse the first article")
     inspect.add_argument("--json", action="store_true", help="print JSON")
 
+    coverage = commands.add_parser(
+        "coverage", help="draw each site's archive as a calendar: complete, empty, failed days"
+    )
+    coverage.add_argument("--from", dest="first", type=_iso_date, metavar="DATE",
+                          help="default: the site's first crawled day")  # fmt: skip
+    coverage.add_argument("--to", dest="last", type=_iso_date, metavar="DATE",
+                          help="default: the site's last crawled day")  # fmt: skip
+    coverage.add_argument("--json", action="store_true", help="print the per-day figures")
+    coverage.add_argument("--svg", metavar="PATH", help="also write the calendar as an SVG")
+    _site_option(coverage)
+
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", metavar="ACTION", parser_class=_Parser)
     db_commands.required = True
@@ -220,6 +231,8 @@ def _dispatch(
     log.info("command_started", command=args.command, settings=settings.masked())
     if args.command == "inspect":
         return _inspect(args, settings)
+    if args.command == "coverage":
+        return _coverage(args, settings)
     if args.command == "db":
         app.open_database(settings)
         print("database is at the newest schema")
@@ -309,6 +322,43 @@ def _inspect(args: argparse.Namespace, settings: Settings) -> int:
     else:
         width = shutil.get_terminal_size((120, 24)).columns
         for line in render(found, width=width):
+            print(line)
+    return EXIT_OK
+
+
+def _coverage(args: argparse.Namespace, settings: Settings) -> int:
+    """Reads only: no migration, no write (a SQLite file that does not exist is not created)."""
+    from ingest import coverage
+
+    sites = _configured_sites(args, settings)
+    if settings.database.url.startswith("sqlite:///"):
+        path = Path(settings.database.url.removeprefix("sqlite:///").split("?", 1)[0])
+        if not path.is_file():
+            print(f"ingest: error: no database at {path}", file=sys.stderr)
+            return EXIT_FAILED
+    database = app.open_database(settings, migrate=False)
+    try:
+        found = [coverage.read_calendar(database, s.name, args.first, args.last) for s in sites]
+    finally:
+        database.dispose()
+    calendars = [cal for cal in found if cal is not None]
+    if args.svg:
+        try:
+            Path(args.svg).write_text(coverage.render_svg(calendars), encoding="utf-8")
+        except OSError as exc:
+            print(f"ingest: error: cannot write {args.svg}: {exc.strerror}", file=sys.stderr)
+            return EXIT_FAILED
+    if args.json:
+        print(json.dumps(coverage.render_json(calendars), ensure_ascii=False, indent=2))
+        return EXIT_OK
+    colour = sys.stdout.isatty()
+    for number, (site, cal) in enumerate(zip(sites, found, strict=True)):
+        if number:
+            print()
+        if cal is None:
+            print(f"{site.name}: never crawled")
+            continue
+        for line in coverage.render_text(cal, colour=colour):
             print(line)
     return EXIT_OK
 

@@ -38,6 +38,7 @@ import structlog
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 
+from ingest import alerts
 from ingest.crawl import CrawlDeps, Outcome, crawl_sites, incremental_window, run_crawl, utc_now
 from ingest.domain import RunKind
 from ingest.errors import DatabaseInUseError, IngestError, SiteBusyError, StorageError
@@ -48,6 +49,8 @@ from ingest.store.engine import Database
 
 log = structlog.get_logger("ingest.daemon")
 
+# How often the daemon checks the webhook alerts besides after each run.
+ALERT_CHECK_SECONDS = 60.0
 # How long a stopping run may take to commit what it finished before the process gives up.
 STOP_TIMEOUT_SECONDS = 8.0
 
@@ -132,6 +135,11 @@ class Replica:
                           coalesce=True, next_run_time=datetime.now().astimezone())  # fmt: skip
         scheduler.add_job(self.beat, "interval", seconds=self.heartbeat.total_seconds(),
                           id="heartbeat", max_instances=1, coalesce=True)  # fmt: skip
+        if self.settings.alerts.enabled:
+            # Besides the check after each run: deliveries that failed are retried, and the
+            # "nothing new" alert needs no run to fire.
+            scheduler.add_job(self.check_alerts, "interval", seconds=ALERT_CHECK_SECONDS,
+                              id="alerts", max_instances=1, coalesce=True)  # fmt: skip
         scheduler.start()
         log.info(
             "daemon_started",
@@ -192,6 +200,11 @@ class Replica:
                 self.active.add(name)
             self.workers.submit(self._crawl, self.sites[name], due_at)
 
+    def check_alerts(self) -> None:
+        """Webhook alerts on health transitions; never raises, never fails a run."""
+        if self.settings.alerts.enabled:
+            alerts.check_and_notify(self.settings, self.database, now=utc_now())
+
     def beat(self) -> None:
         try:
             with self.database.unit_of_work() as uow:
@@ -222,6 +235,8 @@ class Replica:
             self._release(site.name, following, run_id)
             with self.lock:
                 self.active.discard(site.name)
+            if run_id is not None:
+                self.check_alerts()
 
     def _release(self, site: str, following: datetime, run_id: int | None) -> None:
         try:

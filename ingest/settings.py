@@ -171,6 +171,44 @@ class HealthSettings(_Table, frozen=True):
     field_missing_share: Annotated[float, Meta(gt=0, le=1)] = 0.5
 
 
+class SiteAlertSettings(_Table, frozen=True):
+    """One site's own alert keys, in ``[alerts.sites.NAME]``."""
+
+    # "off", or a duration: this site's "nothing new" alert, instead of alerts.quiet_after.
+    quiet_after: str | None = None
+
+
+class AlertSettings(_Table, frozen=True):
+    """Webhook alerts on each health transition of a site (for hosts without Alertmanager)."""
+
+    # The webhook URL, or the name of an environment variable holding it (read at load time,
+    # so the secret stays out of the file). Neither: alerts are off.
+    url: str | None = None
+    url_env: str | None = None
+    format: Literal["json", "slack"] = "json"
+    # Unhealthy after this many consecutive failed or partial runs (or any other health reason).
+    after_failures: Positive = 2
+    # "Nothing new": no article stored for this long ("2d"); None: off.
+    quiet_after: str | None = None
+    timeout_seconds: PositiveFloat = 10.0
+    max_attempts: Positive = 3
+    backoff_seconds: NonNegativeFloat = 1.0
+    sites: dict[str, SiteAlertSettings] = msgspec.field(default_factory=dict)
+
+    @property
+    def enabled(self) -> bool:
+        return self.url is not None or self.url_env is not None
+
+    def quiet_after_for(self, site: str) -> timedelta | None:
+        """The site's "nothing new" threshold, or None when that alert is off for it."""
+        own = self.sites.get(site)
+        text = own.quiet_after if own is not None and own.quiet_after is not None else None
+        text = text if text is not None else self.quiet_after
+        if text is None or text == "off":
+            return None
+        return parse_duration(text)
+
+
 class Settings(_Table, frozen=True):
     sites: tuple[SiteSettings, ...] = (SiteSettings(),)
     # The [http] and [schedule] tables as written: the defaults every site starts from.
@@ -180,6 +218,7 @@ class Settings(_Table, frozen=True):
     logging: LoggingSettings = msgspec.field(default_factory=LoggingSettings)
     metrics: MetricsSettings = msgspec.field(default_factory=MetricsSettings)
     health: HealthSettings = msgspec.field(default_factory=HealthSettings)
+    alerts: AlertSettings = msgspec.field(default_factory=AlertSettings)
     source: str = "built-in defaults"
 
     @property
@@ -205,6 +244,8 @@ class Settings(_Table, frozen=True):
         """The settings as a dict for the start-up log, with the database password hidden."""
         data: dict[str, Any] = msgspec.to_builtins(self)
         data["database"]["url"] = mask_url(self.database.url)
+        if self.alerts.url is not None:
+            data["alerts"]["url"] = "***"  # a webhook URL is a secret as a whole
         return data
 
 
@@ -240,7 +281,20 @@ def load_settings(
         database = data.get("database")
         data = {**data, "database": {**(database if isinstance(database, dict) else {})}}
         data["database"]["url"] = database_url
-    return settings_from_mapping(data, source=source)
+    settings = settings_from_mapping(data, source=source)
+    return _with_alert_url(settings, environ)
+
+
+def _with_alert_url(settings: Settings, environ: Mapping[str, str]) -> Settings:
+    """``alerts.url`` from the variable ``alerts.url_env`` names; unset, it stays None and each
+    delivery fails with that reason (the other commands need not carry the secret)."""
+    name = settings.alerts.url_env
+    if name is None or not environ.get(name):
+        return settings
+    url = environ[name]
+    _validate_alert_url(f"alerts.url (from ${name})", url)
+    alerts = msgspec.structs.replace(settings.alerts, url=url)
+    return msgspec.structs.replace(settings, alerts=alerts)
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -253,7 +307,7 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"cannot read {path}: {exc.strerror}") from exc
 
 
-_SECTIONS = ("http", "database", "schedule", "logging", "metrics", "health")
+_SECTIONS = ("http", "database", "schedule", "logging", "metrics", "health", "alerts")
 # What a site may set in its own [sites.schedule].
 _SITE_SCHEDULE_KEYS = frozenset(f.name for f in msgspec.structs.fields(SiteSchedule))
 _T = TypeVar("_T", bound=_Table)
@@ -294,6 +348,7 @@ def settings_from_mapping(data: Mapping[str, Any], *, source: str = "mapping") -
         logging=_table("logging", data.get("logging"), LoggingSettings),
         metrics=_table("metrics", data.get("metrics"), MetricsSettings),
         health=_table("health", data.get("health"), HealthSettings),
+        alerts=_table("alerts", data.get("alerts"), AlertSettings),
         source=source,
     )
     _validate(settings)
@@ -459,6 +514,36 @@ def _validate(settings: Settings) -> None:
     url = settings.database.url
     if not re.match(r"^[a-z][a-z0-9+]*://", url):
         raise ConfigError(f"database.url {mask_url(url)!r} is not a database URL")
+    _validate_alerts(settings.alerts, settings.site_names)
+
+
+def _validate_alerts(alerts: AlertSettings, site_names: Sequence[str]) -> None:
+    if alerts.url is not None and alerts.url_env is not None:
+        raise ConfigError("alerts.url and alerts.url_env are both set: keep one")
+    if alerts.url is not None:
+        _validate_alert_url("alerts.url", alerts.url)
+    if alerts.url_env is not None and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", alerts.url_env):
+        raise ConfigError(f"alerts.url_env: {alerts.url_env!r} is not an environment variable name")
+    durations = {"alerts.quiet_after": alerts.quiet_after}
+    for name, own in alerts.sites.items():
+        if name not in site_names:
+            known = ", ".join(site_names)
+            raise ConfigError(f"alerts.sites.{name}: no site named {name!r} (sites: {known})")
+        durations[f"alerts.sites.{name}.quiet_after"] = own.quiet_after
+    for key, text in durations.items():
+        if text is None or text == "off":
+            continue
+        try:
+            parse_duration(text)
+        except ValueError as exc:
+            raise ConfigError(f"{key}: {exc} (or 'off')") from None
+
+
+def _validate_alert_url(key: str, url: str) -> None:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        # Only the scheme is shown: the rest of a webhook URL is its secret.
+        raise ConfigError(f"{key} must be an http(s) URL, not {parts.scheme or '?'}://…")
 
 
 def _validate_cron(key: str, expression: str) -> None:
@@ -472,6 +557,7 @@ def _validate_cron(key: str, expression: str) -> None:
 
 __all__ = [
     "LAYOUTS",
+    "AlertSettings",
     "DatabaseSettings",
     "HealthSettings",
     "HttpSettings",
@@ -479,6 +565,7 @@ __all__ = [
     "MetricsSettings",
     "ScheduleSettings",
     "Settings",
+    "SiteAlertSettings",
     "SiteSchedule",
     "SiteSettings",
     "load_settings",

@@ -7,7 +7,7 @@ import platform
 import time
 
 from ingest.heap import keep_heap_between_pages
-from tests.benchmarks import endtoend, layouts, memory, parsing, storage
+from tests.benchmarks import coverage_calendar, endtoend, layouts, memory, parsing, storage
 from tests.benchmarks.common import Row
 
 
@@ -32,6 +32,7 @@ def main() -> int:
         ("layouts", layouts.run),
         ("storage", storage.run),
         ("memory", memory.run),
+        ("calendar", coverage_calendar.run),
     ):
         print(f"running {name} ...", flush=True)
         rows += bench()

@@ -1,0 +1,217 @@
+"""Webhook alerts against a real local receiver: a site goes down and comes back."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+import structlog
+from sqlalchemy import select
+
+from ingest import alerts, app
+from ingest.sample_site import SampleSiteServer, Status
+from ingest.settings import Settings, settings_from_mapping
+from ingest.store.engine import Database
+from ingest.store.models import AlertState, Run
+
+DAY = date(2020, 2, 3)
+
+
+class Receiver:
+    """A webhook on loopback: keeps every POSTed JSON body, answers the queued statuses
+    (then 200)."""
+
+    def __init__(self) -> None:
+        self.bodies: list[dict[str, Any]] = []
+        self.statuses: list[int] = []
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers["Content-Length"])
+                receiver.bodies.append(json.loads(self.rfile.read(length)))
+                status = receiver.statuses.pop(0) if receiver.statuses else 200
+                self.send_response(status)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"ok")
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/hook/secret-token"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def take(self) -> list[dict[str, Any]]:
+        bodies, self.bodies = self.bodies, []
+        return bodies
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    running = Receiver()
+    yield running
+    running.close()
+
+
+def alert_settings(
+    server: SampleSiteServer, tmp_path: Path, database_url: str, **alert: object
+) -> Settings:
+    return settings_from_mapping(
+        {
+            "site": {"name": "news", "base_url": server.base_url,
+                     "listing_path": server.listing_path, "layout": "k2"},
+            "http": {"requests_per_second": 0.0, "timeout_seconds": 2.0, "max_attempts": 1},
+            "database": {"url": database_url},
+            "logging": {"file": str(tmp_path / "ingest.jsonl")},
+            "alerts": {"max_attempts": 2, "backoff_seconds": 0.01, "timeout_seconds": 2.0,
+                       **alert},
+        }
+    )  # fmt: skip
+
+
+def crawl(settings: Settings, database: Database) -> str:
+    (outcome,) = app.backfill(settings, database, DAY, DAY, force=True)
+    return getattr(outcome, "status").value  # noqa: B009
+
+
+def check(settings: Settings, database: Database, **kw: Any) -> list[alerts.Delivery]:
+    return alerts.check_and_notify(settings, database, now=kw.pop("now", datetime.now(UTC)), **kw)
+
+
+def test_down_and_back_one_alert_each_way(
+    server: SampleSiteServer, tmp_path: Path, database_url: str, database: Database,
+    receiver: Receiver,
+) -> None:  # fmt: skip
+    """Healthy start: silence. Two failed runs: one alert with the reason and the last run's
+    counts; more failures: nothing. Back up: one resolved alert."""
+    settings = alert_settings(server, tmp_path, database_url, url=receiver.url)
+    assert crawl(settings, database) == "succeeded"
+    assert check(settings, database) == [] and receiver.take() == []
+
+    server.faults.add(lambda path: path.startswith("/date/"), Status(503), times=None)
+    assert crawl(settings, database) == "failed"
+    assert check(settings, database) == [], "one failed run is below after_failures"
+    assert crawl(settings, database) == "failed"
+    with structlog.testing.capture_logs() as events:
+        (delivery,) = check(settings, database)
+    assert delivery.sent and delivery.state == "firing" and delivery.attempts == 1
+    assert [e["event"] for e in events if e["event"].startswith("alert_")] == ["alert_sent"]
+    (body,) = receiver.take()
+    with database.unit_of_work() as uow:
+        last_id = uow.session.scalar(select(Run.id).order_by(Run.id.desc()))
+    assert body["site"] == "news" and body["alert"] == "health" and body["state"] == "firing"
+    assert body["reason"].startswith("the last 2 runs did not succeed (failed, failed)")
+    assert "HTTP 503" in body["reason"]
+    assert body["run"]["id"] == last_id and body["run"]["dates_failed"] == 1
+    assert body["text"].startswith("news is unhealthy: ")
+
+    for _ in range(2):
+        assert crawl(settings, database) == "failed"
+        assert check(settings, database) == []
+    assert receiver.take() == [], "the failure repeats: nothing further is sent"
+
+    server.faults.clear()
+    assert crawl(settings, database) == "succeeded"
+    (resolved,) = check(settings, database)
+    (body,) = receiver.take()
+    assert resolved.state == body["state"] == "resolved"
+    assert body["reason"].startswith("healthy: last success")
+    assert check(settings, database) == [] and receiver.take() == []
+
+
+def test_receiver_down_retried_at_next_check_and_runs_unaffected(
+    server: SampleSiteServer, tmp_path: Path, database_url: str, database: Database,
+    receiver: Receiver,
+) -> None:  # fmt: skip
+    """A 500 on every attempt: alert_failed, the run's record untouched; the next check
+    sends it once the receiver answers."""
+    settings = alert_settings(server, tmp_path, database_url, url=receiver.url, after_failures=1)
+    server.faults.add(lambda path: path.startswith("/date/"), Status(503), times=None)
+    assert crawl(settings, database) == "failed"
+    receiver.statuses = [500, 500]
+    with structlog.testing.capture_logs() as events:
+        (failed,) = check(settings, database)
+    assert not failed.sent and failed.attempts == 2 and "HTTP 500" in (failed.error or "")
+    names = [e["event"] for e in events if e["event"].startswith("alert_")]
+    assert names == ["alert_retry", "alert_failed"]
+    assert not any("secret-token" in json.dumps(e, default=str) for e in events)
+    assert len(receiver.take()) == 2
+    with database.unit_of_work() as uow:
+        state = uow.session.get(AlertState, ("news", "health"))
+        assert state is not None and state.delivered_state is None
+        assert state.last_error == "the webhook answered HTTP 500"
+        statuses = [r.status for r in uow.session.scalars(select(Run))]
+    assert statuses == ["failed"], "the run is recorded as it ended, whatever the alert did"
+
+    (retried,) = check(settings, database)
+    assert retried.sent and retried.state == "firing"
+    assert [b["state"] for b in receiver.take()] == ["firing"]
+    assert check(settings, database) == []
+
+
+def test_slack_shape(
+    server: SampleSiteServer, tmp_path: Path, database_url: str, database: Database,
+    receiver: Receiver,
+) -> None:  # fmt: skip
+    settings = alert_settings(
+        server, tmp_path, database_url, url=receiver.url, format="slack", after_failures=1
+    )
+    server.faults.add(lambda path: path.startswith("/date/"), Status(503), times=None)
+    crawl(settings, database)
+    check(settings, database)
+    (body,) = receiver.take()
+    assert set(body) == {"text", "blocks"}
+    assert body["text"].startswith(":red_circle: news is unhealthy: the last 1 runs")
+    section, context = body["blocks"]
+    assert section["type"] == "section" and section["text"]["type"] == "mrkdwn"
+    assert "*news is unhealthy*" in section["text"]["text"]
+    assert context["type"] == "context" and "--errors" in context["elements"][0]["text"]
+
+
+def test_nothing_new_alert(
+    server: SampleSiteServer, tmp_path: Path, database_url: str, database: Database,
+    receiver: Receiver,
+) -> None:  # fmt: skip
+    """No new article for quiet_after: one "quiet" alert; new articles: resolved. A site's
+    own quiet_after wins over the default."""
+    settings = alert_settings(server, tmp_path, database_url, url=receiver.url,
+                              quiet_after="1h", sites={"news": {"quiet_after": "2d"}})  # fmt: skip
+    crawl(settings, database)
+    now = datetime.now(UTC)
+    assert check(settings, database, now=now + timedelta(days=1)) == []
+    (quiet,) = check(settings, database, now=now + timedelta(days=3))
+    assert quiet.alert == "quiet" and quiet.state == "firing"
+    assert quiet.reason.startswith("nothing new for 3d (quiet_after 2d)")
+    assert check(settings, database, now=now + timedelta(days=4)) == []
+    (back,) = check(settings, database, now=now)
+    assert back.alert == "quiet" and back.state == "resolved"
+    assert [b["alert"] for b in receiver.take()] == ["quiet", "quiet"]
+
+
+def test_alerts_off_or_url_missing(
+    server: SampleSiteServer, tmp_path: Path, database_url: str, database: Database
+) -> None:
+    """No [alerts] url: nothing is judged. A url_env not set: the transition is kept and each
+    check reports why it cannot be sent."""
+    off = alert_settings(server, tmp_path, database_url)
+    server.faults.add(lambda path: path.startswith("/date/"), Status(503), times=None)
+    crawl(off, database)
+    crawl(off, database)
+    assert check(off, database) == []
+    unset = alert_settings(server, tmp_path, database_url, url_env="INGEST_TEST_HOOK")
+    for _ in range(2):
+        (delivery,) = check(unset, database)
+        assert not delivery.sent and "$INGEST_TEST_HOOK, which is not set" in (delivery.error or "")
