@@ -131,6 +131,10 @@ def build_parser() -> argparse.ArgumentParser:
     db_commands = db.add_subparsers(dest="db_command", metavar="ACTION", parser_class=_Parser)
     db_commands.required = True
     db_commands.add_parser("upgrade", help="apply every pending migration")
+    backup = db_commands.add_parser(
+        "backup", help="write a consistent copy of the SQLite database, safe while crawls run"
+    )
+    backup.add_argument("path", metavar="PATH", help="the copy to write (replaced if it exists)")
 
     demo = commands.add_parser("demo", help="ingest the bundled offline sample site")
     demo.add_argument("--from", dest="first", type=_iso_date, default=app.DEMO_RANGE[0])
@@ -221,10 +225,10 @@ def _dispatch(
     if args.command == "inspect":
         return _inspect(args, settings)
     if args.command == "db":
-        app.open_database(settings)
-        print("database is at the newest schema")
-        return EXIT_OK
-    database = app.open_database(settings)
+        return _db(args, settings)
+    # The commands that only read never migrate and never write.
+    reads = args.command in ("health", "runs", "export")
+    database = app.open_database(settings, access="read" if reads else "crawl")
     try:
         if args.command == "backfill":
             outcomes = app.backfill(
@@ -288,6 +292,21 @@ def _dispatch(
     finally:
         database.dispose()
     raise AssertionError(f"unhandled command {args.command}")
+
+
+def _db(args: argparse.Namespace, settings: Settings) -> int:
+    if args.db_command == "backup":
+        try:
+            made = app.backup_database(settings, Path(args.path))
+        except ConfigError as exc:
+            print(f"ingest: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        log.info("database_backed_up", path=str(made.path), pages=made.pages)
+        print(f"backed up to {made.path} ({made.size_bytes} bytes)")
+        return EXIT_OK
+    app.open_database(settings, access="upgrade").dispose()
+    print("database is at the newest schema")
+    return EXIT_OK
 
 
 def _inspect(args: argparse.Namespace, settings: Settings) -> int:

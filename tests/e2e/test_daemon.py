@@ -151,8 +151,12 @@ def test_kill_9_backfill_is_abandoned_and_rerun_completes(
 
 
 def test_health_exit_codes(server: SampleSiteServer, tmp_path: Path) -> None:
-    """No run yet is unhealthy; after a good crawl healthy; --json gives the figures."""
+    """No database yet is an error naming `db upgrade`; no run yet is unhealthy; after a good
+    crawl healthy; --json gives the figures."""
     config = str(write_config(tmp_path, server))
+    missing = ingest("--config", config, "health", cwd=tmp_path)
+    assert missing.returncode == 1 and "ingest db upgrade" in missing.stderr
+    assert ingest("--config", config, "db", "upgrade", cwd=tmp_path).returncode == 0
     before = ingest("--config", config, "health", cwd=tmp_path)
     assert before.returncode == 1
     assert before.stdout.startswith("cli: unhealthy: no run has succeeded")
