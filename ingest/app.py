@@ -48,7 +48,7 @@ def open_database(settings: Settings, *, access: Access = "crawl") -> Database:
     url = settings.database.url
     if access == "read":
         _require_sqlite_file(url)
-    database = Database.from_url(url)
+    database = Database.from_url(url, outage_timeout=settings.database.outage_timeout_delta)
     try:
         database.ping()
         if access == "read" or (access == "crawl" and not settings.database.auto_migrate):

@@ -345,6 +345,12 @@ def _report_runs(outcomes: Sequence[Outcome], out: TextIO, progress: _ProgressBa
             code = EXIT_FAILED
         elif _report_run(outcome, out) != EXIT_OK:
             code = EXIT_FAILED
+    # Why a run stopped early ("storage full ...") is the command's last word.
+    for outcome in outcomes:
+        if isinstance(outcome, RunSummary) and outcome.reason is not None:
+            out.write(f"{outcome.site}: run {outcome.run_id} {outcome.status.value}: "
+                      f"{outcome.reason}\n")  # fmt: skip
+            code = EXIT_FAILED
     return code
 
 

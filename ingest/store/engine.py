@@ -8,6 +8,7 @@ SQLAlchemy's errors enter here and leave as ``StorageError``, classified once by
 from __future__ import annotations
 
 import contextlib
+from datetime import timedelta
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -21,6 +22,7 @@ from ingest.errors import ConfigError, DatabaseUnavailableError, StorageError, S
 
 SUPPORTED_URLS = "sqlite:///path/to/ingest.db or postgresql+psycopg://user:password@host:5432/db"
 PG_CONNECT_TIMEOUT_SECONDS = 10
+DEFAULT_OUTAGE_TIMEOUT = timedelta(minutes=5)
 
 # SQLite result codes (the primary code, the low byte of the extended one).
 SQLITE_FULL, SQLITE_CANTOPEN = 13, 14
@@ -193,15 +195,20 @@ def _short(exc: SQLAlchemyError) -> str:
 
 
 class Database:
-    """The engine and a factory of units of work, handed to whoever needs storage."""
+    """The engine and a factory of units of work, handed to whoever needs storage.
 
-    def __init__(self, engine: Engine) -> None:
+    ``outage_timeout`` is how long a run waits for the database when it cannot be reached
+    (``database.outage_timeout``) before it ends failed.
+    """
+
+    def __init__(self, engine: Engine, *, outage_timeout: timedelta = DEFAULT_OUTAGE_TIMEOUT):
         self.engine = engine
+        self.outage_timeout = outage_timeout
         self._sessions = sessionmaker(engine, expire_on_commit=False)
 
     @classmethod
-    def from_url(cls, url: str) -> Database:
-        return cls(make_engine(url))
+    def from_url(cls, url: str, *, outage_timeout: timedelta = DEFAULT_OUTAGE_TIMEOUT) -> Database:
+        return cls(make_engine(url), outage_timeout=outage_timeout)
 
     @property
     def where(self) -> str:
