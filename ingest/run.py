@@ -309,7 +309,7 @@ class SiteRun:
                     log.error("run_record_not_saved", reason=str(exc))
                     break
                 await asyncio.sleep(wait)
-                wait = min(wait * 2, 5.0)
+                wait = min(wait * 2, 1.0)
             except StorageError as exc:
                 log.error("run_record_not_saved", reason=str(exc))
                 break
