@@ -24,6 +24,7 @@ from datetime import timedelta
 import structlog
 from tenacity import (
     AsyncRetrying,
+    RetryCallState,
     retry_if_exception_type,
     stop_after_delay,
     wait_random_exponential,
@@ -119,9 +120,16 @@ class StorageGate:
 
     async def _wait_for_database(self, first: DatabaseUnavailableError) -> None:
         started = time.monotonic()
+        deadline = started + self._timeout
+        backoff = wait_random_exponential(multiplier=0.25, max=PROBE_MAX_WAIT_SECONDS)
+
+        def wait(state: RetryCallState) -> float:
+            # Never sleep past the timeout: the last try is at the deadline, not after it.
+            return max(0.0, min(backoff(state), deadline - time.monotonic()))
+
         retrying = AsyncRetrying(
             retry=retry_if_exception_type(DatabaseUnavailableError),
-            wait=wait_random_exponential(multiplier=0.25, max=PROBE_MAX_WAIT_SECONDS),
+            wait=wait,
             stop=stop_after_delay(self._timeout),
             reraise=True,
         )
