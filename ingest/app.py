@@ -58,7 +58,9 @@ def open_database(settings: Settings, *, access: Access = "crawl") -> Database:
         if access == "crawl":
             # A crawl notices runs whose process died and closes their records.
             with database.unit_of_work() as uow:
-                abandoned = liveness.mark_abandoned_runs(uow.session, utc_now())
+                abandoned = liveness.mark_abandoned_runs(
+                    uow.session, utc_now(), liveness.stale_limit(settings.schedule.heartbeat)
+                )
                 uow.commit()
             if abandoned:
                 log.warning("runs_abandoned", run_ids=abandoned)
@@ -103,7 +105,12 @@ def backfill(
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> list[Outcome]:
     """Crawl ``first`` .. ``last`` of each site (default: every configured site), in parallel."""
-    deps = CrawlDeps(database, transport=transport, on_progress=on_progress)
+    deps = CrawlDeps(
+        database,
+        transport=transport,
+        on_progress=on_progress,
+        heartbeat=settings.schedule.heartbeat,
+    )
     return crawl_sites(
         sites or settings.sites,
         lambda _site: (first, last),
@@ -230,7 +237,9 @@ def site_health(
     site = site_settings.name
     with database.unit_of_work() as uow:
         runs = repo.recent_runs(uow.session, limit=20, site=site)
-        stuck = [r for r in liveness.stuck_runs(uow.session, now) if r.site == site]
+        # Stuck is judged more leniently than dead: a late heartbeat is not yet a verdict.
+        late = 3 * settings.schedule.heartbeat
+        stuck = [r for r in liveness.stuck_runs(uow.session, now, late) if r.site == site]
         failing = [
             FailingDate(state.date, state.failing_since, state.last_error)
             for state in repo.failing_dates(uow.session, site)

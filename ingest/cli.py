@@ -255,13 +255,11 @@ def _dispatch(
             install_stop_signals(stop)
             server = None
             if collector is not None and settings.metrics.port is not None:
-
-                def healthy() -> tuple[bool, str]:
-                    reports = app.health(settings, database)
-                    return all(r.healthy for r in reports), "\n".join(r.line for r in reports)
-
                 server = serve_metrics(
-                    collector, settings.metrics.host, settings.metrics.port, healthy
+                    collector,
+                    settings.metrics.host,
+                    settings.metrics.port,
+                    lambda: app.health(settings, database),
                 )
                 log.info("metrics_serving", host=settings.metrics.host, port=server.server_port)
             try:
@@ -439,7 +437,7 @@ def _runs(args: argparse.Namespace, settings: Settings, database: Database) -> i
         return EXIT_OK
     header = (
         "ID", "SITE", "KIND", "STATUS", "STARTED (UTC)", "TOOK", "DATES", "OK/FAIL/SKIP",
-        "PAGES got/304/fail", "ARTICLES new/upd/same", "DUPS", "FIRST ERROR",
+        "PAGES got/304/fail", "ARTICLES new/upd/same", "DUPS", "OWNER", "FIRST ERROR",
     )  # fmt: skip
     rows = [header]
     for run in runs:
@@ -457,6 +455,8 @@ def _runs(args: argparse.Namespace, settings: Settings, database: Database) -> i
                 f"{run.pages_fetched}/{run.pages_not_modified}/{run.pages_failed}",
                 f"{run.articles_new}/{run.articles_updated}/{run.articles_unchanged}",
                 str(run.duplicates),
+                # host:pid of the process (daemon replica) that ran it; the token is per run.
+                (run.owner or "-").rsplit(":", 1)[0],
                 (run.error_summary or "").split("; ")[0][:60],
             )
         )

@@ -1,39 +1,49 @@
-"""The daemon: one APScheduler job per site, the incremental crawl, until SIGTERM or SIGINT.
+"""The daemon: each site's incremental crawl on its schedule, until SIGTERM or SIGINT.
 
-Each site's job runs once at start and then every ``interval`` (or on ``cron``) of its own
-schedule, never two at once (``max_instances=1``), missed runs coalesced into one, late runs
-within ``misfire_grace_seconds`` still run. A pool of ``schedule.max_parallel_sites`` threads
-runs the jobs, so one slow or failing site never delays another's schedule. A signal stops the
-scheduler, tells the runs in progress to stop (each commits the dates it finished and records
-``interrupted``), and the process exits.
+The schedule lives in the database (``site_schedule``), so any number of daemon replicas on
+one PostgreSQL share the sites without a coordinator of their own:
+
+1. At start a replica adds a row for each configured site it does not find (due at once).
+2. Every poll (a quarter of a heartbeat, at most 5 s) it claims as many due sites as it has
+   free slots (``schedule.max_parallel_sites``), with ``SELECT ... FOR UPDATE SKIP LOCKED``:
+   each due time goes to exactly one replica, and replicas never wait on each other.
+3. Each claimed site is crawled on a worker thread (one event loop per site run, one engine
+   and one log stream for the process), then released with its next due time: the next tick
+   of its ``interval`` or ``cron`` after now, plus jitter. Ticks missed while the site ran
+   late or the machine slept are coalesced into that one run.
+4. The replica heartbeats its claims. A replica that dies (kill -9, a node lost) stops
+   heartbeating; after one and a half heartbeat intervals its claims are taken over by the next
+   replica to poll, which marks its runs ``abandoned`` and takes the site locks.
+5. A signal stops the polling, tells the runs in progress to stop (each commits the dates it
+   finished and records ``interrupted``), and hands the claims back, due at once, so another
+   replica picks the sites up (a rolling restart loses no tick).
+
+On SQLite there is one daemon per database file: a second is refused at start.
 """
 
 from __future__ import annotations
 
+import fcntl
+import random
 import signal
 import threading
-from collections.abc import Callable
-from datetime import datetime
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from pathlib import Path
 from types import FrameType
-from typing import Any
 
 import structlog
-from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
-from apscheduler.triggers.interval import IntervalTrigger
 
-from ingest.crawl import (
-    CrawlDeps,
-    Outcome,
-    crawl_sites,
-    incremental_window,
-    run_crawl,
-    utc_now,
-)
+from ingest.crawl import CrawlDeps, Outcome, crawl_sites, incremental_window, run_crawl, utc_now
 from ingest.domain import RunKind
-from ingest.errors import IngestError, SiteBusyError
+from ingest.errors import DatabaseInUseError, IngestError, SiteBusyError, StorageError
 from ingest.settings import Settings, SiteSettings
+from ingest.store import liveness
+from ingest.store import schedule as shared
 from ingest.store.engine import Database
 
 log = structlog.get_logger("ingest.daemon")
@@ -61,17 +71,24 @@ def crawl_once(
     return crawl_sites(
         sites or settings.sites,
         lambda site: incremental_window(site, now, days),
-        CrawlDeps(database, stop=stop),
+        CrawlDeps(database, stop=stop, heartbeat=settings.schedule.heartbeat),
         kind=kind,
         parallel=settings.schedule.max_parallel_sites,
     )
 
 
-def _trigger(site: SiteSettings) -> Any:
-    schedule, tz = site.schedule, site.tz
+def next_due(site: SiteSettings, due: datetime, now: datetime, jitter_seconds: int = 0) -> datetime:
+    """The site's first tick after ``now``: its cron's next time, or the next multiple of its
+    interval after the tick it was due at; plus up to ``jitter_seconds``."""
+    schedule = site.schedule
     if schedule.cron is not None:
-        return CronTrigger.from_crontab(schedule.cron, timezone=tz)
-    return IntervalTrigger(seconds=schedule.interval_delta.total_seconds(), timezone=tz)
+        trigger = CronTrigger.from_crontab(schedule.cron, timezone=site.tz)
+        following: datetime = trigger.get_next_fire_time(None, now)
+    else:
+        step = schedule.interval_delta
+        missed = max(0, int((now - due) / step))
+        following = due + (missed + 1) * step
+    return following + timedelta(seconds=random.uniform(0, jitter_seconds))
 
 
 def run_daemon(
@@ -83,63 +100,180 @@ def run_daemon(
 ) -> None:
     """Run scheduled crawls until ``stop`` is set (the CLI sets it on SIGTERM/SIGINT)."""
     stop = stop or threading.Event()
+    with _one_daemon_per_sqlite_file(database):
+        replica = Replica(settings, database, stop)
+        replica.serve(on_started)
 
-    def job(site: SiteSettings) -> None:
-        if stop.is_set():
-            return
-        first, last = incremental_window(site, utc_now())
+
+class Replica:
+    """This process's share of the sites: claims, crawls, heartbeats, releases."""
+
+    def __init__(self, settings: Settings, database: Database, stop: threading.Event) -> None:
+        self.settings = settings
+        self.database = database
+        self.stop = stop
+        # host:pid:token, like a run's owner: runs and health name the replica that ran them.
+        self.owner = liveness.this_owner()
+        self.sites = {site.name: site for site in settings.sites}
+        self.heartbeat = settings.schedule.heartbeat
+        self.stale_after = liveness.stale_limit(self.heartbeat)
+        self.slots = settings.schedule.max_parallel_sites
+        self.workers = ThreadPoolExecutor(self.slots, thread_name_prefix="site-run")
+        self.active: set[str] = set()
+        self.lock = threading.Lock()
+
+    def serve(self, on_started: Callable[[], None] | None) -> None:
+        with self.database.unit_of_work() as uow:
+            shared.ensure_sites(uow.session, self.sites, utc_now())
+            uow.commit()
+        poll = min(5.0, max(0.2, self.heartbeat.total_seconds() / 4))
+        scheduler = BackgroundScheduler()
+        scheduler.add_job(self.poll, "interval", seconds=poll, id="poll", max_instances=1,
+                          coalesce=True, next_run_time=datetime.now().astimezone())  # fmt: skip
+        scheduler.add_job(self.beat, "interval", seconds=self.heartbeat.total_seconds(),
+                          id="heartbeat", max_instances=1, coalesce=True)  # fmt: skip
+        scheduler.start()
+        log.info(
+            "daemon_started",
+            owner=self.owner,
+            sites=[
+                {
+                    "site": site.name,
+                    "interval": None if site.schedule.cron else site.schedule.interval,
+                    "cron": site.schedule.cron,
+                    "lookback_days": site.schedule.lookback_days,
+                }
+                for site in self.settings.sites
+            ],
+            max_parallel_sites=self.slots,
+        )
+        if on_started is not None:
+            on_started()
         try:
-            run_crawl(site, first, last, CrawlDeps(database, stop=stop), kind=RunKind.SCHEDULED)
+            while not self.stop.wait(0.5):
+                pass
+        finally:
+            log.info("daemon_stopping", owner=self.owner)
+            scheduler.shutdown(wait=False)
+            # The runs in progress see ``stop`` within a fraction of a second, drop the dates
+            # in flight and record themselves interrupted; wait for that, but not forever.
+            stopper = threading.Thread(target=self.workers.shutdown, daemon=True)
+            stopper.start()
+            stopper.join(STOP_TIMEOUT_SECONDS)
+            self._hand_back()
+            log.info("daemon_stopped", clean=not stopper.is_alive())
+
+    def poll(self) -> None:
+        """Claim as many due sites as there are free slots, and start their runs."""
+        if self.stop.is_set():
+            return
+        with self.lock:
+            free = self.slots - len(self.active)
+            idle = [name for name in self.sites if name not in self.active]
+        if free <= 0 or not idle:
+            return
+        try:
+            with self.database.unit_of_work() as uow:
+                claimed = shared.claim_due(
+                    uow.session, idle, self.owner, utc_now(), limit=free,
+                    stale_after=self.stale_after,
+                )  # fmt: skip
+                due = [(row.site, row.next_due_at) for row in claimed]
+                uow.commit()
+        except StorageError as exc:
+            log.warning("schedule_unavailable", reason=str(exc))
+            return
+        now, grace = utc_now(), timedelta(seconds=self.settings.schedule.misfire_grace_seconds)
+        for name, due_at in due:
+            if now - due_at > grace:
+                late = round((now - due_at).total_seconds())
+                log.warning("run_late", site=name, late_seconds=late, due_at=due_at.isoformat())
+            with self.lock:
+                self.active.add(name)
+            self.workers.submit(self._crawl, self.sites[name], due_at)
+
+    def beat(self) -> None:
+        try:
+            with self.database.unit_of_work() as uow:
+                shared.heartbeat(uow.session, self.owner, utc_now())
+                uow.commit()
+        except StorageError as exc:
+            log.warning("heartbeat_failed", owner=self.owner, reason=str(exc))
+
+    def _crawl(self, site: SiteSettings, due: datetime) -> None:
+        run_id = None
+        try:
+            first, last = incremental_window(site, utc_now())
+            deps = CrawlDeps(self.database, stop=self.stop, heartbeat=self.heartbeat)
+            run_id = run_crawl(site, first, last, deps, kind=RunKind.SCHEDULED).run_id
         except SiteBusyError as exc:
             log.warning("run_skipped", site=site.name, reason=str(exc))
         except IngestError as exc:
             log.error("run_failed_to_start", site=site.name, reason=str(exc))
         except Exception:
             log.exception("run_crashed_in_daemon", site=site.name)
+        finally:
+            # Stopping: keep the due time, so another replica runs the site at once.
+            following = (
+                due
+                if self.stop.is_set()
+                else next_due(site, due, utc_now(), self.settings.schedule.jitter_seconds)
+            )
+            self._release(site.name, following, run_id)
+            with self.lock:
+                self.active.discard(site.name)
 
-    schedule = settings.schedule
-    workers = ThreadPoolExecutor(max_workers=schedule.max_parallel_sites)
-    scheduler = BackgroundScheduler(executors={"default": workers})
-    for site in settings.sites:
-        scheduler.add_job(
-            job,
-            args=(site,),
-            trigger=_trigger(site),
-            id=f"crawl:{site.name}",
-            name=f"incremental crawl of {site.name}",
-            max_instances=1,
-            coalesce=True,
-            misfire_grace_time=schedule.misfire_grace_seconds,
-            next_run_time=datetime.now(site.tz),
-            jitter=schedule.jitter_seconds or None,
-        )
-    scheduler.start()
-    log.info(
-        "daemon_started",
-        sites=[
-            {
-                "site": site.name,
-                "interval": None if site.schedule.cron else site.schedule.interval,
-                "cron": site.schedule.cron,
-                "lookback_days": site.schedule.lookback_days,
-            }
-            for site in settings.sites
-        ],
-        max_parallel_sites=schedule.max_parallel_sites,
-    )
-    if on_started is not None:
-        on_started()
-    try:
-        while not stop.wait(0.5):
-            pass
-    finally:
-        log.info("daemon_stopping")
-        # The run in progress sees ``stop`` within a fraction of a second, drops the dates in
-        # flight and records itself interrupted; wait for that, but not forever.
-        stopper = threading.Thread(target=scheduler.shutdown, kwargs={"wait": True}, daemon=True)
-        stopper.start()
-        stopper.join(STOP_TIMEOUT_SECONDS)
-        log.info("daemon_stopped", clean=not stopper.is_alive())
+    def _release(self, site: str, following: datetime, run_id: int | None) -> None:
+        try:
+            with self.database.unit_of_work() as uow:
+                kept = shared.release(
+                    uow.session, site, self.owner, next_due_at=following, run_id=run_id
+                )
+                uow.commit()
+        except StorageError as exc:
+            # The claim goes stale and another replica (or this one) takes the site over.
+            log.warning("schedule_release_failed", site=site, reason=str(exc))
+            return
+        if not kept:
+            log.warning("claim_taken_over", site=site, owner=self.owner)
+        else:
+            log.info("site_scheduled", site=site, next_due_at=following.isoformat())
+
+    def _hand_back(self) -> None:
+        try:
+            with self.database.unit_of_work() as uow:
+                shared.release_all(uow.session, self.owner)
+                uow.commit()
+        except StorageError as exc:
+            log.warning("schedule_release_failed", reason=str(exc))
+
+
+@contextmanager
+def _one_daemon_per_sqlite_file(database: Database) -> Iterator[None]:
+    """SQLite holds one daemon: a second on the same file is refused, with who holds it."""
+    url = database.engine.url
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        yield
+        return
+    path = Path(f"{url.database}.daemon-lock")
+    with path.open("a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            raise DatabaseInUseError(
+                f"another daemon ({holder}) already runs on the SQLite database {url.database}: "
+                "SQLite holds one daemon; use PostgreSQL to run several replicas"
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(liveness.this_owner().rsplit(":", 1)[0])
+        handle.flush()
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def install_stop_signals(stop: threading.Event) -> None:

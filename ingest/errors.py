@@ -10,7 +10,8 @@
     │   ├── StorageFullError          the disk (or the database's size limit) is full: the run stops
     │   ├── DatabaseUnavailableError  the database cannot be reached: a run waits for it
     │   └── SchemaError               the schema is not the version this code needs
-    └── SiteBusyError        another live run holds the site's crawl lock
+    ├── SiteBusyError        another live run holds the site's crawl lock
+    └── DatabaseInUseError   another daemon already runs on this SQLite file
 
 Library errors (httpx, SQLAlchemy) are translated where they enter, ``raise ... from exc``.
 """
@@ -79,3 +80,7 @@ class SchemaError(StorageError):
 
 class SiteBusyError(IngestError):
     """Another live run is crawling the same site; this one did not start."""
+
+
+class DatabaseInUseError(IngestError):
+    """A second daemon on one SQLite database: SQLite holds one; PostgreSQL holds several."""

@@ -81,6 +81,8 @@ class RunLike(Protocol):
     def started_at(self) -> datetime: ...
     @property
     def finished_at(self) -> datetime | None: ...
+    @property
+    def owner(self) -> str | None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,9 +185,15 @@ def assess(
     return HealthReport(
         site,
         True,
-        f"healthy: last success {_ago(now - success_at)} ago (run {last_success.id})",
+        f"healthy: last success {_ago(now - success_at)} ago (run {last_success.id}"
+        f"{_by(last_success.owner)})",
         figures,
     )
+
+
+def _by(owner: str | None) -> str:
+    """`` by host:pid``: the process (daemon replica) that ran it; the token is per run."""
+    return f" by {owner.rsplit(':', 1)[0]}" if owner else ""
 
 
 def _run_figures(run: RunLike) -> dict[str, Any]:
@@ -194,4 +202,5 @@ def _run_figures(run: RunLike) -> dict[str, Any]:
         "status": run.status,
         "started_at": run.started_at.isoformat(),
         "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+        "owner": run.owner,
     }

@@ -1,125 +1,248 @@
-"""Prometheus metrics for the daemon, fed by the log event stream, served on loopback.
+"""Prometheus metrics for the daemon, fed by the log event stream and the health verdicts.
 
-``MetricsCollector`` is a structlog processor: it watches ``page_fetched`` and
-``run_finished`` events as they pass and counts them, so no stage of the pipeline knows
-metrics exist. ``serve_metrics`` answers ``/metrics`` (Prometheus text format) and
-``/healthz`` (200 when ``ingest health`` would exit 0, else 503) on ``[metrics] port``.
+Two sources, one registry of our own (never prometheus_client's global one):
+
+* ``MetricsCollector`` is a structlog processor: it watches ``page_fetched``,
+  ``fetch_failed`` and ``run_finished`` as they pass and counts them by site, so no stage of
+  the pipeline knows metrics exist.
+* What the database knows (health, last success, failing dates, empty days) is read when
+  ``/metrics`` is scraped: ``serve_metrics`` hands the health callback (one ``HealthReport``
+  per site, as ``ingest health`` computes them) to a custom collector.
+
+``serve_metrics`` answers ``/metrics`` (prometheus_client's WSGI app) and ``/healthz`` (200
+when every site is healthy, else 503; the body is the health lines) on one port.
+
+Labels are the site and a small closed set (run status, HTTP status, article outcome): no
+URLs, no dates.
 """
 
 from __future__ import annotations
 
 import threading
-import time
-from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, datetime
+from socketserver import ThreadingMixIn
 from typing import Any
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+from wsgiref.types import StartResponse, WSGIEnvironment
 
+import structlog
+from prometheus_client import CollectorRegistry, Counter, Histogram, make_wsgi_app
+from prometheus_client.core import GaugeMetricFamily, Metric
 from structlog.typing import EventDict
 
+from ingest.health import HealthReport
+
+log = structlog.get_logger("ingest.metrics")
+
+HealthCallback = Callable[[], Sequence[HealthReport]]
+
 LATENCY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+RUN_BUCKETS = (1.0, 5.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0, 3600.0, 7200.0)
 _OUTCOMES = ("new", "updated", "unchanged")
+_NO_SITE = "unknown"
 
 
 class MetricsCollector:
-    """Counts what the pipeline logs; thread-safe, cheap on the hot path."""
+    """Counts what the pipeline logs, by site; thread-safe, cheap on the hot path."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self.runs: dict[str, int] = {}
-        self.pages: dict[str, int] = {}
-        self.articles: dict[str, int] = dict.fromkeys(_OUTCOMES, 0)
-        self.last_success: float | None = None
-        self.latency_counts = [0] * (len(LATENCY_BUCKETS) + 1)
-        self.latency_sum = 0.0
+        self.registry = CollectorRegistry()
+        registry = self.registry
+        self.runs = Counter(
+            "ingest_runs", "Runs finished, by status.", ["site", "status"], registry=registry
+        )
+        self.pages = Counter(
+            "ingest_pages",
+            "Page responses by HTTP status (every attempt); failed: a page given up on.",
+            ["site", "status"],
+            registry=registry,
+        )
+        self.articles = Counter(
+            "ingest_articles",
+            "Articles stored by runs, by outcome (new, updated, unchanged).",
+            ["site", "outcome"],
+            registry=registry,
+        )
+        self.fetch_seconds = Histogram(
+            "ingest_fetch_seconds",
+            "Time to fetch one page (one attempt).",
+            ["site"],
+            buckets=LATENCY_BUCKETS,
+            registry=registry,
+        )
+        self.run_seconds = Histogram(
+            "ingest_run_duration_seconds",
+            "Wall time of finished runs.",
+            ["site"],
+            buckets=RUN_BUCKETS,
+            registry=registry,
+        )
+        self.health = HealthGauges()
+        registry.register(self.health)
 
     def __call__(self, _logger: Any, _method: str, event: EventDict) -> EventDict:
         name = event.get("event")
         if name == "page_fetched":
-            self._page(str(event.get("status")), float(event.get("elapsed_ms") or 0) / 1000)
+            site = str(event.get("site") or _NO_SITE)
+            self.pages.labels(site, str(event.get("status"))).inc()
+            seconds = float(event.get("elapsed_ms") or 0) / 1000
+            self.fetch_seconds.labels(site).observe(seconds)
         elif name == "fetch_failed":
-            with self._lock:
-                self.pages["failed"] = self.pages.get("failed", 0) + 1
+            self.pages.labels(str(event.get("site") or _NO_SITE), "failed").inc()
         elif name == "run_finished":
             self._run(event)
         return event
 
-    def _page(self, status: str, seconds: float) -> None:
-        with self._lock:
-            self.pages[status] = self.pages.get(status, 0) + 1
-            self.latency_sum += seconds
-            for index, bound in enumerate(LATENCY_BUCKETS):
-                if seconds <= bound:
-                    self.latency_counts[index] += 1
-                    break
-            else:
-                self.latency_counts[-1] += 1
-
     def _run(self, event: EventDict) -> None:
-        status = str(event.get("status"))
-        with self._lock:
-            self.runs[status] = self.runs.get(status, 0) + 1
-            for outcome in _OUTCOMES:
-                self.articles[outcome] += int(event.get(f"articles_{outcome}") or 0)
-            if status == "succeeded":
-                self.last_success = time.time()
+        site = str(event.get("site") or _NO_SITE)
+        self.runs.labels(site, str(event.get("status"))).inc()
+        for outcome in _OUTCOMES:
+            self.articles.labels(site, outcome).inc(int(event.get(f"articles_{outcome}") or 0))
+        self.run_seconds.labels(site).observe(float(event.get("duration_seconds") or 0))
 
-    def render(self) -> str:
-        with self._lock:
-            lines = [
-                "# HELP ingest_runs_total Runs finished, by status.",
-                "# TYPE ingest_runs_total counter",
-                *(f'ingest_runs_total{{status="{k}"}} {v}' for k, v in sorted(self.runs.items())),
-                "# HELP ingest_pages_total Page responses, by HTTP status (failed: given up).",
-                "# TYPE ingest_pages_total counter",
-                *(f'ingest_pages_total{{status="{k}"}} {v}' for k, v in sorted(self.pages.items())),
-                "# HELP ingest_articles_total Articles stored, by outcome.",
-                "# TYPE ingest_articles_total counter",
-                *(f'ingest_articles_total{{outcome="{k}"}} {v}' for k, v in self.articles.items()),
-                "# HELP ingest_last_success_timestamp_seconds When a run last succeeded.",
-                "# TYPE ingest_last_success_timestamp_seconds gauge",
-                f"ingest_last_success_timestamp_seconds {self.last_success or 0}",
-                "# HELP ingest_fetch_seconds Time to fetch one page.",
-                "# TYPE ingest_fetch_seconds histogram",
-            ]
-            cumulative = 0
-            for bound, count in zip(LATENCY_BUCKETS, self.latency_counts, strict=False):
-                cumulative += count
-                lines.append(f'ingest_fetch_seconds_bucket{{le="{bound}"}} {cumulative}')
-            total = sum(self.latency_counts)
-            lines += [
-                f'ingest_fetch_seconds_bucket{{le="+Inf"}} {total}',
-                f"ingest_fetch_seconds_sum {self.latency_sum:.6f}",
-                f"ingest_fetch_seconds_count {total}",
-            ]
-        return "\n".join(lines) + "\n"
+
+class HealthGauges:
+    """A custom collector: per-site gauges from the health reports, computed at scrape time.
+
+    Without a callback (before ``watch``) it yields nothing. A series whose figure is
+    unknown (no success yet, no failing date) is left out rather than set to 0.
+    """
+
+    def __init__(self) -> None:
+        self._health: HealthCallback | None = None
+
+    def watch(self, health: HealthCallback) -> None:
+        self._health = health
+
+    def describe(self) -> Iterable[Metric]:
+        """The families by name (registering must not run the health check)."""
+        return _families()
+
+    def collect(self) -> Iterable[Metric]:
+        if self._health is None:
+            return []
+        families = _families()
+        for report in self._health():
+            for family, value in zip(families, _figures(report), strict=True):
+                if value is not None:
+                    family.add_metric([report.site], value)
+        return families
+
+
+def _families() -> list[GaugeMetricFamily]:
+    def gauge(name: str, documentation: str) -> GaugeMetricFamily:
+        return GaugeMetricFamily(name, documentation, labels=["site"])
+
+    return [
+        gauge("ingest_health", "1 when `ingest health` says the site is healthy, else 0."),
+        gauge(
+            "ingest_last_success_timestamp_seconds",
+            "When the site's last successful run finished (from the run history).",
+        ),
+        gauge("ingest_failing_dates", "Dates whose last crawl failed."),
+        gauge(
+            "ingest_failing_since_timestamp_seconds",
+            "Since when the longest-failing date has failed (absent when none fails).",
+        ),
+        gauge(
+            "ingest_recent_empty_days",
+            "Crawled days in a row, newest first, that had no articles (the drift signal).",
+        ),
+        gauge(
+            "ingest_recent_items",
+            "Articles listed over the recent crawled days (health.empty_days of them).",
+        ),
+        gauge(
+            "ingest_health_max_age_seconds",
+            "How old the last success may be before the site is unhealthy (3 intervals).",
+        ),
+    ]
+
+
+def _figures(report: HealthReport) -> list[float | None]:
+    """The values for ``_families``, in its order, from one report's figures."""
+    figures = report.figures
+    last_success = figures.get("last_success") or {}
+    success_at = last_success.get("finished_at") or last_success.get("started_at")
+    since = [_timestamp(f["since"]) for f in figures.get("failing_dates") or []]
+    recent: list[int] = list(figures.get("recent_day_items") or [])
+    empty_run = next((i for i, items in enumerate(recent) if items), len(recent))
+    max_age = figures.get("max_age_seconds")
+    return [
+        1.0 if report.healthy else 0.0,
+        _timestamp(success_at) if success_at else None,
+        float(len(since)),
+        min(since) if since else None,
+        float(empty_run),
+        float(sum(recent)),
+        float(max_age) if max_age is not None else None,
+    ]
+
+
+def _timestamp(iso: str) -> float:
+    moment = datetime.fromisoformat(iso)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.timestamp()
+
+
+# --- the HTTP server ------------------------------------------------------------------------
+
+
+class _Server(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        return
+
+
+def _text(start_response: StartResponse, status: str, body: str) -> list[bytes]:
+    data = body.encode()
+    start_response(
+        status,
+        [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(data)))],
+    )
+    return [data]
+
+
+def metrics_app(
+    collector: MetricsCollector, health: HealthCallback
+) -> Callable[[WSGIEnvironment, StartResponse], Iterable[bytes]]:
+    """The WSGI app: ``/metrics`` from the collector's registry, ``/healthz`` from ``health``."""
+    collector.health.watch(health)
+    exposition = make_wsgi_app(collector.registry)
+
+    def app(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO")
+        if path == "/metrics":
+            try:
+                body: list[bytes] = exposition(environ, start_response)
+            except Exception as exc:  # a failed health check: say why, not a traceback
+                log.warning("metrics_scrape_failed", error=f"{type(exc).__name__}: {exc}")
+                return _text(start_response, "500 Internal Server Error", f"{exc}\n")
+            return body
+        if path == "/healthz":
+            try:
+                reports = health()
+            except Exception as exc:
+                return _text(start_response, "503 Service Unavailable", f"health failed: {exc}\n")
+            ok = all(report.healthy for report in reports)
+            lines = "".join(f"{report.line}\n" for report in reports)
+            return _text(start_response, "200 OK" if ok else "503 Service Unavailable", lines)
+        return _text(start_response, "404 Not Found", "not found\n")
+
+    return app
 
 
 def serve_metrics(
-    collector: MetricsCollector, host: str, port: int, healthy: Callable[[], tuple[bool, str]]
-) -> ThreadingHTTPServer:
-    """Start the metrics server in a daemon thread; the caller shuts it down."""
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            if self.path == "/metrics":
-                code, body = 200, collector.render()
-                kind = "text/plain; version=0.0.4; charset=utf-8"
-            elif self.path == "/healthz":
-                ok, reason = healthy()
-                code, body, kind = (200 if ok else 503), reason + "\n", "text/plain; charset=utf-8"
-            else:
-                code, body, kind = 404, "not found\n", "text/plain; charset=utf-8"
-            data = body.encode()
-            self.send_response(code)
-            self.send_header("Content-Type", kind)
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            return
-
-    server = ThreadingHTTPServer((host, port), Handler)
-    server.daemon_threads = True
+    collector: MetricsCollector, host: str, port: int, health: HealthCallback
+) -> WSGIServer:
+    """Serve ``/metrics`` and ``/healthz`` in a daemon thread; the caller shuts it down."""
+    server = make_server(
+        host, port, metrics_app(collector, health), _Server, handler_class=_QuietHandler
+    )
     threading.Thread(target=server.serve_forever, name="metrics", daemon=True).start()
     return server

@@ -65,6 +65,13 @@ class CrawlDeps:
     # Set from another thread (a signal handler) to stop the run: no new date starts, the
     # dates in flight are dropped uncommitted, and the run ends as interrupted.
     stop: threading.Event | None = None
+    # How often the run writes its heartbeat; silent for longer than its stale limit, it is
+    # taken for dead by other processes.
+    heartbeat: timedelta = liveness.HEARTBEAT_EVERY
+
+    @property
+    def stale_after(self) -> timedelta:
+        return liveness.stale_limit(self.heartbeat)
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,14 +231,18 @@ class SiteRun:
         while True:
             # Liveness runs on the real clock: heartbeats are compared across processes.
             with db.unit_of_work() as uow:
-                abandoned = liveness.mark_abandoned_runs(uow.session, utc_now())
+                abandoned = liveness.mark_abandoned_runs(
+                    uow.session, utc_now(), self.deps.stale_after
+                )
                 uow.commit()
             if abandoned:
                 log.warning("runs_abandoned", run_ids=abandoned)
             try:
                 with db.unit_of_work() as uow:
                     now = utc_now()
-                    liveness.acquire_site_lock(uow.session, site.name, self.owner, now)
+                    liveness.acquire_site_lock(
+                        uow.session, site.name, self.owner, now, self.deps.stale_after
+                    )
                     run = repo.start_run(
                         uow.session,
                         site=site.name,
@@ -423,7 +434,7 @@ class SiteRun:
 
     async def _heartbeats(self) -> None:
         while True:
-            await asyncio.sleep(liveness.HEARTBEAT_EVERY.total_seconds())
+            await asyncio.sleep(self.deps.heartbeat.total_seconds())
             if self.gate is not None and self.gate.down:
                 continue  # the gate's probe is on it
             try:

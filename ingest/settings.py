@@ -144,6 +144,13 @@ class ScheduleSettings(_Table, frozen=True):
     misfire_grace_seconds: NonNegative = 300
     # Site crawls the daemon runs at once; each keeps its own politeness limits.
     max_parallel_sites: Positive = 4
+    # Runs and daemon replicas write a heartbeat this often; one silent for one and a half
+    # intervals is taken for dead, and its sites are taken over by another replica.
+    heartbeat_seconds: PositiveFloat = 10.0
+
+    @property
+    def heartbeat(self) -> timedelta:
+        return timedelta(seconds=self.heartbeat_seconds)
 
 
 class LoggingSettings(_Table, frozen=True):

@@ -1,9 +1,11 @@
 """Run liveness: heartbeats, abandoned runs and the per-site crawl lock.
 
 A run's ``owner`` is ``host:pid:token``. A run still ``running`` whose owner is a dead process on
-this host, or whose heartbeat is older than ``STALE_AFTER`` wherever it ran, died without
-closing its record (kill -9, power loss): any command that notices marks it ``abandoned``
-and frees its lock. The lock is a row per site; on PostgreSQL a session advisory lock
+this host, or, on another host, whose heartbeat is older than the stale limit (one and a half
+heartbeat intervals, so a dead replica's work is taken over within two), died without closing
+its record (kill -9, power loss, a node lost): any command that notices marks it ``abandoned``
+and frees its lock. A live process of this host is never taken for dead, however late its
+heartbeat. The lock is a row per site; on PostgreSQL a session advisory lock
 guards taking it, so two writers never both see it free.
 """
 
@@ -24,7 +26,14 @@ from ingest.errors import SiteBusyError
 from ingest.store.models import Run, SiteLock
 
 HEARTBEAT_EVERY = timedelta(seconds=10)
-STALE_AFTER = timedelta(minutes=2)
+
+
+def stale_limit(heartbeat_every: timedelta) -> timedelta:
+    """How old a heartbeat may be before its owner counts as dead."""
+    return heartbeat_every * 1.5
+
+
+STALE_AFTER = stale_limit(HEARTBEAT_EVERY)
 
 
 def this_owner() -> str:
@@ -49,14 +58,35 @@ def owner_is_dead(owner: str | None) -> bool:
     return False
 
 
-def is_stale(heartbeat: datetime | None, now: datetime) -> bool:
-    return heartbeat is None or now - heartbeat > STALE_AFTER
+def owner_is_alive_here(owner: str | None) -> bool:
+    """True when the owner is a process of this host that still exists."""
+    parts = (owner or "").rsplit(":", 2)
+    if len(parts) != 3 or parts[0] != socket.gethostname() or not parts[1].isdigit():
+        return False
+    return not owner_is_dead(owner)
 
 
-def mark_abandoned_runs(session: Session, now: datetime) -> list[int]:
+def is_stale(
+    heartbeat: datetime | None, now: datetime, stale_after: timedelta = STALE_AFTER
+) -> bool:
+    return heartbeat is None or now - heartbeat > stale_after
+
+
+def is_gone(
+    owner: str | None, heartbeat: datetime | None, now: datetime, stale_after: timedelta
+) -> bool:
+    """The owner died: gone from this host, or silent too long on another."""
+    if owner_is_dead(owner):
+        return True
+    return not owner_is_alive_here(owner) and is_stale(heartbeat, now, stale_after)
+
+
+def mark_abandoned_runs(
+    session: Session, now: datetime, stale_after: timedelta = STALE_AFTER
+) -> list[int]:
     """Close the records of runs whose process died; return their ids."""
     running = session.scalars(select(Run).where(Run.status == RunStatus.RUNNING.value)).all()
-    dead = [r for r in running if owner_is_dead(r.owner) or is_stale(r.heartbeat_at, now)]
+    dead = [r for r in running if is_gone(r.owner, r.heartbeat_at, now, stale_after)]
     for run in dead:
         run.status = RunStatus.ABANDONED.value
         run.finished_at = now
@@ -75,7 +105,9 @@ def heartbeat(session: Session, run_id: int, site: str, owner: str, now: datetim
     )
 
 
-def acquire_site_lock(session: Session, site: str, owner: str, now: datetime) -> None:
+def acquire_site_lock(
+    session: Session, site: str, owner: str, now: datetime, stale_after: timedelta = STALE_AFTER
+) -> None:
     """Take the site's crawl lock in the caller's transaction, or raise SiteBusyError."""
     if session.get_bind().dialect.name == "postgresql":
         # Held to the end of this transaction: serialises lock-takers across processes.
@@ -83,9 +115,7 @@ def acquire_site_lock(session: Session, site: str, owner: str, now: datetime) ->
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
     lock = session.get(SiteLock, site)
     if lock is not None:
-        if lock.owner != owner and not (
-            owner_is_dead(lock.owner) or is_stale(lock.heartbeat_at, now)
-        ):
+        if lock.owner != owner and not is_gone(lock.owner, lock.heartbeat_at, now, stale_after):
             what = f"run {lock.run_id}" if lock.run_id else "another process"
             raise SiteBusyError(f"site {site!r} is being crawled by {what} ({lock.owner})")
         session.delete(lock)
@@ -108,10 +138,10 @@ def release_site_lock(session: Session, site: str, owner: str) -> None:
     session.execute(delete(SiteLock).where(SiteLock.site == site, SiteLock.owner == owner))
 
 
-def stuck_runs(session: Session, now: datetime) -> list[Run]:
+def stuck_runs(session: Session, now: datetime, stale_after: timedelta = STALE_AFTER) -> list[Run]:
     """Runs still 'running' whose heartbeat stopped: nothing has closed them yet."""
     query = select(Run).where(
         Run.status == RunStatus.RUNNING.value,
-        or_(Run.heartbeat_at.is_(None), Run.heartbeat_at < now - STALE_AFTER),
+        or_(Run.heartbeat_at.is_(None), Run.heartbeat_at < now - stale_after),
     )
     return list(session.scalars(query))

@@ -176,3 +176,39 @@ class SiteLock(Base):
     owner: Mapped[str] = mapped_column(String(200))
     acquired_at: Mapped[datetime]
     heartbeat_at: Mapped[datetime]
+
+
+class SiteSchedule(Base):
+    """When each site is next due, and which daemon replica has claimed it.
+
+    The daemons share this table: a replica claims a due site with ``SELECT ... FOR UPDATE
+    SKIP LOCKED`` (PostgreSQL), crawls it, and sets the next due time from the site's trigger;
+    a claim whose heartbeat stopped is taken over by another replica.
+    """
+
+    __tablename__ = "site_schedule"
+
+    site: Mapped[str] = mapped_column(String(100), primary_key=True)
+    next_due_at: Mapped[datetime]
+    claimed_by: Mapped[str | None] = mapped_column(String(200))
+    claimed_at: Mapped[datetime | None]
+    heartbeat_at: Mapped[datetime | None]
+    last_run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id"))
+
+    __table_args__ = (Index(None, "next_due_at"),)
+
+
+class AlertState(Base):
+    """The last known state of one alert of a site, and what was delivered about it, so each
+    transition is sent once, across restarts, and a failed delivery is retried."""
+
+    __tablename__ = "alert_state"
+
+    site: Mapped[str] = mapped_column(String(100), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)  # "health", "quiet", ...
+    state: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str | None]
+    since: Mapped[datetime]
+    delivered_state: Mapped[str | None] = mapped_column(String(20))
+    delivered_at: Mapped[datetime | None]
+    last_error: Mapped[str | None]

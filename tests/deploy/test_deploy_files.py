@@ -205,14 +205,30 @@ def test_pods_are_non_root_read_only_migrate_first_and_read_the_secret(kind: str
         assert {"/etc/ingest", "/tmp"} <= mounts
 
 
-def test_deployment_is_one_recreated_daemon_with_health_probes() -> None:
+def test_deployment_is_two_recreated_replicas_with_health_probes() -> None:
     deployment = _manifests()["Deployment"]
-    assert deployment["spec"]["replicas"] == 1
+    assert deployment["spec"]["replicas"] == 2
     assert deployment["spec"]["strategy"]["type"] == "Recreate"
     (container,) = _pod_spec("Deployment")["containers"]
     assert container["args"] == ["run"]
     for probe in ("livenessProbe", "readinessProbe", "startupProbe"):
         assert container[probe]["exec"]["command"][:2] == ["ingest", "health"], probe
+
+
+def test_deployment_is_scraped_by_prometheus_through_annotations() -> None:
+    """The pod template's prometheus.io/* annotations name the port the daemon serves."""
+    template = _manifests()["Deployment"]["spec"]["template"]
+    annotations = template["metadata"]["annotations"]
+    (container,) = template["spec"]["containers"]
+    ports = {p["name"]: p["containerPort"] for p in container["ports"]}
+    config = tomllib.loads(_manifests()["ConfigMap"]["data"]["ingest.toml"])
+    assert annotations["prometheus.io/scrape"] == "true"
+    assert annotations["prometheus.io/path"] == "/metrics"
+    assert annotations["prometheus.io/port"] == str(ports["metrics"])
+    assert config["metrics"]["port"] == ports["metrics"]
+    assert config["metrics"]["host"] == "0.0.0.0", "reachable from outside the pod"
+    labels = template["metadata"]["labels"]
+    assert labels["app.kubernetes.io/name"] == "ingest", "deploy/prometheus keeps pods by it"
 
 
 def test_cronjob_crawls_without_overlap() -> None:

@@ -92,7 +92,7 @@ def test_daemon_follows_the_site_and_stops_cleanly_on_sigterm(
     assert all(r["kind"] == "scheduled" for r in listed)
     assert not any(r["status"] == "running" for r in listed)
     assert "daemon_stopped" in stderr
-    assert 'ingest_runs_total{status="succeeded"}' in metrics
+    assert 'ingest_runs_total{site="cli",status="succeeded"}' in metrics
     assert "ingest_fetch_seconds_bucket" in metrics
     exported = ingest("--config", config, "export", cwd=tmp_path).stdout.splitlines()
     got = {(r["date"], r["title"], r["body"]) for r in map(json.loads, exported)}

@@ -17,6 +17,7 @@ class R:
     status: str
     started_at: datetime
     finished_at: datetime | None
+    owner: str | None = "host-a:41:ab12cd34"
 
 
 def runs(*statuses: str) -> list[R]:
@@ -87,3 +88,35 @@ def test_date_failing_for_a_day() -> None:
 def test_interrupted_is_not_a_failure() -> None:
     """A graceful stop is not a reason to page anyone."""
     assert verdict(runs("interrupted", "succeeded"))[0] is True
+
+
+def test_healthy_line_names_the_process_that_ran_the_last_success() -> None:
+    """Which replica ran it: host:pid, without the per-run token."""
+    assert verdict(runs("succeeded"))[1].endswith("(run 1 by host-a:41)")
+
+
+def test_quiet_failures_need_a_history_and_a_threshold() -> None:
+    """All-empty recent days are a failure only after a history of news; fields likewise."""
+    from ingest.health import QuietSignals, quiet_failures
+
+    def signals(**changes: object) -> QuietSignals:
+        base: dict[str, object] = {
+            "recent_day_items": (0,) * 14,
+            "earlier_days": 100,
+            "earlier_items": 250,
+            "fields_earlier": {"published_at": (95, 100)},
+            "fields_recent": {"published_at": (40, 40)},
+        }
+        return QuietSignals(**{**base, **changes})  # type: ignore[arg-type]
+
+    (empty,) = quiet_failures(signals())
+    assert empty.startswith("the last 14 crawled days were all empty") and "2.5" in empty
+    assert quiet_failures(signals(recent_day_items=(0,) * 13 + (1,))) == []
+    assert quiet_failures(signals(recent_day_items=(0,) * 10)) == []
+    assert quiet_failures(signals(earlier_items=50)) == []  # 0.5 a day: a quiet site
+    (drift,) = quiet_failures(
+        signals(recent_day_items=(3,) * 14, fields_recent={"published_at": (10, 40)})
+    )
+    assert drift.startswith("published_at went missing on 75% of the 40 recent articles")
+    few = {"published_at": (0, 5)}
+    assert quiet_failures(signals(recent_day_items=(3,) * 14, fields_recent=few)) == []

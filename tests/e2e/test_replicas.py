@@ -1,0 +1,181 @@
+"""Daemon replicas on one PostgreSQL, as real processes: they split the sites, never crawl a
+site twice in one tick, take over a killed replica's sites, and SQLite refuses a second daemon."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from contextlib import ExitStack
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, select
+from sqlalchemy.exc import ProgrammingError
+from sqlalchemy.orm import Session
+
+from ingest.sample_site import SampleSite, SampleSiteServer
+from ingest.store.models import Run
+from tests.conftest import fresh_postgres
+from tests.e2e.test_cli import ROOT
+
+SITES = 12
+INTERVAL = 3.0
+HEARTBEAT = 2.0
+
+
+@pytest.fixture
+def pg_url(postgres_url: str) -> str:
+    return fresh_postgres(postgres_url)
+
+
+def write_config(
+    tmp_path: Path, server: SampleSiteServer, url: str, *, lookback: int, sites: int = SITES
+) -> Path:
+    tables = "".join(
+        f'[[sites]]\nname = "site{n:02d}"\nbase_url = "{server.base_url}"\nlayout = "k2"\n'
+        for n in range(sites)
+    )
+    config = tmp_path / "replicas.toml"
+    config.write_text(
+        f"{tables}"
+        f"[http]\nrequests_per_second = 0\ntimeout_seconds = 5\nbackoff_initial_seconds = 0.05\n"
+        f'[schedule]\ninterval = "{INTERVAL:g}s"\nlookback_days = {lookback}\n'
+        f"max_parallel_sites = 3\nheartbeat_seconds = {HEARTBEAT:g}\n"
+        f'[database]\nurl = "{url}"\n[logging]\nfile = ""\n'
+    )
+    return config
+
+
+def replica(config: Path, log: Path) -> subprocess.Popen[bytes]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("INGEST_")}
+    env["PYTHONPATH"] = str(ROOT)
+    with log.open("wb") as out:
+        return subprocess.Popen(
+            [sys.executable, "-m", "ingest", "--config", str(config), "run"],
+            cwd=config.parent, env=env, stdout=out, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+
+
+def all_runs(url: str) -> list[Run]:
+    """Every run so far; none while the first replica is still creating the schema."""
+    engine = create_engine(url)
+    try:
+        with Session(engine) as session:
+            return list(session.scalars(select(Run).order_by(Run.started_at)))
+    except ProgrammingError:
+        return []
+    finally:
+        engine.dispose()
+
+
+def process_of(run: Run) -> str:
+    return (run.owner or "").rsplit(":", 1)[0]
+
+
+def stop(processes: list[subprocess.Popen[bytes]]) -> None:
+    for process in processes:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+    for process in processes:
+        process.wait(timeout=30)
+
+
+def test_two_replicas_share_twelve_sites_once_per_tick(tmp_path: Path, pg_url: str) -> None:
+    """Over a few ticks: every site crawled, no site twice in a tick or twice at once, and
+    each replica ran between a third and two thirds of the site-runs."""
+    with SampleSiteServer(SampleSite(seed=3), latency_seconds=0.02) as server:
+        config = write_config(tmp_path, server, pg_url, lookback=1)
+        processes = [replica(config, tmp_path / f"replica{n}.log") for n in range(2)]
+        try:
+            # Start-up (imports, the schema) takes its time on a busy machine: count ticks from
+            # the first run, and watch a few once every site has run.
+            deadline = time.monotonic() + 60
+            while len({r.site for r in all_runs(pg_url)}) < SITES:
+                assert time.monotonic() < deadline, "every site runs at start"
+                time.sleep(0.2)
+            time.sleep(3 * INTERVAL)
+        finally:
+            stop(processes)
+    runs = all_runs(pg_url)
+    assert runs[-1].finished_at is not None
+    ticks = (runs[-1].finished_at - runs[0].started_at).total_seconds() / INTERVAL
+    assert [p.returncode for p in processes] == [0, 0]
+    runs = [r for r in runs if r.status != "interrupted"]
+    by_site: dict[str, list[Run]] = {}
+    for run in runs:
+        by_site.setdefault(run.site, []).append(run)
+    assert len(by_site) == SITES, "every site was crawled"
+    for site, site_runs in by_site.items():
+        assert all(r.status == "succeeded" for r in site_runs), site
+        # One run per tick (a run may start late in its tick, so count rather than space them).
+        assert 2 <= len(site_runs) <= ticks + 1, f"{site}: {len(site_runs)} runs in {ticks:.1f}"
+        for earlier, later in itertools.pairwise(site_runs):
+            assert earlier.finished_at is not None
+            assert later.started_at >= earlier.finished_at, f"{site} crawled twice at once"
+    shares = Counter(process_of(run) for run in runs)
+    assert len(shares) == 2, shares
+    for count in shares.values():
+        assert len(runs) / 3 <= count <= 2 * len(runs) / 3, shares
+
+
+def test_a_killed_replica_is_taken_over_and_its_runs_abandoned(tmp_path: Path, pg_url: str) -> None:
+    """kill -9 one replica mid-crawl: within two heartbeats the other (with free slots) runs
+    its sites, and the killed replica's runs are recorded abandoned."""
+    with SampleSiteServer(SampleSite(seed=3), latency_seconds=0.4) as server, ExitStack() as stack:
+        config = write_config(tmp_path, server, pg_url, lookback=3, sites=3)
+        first = replica(config, tmp_path / "first.log")
+        stack.callback(stop, [first])
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            running = [r for r in all_runs(pg_url) if r.status == "running"]
+            if len(running) == 3:
+                break
+            time.sleep(0.2)
+        assert len(running) == 3, "the first replica holds three sites"
+        second = replica(config, tmp_path / "second.log")
+        stack.callback(stop, [second])
+        time.sleep(2.0)  # the second replica is up and polling (nothing of the first's is due)
+        first.kill()
+        first.wait()
+        killed_at = datetime.now().astimezone()
+        held = {r.site for r in running}
+        taken: dict[str, float] = {}
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and set(taken) != held:
+            for run in all_runs(pg_url):
+                other = process_of(run) != process_of(running[0])
+                if run.site in held and other and run.started_at >= killed_at:
+                    taken.setdefault(run.site, (run.started_at - killed_at).total_seconds())
+            time.sleep(0.1)
+        assert set(taken) == held, f"taken over: {taken}"
+        # Two heartbeats, plus a poll and a run's start on a machine the suite keeps busy.
+        assert max(taken.values()) <= 2 * HEARTBEAT + 1.5, taken
+        statuses = {r.id: r.status for r in all_runs(pg_url)}
+        assert all(statuses[r.id] == "abandoned" for r in running)
+
+
+def test_a_second_daemon_on_one_sqlite_file_is_refused(
+    server: SampleSiteServer, tmp_path: Path
+) -> None:
+    """SQLite holds one daemon: the second exits 1 with a line saying so and naming the first."""
+    config = write_config(tmp_path, server, f"sqlite:///{tmp_path / 'one.db'}", lookback=0)
+    first = replica(config, tmp_path / "first.log")
+    try:
+        time.sleep(3)
+        env = {k: v for k, v in os.environ.items() if not k.startswith("INGEST_")}
+        second = subprocess.run(
+            [sys.executable, "-m", "ingest", "--config", str(config), "run"],
+            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=30,
+        )  # fmt: skip
+    finally:
+        stop([first])
+    assert second.returncode == 1
+    assert "another daemon" in second.stderr and "use PostgreSQL" in second.stderr
+    assert "Traceback" not in second.stderr
+    assert first.returncode == 0
