@@ -6,20 +6,25 @@ import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Literal
 
 import httpx
 import msgspec
 import structlog
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from ingest.crawl import CrawlDeps, Outcome, Progress, crawl_sites, utc_now
 from ingest.domain import RunKind
+from ingest.errors import ConfigError, SchemaError
 from ingest.health import FailingDate, HealthReport, QuietSignals, assess
 from ingest.settings import Settings, SiteSettings
 from ingest.store import liveness
 from ingest.store import repository as repo
+from ingest.store.backup import Backup, backup_sqlite
 from ingest.store.engine import Database
-from ingest.store.migrate import upgrade_to_head
+from ingest.store.migrate import UPGRADE_HINT, require_current_schema, upgrade_to_head
 
 log = structlog.get_logger("ingest.app")
 
@@ -27,20 +32,65 @@ DEMO_SITE_NAME = "etilaf-sample"
 DEMO_RANGE = (date(2020, 2, 1), date(2020, 2, 29))
 
 
-def open_database(settings: Settings, *, migrate: bool = True) -> Database:
-    """The configured database, brought to the newest schema first."""
-    database = Database.from_url(settings.database.url)
-    if migrate:
-        upgrade_to_head(database.engine)
-        # Any command notices runs whose process died and closes their records.
-        with database.unit_of_work() as uow:
-            abandoned = liveness.mark_abandoned_runs(
-                uow.session, utc_now(), liveness.stale_limit(settings.schedule.heartbeat)
-            )
-            uow.commit()
-        if abandoned:
-            log.warning("runs_abandoned", run_ids=abandoned)
+Access = Literal["crawl", "read", "upgrade"]
+
+
+def open_database(settings: Settings, *, access: Access = "crawl") -> Database:
+    """The configured database, checked for what the command will do with it.
+
+    Every command first reaches the database: when it cannot, one line names the engine, host
+    and port and the driver's reason (``DatabaseUnavailableError``). ``read`` (health, runs,
+    export) never writes: a SQLite file that does not exist yet or a schema behind the code is
+    a ``SchemaError`` naming ``ingest db upgrade``. ``crawl`` brings the schema to this code's
+    version when ``database.auto_migrate`` (else requires it) and closes the records of runs
+    whose process died. ``upgrade`` migrates.
+    """
+    url = settings.database.url
+    if access == "read":
+        _require_sqlite_file(url)
+    database = Database.from_url(url, outage_timeout=settings.database.outage_timeout_delta)
+    try:
+        database.ping()
+        if access == "read" or (access == "crawl" and not settings.database.auto_migrate):
+            require_current_schema(database.engine)
+        else:
+            upgrade_to_head(database.engine)
+        if access == "crawl":
+            # A crawl notices runs whose process died and closes their records.
+            with database.unit_of_work() as uow:
+                abandoned = liveness.mark_abandoned_runs(
+                    uow.session, utc_now(), liveness.stale_limit(settings.schedule.heartbeat)
+                )
+                uow.commit()
+            if abandoned:
+                log.warning("runs_abandoned", run_ids=abandoned)
+    except BaseException:
+        database.dispose()
+        raise
     return database
+
+
+def _require_sqlite_file(url: str) -> None:
+    """A reading command does not create the SQLite file that a crawl would."""
+    parsed = make_url(url)
+    path = parsed.database
+    if parsed.get_backend_name() != "sqlite" or not path or path == ":memory:":
+        return
+    if not Path(path).is_file():
+        raise SchemaError(f"no database at {path} yet: a crawl creates it, or {UPGRADE_HINT}")
+
+
+def backup_database(settings: Settings, target: Path) -> Backup:
+    """A consistent copy of the configured SQLite database at ``target`` (``db backup``)."""
+    parsed = make_url(settings.database.url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database:
+        raise ConfigError(
+            "db backup copies a SQLite database; for PostgreSQL use its own tool, pg_dump "
+            "(e.g. pg_dump --format=custom --file=ingest.dump DBNAME; restore with pg_restore)"
+        )
+    if parsed.database == ":memory:":
+        raise ConfigError("db backup: an in-memory database has nothing to back up")
+    return backup_sqlite(Path(parsed.database), target)
 
 
 def backfill(

@@ -142,6 +142,10 @@ def build_parser() -> argparse.ArgumentParser:
     db_commands = db.add_subparsers(dest="db_command", metavar="ACTION", parser_class=_Parser)
     db_commands.required = True
     db_commands.add_parser("upgrade", help="apply every pending migration")
+    backup = db_commands.add_parser(
+        "backup", help="write a consistent copy of the SQLite database, safe while crawls run"
+    )
+    backup.add_argument("path", metavar="PATH", help="the copy to write (replaced if it exists)")
 
     demo = commands.add_parser("demo", help="ingest the bundled offline sample site")
     demo.add_argument("--from", dest="first", type=_iso_date, default=app.DEMO_RANGE[0])
@@ -234,10 +238,10 @@ def _dispatch(
     if args.command == "coverage":
         return _coverage(args, settings)
     if args.command == "db":
-        app.open_database(settings)
-        print("database is at the newest schema")
-        return EXIT_OK
-    database = app.open_database(settings)
+        return _db(args, settings)
+    # The commands that only read never migrate and never write.
+    reads = args.command in ("health", "runs", "export")
+    database = app.open_database(settings, access="read" if reads else "crawl")
     try:
         if args.command == "backfill":
             outcomes = app.backfill(
@@ -301,6 +305,21 @@ def _dispatch(
     raise AssertionError(f"unhandled command {args.command}")
 
 
+def _db(args: argparse.Namespace, settings: Settings) -> int:
+    if args.db_command == "backup":
+        try:
+            made = app.backup_database(settings, Path(args.path))
+        except ConfigError as exc:
+            print(f"ingest: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        log.info("database_backed_up", path=str(made.path), pages=made.pages)
+        print(f"backed up to {made.path} ({made.size_bytes} bytes)")
+        return EXIT_OK
+    app.open_database(settings, access="upgrade").dispose()
+    print("database is at the newest schema")
+    return EXIT_OK
+
+
 def _inspect(args: argparse.Namespace, settings: Settings) -> int:
     from ingest.inspection import inspect_site, render
 
@@ -336,7 +355,7 @@ def _coverage(args: argparse.Namespace, settings: Settings) -> int:
         if not path.is_file():
             print(f"ingest: error: no database at {path}", file=sys.stderr)
             return EXIT_FAILED
-    database = app.open_database(settings, migrate=False)
+    database = app.open_database(settings, access="read")
     try:
         found = [coverage.read_calendar(database, s.name, args.first, args.last) for s in sites]
     finally:
@@ -373,6 +392,12 @@ def _report_runs(outcomes: Sequence[Outcome], out: TextIO, progress: _ProgressBa
             out.write(f"{outcome.site}: skipped: {outcome.reason}\n")
             code = EXIT_FAILED
         elif _report_run(outcome, out) != EXIT_OK:
+            code = EXIT_FAILED
+    # Why a run stopped early ("storage full ...") is the command's last word.
+    for outcome in outcomes:
+        if isinstance(outcome, RunSummary) and outcome.reason is not None:
+            out.write(f"{outcome.site}: run {outcome.run_id} {outcome.status.value}: "
+                      f"{outcome.reason}\n")  # fmt: skip
             code = EXIT_FAILED
     return code
 

@@ -6,7 +6,10 @@
     │   ├── TransientFetchError   timeouts, dropped connections, 5xx, 408, 429: retried
     │   └── PermanentFetchError   other 4xx, off-site redirects, robots.txt, size cap: not retried
     ├── ParseError           a page did not have the shape its layout expects
-    ├── StorageError         the database refused or could not be reached
+    ├── StorageError         the database refused a read or a write
+    │   ├── StorageFullError          the disk (or the database's size limit) is full: the run stops
+    │   ├── DatabaseUnavailableError  the database cannot be reached: a run waits for it
+    │   └── SchemaError               the schema is not the version this code needs
     ├── SiteBusyError        another live run holds the site's crawl lock
     └── DatabaseInUseError   another daemon already runs on this SQLite file
 
@@ -58,6 +61,21 @@ class ParseError(IngestError):
 
 class StorageError(IngestError):
     """The database could not store or read what was asked."""
+
+
+class StorageFullError(StorageError):
+    """SQLite's "database or disk is full", PostgreSQL's ``disk_full``: a disk does not empty
+    itself, so the run stops taking dates instead of waiting."""
+
+
+class DatabaseUnavailableError(StorageError):
+    """The database cannot be reached: connection refused or lost, a server shutting down, a
+    SQLite file that cannot be opened. The message names engine, host and port, never the
+    password."""
+
+
+class SchemaError(StorageError):
+    """The stored schema is not the one this code needs (older, newer, or half-migrated)."""
 
 
 class SiteBusyError(IngestError):

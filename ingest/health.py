@@ -150,7 +150,12 @@ def assess(
             "with no heartbeat"
         )
     if finished and finished[0].status in ("failed", "abandoned"):
-        reasons.append(f"the last run ({finished[0].id}) {finished[0].status}")
+        # Why it failed ("storage full ..."), when the run said.
+        first_error = (getattr(finished[0], "error_summary", None) or "").split("; ")[0]
+        reasons.append(
+            f"the last run ({finished[0].id}) {finished[0].status}"
+            + (f": {first_error[:300]}" if first_error else "")
+        )
     recent = finished[:PARTIAL_RUNS]
     if len(recent) == PARTIAL_RUNS and all(r.status == "partial" for r in recent):
         reasons.append(f"the last {PARTIAL_RUNS} runs were partial")

@@ -4,7 +4,9 @@
 parses it with the site's layout, dedupes it, fetches the pages of new or changed articles,
 and stores the day with its crawl state, its listing validators and the run's counts in one
 transaction. It knows nothing of the run around it (locks, heartbeats, stopping): the run
-hands it a ``Tally`` that says what the run's counts become once the day is in.
+hands it a ``Tally`` that says what the run's counts become once the day is in. A store that
+is full or out of reach (``StorageFullError``, ``DatabaseUnavailableError``) is not the date's
+failure: it propagates to the run, which stops or waits (see ``gate``).
 """
 
 from __future__ import annotations
@@ -19,7 +21,15 @@ import structlog
 
 from ingest.dedupe import KeyedItem, dedupe_items
 from ingest.domain import ArticleRecord, BodySource, DateStatus, DayOutcome
-from ingest.errors import FetchError, IngestError, ParseError, PermanentFetchError, StorageError
+from ingest.errors import (
+    DatabaseUnavailableError,
+    FetchError,
+    IngestError,
+    ParseError,
+    PermanentFetchError,
+    StorageError,
+    StorageFullError,
+)
 from ingest.fetch import Fetcher
 from ingest.settings import SiteSettings
 from ingest.sites import ArticlePage, Layout, ListingItem
@@ -124,6 +134,8 @@ class DayPipeline:
                 repo.save_run_progress(uow.session, self.run_id, counts)
                 uow.commit()
                 self.tally.settle(counts)
+        except (StorageFullError, DatabaseUnavailableError):
+            raise  # the run's to handle: the date cannot be stored now
         except (FetchError, ParseError, StorageError) as exc:
             return self._day_failed(day, exc)
         log.info(
@@ -182,6 +194,8 @@ class DayPipeline:
                 repo.save_run_progress(uow.session, self.run_id, counts)
                 uow.commit()
                 self.tally.settle(counts)
+        except (StorageFullError, DatabaseUnavailableError):
+            raise
         except StorageError as storage_exc:
             log.error("date_state_not_saved", date=day.isoformat(), reason=str(storage_exc))
             self.tally.settle(self.tally.after(result))

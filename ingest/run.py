@@ -5,6 +5,12 @@ The work on each date is ``pipeline.DayPipeline``'s; this module only decides wh
 keeps the run's counts (``RunTally``), and closes the record with its status however the run
 ends. Expected failures are the pipeline's to catch per date; anything else ends the run as
 ``failed`` and is re-raised.
+
+Each worker passes the run's ``gate.StorageGate`` before each date: a full store stops the
+run (``failed``, "storage full ..."), an unreachable database holds the workers until it is
+back, and the date that met the outage goes back to the front of the queue, neither failed nor
+lost. An outage longer than ``database.outage_timeout`` ends the run ``failed``; its record is
+written when the database returns within as long again, else the next run marks it abandoned.
 """
 
 from __future__ import annotations
@@ -12,16 +18,18 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 
 import httpx
 import structlog
 
-from ingest.domain import RunKind, RunStatus
-from ingest.errors import SiteBusyError, StorageError
+from ingest.domain import DayOutcome, RunKind, RunStatus
+from ingest.errors import DatabaseUnavailableError, SiteBusyError, StorageError, StorageFullError
 from ingest.fetch import Fetcher, FetchStats, make_transport
+from ingest.gate import StorageGate
 from ingest.pipeline import DayPipeline, DayResult
 from ingest.settings import SiteSettings
 from ingest.store import liveness
@@ -76,10 +84,29 @@ class RunSummary:
     dates_skipped: int
     failed_dates: tuple[date, ...]
     duration_seconds: float
+    # Why the run stopped before its dates were done ("storage full ...", an outage too long).
+    reason: str | None = None
 
 
 def dates_between(first: date, last: date) -> list[date]:
     return [first + timedelta(days=n) for n in range((last - first).days + 1)]
+
+
+class DateQueue:
+    """The planned dates in order, one iterator shared by the workers; a date put ``back``
+    (its store was out of reach) is taken again first."""
+
+    def __init__(self, planned: list[date]) -> None:
+        self._dates: Iterator[date] = iter(planned)
+        self._again: deque[date] = deque()
+
+    def take(self) -> date | None:
+        if self._again:
+            return self._again.popleft()
+        return next(self._dates, None)
+
+    def back(self, day: date) -> None:
+        self._again.append(day)
 
 
 class RunTally:
@@ -143,6 +170,7 @@ class SiteRun:
         self.stopped = False
         self.tally = RunTally()
         self.run_id = 0
+        self.gate: StorageGate | None = None
 
     async def execute(self) -> RunSummary:
         started = time.perf_counter()
@@ -159,19 +187,18 @@ class SiteRun:
             status = RunStatus.FAILED
             planned: list[date] = []
             skipped = 0
+            self.gate = gate = StorageGate(
+                self.deps.database,
+                outage_timeout=self.deps.database.outage_timeout,
+                on_back=self._beat,
+            )
             try:
-                planned, skipped = self._plan()
-                with self.deps.database.unit_of_work() as uow:
-                    repo.save_run_progress(
-                        uow.session,
-                        run_id,
-                        self.tally.counts,
-                        dates_total=len(planned) + skipped,
-                        dates_skipped=skipped,
-                    )
-                    uow.commit()
+                planned, skipped = await self._plan()
                 await self._crawl_dates(planned)
                 status = RunStatus.INTERRUPTED if self.stopped else self.tally.status()
+                if gate.reason is not None and not self.stopped:
+                    status = RunStatus.FAILED
+                    self.tally.errors.insert(0, gate.reason)
             except (asyncio.CancelledError, KeyboardInterrupt):
                 status = RunStatus.INTERRUPTED
                 self.tally.errors.insert(0, "interrupted")
@@ -181,8 +208,10 @@ class SiteRun:
                 self.tally.errors.insert(0, f"{type(exc).__name__}: {exc}")
                 raise
             finally:
+                gate.close()
+                await gate.wait_closed()
                 duration = time.perf_counter() - started
-                self._finish(status, duration)
+                await self._finish(status, duration)
         return RunSummary(
             site=site.name,
             run_id=run_id,
@@ -192,6 +221,7 @@ class SiteRun:
             dates_skipped=skipped,
             failed_dates=tuple(sorted(self.tally.failed)),
             duration_seconds=duration,
+            reason=None if self.stopped else gate.reason,
         )
 
     async def _open_run(self) -> int:
@@ -233,32 +263,67 @@ class SiteRun:
                     waiting = True
                 await asyncio.sleep(LOCK_POLL_SECONDS)
 
-    def _plan(self) -> tuple[list[date], int]:
-        wanted = dates_between(self.first, self.last)
-        if not self.skip_complete:
-            return wanted, 0
-        with self.deps.database.unit_of_work() as uow:
-            done = repo.complete_dates(uow.session, self.site.name, self.first, self.last)
-        planned = [day for day in wanted if day not in done]
-        return planned, len(wanted) - len(planned)
+    async def _plan(self) -> tuple[list[date], int]:
+        """The dates to crawl and how many were skipped as complete; none when the database
+        stays away past the outage timeout."""
+        while True:
+            try:
+                return self._plan_and_save()
+            except DatabaseUnavailableError as exc:
+                assert self.gate is not None
+                self.gate.failed(exc)
+                if not await self.gate.admit():
+                    return [], 0
 
-    def _finish(self, status: RunStatus, duration: float) -> None:
+    def _plan_and_save(self) -> tuple[list[date], int]:
+        wanted = dates_between(self.first, self.last)
+        planned, skipped = wanted, 0
+        with self.deps.database.unit_of_work() as uow:
+            if self.skip_complete:
+                done = repo.complete_dates(uow.session, self.site.name, self.first, self.last)
+                planned = [day for day in wanted if day not in done]
+                skipped = len(wanted) - len(planned)
+            repo.save_run_progress(
+                uow.session,
+                self.run_id,
+                self.tally.counts,
+                dates_total=len(planned) + skipped,
+                dates_skipped=skipped,
+            )
+            uow.commit()
+        return planned, skipped
+
+    async def _finish(self, status: RunStatus, duration: float) -> None:
         tally = self.tally
         summary = "; ".join(tally.errors[:5])[:2000] or None
-        try:
-            with self.deps.database.unit_of_work() as uow:
-                repo.finish_run(
-                    uow.session,
-                    self.run_id,
-                    status=status,
-                    counts=tally.counts,
-                    error_summary=summary,
-                    now=self.deps.clock(),
-                )
-                liveness.release_site_lock(uow.session, self.site.name, self.owner)
-                uow.commit()
-        except StorageError as exc:
-            log.error("run_record_not_saved", reason=str(exc))
+        # An unreachable database gets as long again as a run waits for it, unless the run
+        # is being stopped: then the next run marks the record abandoned.
+        patience = 0.0 if status is RunStatus.INTERRUPTED else self._outage_seconds()
+        deadline = time.monotonic() + patience
+        wait = 0.25
+        while True:
+            try:
+                with self.deps.database.unit_of_work() as uow:
+                    repo.finish_run(
+                        uow.session,
+                        self.run_id,
+                        status=status,
+                        counts=tally.counts,
+                        error_summary=summary,
+                        now=self.deps.clock(),
+                    )
+                    liveness.release_site_lock(uow.session, self.site.name, self.owner)
+                    uow.commit()
+                break
+            except DatabaseUnavailableError as exc:
+                if time.monotonic() + wait > deadline:
+                    log.error("run_record_not_saved", reason=str(exc))
+                    break
+                await asyncio.sleep(wait)
+                wait = min(wait * 2, 1.0)
+            except StorageError as exc:
+                log.error("run_record_not_saved", reason=str(exc))
+                break
         log.info(
             "run_finished",
             status=status.value,
@@ -305,11 +370,33 @@ class SiteRun:
             # iterator, so memory does not grow with the length of the range.
             workers = min(max(2, http.concurrency), len(planned))
             total = len(planned)
-            days = iter(planned)
+            days = DateQueue(planned)
+            gate = self.gate
+            assert gate is not None
 
             async def worker() -> None:
-                for day in days:
-                    result = await pipeline.crawl_day(day)
+                # Past the gate only while the database can store the date.
+                while await gate.admit():
+                    day = days.take()
+                    if day is None:
+                        return
+                    try:
+                        if not pipeline.conditional:
+                            # A forced run reads nothing before its first fetch: touch the
+                            # database first, so an outage costs no page.
+                            self.deps.database.ping()
+                        result = await pipeline.crawl_day(day)
+                    except DatabaseUnavailableError as exc:
+                        gate.failed(exc)
+                        days.back(day)
+                        log.info("date_deferred", date=day.isoformat(), reason=str(exc))
+                        continue
+                    except StorageFullError as exc:
+                        gate.failed(exc)
+                        result = DayResult(day, DayOutcome(), 0, "not stored: storage full")
+                        log.error("date_failed", date=day.isoformat(), error=str(exc),
+                                  error_type=type(exc).__name__)  # fmt: skip
+                        self.tally.settle(self.tally.after(result))
                     self._record(result, total)
 
             results = await asyncio.gather(
@@ -337,14 +424,22 @@ class SiteRun:
         log.warning("run_stopping", reason="stop requested", dates_in_flight="dropped")
         work.cancel()
 
+    def _beat(self) -> None:
+        with self.deps.database.unit_of_work() as uow:
+            liveness.heartbeat(uow.session, self.run_id, self.site.name, self.owner, utc_now())
+            uow.commit()
+
+    def _outage_seconds(self) -> float:
+        return self.deps.database.outage_timeout.total_seconds()
+
     async def _heartbeats(self) -> None:
         while True:
             await asyncio.sleep(self.deps.heartbeat.total_seconds())
+            if self.gate is not None and self.gate.down:
+                continue  # the gate's probe is on it
             try:
-                with self.deps.database.unit_of_work() as uow:
-                    liveness.heartbeat(
-                        uow.session, self.run_id, self.site.name, self.owner, utc_now()
-                    )
-                    uow.commit()
+                self._beat()
             except StorageError as exc:
                 log.warning("heartbeat_failed", reason=str(exc))
+                if self.gate is not None:
+                    self.gate.failed(exc)

@@ -125,6 +125,15 @@ class SiteSettings(_Table, frozen=True):
 
 class DatabaseSettings(_Table, frozen=True):
     url: str = "sqlite:///data/ingest.db"
+    # Crawls (backfill, crawl, run, demo) bring the schema to this code's version at start;
+    # the commands that only read never migrate.
+    auto_migrate: bool = True
+    # How long a run waits for an unreachable database before it ends failed.
+    outage_timeout: str = "5m"
+
+    @property
+    def outage_timeout_delta(self) -> timedelta:
+        return parse_duration(self.outage_timeout)
 
 
 class ScheduleSettings(_Table, frozen=True):
@@ -515,6 +524,10 @@ def _validate(settings: Settings) -> None:
     if not re.match(r"^[a-z][a-z0-9+]*://", url):
         raise ConfigError(f"database.url {mask_url(url)!r} is not a database URL")
     _validate_alerts(settings.alerts, settings.site_names)
+    try:
+        parse_duration(settings.database.outage_timeout)
+    except ValueError as exc:
+        raise ConfigError(f"database.outage_timeout: {exc}") from exc
 
 
 def _validate_alerts(alerts: AlertSettings, site_names: Sequence[str]) -> None:

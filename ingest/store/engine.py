@@ -1,19 +1,35 @@
-"""Engines and the unit of work. The engine is built at the edge from settings, never at import."""
+"""Engines and the unit of work. The engine is built at the edge from settings, never at import.
+
+SQLAlchemy's errors enter here and leave as ``StorageError``, classified once by
+``storage_error``: a full disk (``StorageFullError``), an unreachable database
+(``DatabaseUnavailableError``, named by engine, host and port), anything else.
+"""
 
 from __future__ import annotations
 
+import contextlib
+from datetime import timedelta
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy import URL, Engine, create_engine, event
+from sqlalchemy import URL, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, DBAPIError, DisconnectionError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from ingest.errors import ConfigError, StorageError
+from ingest.errors import ConfigError, DatabaseUnavailableError, StorageError, StorageFullError
 
 SUPPORTED_URLS = "sqlite:///path/to/ingest.db or postgresql+psycopg://user:password@host:5432/db"
+PG_CONNECT_TIMEOUT_SECONDS = 10
+DEFAULT_OUTAGE_TIMEOUT = timedelta(minutes=5)
+
+# SQLite result codes (the primary code, the low byte of the extended one).
+SQLITE_FULL, SQLITE_CANTOPEN = 13, 14
+# PostgreSQL SQLSTATEs: disk_full; the server going away (admin_shutdown, crash_shutdown,
+# cannot_connect_now). Class 08 is every connection exception.
+PG_DISK_FULL = "53100"
+PG_GONE = frozenset({"57P01", "57P02", "57P03"})
 
 
 def make_engine(url: str) -> Engine:
@@ -31,6 +47,8 @@ def make_engine(url: str) -> Engine:
     kwargs: dict[str, Any] = {"future": True}
     if not is_sqlite:
         kwargs["pool_pre_ping"] = True
+        # A host that drops packets would otherwise hang a connection attempt for minutes.
+        kwargs["connect_args"] = {"connect_timeout": PG_CONNECT_TIMEOUT_SECONDS}
     try:
         engine = create_engine(parsed, **kwargs)
     except ImportError as exc:
@@ -71,11 +89,63 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def describe(url: URL) -> str:
+    """The database as an operator names it, never with the password: ``postgresql
+    db.internal:5432/ingest`` or ``sqlite /srv/ingest.db``."""
+    backend = url.get_backend_name()
+    if backend == "sqlite":
+        return f"sqlite {url.database or ':memory:'}"
+    return f"{backend} {url.host or 'localhost'}:{url.port or 5432}/{url.database or ''}"
+
+
+def storage_error(exc: SQLAlchemyError, url: URL, doing: str) -> StorageError:
+    """The most specific StorageError for a SQLAlchemy error met while ``doing`` (e.g.
+    "commit failed"); messages are one line and never hold the password."""
+    reason = _short(exc)
+    if url.password:
+        reason = reason.replace(str(url.password), "***")
+    where = describe(url)
+    if _is_full(exc):
+        return StorageFullError(f"storage full ({where}): {reason}")
+    if _is_unavailable(exc):
+        return DatabaseUnavailableError(f"cannot reach the database ({where}): {reason}")
+    return StorageError(f"{doing}: {reason}")
+
+
+def _is_full(exc: SQLAlchemyError) -> bool:
+    orig = getattr(exc, "orig", None)
+    code = getattr(orig, "sqlite_errorcode", None)
+    if isinstance(code, int):
+        return code & 0xFF == SQLITE_FULL
+    return getattr(orig, "sqlstate", None) == PG_DISK_FULL
+
+
+def _is_unavailable(exc: SQLAlchemyError) -> bool:
+    if isinstance(exc, DisconnectionError):
+        return True
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    orig = getattr(exc, "orig", None)
+    code = getattr(orig, "sqlite_errorcode", None)
+    if isinstance(code, int):
+        return code & 0xFF == SQLITE_CANTOPEN
+    if orig is None or type(orig).__module__.split(".")[0] != "psycopg":
+        return False
+    import psycopg
+
+    # No SQLSTATE: the client's own failure to connect or to keep the connection.
+    state = getattr(orig, "sqlstate", None)
+    if isinstance(orig, psycopg.OperationalError | psycopg.InterfaceError) and state is None:
+        return True
+    return isinstance(state, str) and (state.startswith("08") or state in PG_GONE)
+
+
 class UnitOfWork:
     """Owns one session and its transaction: commits only when told, rolls back otherwise."""
 
-    def __init__(self, sessions: sessionmaker[Session]) -> None:
+    def __init__(self, sessions: sessionmaker[Session], url: URL) -> None:
         self._sessions = sessions
+        self._url = url
         self._session: Session | None = None
 
     @property
@@ -95,20 +165,28 @@ class UnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         session = self.session
+        failed: SQLAlchemyError | None = None
         try:
             session.rollback()
+        except SQLAlchemyError as rollback_exc:
+            # A connection that died mid-transaction cannot roll back; the server does.
+            failed = rollback_exc
         finally:
-            session.close()
+            with contextlib.suppress(SQLAlchemyError):
+                session.close()
             self._session = None
         if isinstance(exc, SQLAlchemyError):
-            raise StorageError(f"database error: {_short(exc)}") from exc
+            raise storage_error(exc, self._url, "database error") from exc
+        if failed is not None and exc is None:
+            raise storage_error(failed, self._url, "rollback failed") from failed
 
     def commit(self) -> None:
         try:
             self.session.commit()
         except SQLAlchemyError as exc:
-            self.session.rollback()
-            raise StorageError(f"commit failed: {_short(exc)}") from exc
+            with contextlib.suppress(SQLAlchemyError):
+                self.session.rollback()
+            raise storage_error(exc, self._url, "commit failed") from exc
 
 
 def _short(exc: SQLAlchemyError) -> str:
@@ -117,18 +195,33 @@ def _short(exc: SQLAlchemyError) -> str:
 
 
 class Database:
-    """The engine and a factory of units of work, handed to whoever needs storage."""
+    """The engine and a factory of units of work, handed to whoever needs storage.
 
-    def __init__(self, engine: Engine) -> None:
+    ``outage_timeout`` is how long a run waits for the database when it cannot be reached
+    (``database.outage_timeout``) before it ends failed.
+    """
+
+    def __init__(self, engine: Engine, *, outage_timeout: timedelta = DEFAULT_OUTAGE_TIMEOUT):
         self.engine = engine
+        self.outage_timeout = outage_timeout
         self._sessions = sessionmaker(engine, expire_on_commit=False)
 
     @classmethod
-    def from_url(cls, url: str) -> Database:
-        return cls(make_engine(url))
+    def from_url(cls, url: str, *, outage_timeout: timedelta = DEFAULT_OUTAGE_TIMEOUT) -> Database:
+        return cls(make_engine(url), outage_timeout=outage_timeout)
+
+    @property
+    def where(self) -> str:
+        """Engine, host and port (a SQLite file's path), without the password."""
+        return describe(self.engine.url)
 
     def unit_of_work(self) -> UnitOfWork:
-        return UnitOfWork(self._sessions)
+        return UnitOfWork(self._sessions, self.engine.url)
+
+    def ping(self) -> None:
+        """Reach the database once; DatabaseUnavailableError (one line) when it cannot be."""
+        with self.unit_of_work() as uow:
+            uow.session.execute(text("SELECT 1"))
 
     def dispose(self) -> None:
         self.engine.dispose()

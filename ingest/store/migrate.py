@@ -1,4 +1,5 @@
-"""Alembic, driven from code: ``upgrade_to_head`` runs at start and for ``ingest db upgrade``."""
+"""Alembic, driven from code: the schema's version, the check that reading commands make, and
+``upgrade_to_head`` for crawls (``database.auto_migrate``) and ``ingest db upgrade``."""
 
 from __future__ import annotations
 
@@ -10,10 +11,19 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from ingest.errors import StorageError
+from ingest.errors import SchemaError, StorageError
+from ingest.store.engine import describe, storage_error
+
+UPGRADE_HINT = "run `ingest db upgrade`"
+# What a migration meets when the tables already hold what it adds: SQLite's messages, and
+# PostgreSQL's duplicate_column, duplicate_table, duplicate_object, duplicate_schema.
+_ALREADY_THERE = ("duplicate column name", "already exists")
+_PG_DUPLICATES = frozenset({"42701", "42P07", "42710", "42P06"})
 
 
 def migrations_dir() -> Path:
@@ -34,17 +44,78 @@ def alembic_config(engine: Engine) -> Config:
     return config
 
 
+def head_revision() -> str:
+    """The schema version this code needs."""
+    head = ScriptDirectory(str(migrations_dir())).get_current_head()
+    if head is None:
+        raise StorageError("the Alembic migrations have no head revision")
+    return head
+
+
+def schema_version(engine: Engine) -> str | None:
+    """The version recorded in the database; None for a database without ingest's schema.
+    Reads only: nothing is created."""
+    try:
+        with engine.connect() as connection:
+            return MigrationContext.configure(connection).get_current_revision()
+    except SQLAlchemyError as exc:
+        raise storage_error(exc, engine.url, "cannot read the schema version") from exc
+
+
+def require_current_schema(engine: Engine) -> None:
+    """SchemaError (one line, with the way out) unless the database is at this code's version."""
+    found, needed = schema_version(engine), head_revision()
+    if found == needed:
+        return
+    known = {script.revision for script in ScriptDirectory(str(migrations_dir())).walk_revisions()}
+    if found is not None and found not in known:
+        raise SchemaError(
+            f"the database schema is at version {found}, newer than this ingest knows "
+            f"(it needs {needed}): upgrade ingest"
+        )
+    shown = found or "none (an empty database)"
+    raise SchemaError(
+        f"the database schema is at version {shown}, this ingest needs {needed}: {UPGRADE_HINT}"
+    )
+
+
 def upgrade_to_head(engine: Engine) -> None:
+    found = None
     try:
         with _sqlite_migration_lock(engine):
+            found = schema_version(engine)
             command.upgrade(alembic_config(engine), "head")
     except SQLAlchemyError as exc:
-        raise StorageError(f"migration failed: {str(exc).splitlines()[0]}") from exc
+        if _already_there(exc):
+            raise SchemaError(
+                f"the recorded schema version ({found or 'none'}) does not match the tables of "
+                f"{describe(engine.url)}: upgrading to {head_revision()} found "
+                f"{_first_line(exc)!r}, so a migration stopped half-way or the tables were "
+                f"changed by hand; restore a backup (or make the tables match version "
+                f"{found or 'none'}), then {UPGRADE_HINT}"
+            ) from exc
+        error = storage_error(exc, engine.url, "migration failed")
+        raise error from exc
+
+
+def _already_there(exc: SQLAlchemyError) -> bool:
+    orig = getattr(exc, "orig", None)
+    if getattr(orig, "sqlstate", None) in _PG_DUPLICATES:
+        return True
+    message = _first_line(exc).lower()
+    return getattr(orig, "sqlite_errorcode", None) is not None and any(
+        marker in message for marker in _ALREADY_THERE
+    )
+
+
+def _first_line(exc: SQLAlchemyError) -> str:
+    lines = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__
 
 
 @contextmanager
 def _sqlite_migration_lock(engine: Engine) -> Iterator[None]:
-    """Processes starting at once on a new SQLite file (a daemon and a health probe) migrate
+    """Processes starting at once on a new SQLite file (a daemon and a backfill) migrate
     one at a time; PostgreSQL does the same with an advisory lock in migrations/env.py."""
     database = engine.url.database
     if engine.dialect.name != "sqlite" or not database or database == ":memory:":
@@ -62,4 +133,4 @@ def downgrade_to(engine: Engine, revision: str) -> None:
     try:
         command.downgrade(alembic_config(engine), revision)
     except SQLAlchemyError as exc:
-        raise StorageError(f"migration failed: {str(exc).splitlines()[0]}") from exc
+        raise storage_error(exc, engine.url, "migration failed") from exc

@@ -280,12 +280,13 @@ def test_console_format_renders_events_for_people(server: SampleSiteServer, tmp_
 
 
 def test_processes_starting_at_once_on_a_new_database_all_migrate(tmp_path: Path) -> None:
-    """Six commands at once on a new SQLite file: migrations take turns, none fails."""
+    """Six upgrades at once on a new SQLite file: migrations take turns, none fails. (A
+    command that only reads never migrates: see tests/e2e/test_storage_cli.py.)"""
     env = {k: v for k, v in os.environ.items() if not k.startswith("INGEST_")}
     env.update(PYTHONPATH=str(ROOT), INGEST_DATABASE_URL=f"sqlite:///{tmp_path / 'new.db'}")
     processes = [
         subprocess.Popen(
-            [sys.executable, "-m", "ingest", "runs"],
+            [sys.executable, "-m", "ingest", "db", "upgrade"],
             cwd=tmp_path,
             env=env,
             stdout=subprocess.DEVNULL,

@@ -1,0 +1,75 @@
+"""A real full disk: SQLite on a 600 KB tmpfs, three months of the sample site."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+from collections.abc import Iterator
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+
+from ingest.sample_site import SampleSiteServer
+from tests.e2e.test_cli import ingest, write_config
+from tests.integration.test_storage_full import listing_dates
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 600 KB tmpfs, unmounted afterwards; skipped where it cannot be mounted."""
+    if os.geteuid() != 0:
+        pytest.skip("mounting a tmpfs needs root")
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=600k", "tmpfs", str(disk)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.strip()}")
+    try:
+        yield disk
+    finally:
+        subprocess.run(["umount", "-l", str(disk)], check=False)
+
+
+def test_full_disk_ends_the_run_and_a_rerun_after_freeing_space_completes_it(
+    server: SampleSiteServer, tmp_path: Path, small_disk: Path
+) -> None:
+    """The backfill exits 1 with "storage full" as its last line, having fetched the listings
+    of the dates it stored or had in flight only; after the disk grows, a plain rerun
+    exports exactly the sample site."""
+    config = str(write_config(tmp_path, server))
+    env = {"INGEST_DATABASE_URL": f"sqlite:///{small_disk / 'ingest.db'}"}
+    args = ("--config", config, "backfill", "--from", "2020-01-01", "--to", "2020-03-31")
+    done = ingest(*args, cwd=tmp_path, env=env)
+    assert done.returncode == 1, done.stderr[-2000:]
+    last = done.stdout.strip().splitlines()[-1]
+    assert "failed: storage full (sqlite " in last, done.stdout
+    counts = re.search(r"(\d+) dates done, (\d+) failed", done.stdout)
+    assert counts is not None
+    stored_days, failed_days = int(counts[1]), int(counts[2])
+    assert 1 <= failed_days <= 4, "only the dates in flight failed (4 workers)"
+    assert len(listing_dates(server)) == stored_days + failed_days < 90
+    events = [json.loads(line) for line in (tmp_path / "ingest.jsonl").read_text().splitlines()]
+    assert [e["event"] for e in events].count("storage_full") == 1
+
+    subprocess.run(["mount", "-o", "remount,size=20m", str(small_disk)], check=True)
+    again = ingest(*args, cwd=tmp_path, env=env)
+    assert again.returncode == 0, again.stdout + again.stderr[-2000:]
+    exported = ingest("--config", config, "export", cwd=tmp_path, env=env)
+    got = sorted(
+        (r["date"], r["title"], r["body"]) for r in map(json.loads, exported.stdout.splitlines())
+    )
+    first, last_day = date(2020, 1, 1), date(2020, 3, 31)
+    want = sorted(
+        (day.isoformat(), r.title, r.body)
+        for day in (first + timedelta(days=n) for n in range((last_day - first).days + 1))
+        for r in server.site.expected_records(day, base_url=server.base_url)
+    )
+    assert got == want
