@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-import httpx
+import httpx2
 import msgspec
 import structlog
 from sqlalchemy.orm import Session
@@ -50,7 +50,7 @@ def backfill(
     sites: Sequence[SiteSettings] | None = None,
     force: bool = False,
     on_progress: Callable[[Progress], None] | None = None,
-    transport: httpx.AsyncBaseTransport | None = None,
+    transport: httpx2.AsyncBaseTransport | None = None,
 ) -> list[Outcome]:
     """Crawl ``first`` .. ``last`` of each site (default: every configured site), in parallel."""
     deps = CrawlDeps(database, transport=transport, on_progress=on_progress)

@@ -9,7 +9,7 @@
     ├── StorageError         the database refused or could not be reached
     └── SiteBusyError        another live run holds the site's crawl lock
 
-Library errors (httpx, SQLAlchemy) are translated where they enter, ``raise ... from exc``.
+Library errors (httpx2, SQLAlchemy) are translated where they enter, ``raise ... from exc``.
 """
 
 from __future__ import annotations

@@ -1,11 +1,11 @@
 """The downloader: polite, retried, size-capped GETs confined to the configured site.
 
-httpx errors are translated here, once, into TransientFetchError (retried by tenacity with
+httpx2 errors are translated here, once, into TransientFetchError (retried by tenacity with
 exponential backoff and jitter, honouring Retry-After) or PermanentFetchError (not retried).
 
-Requests go straight to an httpx transport (the connection pool), not through a Client: the
+Requests go straight to an httpx2 transport (the connection pool), not through a Client: the
 fetcher already does the one thing a Client would add that it needs (redirects, confined to the
-site), and a Client's per-request URL merging and cookie jar cost a third of httpx's CPU per
+site), and a Client's per-request URL merging and cookie jar cost a third of the client's CPU per
 page, on the event loop every page shares.
 """
 
@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import urljoin, urlsplit
 
-import httpx
+import httpx2
 import structlog
 from tenacity import (
     AsyncRetrying,
@@ -45,7 +45,7 @@ class Page:
     url: str
     status: int
     body: bytes
-    headers: httpx.Headers
+    headers: httpx2.Headers
     attempts: int
 
     @property
@@ -71,23 +71,23 @@ class FetchStats:
 
 
 def make_transport(
-    http: HttpSettings, transport: httpx.AsyncBaseTransport | None = None
-) -> httpx.AsyncBaseTransport:
+    http: HttpSettings, transport: httpx2.AsyncBaseTransport | None = None
+) -> httpx2.AsyncBaseTransport:
     """The one connection pool of a run (close it with ``async with``); tests may hand in
     their own transport."""
     if transport is not None:
         return transport
-    limits = httpx.Limits(
+    limits = httpx2.Limits(
         max_connections=http.concurrency, max_keepalive_connections=http.concurrency
     )
-    return httpx.AsyncHTTPTransport(limits=limits, proxy=http.proxy or None)
+    return httpx2.AsyncHTTPTransport(limits=limits, proxy=http.proxy or None)
 
 
 class Fetcher:
     """GETs pages of one site, politely; one instance per run."""
 
     def __init__(
-        self, site: SiteSettings, http: HttpSettings, transport: httpx.AsyncBaseTransport
+        self, site: SiteSettings, http: HttpSettings, transport: httpx2.AsyncBaseTransport
     ) -> None:
         self._site = site
         self._http = http
@@ -97,7 +97,7 @@ class Fetcher:
             "Accept": "text/html,*/*;q=0.5",
             "Accept-Encoding": "gzip, deflate",
         }
-        self._extensions = {"timeout": httpx.Timeout(http.timeout_seconds).as_dict()}
+        self._extensions = {"timeout": httpx2.Timeout(http.timeout_seconds).as_dict()}
         self._slot = HostSlot(http.concurrency, http.requests_per_second)
         self._robots = RobotsPolicy.allow_all()
         self.stats = FetchStats()
@@ -258,9 +258,11 @@ class Fetcher:
         if not self._robots.allows(target):
             raise PermanentFetchError(self._robots.refusal(target), url=original)
 
-    async def _request(self, url: str, headers: dict[str, str]) -> tuple[int, httpx.Headers, bytes]:
+    async def _request(
+        self, url: str, headers: dict[str, str]
+    ) -> tuple[int, httpx2.Headers, bytes]:
         cap = self._http.max_body_bytes
-        request = httpx.Request(
+        request = httpx2.Request(
             "GET", url, headers={**self._headers, **headers}, extensions=self._extensions
         )
         try:
@@ -292,9 +294,9 @@ class Fetcher:
             raise TransientFetchError(
                 f"timed out after {self._http.timeout_seconds:g}s", url=url
             ) from exc
-        except httpx.TimeoutException as exc:
+        except httpx2.TimeoutException as exc:
             raise TransientFetchError(f"timeout: {type(exc).__name__}", url=url) from exc
-        except httpx.TransportError as exc:
+        except httpx2.TransportError as exc:
             reason = str(exc) or type(exc).__name__
             raise TransientFetchError(f"connection error: {reason}", url=url) from exc
 

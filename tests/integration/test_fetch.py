@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
-import httpx
+import httpx2
 import pytest
 
 from ingest.errors import PermanentFetchError, TransientFetchError
@@ -32,9 +32,9 @@ SETTINGS = settings_from_mapping(
 )
 
 
-def fetch(handler: Callable[[httpx.Request], httpx.Response], url: str) -> tuple[Page, Fetcher]:
+def fetch(handler: Callable[[httpx2.Request], httpx2.Response], url: str) -> tuple[Page, Fetcher]:
     async def go() -> tuple[Page, Fetcher]:
-        async with make_transport(SETTINGS.http, httpx.MockTransport(handler)) as transport:
+        async with make_transport(SETTINGS.http, httpx2.MockTransport(handler)) as transport:
             fetcher = Fetcher(SETTINGS.site, SETTINGS.http, transport)
             return await fetcher.get(url, kind="listing"), fetcher
 
@@ -45,11 +45,11 @@ def test_redirect_within_the_site_is_followed() -> None:
     """A redirect to the same host is followed and the final URL is reported."""
     seen: list[str] = []
 
-    def handler(request: httpx.Request) -> httpx.Response:
+    def handler(request: httpx2.Request) -> httpx2.Response:
         seen.append(str(request.url))
         if request.url.path == "/old":
-            return httpx.Response(301, headers={"Location": "/new"})
-        return httpx.Response(200, text="ok")
+            return httpx2.Response(301, headers={"Location": "/new"})
+        return httpx2.Response(200, text="ok")
 
     page, _ = fetch(handler, "https://news.example/old")
     assert page.url == "https://news.example/new" and page.body == b"ok"
@@ -60,9 +60,9 @@ def test_redirect_off_the_site_is_refused_and_not_followed() -> None:
     """An off-site redirect is a permanent failure; the other host is never contacted."""
     seen: list[str] = []
 
-    def handler(request: httpx.Request) -> httpx.Response:
+    def handler(request: httpx2.Request) -> httpx2.Response:
         seen.append(request.url.host)
-        return httpx.Response(302, headers={"Location": "https://evil.example/x"})
+        return httpx2.Response(302, headers={"Location": "https://evil.example/x"})
 
     with pytest.raises(PermanentFetchError, match="off-site redirect"):
         fetch(handler, "https://news.example/a")
@@ -79,10 +79,10 @@ def test_body_over_the_cap_is_refused_without_retry() -> None:
     """A response above max_body_bytes is refused once, streamed or declared."""
     calls = 0
 
-    def handler(request: httpx.Request) -> httpx.Response:
+    def handler(request: httpx2.Request) -> httpx2.Response:
         nonlocal calls
         calls += 1
-        return httpx.Response(200, content=b"x" * 5000)
+        return httpx2.Response(200, content=b"x" * 5000)
 
     with pytest.raises(PermanentFetchError, match="cap"):
         fetch(handler, "https://news.example/big")
@@ -93,10 +93,10 @@ def test_retries_stop_after_max_attempts() -> None:
     """A 503 forever is tried max_attempts times, then fails as transient."""
     calls = 0
 
-    def handler(request: httpx.Request) -> httpx.Response:
+    def handler(request: httpx2.Request) -> httpx2.Response:
         nonlocal calls
         calls += 1
-        return httpx.Response(503, headers={"Retry-After": "0"})
+        return httpx2.Response(503, headers={"Retry-After": "0"})
 
     with pytest.raises(TransientFetchError):
         fetch(handler, "https://news.example/down")
@@ -115,8 +115,8 @@ def test_retry_after_as_seconds_and_as_http_date() -> None:
 def test_page_text_uses_the_declared_charset() -> None:
     """A page in a declared legacy charset decodes to the right text."""
 
-    def handler(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(
+    def handler(request: httpx2.Request) -> httpx2.Response:
+        return httpx2.Response(
             200,
             content="café".encode("latin-1"),
             headers={"Content-Type": "text/html; charset=latin-1"},
