@@ -7,6 +7,12 @@ Requests go straight to an httpx2 transport (the connection pool), not through a
 fetcher already does the one thing a Client would add that it needs (redirects, confined to the
 site), and a Client's per-request URL merging and cookie jar cost a third of the client's CPU per
 page, on the event loop every page shares.
+
+Bodies are read raw (still compressed) and inflated here, in steps of at most ``INFLATE_STEP``
+bytes, so a compressed bomb is refused at ``max_body_bytes`` having held at most a step more
+than the cap, whatever the transport underneath. (httpx 0.28.1 inflated each network chunk
+whole: 64 KiB of zeros became 64 MiB at once. httpx2 steps by 1 MiB, but its DecodingError is
+no TransportError, and each request in flight may hold several steps.)
 """
 
 from __future__ import annotations
@@ -14,6 +20,8 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import time
+import zlib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import urljoin, urlsplit
@@ -34,6 +42,10 @@ from ingest.robots import RobotsPolicy
 from ingest.settings import HttpSettings, SiteSettings
 
 log = structlog.get_logger("ingest.fetch")
+
+# The most a compressed body is inflated in one step.
+INFLATE_STEP = 64 * 1024
+_GZIP_WBITS = 16 + zlib.MAX_WBITS
 
 _RETRYABLE_STATUS = frozenset({408, 429, 500, 502, 503, 504, 507, 509, 520, 521, 522, 523, 524})
 
@@ -276,17 +288,24 @@ class Fetcher:
                             url=url,
                             status=response.status_code,
                         )
+                    inflate = _inflater(response.headers.get("content-encoding"), url)
                     chunks: list[bytes] = []
                     size = 0
-                    async for chunk in response.aiter_bytes():
-                        size += len(chunk)
-                        if size > cap:
-                            raise PermanentFetchError(
-                                f"response body is over the {cap}-byte cap",
-                                url=url,
-                                status=response.status_code,
-                            )
-                        chunks.append(chunk)
+                    # The raw stream itself: no decoder (httpx2's would inflate each network
+                    # chunk whole), and none of Response's bookkeeping per chunk.
+                    stream = response.stream
+                    assert isinstance(stream, httpx2.AsyncByteStream)
+                    async for raw in stream:
+                        for chunk in inflate(raw) if inflate is not None else (raw,):
+                            size += len(chunk)
+                            if size > cap:
+                                raise PermanentFetchError(
+                                    f"response body is over the {cap}-byte cap"
+                                    + (" once inflated" if inflate is not None else ""),
+                                    url=url,
+                                    status=response.status_code,
+                                )
+                            chunks.append(chunk)
                     return response.status_code, response.headers, b"".join(chunks)
                 finally:
                     await response.aclose()
@@ -299,6 +318,76 @@ class Fetcher:
         except httpx2.TransportError as exc:
             reason = str(exc) or type(exc).__name__
             raise TransientFetchError(f"connection error: {reason}", url=url) from exc
+
+
+class _Inflate:
+    """One content coding undone in bounded steps: each piece it yields is at most
+    ``INFLATE_STEP`` bytes, whatever the compression ratio; the rest of the input waits in
+    the decompressor's ``unconsumed_tail``."""
+
+    def __init__(self, coding: str, url: str) -> None:
+        self._url = url
+        self._coding = coding
+        # deflate is zlib-wrapped by the RFC, raw by some servers: tried wrapped first.
+        self._zlib = zlib.decompressobj(_GZIP_WBITS if coding == "gzip" else zlib.MAX_WBITS)
+        self._started = False
+
+    def feed(self, data: bytes) -> Iterator[bytes]:
+        z = self._zlib
+        while data and not z.eof:
+            try:
+                out = z.decompress(data, INFLATE_STEP)
+            except zlib.error as exc:
+                if self._coding == "deflate" and not self._started:
+                    self._started = True
+                    z = self._zlib = zlib.decompressobj(-zlib.MAX_WBITS)
+                    continue
+                raise PermanentFetchError(
+                    f"the {self._coding} body does not decode: {exc}", url=self._url
+                ) from exc
+            self._started = True
+            if out:
+                yield out
+            data = z.unconsumed_tail
+            # Output may still be pending inside zlib once the input is used up.
+            while not data and len(out) == INFLATE_STEP and not z.eof:
+                out = z.decompress(b"", INFLATE_STEP)
+                if out:
+                    yield out
+
+    def feed_all(self, pieces: Iterator[bytes]) -> Iterator[bytes]:
+        for piece in pieces:
+            yield from self.feed(piece)
+
+
+def _inflater(content_encoding: str | None, url: str) -> Callable[[bytes], Iterator[bytes]] | None:
+    """Undo the body's content codings (the last applied first); None for identity."""
+    if not content_encoding:
+        return None
+    codings = [c.strip().lower() for c in content_encoding.split(",")]
+    steps: list[_Inflate] = []
+    for coding in reversed(codings):
+        if coding in ("", "identity"):
+            continue
+        if coding in ("gzip", "x-gzip"):
+            steps.append(_Inflate("gzip", url))
+        elif coding == "deflate":
+            steps.append(_Inflate("deflate", url))
+        else:
+            # We ask for gzip and deflate only.
+            raise PermanentFetchError(f"unsupported content-encoding {coding!r}", url=url)
+    if not steps:
+        return None
+    if len(steps) == 1:
+        return steps[0].feed
+
+    def chain(raw: bytes) -> Iterator[bytes]:
+        pieces: Iterator[bytes] = iter((raw,))
+        for step in steps:
+            pieces = step.feed_all(pieces)
+        return pieces
+
+    return chain
 
 
 def _retry_after(value: str | None) -> float | None:

@@ -7,7 +7,9 @@ only the network, never the project's own code.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+import tracemalloc
+import zlib
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
@@ -149,3 +151,90 @@ def test_requests_go_through_the_configured_proxy() -> None:
         assert page.status == 200 and b"genericItemView" in page.body
         assert proxy.paths_requested() == [url]
         assert date(2020, 2, 1).strftime("%d %B %Y") in page.text
+
+
+class _Raw(httpx2.AsyncByteStream):
+    """A body as the network hands it over: in chunks, still encoded."""
+
+    def __init__(self, body: bytes, chunk: int = 4096) -> None:
+        self._body, self._chunk = body, chunk
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        for start in range(0, len(self._body), self._chunk):
+            yield self._body[start : start + self._chunk]
+
+
+@pytest.mark.parametrize("coding", ["gzip", "deflate", "deflate-raw"])
+def test_compressed_page_is_inflated(coding: str) -> None:
+    """gzip and deflate bodies (zlib-wrapped, as the RFC says, or raw, as some servers send)
+    come out as the page, whole, past many inflate steps."""
+    page_text = "<p>" + "Ειδήσεις και άλλα νέα. " * 20_000 + "</p>"  # ~0.5 MB once inflated
+    wbits = {"gzip": 31, "deflate": 15, "deflate-raw": -15}[coding]
+    compressor = zlib.compressobj(6, zlib.DEFLATED, wbits)
+    body = compressor.compress(page_text.encode()) + compressor.flush()
+
+    def handler(request: httpx2.Request) -> httpx2.Response:
+        assert request.headers["accept-encoding"] == "gzip, deflate"
+        encoding = "deflate" if coding == "deflate-raw" else coding
+        return httpx2.Response(200, stream=_Raw(body), headers={"Content-Encoding": encoding})
+
+    big = settings_from_mapping(
+        {"site": {"base_url": "https://news.example"}, "http": {"requests_per_second": 0}}
+    )
+
+    async def go() -> Page:
+        transport = httpx2.MockTransport(handler)
+        return await Fetcher(big.site, big.http, transport).get(
+            "https://news.example/gz", kind="listing"
+        )
+
+    assert asyncio.run(go()).text == page_text
+
+
+def test_undecodable_or_unknown_coding_is_a_permanent_failure() -> None:
+    def handler(request: httpx2.Request) -> httpx2.Response:
+        coding = "gzip" if request.url.path == "/bad" else "br"
+        return httpx2.Response(
+            200, stream=_Raw(b"not gzip at all"), headers={"Content-Encoding": coding}
+        )
+
+    with pytest.raises(PermanentFetchError, match="does not decode"):
+        fetch(handler, "https://news.example/bad")
+    with pytest.raises(PermanentFetchError, match="unsupported content-encoding 'br'"):
+        fetch(handler, "https://news.example/brotli")
+
+
+@pytest.mark.parametrize("coding", ["gzip", "deflate", "deflate-raw"])
+def test_compressed_bomb_is_refused_at_the_cap_in_bounded_memory(coding: str) -> None:
+    """A ~50 KB answer that inflates to 50 MB is refused at the 1 MB cap, not retried, and
+    the fetch never holds more than a few times the cap (httpx 0.28.1's decoder inflated the
+    whole 64 KiB network chunk at once, 50 MB; httpx2's peaks near 5 MB here)."""
+    from ingest.sample_site import Bomb, SampleSite, SampleSiteServer
+    from ingest.sample_site.responses import compressed_zeros
+
+    cap = 1_000_000
+    inflated = 50 * 1024 * 1024
+    compressed_zeros(coding, inflated)  # built before the measurement
+    with SampleSiteServer(SampleSite(seed=0)) as server:
+        settings = settings_from_mapping(
+            {
+                "site": {"base_url": server.base_url},
+                "http": {"requests_per_second": 0, "max_body_bytes": cap, "max_attempts": 3},
+            }
+        )
+        server.faults.add("/bomb.html", Bomb(coding, inflated), times=None)
+
+        async def go() -> None:
+            async with make_transport(settings.http) as transport:
+                fetcher = Fetcher(settings.site, settings.http, transport)
+                await fetcher.get(server.base_url + "/bomb.html", kind="article")
+
+        tracemalloc.start()
+        try:
+            with pytest.raises(PermanentFetchError, match="cap once inflated"):
+                asyncio.run(go())
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+        assert [r.path for r in server.requests] == ["/bomb.html"]
+    assert peak < 3 * cap, f"peak {peak:,} bytes traced"
