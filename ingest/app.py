@@ -5,23 +5,33 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING
 
-import httpx2
 import msgspec
 import structlog
 from sqlalchemy.orm import Session
 
-from ingest.crawl import CrawlDeps, Outcome, Progress, crawl_sites, utc_now
 from ingest.domain import RunKind
 from ingest.health import FailingDate, HealthReport, QuietSignals, assess
 from ingest.settings import Settings, SiteSettings
 from ingest.store import liveness
 from ingest.store import repository as repo
 from ingest.store.engine import Database
-from ingest.store.migrate import upgrade_to_head
+
+# Imported where used: a command that does not crawl (health, runs, export) loads neither the
+# HTTP client nor the crawl pipeline, nor Alembic unless it migrates.
+if TYPE_CHECKING:
+    import httpx2
+
+    from ingest.crawl import Outcome, Progress
 
 log = structlog.get_logger("ingest.app")
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
 
 DEMO_SITE_NAME = "etilaf-sample"
 DEMO_RANGE = (date(2020, 2, 1), date(2020, 2, 29))
@@ -31,6 +41,8 @@ def open_database(settings: Settings, *, migrate: bool = True) -> Database:
     """The configured database, brought to the newest schema first."""
     database = Database.from_url(settings.database.url)
     if migrate:
+        from ingest.store.migrate import upgrade_to_head
+
         upgrade_to_head(database.engine)
         # Any command notices runs whose process died and closes their records.
         with database.unit_of_work() as uow:
@@ -53,6 +65,8 @@ def backfill(
     transport: httpx2.AsyncBaseTransport | None = None,
 ) -> list[Outcome]:
     """Crawl ``first`` .. ``last`` of each site (default: every configured site), in parallel."""
+    from ingest.crawl import CrawlDeps, crawl_sites
+
     deps = CrawlDeps(database, transport=transport, on_progress=on_progress)
     return crawl_sites(
         sites or settings.sites,
