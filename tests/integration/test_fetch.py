@@ -18,6 +18,7 @@ import pytest
 
 from ingest.errors import PermanentFetchError, TransientFetchError
 from ingest.fetch import Fetcher, Page, _retry_after, make_transport
+from ingest.sample_site import Delay, Drop, FaultAction, Truncate
 from ingest.settings import settings_from_mapping
 
 SETTINGS = settings_from_mapping(
@@ -238,3 +239,88 @@ def test_compressed_bomb_is_refused_at_the_cap_in_bounded_memory(coding: str) ->
             tracemalloc.stop()
         assert [r.path for r in server.requests] == ["/bomb.html"]
     assert peak < 3 * cap, f"peak {peak:,} bytes traced"
+
+
+@pytest.mark.parametrize(
+    "fault", [Drop(), Truncate(), Delay(2.0)], ids=["drop", "truncate", "timeout"]
+)
+def test_network_faults_are_transient_and_retried(fault: FaultAction) -> None:
+    """Over the shipped transport (aiohttp): a dropped connection, a truncated body and a
+    response slower than the timeout are each a TransientFetchError after max_attempts."""
+    from ingest.sample_site import SampleSite, SampleSiteServer
+
+    with SampleSiteServer(SampleSite(seed=0)) as server:
+        settings = settings_from_mapping(
+            {
+                "site": {"base_url": server.base_url, "layout": "k2"},
+                "http": {
+                    "requests_per_second": 0,
+                    "timeout_seconds": 0.5,
+                    "max_attempts": 2,
+                    "backoff_initial_seconds": 0.001,
+                    "backoff_max_seconds": 0.01,
+                },
+            }
+        )
+        path = "/date/2020/2/1.html"
+        server.faults.add(path, fault, times=None)
+
+        async def go() -> None:
+            async with make_transport(settings.http) as transport:
+                await Fetcher(settings.site, settings.http, transport).get(
+                    server.base_url + path, kind="listing"
+                )
+
+        with pytest.raises(TransientFetchError):
+            asyncio.run(go())
+        sent = len([r for r in server.requests if r.path == path])
+        if isinstance(fault, Drop):
+            # aiohttp resends a GET once, at once, when its connection drops unanswered.
+            assert sent == 4
+        elif isinstance(fault, Truncate):
+            assert sent == 2
+        # (A delayed answer is logged once sent, after the test.)
+
+
+def test_malformed_answers_are_transient_and_cookies_are_not_kept() -> None:
+    """A response that is not HTTP is a TransientFetchError (not an aiohttp error escaping);
+    a Set-Cookie is never sent back."""
+    seen: list[bytes] = []
+
+    async def go() -> tuple[Page, type[BaseException] | None]:
+        async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            head = await reader.readuntil(b"\r\n\r\n")
+            seen.append(head)
+            if b"/garbage" in head:
+                writer.write(b"this is not HTTP at all\r\n\r\n")
+            else:
+                writer.write(
+                    b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nSet-Cookie: session=abc\r\n\r\nok"
+                )
+            await writer.drain()
+            writer.close()
+
+        server = await asyncio.start_server(answer, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        base = f"http://127.0.0.1:{port}"
+        settings = settings_from_mapping(
+            {
+                "site": {"base_url": base},
+                "http": {"requests_per_second": 0, "max_attempts": 1},
+            }
+        )
+        async with server, make_transport(settings.http) as transport:
+            fetcher = Fetcher(settings.site, settings.http, transport)
+            page = await fetcher.get(base + "/one", kind="listing")
+            await fetcher.get(base + "/two", kind="listing")
+            error: type[BaseException] | None = None
+            try:
+                await fetcher.get(base + "/garbage", kind="listing")
+            except TransientFetchError as exc:
+                error = type(exc)
+            return page, error
+
+    page, error = asyncio.run(go())
+    assert page.body == b"ok"
+    assert error is TransientFetchError
+    assert b"GET /two" in seen[1] and b"cookie" not in seen[1].lower()
