@@ -27,7 +27,6 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from ingest.domain import ArticleRecord, BodySource, DateStatus, DayOutcome, RunKind, RunStatus
@@ -338,8 +337,12 @@ def upsert_insert(session: Session) -> Any:
 
 def _insert_of(dialect: str) -> Any:
     if dialect == "postgresql":
+        from sqlalchemy.dialects import postgresql  # not at import: health never writes
+
         return postgresql.insert
     if dialect == "sqlite":
+        from sqlalchemy.dialects import sqlite
+
         return sqlite.insert
     raise StorageError(f"the {dialect} database is not supported: use SQLite or PostgreSQL")
 
@@ -419,6 +422,8 @@ def _insert_new_articles(conn: Connection, rows: list[dict[str, Any]]) -> set[st
 
 @cache
 def _postgres_unnest_insert(names: tuple[str, ...]) -> Executable:
+    from sqlalchemy.dialects import postgresql
+
     arrays = [
         func.unnest(bindparam(name, type_=postgresql.ARRAY(_articles.c[name].type)))
         for name in names

@@ -7,7 +7,7 @@ import platform
 import time
 
 from ingest.heap import keep_heap_between_pages
-from tests.benchmarks import endtoend, layouts, memory, parsing, storage
+from tests.benchmarks import cpu, endtoend, inflate, layouts, memory, parsing, storage
 from tests.benchmarks.common import Row
 
 
@@ -32,6 +32,8 @@ def main() -> int:
         ("layouts", layouts.run),
         ("storage", storage.run),
         ("memory", memory.run),
+        ("cpu", cpu.run),
+        ("inflate", inflate.run),
     ):
         print(f"running {name} ...", flush=True)
         rows += bench()
