@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-import httpx
+import httpx2
 import structlog
 from tenacity import (
     RetryCallState,
@@ -135,7 +135,7 @@ def check_and_notify(
     database: Database,
     *,
     now: datetime,
-    transport: httpx.BaseTransport | None = None,
+    transport: httpx2.BaseTransport | None = None,
 ) -> list[Delivery]:
     """Judge every configured site's alerts, record them, post the transitions not delivered
     yet; the deliveries tried. Never raises (an alert must not fail a run)."""
@@ -270,7 +270,7 @@ def _deliver(
     database: Database,
     *,
     now: datetime,
-    transport: httpx.BaseTransport | None,
+    transport: httpx2.BaseTransport | None,
 ) -> Delivery | None:
     with database.unit_of_work() as uow:
         claimed = store.claim(uow.session, transition, now)
@@ -307,7 +307,7 @@ def _post(
     alerts: AlertSettings,
     url: str,
     body: dict[str, Any],
-    transport: httpx.BaseTransport | None,
+    transport: httpx2.BaseTransport | None,
     fields: dict[str, str],
 ) -> tuple[int, str | None]:
     """POST ``body``, retried on transient failures (exponential backoff, full jitter): the
@@ -329,7 +329,7 @@ def _post(
     )
     attempts = 0
     headers = {"User-Agent": f"ingest/{__version__} alerts"}
-    with httpx.Client(timeout=alerts.timeout_seconds, transport=transport, trust_env=False,
+    with httpx2.Client(timeout=alerts.timeout_seconds, transport=transport, trust_env=False,
                       headers=headers) as client:  # fmt: skip
 
         def attempt() -> None:
@@ -344,10 +344,10 @@ def _post(
     return attempts, None
 
 
-def _post_once(client: httpx.Client, url: str, body: dict[str, Any]) -> None:
+def _post_once(client: httpx2.Client, url: str, body: dict[str, Any]) -> None:
     try:
         response = client.post(url, json=body)
-    except httpx.HTTPError as exc:
+    except httpx2.HTTPError as exc:
         # The URL is a secret: only the kind of failure is told.
         raise _Retry(f"{type(exc).__name__}: no answer from the webhook") from None
     if response.status_code in (408, 429) or response.status_code >= 500:

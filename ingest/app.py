@@ -5,17 +5,15 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-import httpx
 import msgspec
 import structlog
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from ingest.crawl import CrawlDeps, Outcome, Progress, crawl_sites, utc_now
 from ingest.domain import RunKind
 from ingest.errors import ConfigError, SchemaError
 from ingest.health import FailingDate, HealthReport, QuietSignals, assess
@@ -24,9 +22,21 @@ from ingest.store import liveness
 from ingest.store import repository as repo
 from ingest.store.backup import Backup, backup_sqlite
 from ingest.store.engine import Database
-from ingest.store.migrate import UPGRADE_HINT, require_current_schema, upgrade_to_head
+from ingest.store.schema import UPGRADE_HINT, require_current_schema
+
+# Imported where used: a command that does not crawl (health, runs, export) loads neither the
+# HTTP client nor the crawl pipeline, nor Alembic unless it migrates.
+if TYPE_CHECKING:
+    import httpx2
+
+    from ingest.crawl import Outcome, Progress
 
 log = structlog.get_logger("ingest.app")
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
 
 DEMO_SITE_NAME = "etilaf-sample"
 DEMO_RANGE = (date(2020, 2, 1), date(2020, 2, 29))
@@ -54,6 +64,8 @@ def open_database(settings: Settings, *, access: Access = "crawl") -> Database:
         if access == "read" or (access == "crawl" and not settings.database.auto_migrate):
             require_current_schema(database.engine)
         else:
+            from ingest.store.migrate import upgrade_to_head
+
             upgrade_to_head(database.engine)
         if access == "crawl":
             # A crawl notices runs whose process died and closes their records.
@@ -102,9 +114,11 @@ def backfill(
     sites: Sequence[SiteSettings] | None = None,
     force: bool = False,
     on_progress: Callable[[Progress], None] | None = None,
-    transport: httpx.AsyncBaseTransport | None = None,
+    transport: httpx2.AsyncBaseTransport | None = None,
 ) -> list[Outcome]:
     """Crawl ``first`` .. ``last`` of each site (default: every configured site), in parallel."""
+    from ingest.crawl import CrawlDeps, crawl_sites
+
     deps = CrawlDeps(
         database,
         transport=transport,

@@ -16,21 +16,23 @@ from collections.abc import Sequence
 from contextlib import ExitStack
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import structlog
 
 from ingest import __version__, app, logview
-from ingest.crawl import Outcome, Progress, RunSummary, SiteSkipped
-from ingest.daemon import crawl_once, install_stop_signals, run_daemon
 from ingest.domain import RunKind
 from ingest.errors import ConfigError, FetchError, IngestError, ParseError, SiteBusyError
-from ingest.export import export_articles
 from ingest.heap import keep_heap_between_pages
 from ingest.logs import close_logging, configure_logging
-from ingest.metrics import MetricsCollector, serve_metrics
 from ingest.settings import Settings, SiteSettings, load_settings, parse_duration
-from ingest.store.engine import Database
+
+# The crawl (HTTP client, pipeline), the daemon (APScheduler), exports and metrics are imported
+# by the commands that use them: health, a probe's command, starts without them.
+if TYPE_CHECKING:
+    from ingest.crawl import Outcome, Progress, RunSummary
+    from ingest.metrics import MetricsCollector
+    from ingest.store.engine import Database
 
 log = structlog.get_logger("ingest.cli")
 
@@ -190,6 +192,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     stream_level = None if crawls and progress is None else "WARNING" if crawls else "CRITICAL"
     collector = None
     if args.command == "run" and settings.metrics.port is not None:
+        from ingest.metrics import MetricsCollector
+
         collector = MetricsCollector()
     try:
         configure_logging(
@@ -255,6 +259,8 @@ def _dispatch(
             )
             return _report_runs(outcomes, sys.stdout, progress)
         if args.command == "crawl":
+            from ingest.daemon import crawl_once
+
             outcomes = crawl_once(
                 settings,
                 database,
@@ -264,6 +270,9 @@ def _dispatch(
             )
             return _report_runs(outcomes, sys.stdout, progress)
         if args.command == "run":
+            from ingest.daemon import install_stop_signals, run_daemon
+            from ingest.metrics import serve_metrics
+
             stop = threading.Event()
             install_stop_signals(stop)
             server = None
@@ -384,6 +393,8 @@ def _coverage(args: argparse.Namespace, settings: Settings) -> int:
 
 def _report_runs(outcomes: Sequence[Outcome], out: TextIO, progress: _ProgressBar | None) -> int:
     """One summary per site; exit 1 when any site had a failed date or was skipped."""
+    from ingest.crawl import RunSummary, SiteSkipped
+
     if progress is not None:
         progress.close()
     code = EXIT_OK
@@ -455,6 +466,8 @@ def _demo(
 
 
 def _export(args: argparse.Namespace, settings: Settings, database: Database) -> int:
+    from ingest.export import export_articles
+
     configured = {site.name: site.tz for site in settings.sites}
     # A site stored but not configured (the demo's) is read in the default site calendar.
     fallback = SiteSettings().tz

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-import httpx
+import httpx2
 
 from ingest.errors import ParseError
 from ingest.fetch import Fetcher, make_transport
@@ -66,7 +66,7 @@ def inspect_site(
     day: date | None = None,
     url: str | None = None,
     article: bool = False,
-    transport: httpx.AsyncBaseTransport | None = None,
+    transport: httpx2.AsyncBaseTransport | None = None,
 ) -> Inspection:
     """Fetch and parse ``day``'s listing (every page) or the one page at ``url``.
 
@@ -83,7 +83,7 @@ async def _inspect(
     day: date | None,
     url: str | None,
     article: bool,
-    transport: httpx.AsyncBaseTransport | None,
+    transport: httpx2.AsyncBaseTransport | None,
 ) -> Inspection:
     layout = site.parser
     async with make_transport(site.http, transport) as pool:

@@ -125,7 +125,8 @@ def configure_logging(
     """Configure structlog for the process, in one place.
 
     ``stream_level`` may quieten stderr (under a progress bar). ``observers`` are processors
-    that see every INFO event before the level filter (the metrics collector).
+    that see every event, DEBUG ones included (``page_fetched`` is DEBUG), before the level
+    filter (the metrics collector). Without observers, events under the level cost one call.
     """
     global _open_file
     close_logging()
@@ -140,7 +141,7 @@ def configure_logging(
         structlog.processors.add_log_level,
         *observers,
     ]
-    if observers and level > logging.INFO:
+    if observers and level > logging.DEBUG:
         processors.append(_DropBelow(level))
     processors += [
         structlog.processors.TimeStamper(fmt="iso", utc=True, key="timestamp"),
@@ -149,9 +150,7 @@ def configure_logging(
     ]
     structlog.configure(
         processors=processors,
-        wrapper_class=structlog.make_filtering_bound_logger(
-            min(level, logging.INFO) if observers else level
-        ),
+        wrapper_class=structlog.make_filtering_bound_logger(logging.DEBUG if observers else level),
         logger_factory=_SinksFactory(sinks),
         cache_logger_on_first_use=False,
     )
@@ -167,6 +166,51 @@ class _DropBelow:
         if _LEVELS.get(str(event.get("level")), 20) < self._level:
             raise structlog.DropEvent
         return event
+
+
+class CachedLogger:
+    """A module's logger, bound once per structlog configuration rather than on every call.
+
+    structlog's own ``cache_logger_on_first_use`` would keep the first configuration for good,
+    and ingest is configured again (tests, ``capture_logs``): this one rebinds when structlog's
+    processors, wrapper class or logger factory change.
+    """
+
+    __slots__ = ("_bound", "_key", "_name")
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+        self._key: tuple[object, ...] = ()
+        self._bound: Any = None
+
+    def _logger(self) -> Any:
+        config = structlog.get_config()
+        key = (config["processors"], config["wrapper_class"], config["logger_factory"])
+        if len(self._key) != len(key) or any(
+            a is not b for a, b in zip(self._key, key, strict=True)
+        ):
+            self._bound = structlog.get_logger(self._name).bind()
+            self._key = key
+        return self._bound
+
+    def debug(self, event: str, **kw: Any) -> None:
+        self._logger().debug(event, **kw)
+
+    def info(self, event: str, **kw: Any) -> None:
+        self._logger().info(event, **kw)
+
+    def warning(self, event: str, **kw: Any) -> None:
+        self._logger().warning(event, **kw)
+
+    def error(self, event: str, **kw: Any) -> None:
+        self._logger().error(event, **kw)
+
+    def exception(self, event: str, **kw: Any) -> None:
+        self._logger().exception(event, **kw)
+
+
+def get_logger(name: str) -> CachedLogger:
+    return CachedLogger(name)
 
 
 def close_logging() -> None:

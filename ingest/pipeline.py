@@ -95,45 +95,39 @@ class DayPipeline:
         """Fetch, parse, dedupe and store one date; commit it whole or record why not."""
         site = self.site.name
         try:
-            listing = await self._listing(day)
+            first_url = self.layout.listing_url(day)
+            with self.database.unit_of_work() as uow:
+                before = repo.day_before_fetch(
+                    uow.session, site, day, first_url, validators=self.conditional
+                )
+            listing = await self._listing(day, first_url, before)
             if listing is None:
                 return self._day_not_modified(day)
             deduped = dedupe_items(listing.items)
-            with self.database.unit_of_work() as uow:
-                known = repo.known_articles(uow.session, site, day)
-            records, article_error = await self._records(deduped.items, day, known)
+            records, article_error = await self._records(deduped.items, day, before.known)
+            crawled = repo.CrawledDay(
+                site,
+                day,
+                records,
+                article_error,
+                listing.first_url,
+                listing.etag,
+                listing.last_modified,
+            )
+
+            def counts_after(outcome: DayOutcome) -> repo.RunCounts:
+                return self.tally.after(DayResult(day, outcome, deduped.duplicates, article_error))
+
             # No await from here to the commit: the run's counts cannot interleave with
             # another date's, and they are written in the same transaction as the data.
             with self.database.unit_of_work() as uow:
-                now = self.clock()
-                outcome = repo.store_day(
-                    uow.session, site, day, records, run_id=self.run_id, now=now
-                )
-                result = DayResult(day, outcome, deduped.duplicates, article_error)
-                repo.record_date_state(
-                    uow.session,
-                    site=site,
-                    day=day,
-                    status=DateStatus.FAILED if article_error else DateStatus.COMPLETE,
-                    item_count=len(records),
-                    error=article_error,
-                    run_id=self.run_id,
-                    now=now,
-                )
-                # Validators are kept only for a day stored whole, so a 304 never hides a
-                # day that still needs work.
-                repo.save_listing_validators(
-                    uow.session,
-                    site,
-                    listing.first_url,
-                    etag=None if article_error else listing.etag,
-                    last_modified=None if article_error else listing.last_modified,
-                    now=now,
-                )
-                counts = self.tally.after(result)
-                repo.save_run_progress(uow.session, self.run_id, counts)
+                outcome, counts = repo.store_crawled_day(
+                    uow.session, crawled, run_id=self.run_id, now=self.clock(),
+                    counts_after=counts_after,
+                )  # fmt: skip
                 uow.commit()
                 self.tally.settle(counts)
+            result = DayResult(day, outcome, deduped.duplicates, article_error)
         except (StorageFullError, DatabaseUnavailableError):
             raise  # the run's to handle: the date cannot be stored now
         except (FetchError, ParseError, StorageError) as exc:
@@ -201,21 +195,17 @@ class DayPipeline:
             self.tally.settle(self.tally.after(result))
         return result
 
-    async def _listing(self, day: date) -> _Listing | None:
+    async def _listing(self, day: date, first_url: str, before: repo.DayBefore) -> _Listing | None:
         """Every item of the day, following each page's own "Next" link to the last page.
 
         None when the first page answers 304 Not Modified to the validators kept for it. A
         layout whose sites answer 404 for a day without posts (WordPress) gets an empty day.
         """
-        first_url = self.layout.listing_url(day)
         headers = {"Accept": self.layout.accept}
-        if self.conditional:
-            with self.database.unit_of_work() as uow:
-                etag, modified = repo.listing_validators(uow.session, self.site.name, first_url)
-            if etag:
-                headers["If-None-Match"] = etag
-            if modified:
-                headers["If-Modified-Since"] = modified
+        if before.etag:
+            headers["If-None-Match"] = before.etag
+        if before.last_modified:
+            headers["If-Modified-Since"] = before.last_modified
         url: str | None = first_url
         seen: set[str] = set()
         items: list[ListingItem] = []

@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 
-import httpx
+import httpx2
 import structlog
 
 from ingest.domain import DayOutcome, RunKind, RunStatus
@@ -59,7 +59,7 @@ class CrawlDeps:
     """The side effects a run needs, injected so tests can hand in their own."""
 
     database: Database
-    transport: httpx.AsyncBaseTransport | None = None
+    transport: httpx2.AsyncBaseTransport | None = None
     clock: Callable[[], datetime] = utc_now
     on_progress: Callable[[Progress], None] | None = None
     # Set from another thread (a signal handler) to stop the run: no new date starts, the

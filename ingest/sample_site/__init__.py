@@ -13,7 +13,7 @@ Used by ``ingest demo``, by the test suite and by benchmarks in place of the rea
   ``rest_api=False`` turns it off) and a hand-made "plain" markup for the selectors layout
   (``plain_listing_path``; its selectors are in ``ingest.sample_site.plain``). It has
   conditional GETs, a request log, and deterministic fault injection (``Status``, ``Drop``,
-  ``Delay``, ``Truncate``, ``Oversize``, ``faults.random_transient``).
+  ``Delay``, ``Truncate``, ``Oversize``, ``Bomb``, ``faults.random_transient``).
 
 Ground truth per flavour::
 
@@ -29,7 +29,15 @@ URLs differ. ``ingest.sample_site.flavours`` says what each flavour lets a scrap
 
 from ingest.sample_site.article import SampleArticle
 from ingest.sample_site.content import ExpectedRecord, SampleSite
-from ingest.sample_site.faults import Delay, Drop, FaultAction, Oversize, Status, Truncate
+from ingest.sample_site.faults import (
+    Bomb,
+    Delay,
+    Drop,
+    FaultAction,
+    Oversize,
+    Status,
+    Truncate,
+)
 from ingest.sample_site.flavours import FLAVOURS, Flavour
 from ingest.sample_site.server import (
     DEFAULT_API_SPAN,
@@ -42,6 +50,7 @@ __all__ = [
     "DEFAULT_API_SPAN",
     "DEFAULT_ROBOTS",
     "FLAVOURS",
+    "Bomb",
     "Delay",
     "Drop",
     "ExpectedRecord",

@@ -47,7 +47,17 @@ class Oversize:
     n_bytes: int
 
 
-FaultAction = Status | Drop | Delay | Truncate | Oversize
+@dataclass(frozen=True)
+class Bomb:
+    """Serve a 200 HTML body compressed with ``encoding`` ("gzip", "deflate" zlib-wrapped, or
+    "deflate-raw", sent as ``deflate`` without the zlib wrapper) that inflates to
+    ``inflated_bytes`` of zeros: a small answer that is huge once decoded."""
+
+    encoding: str = "gzip"
+    inflated_bytes: int = 200 * 1024 * 1024
+
+
+FaultAction = Status | Drop | Delay | Truncate | Oversize | Bomb
 PathMatch = str | Callable[[str], bool]
 
 # What a transient fault looks like: each recovers on a retry (Retry-After at most 1 s).

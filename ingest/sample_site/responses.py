@@ -9,17 +9,19 @@ truncated body, an oversized one.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import socket
 import threading
 import time
+import zlib
 from dataclasses import dataclass, field
 from email.utils import formatdate, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING
 
-from ingest.sample_site.faults import Delay, Drop, Oversize, Status, Truncate
+from ingest.sample_site.faults import Bomb, Delay, Drop, Oversize, Status, Truncate
 
 if TYPE_CHECKING:
     from ingest.sample_site.server import SampleSiteServer
@@ -158,7 +160,7 @@ class Handler(BaseHTTPRequestHandler):
         self,
         owner: SampleSiteServer,
         target: str,
-        action: Status | Drop | Delay | Truncate | Oversize | None,
+        action: Status | Drop | Delay | Truncate | Oversize | Bomb | None,
         *,
         head: bool,
     ) -> None:
@@ -176,6 +178,10 @@ class Handler(BaseHTTPRequestHandler):
         if isinstance(action, Oversize):
             owner._record(self.command, target, 200)
             self._send_oversize(action.n_bytes, head=head)
+            return
+        if isinstance(action, Bomb):
+            owner._record(self.command, target, 200)
+            self._send_bomb(action, head=head)
             return
         if isinstance(action, Delay):
             time.sleep(action.seconds)
@@ -215,6 +221,17 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.write(chunk)
             remaining -= len(chunk)
 
+    def _send_bomb(self, bomb: Bomb, *, head: bool) -> None:
+        body = compressed_zeros(bomb.encoding, bomb.inflated_bytes)
+        self.send_response(200)
+        self.send_header("Content-Type", HTML_TYPE)
+        encoding = "deflate" if bomb.encoding == "deflate-raw" else bomb.encoding
+        self.send_header("Content-Encoding", encoding)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if not head:
+            self.wfile.write(body)
+
     def _hang_up(self) -> None:
         """Close the connection now, whatever was (not) sent."""
         self.close_connection = True
@@ -223,3 +240,17 @@ class Handler(BaseHTTPRequestHandler):
             self.connection.shutdown(socket.SHUT_RDWR)
         except OSError:
             pass
+
+
+@functools.cache
+def compressed_zeros(encoding: str, size: int) -> bytes:
+    """``size`` zero bytes compressed as ``encoding`` (gzip, deflate, deflate-raw); cached, as
+    compressing 200 MB takes a second."""
+    wbits = {"gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS, "deflate-raw": -zlib.MAX_WBITS}
+    compressor = zlib.compressobj(9, zlib.DEFLATED, wbits[encoding])
+    block = bytes(1024 * 1024)
+    parts = []
+    for start in range(0, size, len(block)):
+        parts.append(compressor.compress(block[: min(len(block), size - start)]))
+    parts.append(compressor.flush())
+    return b"".join(parts)

@@ -11,15 +11,14 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from ingest.errors import SchemaError, StorageError
 from ingest.store.engine import describe, storage_error
+from ingest.store.schema import UPGRADE_HINT, schema_version
 
-UPGRADE_HINT = "run `ingest db upgrade`"
 # What a migration meets when the tables already hold what it adds: SQLite's messages, and
 # PostgreSQL's duplicate_column, duplicate_table, duplicate_object, duplicate_schema.
 _ALREADY_THERE = ("duplicate column name", "already exists")
@@ -50,33 +49,6 @@ def head_revision() -> str:
     if head is None:
         raise StorageError("the Alembic migrations have no head revision")
     return head
-
-
-def schema_version(engine: Engine) -> str | None:
-    """The version recorded in the database; None for a database without ingest's schema.
-    Reads only: nothing is created."""
-    try:
-        with engine.connect() as connection:
-            return MigrationContext.configure(connection).get_current_revision()
-    except SQLAlchemyError as exc:
-        raise storage_error(exc, engine.url, "cannot read the schema version") from exc
-
-
-def require_current_schema(engine: Engine) -> None:
-    """SchemaError (one line, with the way out) unless the database is at this code's version."""
-    found, needed = schema_version(engine), head_revision()
-    if found == needed:
-        return
-    known = {script.revision for script in ScriptDirectory(str(migrations_dir())).walk_revisions()}
-    if found is not None and found not in known:
-        raise SchemaError(
-            f"the database schema is at version {found}, newer than this ingest knows "
-            f"(it needs {needed}): upgrade ingest"
-        )
-    shown = found or "none (an empty database)"
-    raise SchemaError(
-        f"the database schema is at version {shown}, this ingest needs {needed}: {UPGRADE_HINT}"
-    )
 
 
 def upgrade_to_head(engine: Engine) -> None:

@@ -1,15 +1,32 @@
-"""Reads and writes of the storage layer, each inside a caller's unit of work."""
+"""Reads and writes of the storage layer, each inside a caller's unit of work.
+
+The crawl's per-date work is two calls: ``day_before_fetch`` (its listing validators and the
+articles already stored, one read) and ``store_crawled_day`` (articles, revisions, the date's
+state, validators and the run's counts, one write). Both run prebuilt SQLAlchemy Core
+statements on the session's connection: no ORM object per row, no ORM execution per statement.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Executable, Table, bindparam, case, delete, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import (
+    Connection,
+    Executable,
+    Row,
+    Select,
+    Table,
+    bindparam,
+    case,
+    delete,
+    func,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from ingest.domain import ArticleRecord, BodySource, DateStatus, DayOutcome, RunKind, RunStatus
@@ -27,6 +44,7 @@ _runs = _table_of(Run)
 _states = _table_of(CrawlState)
 _articles = _table_of(Article)
 _validators = _table_of(HttpValidator)
+_revisions = _table_of(ArticleRevision)
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +101,16 @@ def save_run_progress(
     dates_total: int | None = None,
     dates_skipped: int | None = None,
 ) -> None:
-    values: dict[str, object] = {
+    values = _run_counts(counts)
+    if dates_total is not None:
+        values["dates_total"] = dates_total
+    if dates_skipped is not None:
+        values["dates_skipped"] = dates_skipped
+    session.connection().execute(_run_update(tuple(values)), {"run_id": run_id, **values})
+
+
+def _run_counts(counts: RunCounts) -> dict[str, object]:
+    return {
         "dates_done": counts.dates_done,
         "dates_failed": counts.dates_failed,
         "pages_fetched": counts.pages_fetched,
@@ -94,11 +121,6 @@ def save_run_progress(
         "articles_unchanged": counts.articles_unchanged,
         "duplicates": counts.duplicates,
     }
-    if dates_total is not None:
-        values["dates_total"] = dates_total
-    if dates_skipped is not None:
-        values["dates_skipped"] = dates_skipped
-    session.execute(_run_update(tuple(values)), {"run_id": run_id, **values})
 
 
 @cache
@@ -163,9 +185,25 @@ def record_date_state(
 
     Returns the date's item count after the write.
     """
+    return _record_date_state(
+        session.connection(), site, day, status, item_count, error, run_id=run_id, now=now
+    )
+
+
+def _record_date_state(
+    conn: Connection,
+    site: str,
+    day: date,
+    status: DateStatus,
+    item_count: int | None,
+    error: str | None,
+    *,
+    run_id: int,
+    now: datetime,
+) -> int:
     complete = status is DateStatus.COMPLETE
     keep_count = item_count is None or not complete
-    statement = _date_state_upsert(session.get_bind().dialect.name, complete, keep_count)
+    statement = _date_state_upsert(conn.dialect.name, complete, keep_count)
     params = {
         "site": site,
         "date": day,
@@ -178,7 +216,7 @@ def record_date_state(
         "failing_since": None if complete else now,
         "last_run_id": run_id,
     }
-    return int(session.scalar(statement, params) or 0)
+    return int(conn.scalar(statement, params) or 0)
 
 
 @cache
@@ -212,8 +250,84 @@ _KNOWN_ARTICLES = select(
 
 
 def known_articles(session: Session, site: str, day: date) -> dict[str, KnownArticle]:
-    rows = session.execute(_KNOWN_ARTICLES, {"site": site, "day": day})
+    return _known_articles(session.connection(), site, day)
+
+
+def _known_articles(conn: Connection, site: str, day: date) -> dict[str, KnownArticle]:
+    rows = conn.execute(_KNOWN_ARTICLES, {"site": site, "day": day})
     return {key: KnownArticle(listing_hash, source) for key, listing_hash, source in rows}
+
+
+@dataclass(frozen=True, slots=True)
+class DayBefore:
+    """What the store holds for a date before it is fetched again."""
+
+    etag: str | None
+    last_modified: str | None
+    known: dict[str, KnownArticle]
+
+
+def day_before_fetch(
+    session: Session, site: str, day: date, listing_url: str, *, validators: bool
+) -> DayBefore:
+    """The listing's validators (when ``validators``) and the date's stored articles."""
+    conn = session.connection()
+    etag = modified = None
+    if validators:
+        etag, modified = _listing_validators(conn, site, listing_url)
+    return DayBefore(etag, modified, _known_articles(conn, site, day))
+
+
+@dataclass(frozen=True, slots=True)
+class CrawledDay:
+    """A date as crawled, to be stored whole: its records, its state and its validators."""
+
+    site: str
+    day: date
+    records: Sequence[ArticleRecord]
+    error: str | None
+    listing_url: str
+    etag: str | None
+    last_modified: str | None
+
+
+def store_crawled_day(
+    session: Session,
+    crawled: CrawledDay,
+    *,
+    run_id: int,
+    now: datetime,
+    counts_after: Callable[[DayOutcome], RunCounts],
+) -> tuple[DayOutcome, RunCounts]:
+    """Store a crawled date in the caller's transaction: the articles (``store_day``), the
+    date's state, the listing's validators (kept only for a date stored whole, so a 304 never
+    hides a date that still needs work) and the run's counts, ``counts_after`` the outcome."""
+    conn = session.connection()
+    site, day = crawled.site, crawled.day
+    outcome = _store_day(conn, site, day, crawled.records, run_id=run_id, now=now)
+    failed = crawled.error is not None
+    _record_date_state(
+        conn,
+        site,
+        day,
+        DateStatus.FAILED if failed else DateStatus.COMPLETE,
+        len(crawled.records),
+        crawled.error,
+        run_id=run_id,
+        now=now,
+    )
+    _save_listing_validators(
+        conn,
+        site,
+        crawled.listing_url,
+        etag=None if failed else crawled.etag,
+        last_modified=None if failed else crawled.last_modified,
+        now=now,
+    )
+    counts = counts_after(outcome)
+    values = _run_counts(counts)
+    conn.execute(_run_update(tuple(values)), {"run_id": run_id, **values})
+    return outcome, counts
 
 
 def upsert_insert(session: Session) -> Any:
@@ -223,8 +337,12 @@ def upsert_insert(session: Session) -> Any:
 
 def _insert_of(dialect: str) -> Any:
     if dialect == "postgresql":
+        from sqlalchemy.dialects import postgresql  # not at import: health never writes
+
         return postgresql.insert
     if dialect == "sqlite":
+        from sqlalchemy.dialects import sqlite
+
         return sqlite.insert
     raise StorageError(f"the {dialect} database is not supported: use SQLite or PostgreSQL")
 
@@ -244,17 +362,31 @@ def store_day(
     stored the same article first never causes a duplicate-key error; its row is then
     compared and updated like any stored one.
     """
+    return _store_day(session.connection(), site, day, records, run_id=run_id, now=now)
+
+
+def _store_day(
+    conn: Connection,
+    site: str,
+    day: date,
+    records: Iterable[ArticleRecord],
+    *,
+    run_id: int,
+    now: datetime,
+) -> DayOutcome:
     records = list(records)
-    existing = _articles_of_day(session, site, day)
+    existing = _articles_of_day(conn, site, day) if records else {}
     fresh = [r for r in records if r.title_key not in existing]
     inserted: set[str] = set()
     if fresh:
         rows = [_article_row(r, run_id=run_id, now=now) for r in fresh]
-        inserted = _insert_new_articles(session, rows)
+        inserted = _insert_new_articles(conn, rows)
         if len(inserted) < len(fresh):
-            existing = _articles_of_day(session, site, day)
+            existing = _articles_of_day(conn, site, day)
     updated = unchanged = 0
     seen_ids: list[int] = []
+    revisions: list[dict[str, Any]] = []
+    changes: list[dict[str, Any]] = []
     for record in records:
         if record.title_key in inserted:
             continue
@@ -263,31 +395,35 @@ def store_day(
             seen_ids.append(article.id)
             unchanged += 1
         else:
-            session.add(_revision_of(article, run_id=run_id, now=now))
-            _apply(article, record, run_id=run_id, now=now)
+            revisions.append(_revision_row(article, run_id=run_id, now=now))
+            changes.append(_change_row(article.id, record, run_id=run_id, now=now))
             updated += 1
+    if revisions:
+        conn.execute(_REVISION_INSERT, revisions)
+        conn.execute(_ARTICLE_UPDATE, changes)
     if seen_ids:
-        session.execute(update(Article).where(Article.id.in_(seen_ids)).values(last_run_id=run_id))
-    session.flush()
+        conn.execute(_SEEN_UPDATE, {"run_id": run_id, "ids": seen_ids})
     return DayOutcome(new=len(inserted), updated=updated, unchanged=unchanged)
 
 
-def _insert_new_articles(session: Session, rows: list[dict[str, Any]]) -> set[str]:
+def _insert_new_articles(conn: Connection, rows: list[dict[str, Any]]) -> set[str]:
     """INSERT ... ON CONFLICT DO NOTHING, one statement for all the rows; the title keys of
     the rows actually inserted."""
-    dialect = session.get_bind().dialect.name
+    dialect = conn.dialect.name
     if dialect == "postgresql":
         # One array per column: the statement text stays the same whatever the row count, so
         # psycopg reuses its parsed form (a multi-row VALUES is re-parsed on every call).
         names = tuple(rows[0])
         arrays = {name: [row[name] for row in rows] for name in names}
-        return set(session.scalars(_postgres_unnest_insert(names), arrays))
+        return set(conn.scalars(_postgres_unnest_insert(names), arrays))
     # SQLAlchemy's insertmanyvalues sends the rows as one multi-row VALUES.
-    return set(session.scalars(_new_articles_insert(dialect), rows))
+    return set(conn.scalars(_new_articles_insert(dialect), rows))
 
 
 @cache
 def _postgres_unnest_insert(names: tuple[str, ...]) -> Executable:
+    from sqlalchemy.dialects import postgresql
+
     arrays = [
         func.unnest(bindparam(name, type_=postgresql.ARRAY(_articles.c[name].type)))
         for name in names
@@ -311,26 +447,55 @@ def _new_articles_insert(dialect: str) -> Executable:
     return statement
 
 
-_ARTICLES_OF_DAY = select(Article).where(
-    Article.site == bindparam("site"), Article.date == bindparam("day")
-)
+# What a re-crawl compares, and what a revision keeps, of each stored article of the day.
+_STORED = _articles.c
+_ARTICLES_OF_DAY: Select[Any] = select(
+    _STORED.id,
+    _STORED.title_key,
+    _STORED.title,
+    _STORED.url,
+    _STORED.category,
+    _STORED.body,
+    _STORED.body_source,
+    _STORED.listing_hash,
+    _STORED.published_at,
+    _STORED.content_hash,
+    _STORED.updated_at,
+).where(_STORED.site == bindparam("site"), _STORED.date == bindparam("day"))
 # Locks the day's rows against a concurrent writer until the commit (SQLite locks the file).
 _ARTICLES_OF_DAY_FOR_UPDATE = _ARTICLES_OF_DAY.with_for_update()
+_REVISION_INSERT = _revisions.insert()
+_CHANGED = ("url", "category", "body", "body_source", "listing_hash", "published_at")
+_ARTICLE_UPDATE = (
+    update(_articles)
+    .where(_STORED.id == bindparam("article_id"))
+    .values(
+        {
+            **{name: bindparam(name) for name in (*_CHANGED, "content_hash", "updated_at")},
+            "last_run_id": bindparam("run_id"),
+        }
+    )
+)
+_SEEN_UPDATE = (
+    update(_articles)
+    .where(_STORED.id.in_(bindparam("ids", expanding=True)))
+    .values(last_run_id=bindparam("run_id"))
+)
 
 
-def _articles_of_day(session: Session, site: str, day: date) -> dict[str, Article]:
-    postgres = session.get_bind().dialect.name == "postgresql"
+def _articles_of_day(conn: Connection, site: str, day: date) -> dict[str, Row[Any]]:
+    postgres = conn.dialect.name == "postgresql"
     query = _ARTICLES_OF_DAY_FOR_UPDATE if postgres else _ARTICLES_OF_DAY
-    rows = session.scalars(query, {"site": site, "day": day})
-    return {article.title_key: article for article in rows}
+    rows = conn.execute(query, {"site": site, "day": day})
+    return {row.title_key: row for row in rows}
 
 
-def _keeps_stored_version(article: Article, record: ArticleRecord) -> bool:
+def _keeps_stored_version(article: Row[Any], record: ArticleRecord) -> bool:
     if record.content_hash == article.content_hash:
         return True
     # The listing is as it was and only the excerpt is at hand this time (the article page was
     # not fetched, or could not be): the stored full body is still the better version.
-    return (
+    return bool(
         record.body_source is BodySource.LISTING
         and article.body_source == BodySource.ARTICLE.value
         and record.listing_hash == article.listing_hash
@@ -357,33 +522,38 @@ def _article_row(record: ArticleRecord, *, run_id: int, now: datetime) -> dict[s
     }
 
 
-def _revision_of(article: Article, *, run_id: int, now: datetime) -> ArticleRevision:
-    return ArticleRevision(
-        article_id=article.id,
-        title=article.title,
-        url=article.url,
-        category=article.category,
-        body=article.body,
-        body_source=article.body_source,
-        published_at=article.published_at,
-        content_hash=article.content_hash,
-        valid_from=article.updated_at,
-        replaced_at=now,
-        replaced_by_run_id=run_id,
-    )
+def _revision_row(article: Row[Any], *, run_id: int, now: datetime) -> dict[str, Any]:
+    return {
+        "article_id": article.id,
+        "title": article.title,
+        "url": article.url,
+        "category": article.category,
+        "body": article.body,
+        "body_source": article.body_source,
+        "published_at": article.published_at,
+        "content_hash": article.content_hash,
+        "valid_from": article.updated_at,
+        "replaced_at": now,
+        "replaced_by_run_id": run_id,
+    }
 
 
-def _apply(article: Article, record: ArticleRecord, *, run_id: int, now: datetime) -> None:
+def _change_row(
+    article_id: int, record: ArticleRecord, *, run_id: int, now: datetime
+) -> dict[str, Any]:
     # The title stays as first seen: the key is the same, only its spelling may differ.
-    article.url = record.url
-    article.category = record.category
-    article.body = record.body
-    article.body_source = record.body_source.value
-    article.listing_hash = record.listing_hash
-    article.published_at = record.published_at
-    article.content_hash = record.content_hash
-    article.updated_at = now
-    article.last_run_id = run_id
+    return {
+        "article_id": article_id,
+        "url": record.url,
+        "category": record.category,
+        "body": record.body,
+        "body_source": record.body_source.value,
+        "listing_hash": record.listing_hash,
+        "published_at": record.published_at,
+        "content_hash": record.content_hash,
+        "updated_at": now,
+        "run_id": run_id,
+    }
 
 
 def count_articles(session: Session, site: str, first: date, last: date) -> int:
@@ -411,7 +581,11 @@ _LISTING_VALIDATORS = select(_validators.c.etag, _validators.c.last_modified).wh
 
 
 def listing_validators(session: Session, site: str, url: str) -> tuple[str | None, str | None]:
-    row = session.execute(_LISTING_VALIDATORS, {"site": site, "url": url}).first()
+    return _listing_validators(session.connection(), site, url)
+
+
+def _listing_validators(conn: Connection, site: str, url: str) -> tuple[str | None, str | None]:
+    row = conn.execute(_LISTING_VALIDATORS, {"site": site, "url": url}).first()
     return (row.etag, row.last_modified) if row is not None else (None, None)
 
 
@@ -424,11 +598,25 @@ def save_listing_validators(
     last_modified: str | None,
     now: datetime,
 ) -> None:
+    _save_listing_validators(
+        session.connection(), site, url, etag=etag, last_modified=last_modified, now=now
+    )
+
+
+def _save_listing_validators(
+    conn: Connection,
+    site: str,
+    url: str,
+    *,
+    etag: str | None,
+    last_modified: str | None,
+    now: datetime,
+) -> None:
     if etag is None and last_modified is None:
-        session.execute(_FORGET_VALIDATORS, {"site": site, "url": url})
+        conn.execute(_FORGET_VALIDATORS, {"site": site, "url": url})
         return
-    session.execute(
-        _validators_upsert(session.get_bind().dialect.name),
+    conn.execute(
+        _validators_upsert(conn.dialect.name),
         {"site": site, "url": url, "etag": etag, "last_modified": last_modified, "saved_at": now},
     )
 

@@ -7,7 +7,16 @@ import platform
 import time
 
 from ingest.heap import keep_heap_between_pages
-from tests.benchmarks import coverage_calendar, endtoend, layouts, memory, parsing, storage
+from tests.benchmarks import (
+    coverage_calendar,
+    cpu,
+    endtoend,
+    inflate,
+    layouts,
+    memory,
+    parsing,
+    storage,
+)
 from tests.benchmarks.common import Row
 
 
@@ -33,6 +42,8 @@ def main() -> int:
         ("storage", storage.run),
         ("memory", memory.run),
         ("calendar", coverage_calendar.run),
+        ("cpu", cpu.run),
+        ("inflate", inflate.run),
     ):
         print(f"running {name} ...", flush=True)
         rows += bench()

@@ -129,16 +129,23 @@ def test_backfill_export_runs(server: SampleSiteServer, tmp_path: Path) -> None:
     assert "succeeded" in table.stdout and "STATUS" in table.stdout
 
 
-def test_logs_are_json_lines_with_run_id(server: SampleSiteServer, tmp_path: Path) -> None:
-    """Every event of a run carries run_id, an ISO UTC timestamp and a level."""
-    config = str(write_config(tmp_path, server))
+@pytest.mark.parametrize("level", ["INFO", "DEBUG"])
+def test_logs_are_json_lines_with_run_id(
+    server: SampleSiteServer, tmp_path: Path, level: str
+) -> None:
+    """Every event of a run carries run_id, an ISO UTC timestamp and a level; a line per page
+    (``page_fetched``) at DEBUG only, a line per date at INFO."""
+    config = str(write_config(tmp_path, server, extra=f'level = "{level}"'))
     ingest(
         "--config", config, "backfill", "--from", "2020-02-01", "--to", "2020-02-01", cwd=tmp_path
     )
     events = [json.loads(line) for line in (tmp_path / "ingest.jsonl").read_text().splitlines()]
     names = [e["event"] for e in events]
-    for name in ("run_started", "page_fetched", "date_done", "run_finished"):
+    for name in ("run_started", "date_done", "run_finished"):
         assert name in names
+    if level == "INFO":
+        assert "page_fetched" not in names
+        return
     in_run = events[names.index("run_started") : names.index("run_finished") + 1]
     assert all(
         "run_id" in e and e["timestamp"].endswith(("Z", "+00:00")) and e["level"] for e in in_run

@@ -127,8 +127,8 @@ def test_two_replicas_share_twelve_sites_once_per_tick(tmp_path: Path, pg_url: s
 def test_a_killed_replica_is_taken_over_and_its_runs_abandoned(tmp_path: Path, pg_url: str) -> None:
     """kill -9 one replica mid-crawl: within two heartbeats the other (with free slots) runs
     its sites, and the killed replica's runs are recorded abandoned."""
-    with SampleSiteServer(SampleSite(seed=3), latency_seconds=0.4) as server, ExitStack() as stack:
-        config = write_config(tmp_path, server, pg_url, lookback=3, sites=3)
+    with SampleSiteServer(SampleSite(seed=3), latency_seconds=0.5) as server, ExitStack() as stack:
+        config = write_config(tmp_path, server, pg_url, lookback=6, sites=3)
         first = replica(config, tmp_path / "first.log")
         stack.callback(stop, [first])
         deadline = time.monotonic() + 30
@@ -144,12 +144,16 @@ def test_a_killed_replica_is_taken_over_and_its_runs_abandoned(tmp_path: Path, p
         first.kill()
         first.wait()
         killed_at = datetime.now().astimezone()
+        # The first replica's runs still open when it died (one may have finished before).
+        victim = process_of(running[0])
+        running = [r for r in all_runs(pg_url) if process_of(r) == victim and not r.finished_at]
+        assert running, "the first replica died mid-crawl"
         held = {r.site for r in running}
         taken: dict[str, float] = {}
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline and set(taken) != held:
             for run in all_runs(pg_url):
-                other = process_of(run) != process_of(running[0])
+                other = process_of(run) != victim
                 if run.site in held and other and run.started_at >= killed_at:
                     taken.setdefault(run.site, (run.started_at - killed_at).total_seconds())
             time.sleep(0.1)
@@ -157,7 +161,7 @@ def test_a_killed_replica_is_taken_over_and_its_runs_abandoned(tmp_path: Path, p
         # Two heartbeats, plus a poll and a run's start on a machine the suite keeps busy.
         assert max(taken.values()) <= 2 * HEARTBEAT + 1.5, taken
         statuses = {r.id: r.status for r in all_runs(pg_url)}
-        assert all(statuses[r.id] == "abandoned" for r in running)
+        assert all(statuses[r.id] == "abandoned" for r in running), statuses
 
 
 def test_a_second_daemon_on_one_sqlite_file_is_refused(

@@ -91,3 +91,16 @@ def test_concurrent_writers_of_one_day_never_double_or_fail(database: Database) 
     assert errors == []
     with database.unit_of_work() as uow:
         assert uow.session.scalar(select(func.count(Article.id))) == 30
+
+
+def test_schema_version_is_the_migrations_head() -> None:
+    """The version reading commands check without Alembic is Alembic's head, and every
+    revision is known."""
+    from alembic.script import ScriptDirectory
+
+    from ingest.store.migrate import head_revision, migrations_dir
+    from ingest.store.schema import KNOWN_VERSIONS, SCHEMA_VERSION
+
+    assert head_revision() == SCHEMA_VERSION
+    scripts = ScriptDirectory(str(migrations_dir())).walk_revisions()
+    assert {script.revision for script in scripts} == KNOWN_VERSIONS

@@ -1,0 +1,378 @@
+"""CPU per page: a one-year backfill as ``ingest backfill`` runs it, against the very same
+requests replayed by bare clients; where the crawl's CPU goes by stage; and what a command that
+does not crawl (``ingest health``) costs to start.
+
+Every figure is CPU time (``time.thread_time`` / ``resource.getrusage``), not wall time: the
+machine has 2 cores shared with other work, and CPU time is what decides how many polite sites
+one process can keep busy. Each measurement runs in a fresh interpreter (a child process);
+start-up (interpreter, imports, settings, migrations) is taken off by measuring from just
+before the command's work. The site is served by another child (``served.py``).
+
+Run as ``python -m tests.benchmarks.cpu crawl ...`` / ``replay ...`` it is such a child.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from tests.benchmarks.common import Row
+from tests.benchmarks.served import ServedSite
+
+LATENCY = 0.02
+CONCURRENCY = 8
+FIRST, LAST = date(2020, 1, 1), date(2020, 12, 31)
+ROUNDS = 3
+# The bare clients replaying the crawl's requests: (name shown, child argument).
+REPLAYS = (
+    ("bare httpx 0.28.1 (AsyncClient, default transport)", "httpx"),
+    ("bare httpx2 (AsyncClient, default transport: httpcore2)", "httpx2"),
+    ("bare httpx2 with httpx-aiohttp's AiohttpTransport", "httpx2-aiohttp"),
+    ("bare aiohttp (ClientSession)", "aiohttp"),
+)
+TRANSPORTS = ("aiohttp", "httpcore2")  # ingest.fetch.AiohttpTransport, httpx2's default
+
+
+# -- the children -------------------------------------------------------------------------
+
+
+def _crawl_child(base_url: str, listing_path: str, workdir: str, transport: str) -> None:
+    """One backfill, configured and logged as ``ingest backfill`` does (INFO to the JSON log
+    file, stderr at INFO but to /dev/null), with CPU time per stage."""
+    import structlog
+
+    from ingest import app, fetch
+    from ingest.heap import keep_heap_between_pages
+    from ingest.logs import configure_logging
+    from ingest.settings import settings_from_mapping
+    from ingest.store.engine import Database
+
+    keep_heap_between_pages()
+    settings = settings_from_mapping(
+        {
+            "site": {
+                "name": "bench",
+                "base_url": base_url,
+                "listing_path": listing_path,
+                "layout": "k2",
+            },
+            "http": {
+                "requests_per_second": 0.0,
+                "concurrency": CONCURRENCY,
+                "timeout_seconds": 10.0,
+                "backoff_initial_seconds": 0.01,
+                "backoff_max_seconds": 0.05,
+            },
+            "database": {"url": f"sqlite:///{workdir}/cpu.db"},
+            "logging": {"file": f"{workdir}/ingest.jsonl", "level": "INFO", "format": "json"},
+        }
+    )
+    devnull = Path(os.devnull).open("w", encoding="utf-8")  # noqa: SIM115 (lives as long as the child)
+    configure_logging(settings.logging, stream=devnull)
+    database = app.open_database(settings)
+
+    stages = {"parse": 0.0, "store": 0.0, "log": 0.0}
+    _time_calls(type(settings.site.parser), ("parse_listing", "parse_article"), stages, "parse")
+    _time_context(Database, "unit_of_work", stages, "store")
+    _time_calls(structlog._base.BoundLoggerBase, ("_proxy_to_logger",), stages, "log")
+    chosen = None  # the shipped transport (aiohttp), built by make_transport
+    if transport == "httpcore2":
+        limits = fetch.httpx2.Limits(
+            max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY
+        )
+        chosen = fetch.httpx2.AsyncHTTPTransport(limits=limits)
+    import httpcore2  # noqa: F401 (imported by the first transport: start-up, not crawl)
+
+    cpu0, wall0 = time.thread_time(), time.perf_counter()
+    outcomes = app.backfill(settings, database, FIRST, LAST, transport=chosen)
+    cpu, wall = time.thread_time() - cpu0, time.perf_counter() - wall0
+    (summary,) = outcomes
+    print(
+        json.dumps(
+            {
+                "cpu": cpu,
+                "wall": wall,
+                "status": getattr(summary, "status").value,  # noqa: B009
+                "stages": stages,
+            }
+        )
+    )
+
+
+def _time_calls(owner: Any, names: tuple[str, ...], stages: dict[str, float], key: str) -> None:
+    for name in names:
+        original = getattr(owner, name)
+
+        def timed(*args: Any, _original: Callable[..., Any] = original, **kwargs: Any) -> Any:
+            started = time.thread_time()
+            try:
+                return _original(*args, **kwargs)
+            finally:
+                stages[key] += time.thread_time() - started
+
+        setattr(owner, name, timed)
+
+
+def _time_context(owner: Any, name: str, stages: dict[str, float], key: str) -> None:
+    """Time the body of ``with owner.name(...)`` blocks (the pipeline never awaits in one)."""
+    original = getattr(owner, name)
+
+    @contextmanager
+    def timed(*args: Any, **kwargs: Any) -> Iterator[Any]:
+        started = time.thread_time()
+        try:
+            with original(*args, **kwargs) as value:
+                yield value
+        finally:
+            stages[key] += time.thread_time() - started
+
+    setattr(owner, name, timed)
+
+
+def _replay_child(client: str, base_url: str, paths_file: str) -> None:
+    """GET every path, ``CONCURRENCY`` at a time, bodies read, nothing parsed or stored."""
+    paths = json.loads(Path(paths_file).read_text(encoding="utf-8"))
+    replay = _REPLAYERS[client]
+    asyncio.run(replay(base_url, paths[:50]))  # warm the imports and code paths up
+    cpu0, wall0 = time.thread_time(), time.perf_counter()
+    asyncio.run(replay(base_url, paths))
+    print(json.dumps({"cpu": time.thread_time() - cpu0, "wall": time.perf_counter() - wall0}))
+
+
+async def _replay_httpx(base_url: str, paths: list[str], module: str = "httpx") -> None:
+    httpx = __import__(module)
+    limits = httpx.Limits(max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY)
+    pending = iter(paths)
+    async with httpx.AsyncClient(base_url=base_url, limits=limits) as client:
+
+        async def worker() -> None:
+            for path in pending:
+                async with client.stream("GET", path) as response:
+                    async for _ in response.aiter_bytes():
+                        pass
+
+        await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
+
+
+async def _replay_httpx2(base_url: str, paths: list[str]) -> None:
+    await _replay_httpx(base_url, paths, "httpx2")
+
+
+async def _replay_httpx2_aiohttp(base_url: str, paths: list[str]) -> None:
+    import httpx2
+    from httpx_aiohttp.httpx2 import AiohttpTransport
+
+    limits = httpx2.Limits(max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY)
+    pending = iter(paths)
+    transport = AiohttpTransport(limits=limits)
+    async with httpx2.AsyncClient(base_url=base_url, transport=transport) as client:
+
+        async def worker() -> None:
+            for path in pending:
+                async with client.stream("GET", path) as response:
+                    async for _ in response.aiter_bytes():
+                        pass
+
+        await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
+
+
+async def _replay_aiohttp(base_url: str, paths: list[str]) -> None:
+    import aiohttp
+
+    pending = iter(paths)
+    connector = aiohttp.TCPConnector(limit=CONCURRENCY)
+    async with aiohttp.ClientSession(base_url=base_url, connector=connector) as session:
+
+        async def worker() -> None:
+            for path in pending:
+                async with session.get(path) as response:
+                    async for _ in response.content.iter_chunked(64 * 1024):
+                        pass
+
+        await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
+
+
+_REPLAYERS = {
+    "httpx": _replay_httpx,
+    "httpx2": _replay_httpx2,
+    "httpx2-aiohttp": _replay_httpx2_aiohttp,
+    "aiohttp": _replay_aiohttp,
+}
+
+
+# -- the parent ---------------------------------------------------------------------------
+
+
+def _child(*args: str) -> dict[str, Any]:
+    out = subprocess.run(
+        [sys.executable, "-m", "tests.benchmarks.cpu", *args],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    result: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
+    return result
+
+
+def _children_cpu(argv: list[str], ok: tuple[int, ...] = (0,)) -> float:
+    """CPU seconds (user + system) of one command run to its end, start-up included."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    done = subprocess.run(argv, check=False, capture_output=True)
+    assert done.returncode in ok, done.stderr
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def measure_crawls() -> dict[str, Any]:
+    """ROUNDS rounds, each: the backfill with either transport, then the bare replays of the
+    requests it made, in one order per round."""
+    crawls: dict[str, list[dict[str, Any]]] = {t: [] for t in TRANSPORTS}
+    replays: dict[str, list[dict[str, Any]]] = {c: [] for _, c in REPLAYS}
+    requests = 0
+    with ServedSite(seed=0, latency_seconds=LATENCY, first=FIRST, last=LAST) as server:
+        for n in range(ROUNDS):
+            paths: list[str] = []
+            for transport in TRANSPORTS:
+                with tempfile.TemporaryDirectory(prefix=f"ingest-bench-cpu{n}-") as tmp:
+                    server.take_requested_paths()
+                    result = _child("crawl", server.base_url, server.listing_path, tmp, transport)
+                    assert result["status"] == "succeeded", result
+                    paths = server.take_requested_paths()
+                    result["requests"] = len(paths)
+                    crawls[transport].append(result)
+            requests = len(paths)
+            with tempfile.TemporaryDirectory(prefix="ingest-bench-paths-") as tmp:
+                paths_file = Path(tmp) / "paths.json"
+                paths_file.write_text(json.dumps(paths), encoding="utf-8")
+                for _, client in REPLAYS:
+                    replays[client].append(
+                        _child("replay", client, server.base_url, str(paths_file))
+                    )
+    return {"crawls": crawls, "replays": replays, "requests": requests}
+
+
+def measure_startup(repetitions: int = 7) -> dict[str, float]:
+    """CPU of ``ingest health`` (a migrated database with one run in it) and of
+    ``python -c "import sqlalchemy"``, alternating; medians."""
+    with tempfile.TemporaryDirectory(prefix="ingest-bench-health-") as tmp:
+        config = Path(tmp) / "ingest.toml"
+        config.write_text(
+            f'[site]\nbase_url = "https://news.example"\n[database]\nurl = "sqlite:///{tmp}/h.db"'
+            f'\n[logging]\nfile = "{tmp}/ingest.jsonl"\n',
+            encoding="utf-8",
+        )
+        ingest = [sys.executable, "-m", "ingest", "--config", str(config)]
+        subprocess.run([*ingest, "db", "upgrade"], check=True, capture_output=True)
+        health: list[float] = []
+        sqlalchemy: list[float] = []
+        for _ in range(repetitions):
+            # A site never crawled is unhealthy: exit 1, measured all the same.
+            health.append(_children_cpu([*ingest, "health"], ok=(0, 1)))
+            sqlalchemy.append(_children_cpu([sys.executable, "-c", "import sqlalchemy"]))
+    return {
+        "health": statistics.median(health),
+        "sqlalchemy": statistics.median(sqlalchemy),
+    }
+
+
+def run() -> list[Row]:
+    crawled = measure_crawls()
+    startup = measure_startup()
+    return rows(crawled, startup)
+
+
+def rows(crawled: dict[str, Any], startup: dict[str, float]) -> list[Row]:
+    requests = crawled["requests"]
+    ms = {
+        t: statistics.median(1000 * r["cpu"] / r["requests"] for r in results)
+        for t, results in crawled["crawls"].items()
+    }
+    wall = {t: statistics.median(r["wall"] for r in rs) for t, rs in crawled["crawls"].items()}
+    replay_ms = {
+        c: statistics.median(1000 * r["cpu"] / requests for r in rs)
+        for c, rs in crawled["replays"].items()
+    }
+    replay_wall = {
+        c: statistics.median(r["wall"] for r in rs) for c, rs in crawled["replays"].items()
+    }
+    chosen = "aiohttp"  # the transport make_transport() builds
+    floor = replay_ms["aiohttp"]
+    out = [
+        Row(
+            "cpu",
+            f"backfill {FIRST}..{LAST}, 20 ms/response, concurrency 8: requests",
+            f"{requests:,}",
+        )
+    ]
+    for transport in TRANSPORTS:
+        mark = " (shipped)" if transport == chosen else ""
+        ratio = ms[transport] / floor
+        out.append(
+            Row(
+                "cpu",
+                f"ingest backfill, {transport} transport{mark}: CPU ms per page (x bare aiohttp)",
+                f"{ms[transport]:.2f} ({ratio:.1f}x)",
+                "<= 3x bare aiohttp" if transport == chosen else "",
+                ratio <= 3 if transport == chosen else None,
+            )
+        )
+    for name, client in REPLAYS:
+        out.append(Row("cpu", f"{name}: CPU ms per request", f"{replay_ms[client]:.2f}"))
+    runs = crawled["crawls"][chosen]
+    for stage in ("parse", "store", "log"):
+        per_page = statistics.median(1000 * r["stages"][stage] / r["requests"] for r in runs)
+        out.append(Row("cpu", f"stage: {stage}, CPU ms per page", f"{per_page:.2f}"))
+    rest = statistics.median(
+        1000 * (r["cpu"] - sum(r["stages"].values())) / r["requests"] for r in runs
+    )
+    out.append(
+        Row(
+            "cpu",
+            "stage: fetch (client, fetcher, asyncio, the rest), CPU ms per page",
+            f"{rest:.2f}",
+        )
+    )
+    ratio = wall[chosen] / replay_wall["httpx"]
+    out.append(
+        Row(
+            "cpu",
+            "wall: ingest backfill / bare httpx 0.28.1 replay",
+            f"{wall[chosen]:.2f} s / {replay_wall['httpx']:.2f} s = {ratio:.2f}",
+            "<= 1.15",
+            ratio <= 1.15,
+        )
+    )
+    ratio = startup["health"] / startup["sqlalchemy"]
+    out.append(
+        Row(
+            "start-up",
+            "ingest health / python -c 'import sqlalchemy', CPU",
+            f"{startup['health'] * 1000:.0f} ms / {startup['sqlalchemy'] * 1000:.0f} ms = "
+            f"{ratio:.2f}",
+            "<= 1.5",
+            ratio <= 1.5,
+        )
+    )
+    return out
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["crawl"]:
+        _crawl_child(*sys.argv[2:6])
+    elif sys.argv[1:2] == ["replay"]:
+        _replay_child(*sys.argv[2:5])
+    else:
+        for row in run():
+            print(row)
