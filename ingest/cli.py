@@ -170,6 +170,11 @@ def _configured_sites(args: argparse.Namespace, settings: Settings) -> tuple[Sit
     return settings.select_sites(args.sites)
 
 
+def _stored_sites(args: argparse.Namespace, settings: Settings) -> tuple[SiteSettings, ...]:
+    """For commands that only read: a --site may also name a site stored but not configured."""
+    return settings.select_sites(args.sites, stored_too=True)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     keep_heap_between_pages()
     args = build_parser().parse_args(argv)
@@ -292,7 +297,7 @@ def _dispatch(
             return EXIT_OK
         if args.command == "health":
             reports = app.health(
-                settings, database, sites=_configured_sites(args, settings), max_age=args.max_age
+                settings, database, sites=_stored_sites(args, settings), max_age=args.max_age
             )
             all_healthy = all(report.healthy for report in reports)
             if args.json:
@@ -358,7 +363,7 @@ def _coverage(args: argparse.Namespace, settings: Settings) -> int:
     """Reads only: no migration, no write (a SQLite file that does not exist is not created)."""
     from ingest import coverage
 
-    sites = _configured_sites(args, settings)
+    sites = _stored_sites(args, settings)
     if settings.database.url.startswith("sqlite:///"):
         path = Path(settings.database.url.removeprefix("sqlite:///").split("?", 1)[0])
         if not path.is_file():
@@ -456,12 +461,11 @@ def _demo(
     for line in app.stored_articles_preview(database, name, args.first, args.last, limit=12):
         print(line)
     total = app.count_articles(database, name, args.first, args.last)
-    print(
-        f"... {total} articles in all. The demo's data is its own site, {name!r}; look at it with:"
-    )
+    print(f"... {total} articles in all, stored as their own site {name!r}. Look at them with:")
     print(f"  ingest runs --site {name}")
     print(f"  ingest export --site {name} --output {name}.jsonl")
-    print(f"  ingest health --site {name}   (a configured site only: add it to the config first)")
+    print(f"  ingest health --site {name}")
+    print(f"  ingest coverage --site {name}")
     return code
 
 

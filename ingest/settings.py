@@ -239,11 +239,21 @@ class Settings(_Table, frozen=True):
     def site_names(self) -> tuple[str, ...]:
         return tuple(site.name for site in self.sites)
 
-    def select_sites(self, names: Sequence[str] | None) -> tuple[SiteSettings, ...]:
-        """The sites named (in config order), or all of them; ConfigError for an unknown name."""
+    def select_sites(
+        self, names: Sequence[str] | None, *, stored_too: bool = False
+    ) -> tuple[SiteSettings, ...]:
+        """The sites named (in config order), or all of them; ConfigError for an unknown name.
+
+        With ``stored_too`` (commands that only read), a name not configured is a site stored
+        in the database (the demo's, one removed from the config), with the default settings.
+        """
         if not names:
             return self.sites
         unknown = [name for name in names if name not in self.site_names]
+        if unknown and stored_too:
+            known = tuple(site for site in self.sites if site.name in names)
+            extra = tuple(msgspec.structs.replace(SiteSettings(), name=name) for name in unknown)
+            return known + extra
         if unknown:
             known = ", ".join(self.site_names)
             raise ConfigError(f"no site named {unknown[0]!r} in the config (sites: {known})")

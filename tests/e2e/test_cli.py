@@ -231,6 +231,14 @@ def test_db_upgrade_and_demo(tmp_path: Path) -> None:
     demo = ingest("demo", "--from", "2020-02-01", "--to", "2020-02-03", cwd=tmp_path, env=env)
     assert demo.returncode == 0, demo.stderr
     assert "etilaf-sample" in demo.stdout and "articles in all" in demo.stdout
+    # The closing lines say where the data went, and each command they name works.
+    hints = [line.strip() for line in demo.stdout.splitlines() if line.startswith("  ingest ")]
+    assert "ingest health --site etilaf-sample" in hints
+    for hint in hints:
+        shown = ingest(*hint.split()[1:], cwd=tmp_path, env=env)
+        assert shown.returncode == 0, (hint, shown.stderr)
+    health = ingest("health", "--site", "etilaf-sample", cwd=tmp_path, env=env)
+    assert health.stdout.startswith("etilaf-sample: healthy")
 
 
 def test_progress_bar_on_a_terminal(server: SampleSiteServer, tmp_path: Path) -> None:

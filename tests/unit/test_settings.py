@@ -153,3 +153,14 @@ def test_masked_settings_hide_the_database_password() -> None:
     """The start-up log never shows the password."""
     settings = settings_from_mapping({"database": {"url": "postgresql://u:secret@h/db"}})
     assert "secret" not in str(settings.masked())
+
+
+def test_reading_commands_may_name_a_site_stored_but_not_configured() -> None:
+    """The demo's site is in the database, not the config: health and coverage may name it."""
+    settings = settings_from_mapping(_sites({}))
+    (stored,) = settings.select_sites(["etilaf-sample"], stored_too=True)
+    assert stored.name == "etilaf-sample"
+    both = settings.select_sites(["s0", "etilaf-sample"], stored_too=True)
+    assert [s.name for s in both] == ["s0", "etilaf-sample"]
+    with pytest.raises(ConfigError):
+        settings.select_sites(["etilaf-sample"])
