@@ -15,7 +15,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from ingest.crawl import dates_between
-from ingest.sample_site import Delay, SampleSiteServer
+from ingest.sample_site import Delay, SampleSiteServer, Status
 from tests.e2e.test_cli import ROOT, ingest, write_config
 
 
@@ -187,3 +187,33 @@ def test_logs_command_renders_a_run(server: SampleSiteServer, tmp_path: Path) ->
     assert "run=1" in shown.stdout and "{" not in shown.stdout.splitlines()[0]
     errors = ingest("--config", config, "logs", "1", "--errors", cwd=tmp_path)
     assert "run_started" not in errors.stdout
+
+
+def test_daemon_sends_a_webhook_alert_when_a_site_goes_down(
+    server: SampleSiteServer, tmp_path: Path
+) -> None:
+    """`ingest run` with [alerts]: the site fails twice in a row, one alert arrives, once."""
+    from tests.integration.test_alerts import Receiver
+
+    receiver = Receiver()
+    server.faults.add(lambda path: path.startswith("/date/"), Status(503), times=None)
+    config = str(
+        write_config(
+            tmp_path,
+            server,
+            extra=f'[schedule]\ninterval = "1s"\nlookback_days = 0\n'
+            f'[alerts]\nurl = "{receiver.url}"\nafter_failures = 2\nbackoff_seconds = 0.01\n',
+        )
+    )
+    daemon = start(["--config", config, "run"], tmp_path)
+    try:
+        wait_for(lambda: receiver.bodies, timeout=40)
+        time.sleep(3)  # more failed runs: still the one alert
+    finally:
+        daemon.send_signal(signal.SIGTERM)
+        daemon.communicate(timeout=30)
+        receiver.close()
+    (alert,) = receiver.bodies
+    assert alert["site"] == "cli" and alert["state"] == "firing"
+    failed = [r for r in runs(config, tmp_path) if r["status"] == "failed"]
+    assert len(failed) >= 3
