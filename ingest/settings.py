@@ -255,8 +255,8 @@ class Settings(_Table, frozen=True):
             extra = tuple(msgspec.structs.replace(SiteSettings(), name=name) for name in unknown)
             return known + extra
         if unknown:
-            known = ", ".join(self.site_names)
-            raise ConfigError(f"no site named {unknown[0]!r} in the config (sites: {known})")
+            listed = ", ".join(self.site_names)
+            raise ConfigError(f"no site named {unknown[0]!r} in the config (sites: {listed})")
         return tuple(site for site in self.sites if site.name in names)
 
     def masked(self) -> dict[str, Any]:

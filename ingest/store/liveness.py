@@ -85,7 +85,12 @@ def mark_abandoned_runs(
     session: Session, now: datetime, stale_after: timedelta = STALE_AFTER
 ) -> list[int]:
     """Close the records of runs whose process died; return their ids."""
-    running = session.scalars(select(Run).where(Run.status == RunStatus.RUNNING.value)).all()
+    # Several runs starting at once each look for dead runs: on PostgreSQL a row another
+    # transaction is closing is skipped, so each dead run is closed (and logged) once.
+    query = select(Run).where(Run.status == RunStatus.RUNNING.value)
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    running = session.scalars(query).all()
     dead = [r for r in running if is_gone(r.owner, r.heartbeat_at, now, stale_after)]
     for run in dead:
         run.status = RunStatus.ABANDONED.value

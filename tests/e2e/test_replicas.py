@@ -138,9 +138,16 @@ def test_a_killed_replica_is_taken_over_and_its_runs_abandoned(tmp_path: Path, p
                 break
             time.sleep(0.2)
         assert len(running) == 3, "the first replica holds three sites"
-        second = replica(config, tmp_path / "second.log")
+        second_log = tmp_path / "second.log"
+        second = replica(config, second_log)
         stack.callback(stop, [second])
-        time.sleep(2.0)  # the second replica is up and polling (nothing of the first's is due)
+        # The second replica is up and polling (nothing of the first's is due): on a busy
+        # machine its start-up alone can take seconds.
+        deadline = time.monotonic() + 60
+        while '"daemon_started"' not in second_log.read_text():
+            assert time.monotonic() < deadline, "the second replica starts"
+            time.sleep(0.1)
+        time.sleep(1.0)
         first.kill()
         first.wait()
         killed_at = datetime.now().astimezone()
