@@ -15,6 +15,7 @@ from tests.benchmarks import (
     layouts,
     memory,
     parsing,
+    scale,
     storage,
 )
 from tests.benchmarks.common import Row
@@ -44,6 +45,7 @@ def main() -> int:
         ("calendar", coverage_calendar.run),
         ("cpu", cpu.run),
         ("inflate", inflate.run),
+        ("scale", scale.run),
     ):
         print(f"running {name} ...", flush=True)
         rows += bench()
