@@ -7,8 +7,9 @@ one PostgreSQL share the sites without a coordinator of their own:
 2. Every poll (a quarter of a heartbeat, at most 5 s) it claims as many due sites as it has
    free slots (``schedule.max_parallel_sites``), with ``SELECT ... FOR UPDATE SKIP LOCKED``:
    each due time goes to exactly one replica, and replicas never wait on each other.
-3. Each claimed site is crawled on a worker thread (one event loop per site run, one engine
-   and one log stream for the process), then released with its next due time: the next tick
+3. Each claimed site is crawled as a task on the replica's one event loop (one thread, one
+   engine and one log stream for the process: a hundred sites cost the CPU of their pages, not
+   of a hundred loops taking turns), then released with its next due time: the next tick
    of its ``interval`` or ``cron`` after now, plus jitter. Ticks missed while the site ran
    late or the machine slept are coalesced into that one run.
 4. The replica heartbeats its claims. A replica that dies (kill -9, a node lost) stops
@@ -23,12 +24,12 @@ On SQLite there is one daemon per database file: a second is refused at start.
 
 from __future__ import annotations
 
+import asyncio
 import fcntl
 import random
 import signal
 import threading
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -39,9 +40,10 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 
 from ingest import alerts
-from ingest.crawl import CrawlDeps, Outcome, crawl_sites, incremental_window, run_crawl, utc_now
+from ingest.crawl import CrawlDeps, Outcome, crawl_sites, incremental_window, utc_now
 from ingest.domain import RunKind
 from ingest.errors import DatabaseInUseError, IngestError, SiteBusyError, StorageError
+from ingest.run import SiteRun
 from ingest.settings import Settings, SiteSettings
 from ingest.store import liveness
 from ingest.store import schedule as shared
@@ -121,11 +123,18 @@ class Replica:
         self.heartbeat = settings.schedule.heartbeat
         self.stale_after = liveness.stale_limit(self.heartbeat)
         self.slots = settings.schedule.max_parallel_sites
-        self.workers = ThreadPoolExecutor(self.slots, thread_name_prefix="site-run")
+        # Every site run of this replica is a task on this one loop, in its own thread.
+        self.loop = asyncio.new_event_loop()
+        self.loop_thread = threading.Thread(
+            target=self.loop.run_forever, name="site-runs", daemon=True
+        )
         self.active: set[str] = set()
         self.lock = threading.Lock()
+        self.idle = threading.Event()
+        self.idle.set()
 
     def serve(self, on_started: Callable[[], None] | None) -> None:
+        self.loop_thread.start()
         with self.database.unit_of_work() as uow:
             shared.ensure_sites(uow.session, self.sites, utc_now())
             uow.commit()
@@ -165,11 +174,11 @@ class Replica:
             scheduler.shutdown(wait=False)
             # The runs in progress see ``stop`` within a fraction of a second, drop the dates
             # in flight and record themselves interrupted; wait for that, but not forever.
-            stopper = threading.Thread(target=self.workers.shutdown, daemon=True)
-            stopper.start()
-            stopper.join(STOP_TIMEOUT_SECONDS)
+            clean = self.idle.wait(STOP_TIMEOUT_SECONDS)
+            self.loop.call_soon_threadsafe(self.loop.stop)
+            self.loop_thread.join(STOP_TIMEOUT_SECONDS)
             self._hand_back()
-            log.info("daemon_stopped", clean=not stopper.is_alive())
+            log.info("daemon_stopped", clean=clean)
 
     def poll(self) -> None:
         """Claim as many due sites as there are free slots, and start their runs."""
@@ -198,7 +207,8 @@ class Replica:
                 log.warning("run_late", site=name, late_seconds=late, due_at=due_at.isoformat())
             with self.lock:
                 self.active.add(name)
-            self.workers.submit(self._crawl, self.sites[name], due_at)
+                self.idle.clear()
+            asyncio.run_coroutine_threadsafe(self._crawl(self.sites[name], due_at), self.loop)
 
     def check_alerts(self) -> None:
         """Webhook alerts on health transitions; never raises, never fails a run."""
@@ -213,12 +223,13 @@ class Replica:
         except StorageError as exc:
             log.warning("heartbeat_failed", owner=self.owner, reason=str(exc))
 
-    def _crawl(self, site: SiteSettings, due: datetime) -> None:
+    async def _crawl(self, site: SiteSettings, due: datetime) -> None:
         run_id = None
         try:
             first, last = incremental_window(site, utc_now())
             deps = CrawlDeps(self.database, stop=self.stop, heartbeat=self.heartbeat)
-            run_id = run_crawl(site, first, last, deps, kind=RunKind.SCHEDULED).run_id
+            run = SiteRun(site, deps, RunKind.SCHEDULED, first, last)
+            run_id = (await run.execute()).run_id
         except SiteBusyError as exc:
             log.warning("run_skipped", site=site.name, reason=str(exc))
         except IngestError as exc:
@@ -235,8 +246,11 @@ class Replica:
             self._release(site.name, following, run_id)
             with self.lock:
                 self.active.discard(site.name)
-            if run_id is not None:
-                self.check_alerts()
+                if not self.active:
+                    self.idle.set()
+            if run_id is not None and self.settings.alerts.enabled:
+                # A webhook post blocks: off the loop the other sites' runs share.
+                await asyncio.get_running_loop().run_in_executor(None, self.check_alerts)
 
     def _release(self, site: str, following: datetime, run_id: int | None) -> None:
         try:
