@@ -8,15 +8,20 @@ SQLAlchemy's errors enter here and leave as ``StorageError``, classified once by
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import URL, Engine, create_engine, event, text
+from sqlalchemy import URL, Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, DisconnectionError, SQLAlchemyError
-from sqlalchemy.orm import Session, sessionmaker
+
+# The ORM's Session is built on a unit of work's first use: commands that only read (health,
+# runs) run Core statements on a connection (``Database.reading``) and never import the ORM.
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
 
 from ingest.errors import ConfigError, DatabaseUnavailableError, StorageError, StorageFullError
 
@@ -204,7 +209,7 @@ class Database:
     def __init__(self, engine: Engine, *, outage_timeout: timedelta = DEFAULT_OUTAGE_TIMEOUT):
         self.engine = engine
         self.outage_timeout = outage_timeout
-        self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._sessions: sessionmaker[Session] | None = None
 
     @classmethod
     def from_url(cls, url: str, *, outage_timeout: timedelta = DEFAULT_OUTAGE_TIMEOUT) -> Database:
@@ -216,12 +221,27 @@ class Database:
         return describe(self.engine.url)
 
     def unit_of_work(self) -> UnitOfWork:
-        return UnitOfWork(self._sessions, self.engine.url)
+        sessions = self._sessions
+        if sessions is None:
+            from sqlalchemy.orm import sessionmaker
+
+            sessions = self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        return UnitOfWork(sessions, self.engine.url)
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[Connection]:
+        """A connection for reads only, in a transaction rolled back at the end; errors leave as
+        ``StorageError``, classified like a unit of work's. No ORM: Core statements only."""
+        try:
+            with self.engine.connect() as connection:
+                yield connection
+        except SQLAlchemyError as exc:
+            raise storage_error(exc, self.engine.url, "database error") from exc
 
     def ping(self) -> None:
         """Reach the database once; DatabaseUnavailableError (one line) when it cannot be."""
-        with self.unit_of_work() as uow:
-            uow.session.execute(text("SELECT 1"))
+        with self.reading() as connection:
+            connection.execute(text("SELECT 1"))
 
     def dispose(self) -> None:
         self.engine.dispose()

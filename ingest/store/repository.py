@@ -12,14 +12,13 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     Connection,
     Executable,
     Row,
     Select,
-    Table,
     bindparam,
     case,
     delete,
@@ -27,24 +26,23 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.orm import Session
 
 from ingest.domain import ArticleRecord, BodySource, DateStatus, DayOutcome, RunKind, RunStatus
 from ingest.errors import StorageError
-from ingest.store.models import Article, ArticleRevision, Base, CrawlState, HttpValidator, Run
+from ingest.store.tables import article_revisions as _revisions
+from ingest.store.tables import articles as _articles
+from ingest.store.tables import crawl_state as _states
+from ingest.store.tables import http_validators as _validators
+from ingest.store.tables import runs as _runs
 
+# Reads return Core rows (attribute access by column name): ``health`` and ``runs`` never
+# import the ORM. Only ``start_run`` and ``articles_between`` hand out ORM objects.
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
-def _table_of(model: type[Base]) -> Table:
-    table = model.__table__
-    assert isinstance(table, Table)
-    return table
+    from ingest.store.models import Article, Run
 
-
-_runs = _table_of(Run)
-_states = _table_of(CrawlState)
-_articles = _table_of(Article)
-_validators = _table_of(HttpValidator)
-_revisions = _table_of(ArticleRevision)
+    Reader = Session | Connection
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +76,8 @@ def start_run(
     now: datetime,
     owner: str | None = None,
 ) -> Run:
+    from ingest.store.models import Run
+
     run = Run(
         site=site,
         kind=kind.value,
@@ -144,28 +144,29 @@ def finish_run(
 ) -> None:
     save_run_progress(session, run_id, counts)
     session.execute(
-        update(Run)
-        .where(Run.id == run_id)
+        update(_runs)
+        .where(_runs.c.id == run_id)
         .values(status=status.value, finished_at=now, error_summary=error_summary)
     )
 
 
 def recent_runs(
-    session: Session, *, limit: int, site: str | None = None, sites: Sequence[str] | None = None
-) -> Sequence[Run]:
-    query = select(Run).order_by(Run.started_at.desc(), Run.id.desc()).limit(limit)
+    session: Reader, *, limit: int, site: str | None = None, sites: Sequence[str] | None = None
+) -> Sequence[Row[Any]]:
+    """The newest runs first, as rows with the ``runs`` columns."""
+    query = select(_runs).order_by(_runs.c.started_at.desc(), _runs.c.id.desc()).limit(limit)
     if site is not None:
-        query = query.where(Run.site == site)
+        query = query.where(_runs.c.site == site)
     if sites:
-        query = query.where(Run.site.in_(sites))
-    return session.scalars(query).all()
+        query = query.where(_runs.c.site.in_(sites))
+    return session.execute(query).all()
 
 
-def complete_dates(session: Session, site: str, first: date, last: date) -> set[date]:
-    query = select(CrawlState.date).where(
-        CrawlState.site == site,
-        CrawlState.date.between(first, last),
-        CrawlState.status == DateStatus.COMPLETE.value,
+def complete_dates(session: Reader, site: str, first: date, last: date) -> set[date]:
+    query = select(_states.c.date).where(
+        _states.c.site == site,
+        _states.c.date.between(first, last),
+        _states.c.status == DateStatus.COMPLETE.value,
     )
     return set(session.scalars(query))
 
@@ -556,9 +557,9 @@ def _change_row(
     }
 
 
-def count_articles(session: Session, site: str, first: date, last: date) -> int:
-    query = select(func.count(Article.id)).where(
-        Article.site == site, Article.date.between(first, last)
+def count_articles(session: Reader, site: str, first: date, last: date) -> int:
+    query = select(func.count(_articles.c.id)).where(
+        _articles.c.site == site, _articles.c.date.between(first, last)
     )
     return int(session.scalar(query) or 0)
 
@@ -566,6 +567,8 @@ def count_articles(session: Session, site: str, first: date, last: date) -> int:
 def articles_between(
     session: Session, site: str, first: date, last: date, *, limit: int
 ) -> Sequence[Article]:
+    from ingest.store.models import Article
+
     query = (
         select(Article)
         .where(Article.site == site, Article.date.between(first, last))
@@ -640,11 +643,12 @@ def _validators_upsert(dialect: str) -> Executable:
     return statement
 
 
-def failing_dates(session: Session, site: str) -> Sequence[CrawlState]:
-    query = select(CrawlState).where(
-        CrawlState.site == site, CrawlState.status == DateStatus.FAILED.value
+def failing_dates(session: Reader, site: str) -> Sequence[Row[Any]]:
+    """The site's failed dates in order, as rows with the ``crawl_state`` columns."""
+    query = select(_states).where(
+        _states.c.site == site, _states.c.status == DateStatus.FAILED.value
     )
-    return session.scalars(query.order_by(CrawlState.date)).all()
+    return session.execute(query.order_by(_states.c.date)).all()
 
 
 @dataclass(frozen=True, slots=True)
@@ -656,20 +660,20 @@ class DayCounts:
     earlier_items: int
 
 
-def recent_day_counts(session: Session, site: str, days: int) -> DayCounts:
-    complete = (CrawlState.site == site) & (CrawlState.status == DateStatus.COMPLETE.value)
+def recent_day_counts(session: Reader, site: str, days: int) -> DayCounts:
+    complete = (_states.c.site == site) & (_states.c.status == DateStatus.COMPLETE.value)
     rows = session.execute(
-        select(CrawlState.date, CrawlState.item_count)
+        select(_states.c.date, _states.c.item_count)
         .where(complete)
-        .order_by(CrawlState.date.desc())
+        .order_by(_states.c.date.desc())
         .limit(days)
     ).all()
     if not rows:
         return DayCounts((), 0, 0)
     oldest = rows[-1].date
     earlier = session.execute(
-        select(func.count(), func.coalesce(func.sum(CrawlState.item_count), 0)).where(
-            complete, CrawlState.date < oldest
+        select(func.count(), func.coalesce(func.sum(_states.c.item_count), 0)).where(
+            complete, _states.c.date < oldest
         )
     ).one()
     return DayCounts(tuple(r.item_count for r in rows), int(earlier[0]), int(earlier[1]))
@@ -685,29 +689,27 @@ class FieldFill:
     category: int
 
 
-def field_fill(
-    session: Session, site: str, *, since: date | None, before: date | None
-) -> FieldFill:
+def field_fill(session: Reader, site: str, *, since: date | None, before: date | None) -> FieldFill:
     """Counts over the site's articles dated ``since`` onwards and/or before ``before``."""
+    a = _articles.c
     query = select(
         func.count(),
-        func.count(Article.published_at),
-        func.coalesce(
-            func.sum(case((Article.body_source == BodySource.ARTICLE.value, 1), else_=0)), 0
-        ),
-        func.count(Article.category),
-    ).where(Article.site == site)
+        func.count(a.published_at),
+        func.coalesce(func.sum(case((a.body_source == BodySource.ARTICLE.value, 1), else_=0)), 0),
+        func.count(a.category),
+    ).where(a.site == site)
     if since is not None:
-        query = query.where(Article.date >= since)
+        query = query.where(a.date >= since)
     if before is not None:
-        query = query.where(Article.date < before)
+        query = query.where(a.date < before)
     total, published, bodies, categories = session.execute(query).one()
     return FieldFill(int(total), int(published), int(bodies), int(categories))
 
 
-def latest_complete_date(session: Session, site: str) -> date | None:
-    return session.scalar(
-        select(func.max(CrawlState.date)).where(
-            CrawlState.site == site, CrawlState.status == DateStatus.COMPLETE.value
+def latest_complete_date(session: Reader, site: str) -> date | None:
+    latest: date | None = session.scalar(
+        select(func.max(_states.c.date)).where(
+            _states.c.site == site, _states.c.status == DateStatus.COMPLETE.value
         )
     )
+    return latest
