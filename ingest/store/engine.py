@@ -194,6 +194,60 @@ class UnitOfWork:
             raise storage_error(exc, self._url, "commit failed") from exc
 
 
+class Transaction:
+    """A unit of work on a bare connection, for Core statements: the crawl's per-date reads
+    and writes. Commits only when told, rolls back otherwise; errors leave as ``StorageError``
+    exactly as a ``UnitOfWork``'s do, without an ORM session's bookkeeping around each
+    statement and commit."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._connection: Connection | None = None
+
+    @property
+    def connection(self) -> Connection:
+        if self._connection is None:
+            raise RuntimeError("the transaction is not open")
+        return self._connection
+
+    def __enter__(self) -> Transaction:
+        try:
+            self._connection = self._engine.connect()
+        except SQLAlchemyError as exc:
+            raise storage_error(exc, self._engine.url, "database error") from exc
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        connection = self.connection
+        failed: SQLAlchemyError | None = None
+        try:
+            connection.rollback()
+        except SQLAlchemyError as rollback_exc:
+            # A connection that died mid-transaction cannot roll back; the server does.
+            failed = rollback_exc
+        finally:
+            with contextlib.suppress(SQLAlchemyError):
+                connection.close()
+            self._connection = None
+        if isinstance(exc, SQLAlchemyError):
+            raise storage_error(exc, self._engine.url, "database error") from exc
+        if failed is not None and exc is None:
+            raise storage_error(failed, self._engine.url, "rollback failed") from failed
+
+    def commit(self) -> None:
+        try:
+            self.connection.commit()
+        except SQLAlchemyError as exc:
+            with contextlib.suppress(SQLAlchemyError):
+                self.connection.rollback()
+            raise storage_error(exc, self._engine.url, "commit failed") from exc
+
+
 def _short(exc: SQLAlchemyError) -> str:
     first_line = str(getattr(exc, "orig", None) or exc).strip().splitlines()
     return first_line[0] if first_line else type(exc).__name__
@@ -227,6 +281,10 @@ class Database:
 
             sessions = self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         return UnitOfWork(sessions, self.engine.url)
+
+    def transaction(self) -> Transaction:
+        """A unit of work for Core statements on a connection (no ORM session)."""
+        return Transaction(self.engine)
 
     @contextlib.contextmanager
     def reading(self) -> Iterator[Connection]:

@@ -45,6 +45,12 @@ if TYPE_CHECKING:
     Reader = Session | Connection
 
 
+def _connection(session: Reader) -> Connection:
+    """The connection a unit of work's statements run on: the crawl hands in a Connection
+    (``Database.transaction``), other callers an ORM Session."""
+    return session if isinstance(session, Connection) else session.connection()
+
+
 @dataclass(frozen=True, slots=True)
 class KnownArticle:
     """What the store knows of an article, enough to decide whether to fetch its page again."""
@@ -94,7 +100,7 @@ def start_run(
 
 
 def save_run_progress(
-    session: Session,
+    session: Reader,
     run_id: int,
     counts: RunCounts,
     *,
@@ -106,7 +112,7 @@ def save_run_progress(
         values["dates_total"] = dates_total
     if dates_skipped is not None:
         values["dates_skipped"] = dates_skipped
-    session.connection().execute(_run_update(tuple(values)), {"run_id": run_id, **values})
+    _connection(session).execute(_run_update(tuple(values)), {"run_id": run_id, **values})
 
 
 def _run_counts(counts: RunCounts) -> dict[str, object]:
@@ -172,7 +178,7 @@ def complete_dates(session: Reader, site: str, first: date, last: date) -> set[d
 
 
 def record_date_state(
-    session: Session,
+    session: Reader,
     *,
     site: str,
     day: date,
@@ -187,7 +193,7 @@ def record_date_state(
     Returns the date's item count after the write.
     """
     return _record_date_state(
-        session.connection(), site, day, status, item_count, error, run_id=run_id, now=now
+        _connection(session), site, day, status, item_count, error, run_id=run_id, now=now
     )
 
 
@@ -250,8 +256,8 @@ _KNOWN_ARTICLES = select(
 ).where(_articles.c.site == bindparam("site"), _articles.c.date == bindparam("day"))
 
 
-def known_articles(session: Session, site: str, day: date) -> dict[str, KnownArticle]:
-    return _known_articles(session.connection(), site, day)
+def known_articles(session: Reader, site: str, day: date) -> dict[str, KnownArticle]:
+    return _known_articles(_connection(session), site, day)
 
 
 def _known_articles(conn: Connection, site: str, day: date) -> dict[str, KnownArticle]:
@@ -269,10 +275,10 @@ class DayBefore:
 
 
 def day_before_fetch(
-    session: Session, site: str, day: date, listing_url: str, *, validators: bool
+    session: Reader, site: str, day: date, listing_url: str, *, validators: bool
 ) -> DayBefore:
     """The listing's validators (when ``validators``) and the date's stored articles."""
-    conn = session.connection()
+    conn = _connection(session)
     etag = modified = None
     if validators:
         etag, modified = _listing_validators(conn, site, listing_url)
@@ -293,7 +299,7 @@ class CrawledDay:
 
 
 def store_crawled_day(
-    session: Session,
+    session: Reader,
     crawled: CrawledDay,
     *,
     run_id: int,
@@ -303,7 +309,7 @@ def store_crawled_day(
     """Store a crawled date in the caller's transaction: the articles (``store_day``), the
     date's state, the listing's validators (kept only for a date stored whole, so a 304 never
     hides a date that still needs work) and the run's counts, ``counts_after`` the outcome."""
-    conn = session.connection()
+    conn = _connection(session)
     site, day = crawled.site, crawled.day
     outcome = _store_day(conn, site, day, crawled.records, run_id=run_id, now=now)
     failed = crawled.error is not None
@@ -349,7 +355,7 @@ def _insert_of(dialect: str) -> Any:
 
 
 def store_day(
-    session: Session,
+    session: Reader,
     site: str,
     day: date,
     records: Iterable[ArticleRecord],
@@ -363,7 +369,7 @@ def store_day(
     stored the same article first never causes a duplicate-key error; its row is then
     compared and updated like any stored one.
     """
-    return _store_day(session.connection(), site, day, records, run_id=run_id, now=now)
+    return _store_day(_connection(session), site, day, records, run_id=run_id, now=now)
 
 
 def _store_day(
@@ -583,8 +589,8 @@ _LISTING_VALIDATORS = select(_validators.c.etag, _validators.c.last_modified).wh
 )
 
 
-def listing_validators(session: Session, site: str, url: str) -> tuple[str | None, str | None]:
-    return _listing_validators(session.connection(), site, url)
+def listing_validators(session: Reader, site: str, url: str) -> tuple[str | None, str | None]:
+    return _listing_validators(_connection(session), site, url)
 
 
 def _listing_validators(conn: Connection, site: str, url: str) -> tuple[str | None, str | None]:
@@ -593,7 +599,7 @@ def _listing_validators(conn: Connection, site: str, url: str) -> tuple[str | No
 
 
 def save_listing_validators(
-    session: Session,
+    session: Reader,
     site: str,
     url: str,
     *,
@@ -602,7 +608,7 @@ def save_listing_validators(
     now: datetime,
 ) -> None:
     _save_listing_validators(
-        session.connection(), site, url, etag=etag, last_modified=last_modified, now=now
+        _connection(session), site, url, etag=etag, last_modified=last_modified, now=now
     )
 
 
