@@ -113,6 +113,7 @@ class DayPipeline:
                 listing.first_url,
                 listing.etag,
                 listing.last_modified,
+                stored_before=bool(before.known),
             )
 
             def counts_after(outcome: DayOutcome) -> repo.RunCounts:

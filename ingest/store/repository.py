@@ -296,6 +296,10 @@ class CrawledDay:
     listing_url: str
     etag: str | None
     last_modified: str | None
+    # False when the date had no articles stored as it was read before the fetch: its
+    # articles are then inserted without reading the date's rows first (read only when some
+    # were stored meanwhile, as for any concurrent writer).
+    stored_before: bool = True
 
 
 def store_crawled_day(
@@ -311,7 +315,9 @@ def store_crawled_day(
     hides a date that still needs work) and the run's counts, ``counts_after`` the outcome."""
     conn = _connection(session)
     site, day = crawled.site, crawled.day
-    outcome = _store_day(conn, site, day, crawled.records, run_id=run_id, now=now)
+    outcome = _store_day(
+        conn, site, day, crawled.records, run_id=run_id, now=now, read_first=crawled.stored_before
+    )
     failed = crawled.error is not None
     _record_date_state(
         conn,
@@ -380,9 +386,10 @@ def _store_day(
     *,
     run_id: int,
     now: datetime,
+    read_first: bool = True,
 ) -> DayOutcome:
     records = list(records)
-    existing = _articles_of_day(conn, site, day) if records else {}
+    existing = _articles_of_day(conn, site, day) if records and read_first else {}
     fresh = [r for r in records if r.title_key not in existing]
     inserted: set[str] = set()
     if fresh:
