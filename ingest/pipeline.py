@@ -229,7 +229,7 @@ class DayPipeline:
                 etag, modified = page.headers.get("etag"), page.headers.get("last-modified")
             seen.add(url)
             headers = {"Accept": self.layout.accept}
-            listing = self.layout.parse_listing(page.text, page.url, page.headers)
+            listing = self.layout.parse_listing(page.markup, page.url, page.headers)
             if listing.skipped_items:
                 log.warning("listing_items_skipped", url=page.url, count=listing.skipped_items)
             items.extend(listing.items)
@@ -289,7 +289,7 @@ class DayPipeline:
         is an error: the date is then retried by the next run."""
         try:
             page = await self.fetcher.get(item.url, kind="article")
-            return self.layout.parse_article(page.text, page.url), None
+            return self.layout.parse_article(page.markup, page.url), None
         except PermanentFetchError:
             return None, None
         except ParseError as exc:
