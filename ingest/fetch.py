@@ -307,17 +307,25 @@ class Fetcher:
         timeouts = httpx2.Timeout(http.timeout_seconds)
         self._extensions = {"timeout": timeouts.as_dict()}
         # The shipped transport is called directly (no httpx2.Request); any other (a test's
-        # MockTransport) through httpx2's interface.
+        # MockTransport) through httpx2's interface. The direct path sets aiohttp no timers
+        # of its own: the whole request runs under asyncio.timeout(timeout_seconds) (see
+        # _request), which always expires before a connect or read timer of the same length
+        # could, and re-arming a read timer on every chunk cost CPU for nothing.
         self._direct: AiohttpTransport | None = None
         self._direct_timeout: aiohttp.ClientTimeout | None = None
         if isinstance(transport, AiohttpTransport):
             self._direct = transport
-            self._direct_timeout = transport.timeout_of(timeouts.connect, timeouts.read)
+            self._direct_timeout = transport.timeout_of(None, None)
+        # URLs of the site start with one of these; is_on_site parses only the others.
+        host = site.host
+        self._site_prefixes = (f"https://{host}/", f"http://{host}/") if host else ()
         self._slot = HostSlot(http.concurrency, http.requests_per_second)
         self._robots = RobotsPolicy.allow_all()
         self.stats = FetchStats()
 
     def is_on_site(self, url: str) -> bool:
+        if self._site_prefixes and url.startswith(self._site_prefixes):
+            return True  # scheme http(s), host exactly the site's: what urlsplit would find
         parts = urlsplit(url)
         return parts.scheme in ("http", "https") and (parts.hostname or "") == self._site.host
 
