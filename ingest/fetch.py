@@ -317,15 +317,19 @@ class Fetcher:
             self._direct = transport
             self._direct_timeout = transport.timeout_of(None, None)
         # URLs of the site start with one of these; is_on_site parses only the others.
-        host = site.host
-        self._site_prefixes = (f"https://{host}/", f"http://{host}/") if host else ()
+        host, netloc = site.host, urlsplit(site.base_url).netloc
+        self._site_prefixes = (
+            tuple(f"{scheme}://{name}/" for name in {host, netloc} for scheme in ("https", "http"))
+            if host
+            else ()
+        )
         self._slot = HostSlot(http.concurrency, http.requests_per_second)
         self._robots = RobotsPolicy.allow_all()
         self.stats = FetchStats()
 
     def is_on_site(self, url: str) -> bool:
         if self._site_prefixes and url.startswith(self._site_prefixes):
-            return True  # scheme http(s), host exactly the site's: what urlsplit would find
+            return True  # http(s), the site's host (and port): what urlsplit would find
         parts = urlsplit(url)
         return parts.scheme in ("http", "https") and (parts.hostname or "") == self._site.host
 
