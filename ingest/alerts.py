@@ -25,6 +25,7 @@ from typing import Any
 
 import httpx2
 import structlog
+from sqlalchemy import Row
 from tenacity import (
     RetryCallState,
     Retrying,
@@ -39,7 +40,6 @@ from ingest.health import PARTIAL_RUNS, HealthReport
 from ingest.settings import AlertSettings, Settings
 from ingest.store import alerts as store
 from ingest.store.engine import Database
-from ingest.store.models import Run
 
 log = structlog.get_logger("ingest.alerts")
 
@@ -84,7 +84,7 @@ def failure_streak(statuses: Iterable[str]) -> int:
 
 
 def health_verdict(
-    report: HealthReport, runs: Sequence[Run], after_failures: int
+    report: HealthReport, runs: Sequence[Row[Any]], after_failures: int
 ) -> Verdict | None:
     """The health alert's state from the site's report and runs (newest first); None before
     any run finished (nothing to say about a site not crawled yet)."""
@@ -193,7 +193,7 @@ def _observe(
     return pending, last_runs
 
 
-def _run_figures(run: Run) -> dict[str, Any]:
+def _run_figures(run: Row[Any]) -> dict[str, Any]:
     return {
         "id": run.id,
         "kind": run.kind,

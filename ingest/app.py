@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Literal
 
 import msgspec
 import structlog
+from sqlalchemy import Connection
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import Session
 
 from ingest.domain import RunKind
 from ingest.errors import ConfigError, SchemaError
@@ -172,10 +172,10 @@ def recent_runs(
     database: Database, *, limit: int, sites: Sequence[str] | None = None
 ) -> Sequence[RunView]:
     names = [f.name for f in dataclasses.fields(RunView)]
-    with database.unit_of_work() as uow:
+    with database.reading() as connection:
         return [
             RunView(**{name: getattr(run, name) for name in names})
-            for run in repo.recent_runs(uow.session, limit=limit, sites=sites)
+            for run in repo.recent_runs(connection, limit=limit, sites=sites)
         ]
 
 
@@ -210,8 +210,8 @@ def run_as_dict(run: RunView) -> dict[str, object]:
 
 
 def count_articles(database: Database, site: str, first: date, last: date) -> int:
-    with database.unit_of_work() as uow:
-        return repo.count_articles(uow.session, site, first, last)
+    with database.reading() as connection:
+        return repo.count_articles(connection, site, first, last)
 
 
 def stored_articles_preview(
@@ -249,17 +249,17 @@ def site_health(
     """One site's ingestion health; ``max_age`` defaults to three of its schedule intervals."""
     now = utc_now()
     site = site_settings.name
-    with database.unit_of_work() as uow:
-        runs = repo.recent_runs(uow.session, limit=20, site=site)
+    with database.reading() as connection:
+        runs = repo.recent_runs(connection, limit=20, site=site)
         # Stuck is judged more leniently than dead: a late heartbeat is not yet a verdict.
         late = 3 * settings.schedule.heartbeat
-        stuck = [r for r in liveness.stuck_runs(uow.session, now, late) if r.site == site]
+        stuck = [r for r in liveness.stuck_runs(connection, now, late) if r.site == site]
         failing = [
             FailingDate(state.date, state.failing_since, state.last_error)
-            for state in repo.failing_dates(uow.session, site)
+            for state in repo.failing_dates(connection, site)
             if state.failing_since is not None
         ]
-        quiet = _quiet_signals(uow.session, site, settings)
+        quiet = _quiet_signals(connection, site, settings)
         return assess(
             site,
             runs,
@@ -271,7 +271,7 @@ def site_health(
         )
 
 
-def _quiet_signals(session: Session, site: str, settings: Settings) -> QuietSignals:
+def _quiet_signals(session: Connection, site: str, settings: Settings) -> QuietSignals:
     thresholds = settings.health
     days = repo.recent_day_counts(session, site, thresholds.empty_days)
     latest = repo.latest_complete_date(session, site)

@@ -96,9 +96,9 @@ class DayPipeline:
         site = self.site.name
         try:
             first_url = self.layout.listing_url(day)
-            with self.database.unit_of_work() as uow:
+            with self.database.transaction() as tx:
                 before = repo.day_before_fetch(
-                    uow.session, site, day, first_url, validators=self.conditional
+                    tx.connection, site, day, first_url, validators=self.conditional
                 )
             listing = await self._listing(day, first_url, before)
             if listing is None:
@@ -113,6 +113,7 @@ class DayPipeline:
                 listing.first_url,
                 listing.etag,
                 listing.last_modified,
+                stored_before=bool(before.known),
             )
 
             def counts_after(outcome: DayOutcome) -> repo.RunCounts:
@@ -120,12 +121,12 @@ class DayPipeline:
 
             # No await from here to the commit: the run's counts cannot interleave with
             # another date's, and they are written in the same transaction as the data.
-            with self.database.unit_of_work() as uow:
+            with self.database.transaction() as tx:
                 outcome, counts = repo.store_crawled_day(
-                    uow.session, crawled, run_id=self.run_id, now=self.clock(),
+                    tx.connection, crawled, run_id=self.run_id, now=self.clock(),
                     counts_after=counts_after,
                 )  # fmt: skip
-                uow.commit()
+                tx.commit()
                 self.tally.settle(counts)
             result = DayResult(day, outcome, deduped.duplicates, article_error)
         except (StorageFullError, DatabaseUnavailableError):
@@ -148,10 +149,10 @@ class DayPipeline:
 
     def _day_not_modified(self, day: date) -> DayResult:
         """The listing answered 304: the day is as stored; count its articles unchanged."""
-        with self.database.unit_of_work() as uow:
+        with self.database.transaction() as tx:
             now = self.clock()
             stored = repo.record_date_state(
-                uow.session,
+                tx.connection,
                 site=self.site.name,
                 day=day,
                 status=DateStatus.COMPLETE,
@@ -162,8 +163,8 @@ class DayPipeline:
             )
             result = DayResult(day, DayOutcome(unchanged=stored), 0, None)
             counts = self.tally.after(result)
-            repo.save_run_progress(uow.session, self.run_id, counts)
-            uow.commit()
+            repo.save_run_progress(tx.connection, self.run_id, counts)
+            tx.commit()
             self.tally.settle(counts)
         log.info("date_done", date=day.isoformat(), status="not_modified", unchanged=stored)
         return result
@@ -173,9 +174,9 @@ class DayPipeline:
         log.error("date_failed", date=day.isoformat(), error_type=type(exc).__name__, error=reason)
         result = DayResult(day, DayOutcome(), 0, reason)
         try:
-            with self.database.unit_of_work() as uow:
+            with self.database.transaction() as tx:
                 repo.record_date_state(
-                    uow.session,
+                    tx.connection,
                     site=self.site.name,
                     day=day,
                     status=DateStatus.FAILED,
@@ -185,8 +186,8 @@ class DayPipeline:
                     now=self.clock(),
                 )
                 counts = self.tally.after(result)
-                repo.save_run_progress(uow.session, self.run_id, counts)
-                uow.commit()
+                repo.save_run_progress(tx.connection, self.run_id, counts)
+                tx.commit()
                 self.tally.settle(counts)
         except (StorageFullError, DatabaseUnavailableError):
             raise
@@ -228,7 +229,7 @@ class DayPipeline:
                 etag, modified = page.headers.get("etag"), page.headers.get("last-modified")
             seen.add(url)
             headers = {"Accept": self.layout.accept}
-            listing = self.layout.parse_listing(page.text, page.url, page.headers)
+            listing = self.layout.parse_listing(page.markup, page.url, page.headers)
             if listing.skipped_items:
                 log.warning("listing_items_skipped", url=page.url, count=listing.skipped_items)
             items.extend(listing.items)
@@ -288,7 +289,7 @@ class DayPipeline:
         is an error: the date is then retried by the next run."""
         try:
             page = await self.fetcher.get(item.url, kind="article")
-            return self.layout.parse_article(page.text, page.url), None
+            return self.layout.parse_article(page.markup, page.url), None
         except PermanentFetchError:
             return None, None
         except ParseError as exc:

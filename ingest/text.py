@@ -54,6 +54,18 @@ _PLAIN_PUNCTUATION = str.maketrans(
 )  # fmt: skip
 
 
+def html_input(markup: str | bytes) -> str | bytes:
+    """What to hand Lexbor for a page's markup: UTF-8 bytes as they are when they are valid
+    (Lexbor parses bytes as UTF-8, and encoding text again cost a third of its parse), else
+    the text, invalid bytes replaced, exactly as ``bytes.decode("utf-8", "replace")`` reads."""
+    if isinstance(markup, bytes):
+        try:
+            markup.decode("utf-8")
+        except UnicodeDecodeError:
+            return markup.decode("utf-8", errors="replace")
+    return markup
+
+
 def clean_whitespace(text: str) -> str:
     """Collapse every run of whitespace (NBSP included) into one space and trim."""
     return " ".join(text.split())

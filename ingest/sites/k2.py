@@ -21,12 +21,11 @@ from ingest.sites.base import (
     ListingPage,
     Markup,
     SiteShape,
-    as_text,
     check_day_path,
     day_url,
     parse_day_month_year,
 )
-from ingest.text import clean_whitespace, join_paragraphs, paragraphs_of
+from ingest.text import clean_whitespace, html_input, join_paragraphs, paragraphs_of
 
 DEFAULT_LISTING_PATH = "/date/{year}/{month}/{day}.html"
 _ITEM_CLASS = "genericItemView"
@@ -86,7 +85,7 @@ class _Owned:
 
 def parse_listing(markup: Markup, url: str) -> ListingPage:
     """Parse one page of a K2 date listing."""
-    tree = LexborHTMLParser(as_text(markup))
+    tree = LexborHTMLParser(html_input(markup))
     container = tree.css_first("#k2Container")
     if container is None:
         raise ParseError(f"{url}: no K2 container (#k2Container) on the listing page")
@@ -155,7 +154,7 @@ def _next_url(tree: LexborHTMLParser, resolve: LinkResolver, page_url: str) -> s
 
 def parse_article(markup: Markup, url: str, tz: tzinfo) -> ArticlePage:
     """Parse a K2 item page: title, body (intro then full text) and publication time."""
-    tree = LexborHTMLParser(as_text(markup))
+    tree = LexborHTMLParser(html_input(markup))
     container = tree.css_first("#k2Container") or tree.css_first("div.itemView")
     if container is None:
         raise ParseError(f"{url}: no K2 container (#k2Container) on the article page")

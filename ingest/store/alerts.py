@@ -12,8 +12,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, func, select, update
+from sqlalchemy import ColumnElement, Row, func, select, update
 from sqlalchemy.orm import Session
 
 from ingest.store import repository as repo
@@ -33,7 +34,7 @@ class Pending:
     delivered_at: datetime | None
 
 
-def recent_runs(session: Session, site: str, limit: int) -> Sequence[Run]:
+def recent_runs(session: Session, site: str, limit: int) -> Sequence[Row[Any]]:
     return repo.recent_runs(session, limit=limit, site=site)
 
 

@@ -8,15 +8,20 @@ SQLAlchemy's errors enter here and leave as ``StorageError``, classified once by
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import URL, Engine, create_engine, event, text
+from sqlalchemy import URL, Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, DisconnectionError, SQLAlchemyError
-from sqlalchemy.orm import Session, sessionmaker
+
+# The ORM's Session is built on a unit of work's first use: commands that only read (health,
+# runs) run Core statements on a connection (``Database.reading``) and never import the ORM.
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
 
 from ingest.errors import ConfigError, DatabaseUnavailableError, StorageError, StorageFullError
 
@@ -189,6 +194,60 @@ class UnitOfWork:
             raise storage_error(exc, self._url, "commit failed") from exc
 
 
+class Transaction:
+    """A unit of work on a bare connection, for Core statements: the crawl's per-date reads
+    and writes. Commits only when told, rolls back otherwise; errors leave as ``StorageError``
+    exactly as a ``UnitOfWork``'s do, without an ORM session's bookkeeping around each
+    statement and commit."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._connection: Connection | None = None
+
+    @property
+    def connection(self) -> Connection:
+        if self._connection is None:
+            raise RuntimeError("the transaction is not open")
+        return self._connection
+
+    def __enter__(self) -> Transaction:
+        try:
+            self._connection = self._engine.connect()
+        except SQLAlchemyError as exc:
+            raise storage_error(exc, self._engine.url, "database error") from exc
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        connection = self.connection
+        failed: SQLAlchemyError | None = None
+        try:
+            connection.rollback()
+        except SQLAlchemyError as rollback_exc:
+            # A connection that died mid-transaction cannot roll back; the server does.
+            failed = rollback_exc
+        finally:
+            with contextlib.suppress(SQLAlchemyError):
+                connection.close()
+            self._connection = None
+        if isinstance(exc, SQLAlchemyError):
+            raise storage_error(exc, self._engine.url, "database error") from exc
+        if failed is not None and exc is None:
+            raise storage_error(failed, self._engine.url, "rollback failed") from failed
+
+    def commit(self) -> None:
+        try:
+            self.connection.commit()
+        except SQLAlchemyError as exc:
+            with contextlib.suppress(SQLAlchemyError):
+                self.connection.rollback()
+            raise storage_error(exc, self._engine.url, "commit failed") from exc
+
+
 def _short(exc: SQLAlchemyError) -> str:
     first_line = str(getattr(exc, "orig", None) or exc).strip().splitlines()
     return first_line[0] if first_line else type(exc).__name__
@@ -204,7 +263,7 @@ class Database:
     def __init__(self, engine: Engine, *, outage_timeout: timedelta = DEFAULT_OUTAGE_TIMEOUT):
         self.engine = engine
         self.outage_timeout = outage_timeout
-        self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._sessions: sessionmaker[Session] | None = None
 
     @classmethod
     def from_url(cls, url: str, *, outage_timeout: timedelta = DEFAULT_OUTAGE_TIMEOUT) -> Database:
@@ -216,12 +275,31 @@ class Database:
         return describe(self.engine.url)
 
     def unit_of_work(self) -> UnitOfWork:
-        return UnitOfWork(self._sessions, self.engine.url)
+        sessions = self._sessions
+        if sessions is None:
+            from sqlalchemy.orm import sessionmaker
+
+            sessions = self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        return UnitOfWork(sessions, self.engine.url)
+
+    def transaction(self) -> Transaction:
+        """A unit of work for Core statements on a connection (no ORM session)."""
+        return Transaction(self.engine)
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[Connection]:
+        """A connection for reads only, in a transaction rolled back at the end; errors leave as
+        ``StorageError``, classified like a unit of work's. No ORM: Core statements only."""
+        try:
+            with self.engine.connect() as connection:
+                yield connection
+        except SQLAlchemyError as exc:
+            raise storage_error(exc, self.engine.url, "database error") from exc
 
     def ping(self) -> None:
         """Reach the database once; DatabaseUnavailableError (one line) when it cannot be."""
-        with self.unit_of_work() as uow:
-            uow.session.execute(text("SELECT 1"))
+        with self.reading() as connection:
+            connection.execute(text("SELECT 1"))
 
     def dispose(self) -> None:
         self.engine.dispose()

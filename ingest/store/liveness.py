@@ -16,14 +16,19 @@ import secrets
 import socket
 import zlib
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, or_, select, text, update
+from sqlalchemy import Connection, Row, delete, insert, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 from ingest.domain import RunStatus
 from ingest.errors import SiteBusyError
-from ingest.store.models import Run, SiteLock
+from ingest.store.tables import runs as _runs
+from ingest.store.tables import site_locks as _locks
+
+# Core statements only: ``health`` reads stuck runs without the ORM (see ``tables``).
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 HEARTBEAT_EVERY = timedelta(seconds=10)
 
@@ -87,25 +92,32 @@ def mark_abandoned_runs(
     """Close the records of runs whose process died; return their ids."""
     # Several runs starting at once each look for dead runs: on PostgreSQL a row another
     # transaction is closing is skipped, so each dead run is closed (and logged) once.
-    query = select(Run).where(Run.status == RunStatus.RUNNING.value)
+    query = select(_runs.c.id, _runs.c.owner, _runs.c.heartbeat_at).where(
+        _runs.c.status == RunStatus.RUNNING.value
+    )
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
-    running = session.scalars(query).all()
-    dead = [r for r in running if is_gone(r.owner, r.heartbeat_at, now, stale_after)]
-    for run in dead:
-        run.status = RunStatus.ABANDONED.value
-        run.finished_at = now
-        run.error_summary = "abandoned: the process running it stopped without closing it"
+    running = session.execute(query).all()
+    dead = [r.id for r in running if is_gone(r.owner, r.heartbeat_at, now, stale_after)]
     if dead:
-        session.execute(delete(SiteLock).where(SiteLock.run_id.in_([r.id for r in dead])))
-    return [r.id for r in dead]
+        session.execute(
+            update(_runs)
+            .where(_runs.c.id.in_(dead))
+            .values(
+                status=RunStatus.ABANDONED.value,
+                finished_at=now,
+                error_summary="abandoned: the process running it stopped without closing it",
+            )
+        )
+        session.execute(delete(_locks).where(_locks.c.run_id.in_(dead)))
+    return dead
 
 
 def heartbeat(session: Session, run_id: int, site: str, owner: str, now: datetime) -> None:
-    session.execute(update(Run).where(Run.id == run_id).values(heartbeat_at=now))
+    session.execute(update(_runs).where(_runs.c.id == run_id).values(heartbeat_at=now))
     session.execute(
-        update(SiteLock)
-        .where(SiteLock.site == site, SiteLock.owner == owner)
+        update(_locks)
+        .where(_locks.c.site == site, _locks.c.owner == owner)
         .values(heartbeat_at=now)
     )
 
@@ -118,16 +130,16 @@ def acquire_site_lock(
         # Held to the end of this transaction: serialises lock-takers across processes.
         key = zlib.crc32(f"ingest-site-lock:{site}".encode())
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
-    lock = session.get(SiteLock, site)
+    lock = session.execute(select(_locks).where(_locks.c.site == site)).first()
     if lock is not None:
         if lock.owner != owner and not is_gone(lock.owner, lock.heartbeat_at, now, stale_after):
             what = f"run {lock.run_id}" if lock.run_id else "another process"
             raise SiteBusyError(f"site {site!r} is being crawled by {what} ({lock.owner})")
-        session.delete(lock)
-        session.flush()
-    session.add(SiteLock(site=site, owner=owner, acquired_at=now, heartbeat_at=now))
+        session.execute(delete(_locks).where(_locks.c.site == site))
     try:
-        session.flush()
+        session.execute(
+            insert(_locks).values(site=site, owner=owner, acquired_at=now, heartbeat_at=now)
+        )
     except IntegrityError as exc:
         # Another process took the lock between our read and our insert.
         raise SiteBusyError(f"site {site!r} was just locked by another run") from exc
@@ -135,18 +147,21 @@ def acquire_site_lock(
 
 def attach_run_to_lock(session: Session, site: str, owner: str, run_id: int) -> None:
     session.execute(
-        update(SiteLock).where(SiteLock.site == site, SiteLock.owner == owner).values(run_id=run_id)
+        update(_locks).where(_locks.c.site == site, _locks.c.owner == owner).values(run_id=run_id)
     )
 
 
 def release_site_lock(session: Session, site: str, owner: str) -> None:
-    session.execute(delete(SiteLock).where(SiteLock.site == site, SiteLock.owner == owner))
+    session.execute(delete(_locks).where(_locks.c.site == site, _locks.c.owner == owner))
 
 
-def stuck_runs(session: Session, now: datetime, stale_after: timedelta = STALE_AFTER) -> list[Run]:
-    """Runs still 'running' whose heartbeat stopped: nothing has closed them yet."""
-    query = select(Run).where(
-        Run.status == RunStatus.RUNNING.value,
-        or_(Run.heartbeat_at.is_(None), Run.heartbeat_at < now - stale_after),
+def stuck_runs(
+    session: Session | Connection, now: datetime, stale_after: timedelta = STALE_AFTER
+) -> list[Row[Any]]:
+    """Runs still 'running' whose heartbeat stopped: nothing has closed them yet (rows with
+    the ``runs`` columns)."""
+    query = select(_runs).where(
+        _runs.c.status == RunStatus.RUNNING.value,
+        or_(_runs.c.heartbeat_at.is_(None), _runs.c.heartbeat_at < now - stale_after),
     )
-    return list(session.scalars(query))
+    return list(session.execute(query))

@@ -12,14 +12,13 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     Connection,
     Executable,
     Row,
     Select,
-    Table,
     bindparam,
     case,
     delete,
@@ -27,24 +26,29 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.orm import Session
 
 from ingest.domain import ArticleRecord, BodySource, DateStatus, DayOutcome, RunKind, RunStatus
 from ingest.errors import StorageError
-from ingest.store.models import Article, ArticleRevision, Base, CrawlState, HttpValidator, Run
+from ingest.store.tables import article_revisions as _revisions
+from ingest.store.tables import articles as _articles
+from ingest.store.tables import crawl_state as _states
+from ingest.store.tables import http_validators as _validators
+from ingest.store.tables import runs as _runs
+
+# Reads return Core rows (attribute access by column name): ``health`` and ``runs`` never
+# import the ORM. Only ``start_run`` and ``articles_between`` hand out ORM objects.
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from ingest.store.models import Article, Run
+
+    Reader = Session | Connection
 
 
-def _table_of(model: type[Base]) -> Table:
-    table = model.__table__
-    assert isinstance(table, Table)
-    return table
-
-
-_runs = _table_of(Run)
-_states = _table_of(CrawlState)
-_articles = _table_of(Article)
-_validators = _table_of(HttpValidator)
-_revisions = _table_of(ArticleRevision)
+def _connection(session: Reader) -> Connection:
+    """The connection a unit of work's statements run on: the crawl hands in a Connection
+    (``Database.transaction``), other callers an ORM Session."""
+    return session if isinstance(session, Connection) else session.connection()
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +82,8 @@ def start_run(
     now: datetime,
     owner: str | None = None,
 ) -> Run:
+    from ingest.store.models import Run
+
     run = Run(
         site=site,
         kind=kind.value,
@@ -94,7 +100,7 @@ def start_run(
 
 
 def save_run_progress(
-    session: Session,
+    session: Reader,
     run_id: int,
     counts: RunCounts,
     *,
@@ -106,7 +112,7 @@ def save_run_progress(
         values["dates_total"] = dates_total
     if dates_skipped is not None:
         values["dates_skipped"] = dates_skipped
-    session.connection().execute(_run_update(tuple(values)), {"run_id": run_id, **values})
+    _connection(session).execute(_run_update(tuple(values)), {"run_id": run_id, **values})
 
 
 def _run_counts(counts: RunCounts) -> dict[str, object]:
@@ -144,34 +150,35 @@ def finish_run(
 ) -> None:
     save_run_progress(session, run_id, counts)
     session.execute(
-        update(Run)
-        .where(Run.id == run_id)
+        update(_runs)
+        .where(_runs.c.id == run_id)
         .values(status=status.value, finished_at=now, error_summary=error_summary)
     )
 
 
 def recent_runs(
-    session: Session, *, limit: int, site: str | None = None, sites: Sequence[str] | None = None
-) -> Sequence[Run]:
-    query = select(Run).order_by(Run.started_at.desc(), Run.id.desc()).limit(limit)
+    session: Reader, *, limit: int, site: str | None = None, sites: Sequence[str] | None = None
+) -> Sequence[Row[Any]]:
+    """The newest runs first, as rows with the ``runs`` columns."""
+    query = select(_runs).order_by(_runs.c.started_at.desc(), _runs.c.id.desc()).limit(limit)
     if site is not None:
-        query = query.where(Run.site == site)
+        query = query.where(_runs.c.site == site)
     if sites:
-        query = query.where(Run.site.in_(sites))
-    return session.scalars(query).all()
+        query = query.where(_runs.c.site.in_(sites))
+    return session.execute(query).all()
 
 
-def complete_dates(session: Session, site: str, first: date, last: date) -> set[date]:
-    query = select(CrawlState.date).where(
-        CrawlState.site == site,
-        CrawlState.date.between(first, last),
-        CrawlState.status == DateStatus.COMPLETE.value,
+def complete_dates(session: Reader, site: str, first: date, last: date) -> set[date]:
+    query = select(_states.c.date).where(
+        _states.c.site == site,
+        _states.c.date.between(first, last),
+        _states.c.status == DateStatus.COMPLETE.value,
     )
     return set(session.scalars(query))
 
 
 def record_date_state(
-    session: Session,
+    session: Reader,
     *,
     site: str,
     day: date,
@@ -186,7 +193,7 @@ def record_date_state(
     Returns the date's item count after the write.
     """
     return _record_date_state(
-        session.connection(), site, day, status, item_count, error, run_id=run_id, now=now
+        _connection(session), site, day, status, item_count, error, run_id=run_id, now=now
     )
 
 
@@ -249,8 +256,8 @@ _KNOWN_ARTICLES = select(
 ).where(_articles.c.site == bindparam("site"), _articles.c.date == bindparam("day"))
 
 
-def known_articles(session: Session, site: str, day: date) -> dict[str, KnownArticle]:
-    return _known_articles(session.connection(), site, day)
+def known_articles(session: Reader, site: str, day: date) -> dict[str, KnownArticle]:
+    return _known_articles(_connection(session), site, day)
 
 
 def _known_articles(conn: Connection, site: str, day: date) -> dict[str, KnownArticle]:
@@ -268,10 +275,10 @@ class DayBefore:
 
 
 def day_before_fetch(
-    session: Session, site: str, day: date, listing_url: str, *, validators: bool
+    session: Reader, site: str, day: date, listing_url: str, *, validators: bool
 ) -> DayBefore:
     """The listing's validators (when ``validators``) and the date's stored articles."""
-    conn = session.connection()
+    conn = _connection(session)
     etag = modified = None
     if validators:
         etag, modified = _listing_validators(conn, site, listing_url)
@@ -289,10 +296,14 @@ class CrawledDay:
     listing_url: str
     etag: str | None
     last_modified: str | None
+    # False when the date had no articles stored as it was read before the fetch: its
+    # articles are then inserted without reading the date's rows first (read only when some
+    # were stored meanwhile, as for any concurrent writer).
+    stored_before: bool = True
 
 
 def store_crawled_day(
-    session: Session,
+    session: Reader,
     crawled: CrawledDay,
     *,
     run_id: int,
@@ -302,9 +313,11 @@ def store_crawled_day(
     """Store a crawled date in the caller's transaction: the articles (``store_day``), the
     date's state, the listing's validators (kept only for a date stored whole, so a 304 never
     hides a date that still needs work) and the run's counts, ``counts_after`` the outcome."""
-    conn = session.connection()
+    conn = _connection(session)
     site, day = crawled.site, crawled.day
-    outcome = _store_day(conn, site, day, crawled.records, run_id=run_id, now=now)
+    outcome = _store_day(
+        conn, site, day, crawled.records, run_id=run_id, now=now, read_first=crawled.stored_before
+    )
     failed = crawled.error is not None
     _record_date_state(
         conn,
@@ -348,7 +361,7 @@ def _insert_of(dialect: str) -> Any:
 
 
 def store_day(
-    session: Session,
+    session: Reader,
     site: str,
     day: date,
     records: Iterable[ArticleRecord],
@@ -362,7 +375,7 @@ def store_day(
     stored the same article first never causes a duplicate-key error; its row is then
     compared and updated like any stored one.
     """
-    return _store_day(session.connection(), site, day, records, run_id=run_id, now=now)
+    return _store_day(_connection(session), site, day, records, run_id=run_id, now=now)
 
 
 def _store_day(
@@ -373,9 +386,10 @@ def _store_day(
     *,
     run_id: int,
     now: datetime,
+    read_first: bool = True,
 ) -> DayOutcome:
     records = list(records)
-    existing = _articles_of_day(conn, site, day) if records else {}
+    existing = _articles_of_day(conn, site, day) if records and read_first else {}
     fresh = [r for r in records if r.title_key not in existing]
     inserted: set[str] = set()
     if fresh:
@@ -556,9 +570,9 @@ def _change_row(
     }
 
 
-def count_articles(session: Session, site: str, first: date, last: date) -> int:
-    query = select(func.count(Article.id)).where(
-        Article.site == site, Article.date.between(first, last)
+def count_articles(session: Reader, site: str, first: date, last: date) -> int:
+    query = select(func.count(_articles.c.id)).where(
+        _articles.c.site == site, _articles.c.date.between(first, last)
     )
     return int(session.scalar(query) or 0)
 
@@ -566,6 +580,8 @@ def count_articles(session: Session, site: str, first: date, last: date) -> int:
 def articles_between(
     session: Session, site: str, first: date, last: date, *, limit: int
 ) -> Sequence[Article]:
+    from ingest.store.models import Article
+
     query = (
         select(Article)
         .where(Article.site == site, Article.date.between(first, last))
@@ -580,8 +596,8 @@ _LISTING_VALIDATORS = select(_validators.c.etag, _validators.c.last_modified).wh
 )
 
 
-def listing_validators(session: Session, site: str, url: str) -> tuple[str | None, str | None]:
-    return _listing_validators(session.connection(), site, url)
+def listing_validators(session: Reader, site: str, url: str) -> tuple[str | None, str | None]:
+    return _listing_validators(_connection(session), site, url)
 
 
 def _listing_validators(conn: Connection, site: str, url: str) -> tuple[str | None, str | None]:
@@ -590,7 +606,7 @@ def _listing_validators(conn: Connection, site: str, url: str) -> tuple[str | No
 
 
 def save_listing_validators(
-    session: Session,
+    session: Reader,
     site: str,
     url: str,
     *,
@@ -599,7 +615,7 @@ def save_listing_validators(
     now: datetime,
 ) -> None:
     _save_listing_validators(
-        session.connection(), site, url, etag=etag, last_modified=last_modified, now=now
+        _connection(session), site, url, etag=etag, last_modified=last_modified, now=now
     )
 
 
@@ -640,11 +656,12 @@ def _validators_upsert(dialect: str) -> Executable:
     return statement
 
 
-def failing_dates(session: Session, site: str) -> Sequence[CrawlState]:
-    query = select(CrawlState).where(
-        CrawlState.site == site, CrawlState.status == DateStatus.FAILED.value
+def failing_dates(session: Reader, site: str) -> Sequence[Row[Any]]:
+    """The site's failed dates in order, as rows with the ``crawl_state`` columns."""
+    query = select(_states).where(
+        _states.c.site == site, _states.c.status == DateStatus.FAILED.value
     )
-    return session.scalars(query.order_by(CrawlState.date)).all()
+    return session.execute(query.order_by(_states.c.date)).all()
 
 
 @dataclass(frozen=True, slots=True)
@@ -656,20 +673,20 @@ class DayCounts:
     earlier_items: int
 
 
-def recent_day_counts(session: Session, site: str, days: int) -> DayCounts:
-    complete = (CrawlState.site == site) & (CrawlState.status == DateStatus.COMPLETE.value)
+def recent_day_counts(session: Reader, site: str, days: int) -> DayCounts:
+    complete = (_states.c.site == site) & (_states.c.status == DateStatus.COMPLETE.value)
     rows = session.execute(
-        select(CrawlState.date, CrawlState.item_count)
+        select(_states.c.date, _states.c.item_count)
         .where(complete)
-        .order_by(CrawlState.date.desc())
+        .order_by(_states.c.date.desc())
         .limit(days)
     ).all()
     if not rows:
         return DayCounts((), 0, 0)
     oldest = rows[-1].date
     earlier = session.execute(
-        select(func.count(), func.coalesce(func.sum(CrawlState.item_count), 0)).where(
-            complete, CrawlState.date < oldest
+        select(func.count(), func.coalesce(func.sum(_states.c.item_count), 0)).where(
+            complete, _states.c.date < oldest
         )
     ).one()
     return DayCounts(tuple(r.item_count for r in rows), int(earlier[0]), int(earlier[1]))
@@ -685,29 +702,27 @@ class FieldFill:
     category: int
 
 
-def field_fill(
-    session: Session, site: str, *, since: date | None, before: date | None
-) -> FieldFill:
+def field_fill(session: Reader, site: str, *, since: date | None, before: date | None) -> FieldFill:
     """Counts over the site's articles dated ``since`` onwards and/or before ``before``."""
+    a = _articles.c
     query = select(
         func.count(),
-        func.count(Article.published_at),
-        func.coalesce(
-            func.sum(case((Article.body_source == BodySource.ARTICLE.value, 1), else_=0)), 0
-        ),
-        func.count(Article.category),
-    ).where(Article.site == site)
+        func.count(a.published_at),
+        func.coalesce(func.sum(case((a.body_source == BodySource.ARTICLE.value, 1), else_=0)), 0),
+        func.count(a.category),
+    ).where(a.site == site)
     if since is not None:
-        query = query.where(Article.date >= since)
+        query = query.where(a.date >= since)
     if before is not None:
-        query = query.where(Article.date < before)
+        query = query.where(a.date < before)
     total, published, bodies, categories = session.execute(query).one()
     return FieldFill(int(total), int(published), int(bodies), int(categories))
 
 
-def latest_complete_date(session: Session, site: str) -> date | None:
-    return session.scalar(
-        select(func.max(CrawlState.date)).where(
-            CrawlState.site == site, CrawlState.status == DateStatus.COMPLETE.value
+def latest_complete_date(session: Reader, site: str) -> date | None:
+    latest: date | None = session.scalar(
+        select(func.max(_states.c.date)).where(
+            _states.c.site == site, _states.c.status == DateStatus.COMPLETE.value
         )
     )
+    return latest

@@ -86,6 +86,7 @@ def _crawl_child(base_url: str, listing_path: str, workdir: str, transport: str)
     stages = {"parse": 0.0, "store": 0.0, "log": 0.0}
     _time_calls(type(settings.site.parser), ("parse_listing", "parse_article"), stages, "parse")
     _time_context(Database, "unit_of_work", stages, "store")
+    _time_context(Database, "transaction", stages, "store")
     _time_calls(structlog._base.BoundLoggerBase, ("_proxy_to_logger",), stages, "log")
     chosen = None  # the shipped transport (aiohttp), built by make_transport
     if transport == "httpcore2":

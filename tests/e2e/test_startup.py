@@ -55,7 +55,7 @@ def config(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def loaded_by(config: Path, *argv: str) -> list[str]:
+def loaded_by(config: Path, *argv: str, watched: tuple[str, ...] = CRAWL_MODULES) -> list[str]:
     result = config.parent / "loaded.json"
     subprocess.run(
         [
@@ -63,7 +63,7 @@ def loaded_by(config: Path, *argv: str) -> list[str]:
             "-c",
             PROBE,
             str(result),
-            ",".join(CRAWL_MODULES),
+            ",".join(watched),
             "--config",
             str(config),
             *argv,
@@ -96,3 +96,22 @@ def test_logs_imports_no_alembic(config: Path) -> None:
 
 def test_health_imports_no_alembic(config: Path) -> None:
     assert loaded_by(config, "health") == []
+
+
+# What a probe never needs either: the ORM (its reads are Core statements on a connection) and
+# the layouts of sites not configured (the configured site's, k2, is built to validate it).
+READ_ONLY_FREE = (
+    "sqlalchemy.orm",
+    "ingest.store.models",
+    "ingest.sites.wordpress",
+    "ingest.sites.wordpress_api",
+    "ingest.sites.selectors",
+)
+
+
+@pytest.mark.parametrize("argv", [("health",), ("runs",)], ids=lambda a: a[0])
+def test_reading_commands_import_no_orm_nor_other_layouts(
+    config: Path, argv: tuple[str, ...]
+) -> None:
+    loaded = loaded_by(config, *argv, watched=READ_ONLY_FREE)
+    assert loaded == []

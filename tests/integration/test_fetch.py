@@ -128,6 +128,18 @@ def test_page_text_uses_the_declared_charset() -> None:
     page, fetcher = fetch(handler, "https://news.example/latin")
     assert page.text == "café"
     assert fetcher.stats.pages_fetched == 1
+    assert page.markup == "café"  # a legacy charset reaches the parser as text
+
+
+def test_page_markup_is_the_body_only_when_it_is_valid_utf8() -> None:
+    """The parser gets the bytes themselves only where they read as ``text`` does."""
+    headers = httpx2.Headers({"Content-Type": "text/html; charset=UTF-8"})
+    valid = Page("https://x/", 200, "café".encode(), headers, 1)
+    assert valid.markup is valid.body
+    broken = Page("https://x/", 200, b"caf\xe9", headers, 1)
+    assert broken.markup == broken.text == "caf\ufffd"
+    undeclared = Page("https://x/", 200, "café".encode(), httpx2.Headers(), 1)
+    assert undeclared.markup is undeclared.body
 
 
 def test_requests_go_through_the_configured_proxy() -> None:

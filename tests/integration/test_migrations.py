@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from datetime import UTC, date, datetime
 
@@ -9,7 +10,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import func, inspect, select
 
-from ingest.domain import ArticleRecord, BodySource, RunKind
+from ingest.domain import ArticleRecord, BodySource, DayOutcome, RunKind
 from ingest.store import repository as repo
 from ingest.store.engine import Database
 from ingest.store.migrate import downgrade_to, upgrade_to_head
@@ -91,6 +92,44 @@ def test_concurrent_writers_of_one_day_never_double_or_fail(database: Database) 
     assert errors == []
     with database.unit_of_work() as uow:
         assert uow.session.scalar(select(func.count(Article.id))) == 30
+
+
+def test_a_day_stored_without_reading_first_still_compares_what_was_stored(
+    database: Database,
+) -> None:
+    """The crawl inserts a date it found empty without reading its rows first; rows stored
+    meanwhile (another writer, or an out-of-date hint) are read and compared all the same."""
+    day = date(2020, 2, 2)
+    with database.unit_of_work() as uow:
+        run = repo.start_run(uow.session, site="race", kind=RunKind.BACKFILL, date_from=day,
+                             date_to=day, now=datetime.now(UTC))  # fmt: skip
+        uow.commit()
+        run_id = run.id
+
+    def store(records: list[ArticleRecord]) -> DayOutcome:
+        crawled = repo.CrawledDay("race", day, records, None, "https://x/day", None, None,
+                                  stored_before=False)  # fmt: skip
+        with database.transaction() as tx:
+            outcome, _ = repo.store_crawled_day(
+                tx.connection,
+                crawled,
+                run_id=run_id,
+                now=datetime.now(UTC),
+                counts_after=lambda _o: repo.RunCounts(),
+            )
+            tx.commit()
+        return outcome
+
+    assert store(_records(day, 5)) == DayOutcome(new=5)
+    changed = [dataclasses.replace(r, body=r.body + " (corrected)") for r in _records(day, 3)]
+    assert store(_records(day, 6)[3:] + changed) == DayOutcome(new=1, updated=3, unchanged=2)
+    with database.unit_of_work() as uow:
+        assert (
+            uow.session.scalar(
+                select(func.count(Article.id)).where(Article.site == "race", Article.date == day)
+            )
+            == 6
+        )
 
 
 def test_schema_version_is_the_migrations_head() -> None:

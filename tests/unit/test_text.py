@@ -6,6 +6,7 @@ from selectolax.lexbor import LexborHTMLParser
 
 from ingest.text import (
     content_hash,
+    html_input,
     is_page_furniture,
     paragraphs_of,
     paragraphs_of_html,
@@ -84,3 +85,20 @@ def test_plain_text_of_a_title() -> None:
         "Coalition’s envoy – 1 < 2 & 3"
     )
     assert plain_text("  Plain  title ") == "Plain title"
+
+
+def test_html_input_parses_bytes_exactly_as_their_replaced_text() -> None:
+    """Valid UTF-8 goes to Lexbor as bytes; anything else as the text ``decode("utf-8",
+    "replace")`` makes of it; either way the tree reads the same as from that text."""
+    pages = [
+        "<p>Caf\u00e9 \u2014 \u0645\u0631\u062d\u0628\u0627</p>".encode(),
+        b"\xef\xbb\xbf<p>bom</p>",
+        b"<p>bad \xff\xfe byte, cut \xe2\x80</p>",
+        b"<p>surrogate \xed\xa0\x80 and overlong \xc0\xaf</p>",
+    ]
+    for raw in pages:
+        given = html_input(raw)
+        text = raw.decode("utf-8", errors="replace")
+        assert isinstance(given, bytes) == (given == raw)
+        assert LexborHTMLParser(given).html == LexborHTMLParser(text).html
+    assert html_input("<p>x</p>") == "<p>x</p>"
