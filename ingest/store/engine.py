@@ -8,7 +8,7 @@ SQLAlchemy's errors enter here and leave as ``StorageError``, classified once by
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
 from types import TracebackType
@@ -169,21 +169,8 @@ class UnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        session = self.session
-        failed: SQLAlchemyError | None = None
-        try:
-            session.rollback()
-        except SQLAlchemyError as rollback_exc:
-            # A connection that died mid-transaction cannot roll back; the server does.
-            failed = rollback_exc
-        finally:
-            with contextlib.suppress(SQLAlchemyError):
-                session.close()
-            self._session = None
-        if isinstance(exc, SQLAlchemyError):
-            raise storage_error(exc, self._url, "database error") from exc
-        if failed is not None and exc is None:
-            raise storage_error(failed, self._url, "rollback failed") from failed
+        session, self._session = self.session, None
+        _end(session.rollback, session.close, exc, self._url)
 
     def commit(self) -> None:
         try:
@@ -192,6 +179,29 @@ class UnitOfWork:
             with contextlib.suppress(SQLAlchemyError):
                 self.session.rollback()
             raise storage_error(exc, self._url, "commit failed") from exc
+
+
+def _end(
+    rollback: Callable[[], None],
+    close: Callable[[], None],
+    exc: BaseException | None,
+    url: URL,
+) -> None:
+    """End a unit of work or transaction: roll back what was not committed, close, and let a
+    database error leave as a StorageError."""
+    failed: SQLAlchemyError | None = None
+    try:
+        rollback()
+    except SQLAlchemyError as rollback_exc:
+        # A connection that died mid-transaction cannot roll back; the server does.
+        failed = rollback_exc
+    finally:
+        with contextlib.suppress(SQLAlchemyError):
+            close()
+    if isinstance(exc, SQLAlchemyError):
+        raise storage_error(exc, url, "database error") from exc
+    if failed is not None and exc is None:
+        raise storage_error(failed, url, "rollback failed") from failed
 
 
 class Transaction:
@@ -223,21 +233,8 @@ class Transaction:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        connection = self.connection
-        failed: SQLAlchemyError | None = None
-        try:
-            connection.rollback()
-        except SQLAlchemyError as rollback_exc:
-            # A connection that died mid-transaction cannot roll back; the server does.
-            failed = rollback_exc
-        finally:
-            with contextlib.suppress(SQLAlchemyError):
-                connection.close()
-            self._connection = None
-        if isinstance(exc, SQLAlchemyError):
-            raise storage_error(exc, self._engine.url, "database error") from exc
-        if failed is not None and exc is None:
-            raise storage_error(failed, self._engine.url, "rollback failed") from failed
+        connection, self._connection = self.connection, None
+        _end(connection.rollback, connection.close, exc, self._engine.url)
 
     def commit(self) -> None:
         try:
