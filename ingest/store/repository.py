@@ -3,7 +3,8 @@
 The crawl's per-date work is two calls: ``day_before_fetch`` (its listing validators and the
 articles already stored, one read) and ``store_crawled_day`` (articles, revisions, the date's
 state, validators and the run's counts, one write). Both run prebuilt SQLAlchemy Core
-statements on the session's connection: no ORM object per row, no ORM execution per statement.
+statements on the session's connection, executed on its DB-API cursor (``driver``): no ORM
+object per row, no SQLAlchemy execution context per statement.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlalchemy import (
     Connection,
@@ -29,6 +30,7 @@ from sqlalchemy import (
 
 from ingest.domain import ArticleRecord, BodySource, DateStatus, DayOutcome, RunKind, RunStatus
 from ingest.errors import StorageError
+from ingest.store import driver
 from ingest.store.tables import article_revisions as _revisions
 from ingest.store.tables import articles as _articles
 from ingest.store.tables import crawl_state as _states
@@ -112,7 +114,7 @@ def save_run_progress(
         values["dates_total"] = dates_total
     if dates_skipped is not None:
         values["dates_skipped"] = dates_skipped
-    _connection(session).execute(_run_update(tuple(values)), {"run_id": run_id, **values})
+    driver.execute(_connection(session), _run_update(tuple(values)), {"run_id": run_id, **values})
 
 
 def _run_counts(counts: RunCounts) -> dict[str, object]:
@@ -223,7 +225,8 @@ def _record_date_state(
         "failing_since": None if complete else now,
         "last_run_id": run_id,
     }
-    return int(conn.scalar(statement, params) or 0)
+    ((count,),) = driver.execute(conn, statement, params)
+    return int(count or 0)
 
 
 @cache
@@ -261,7 +264,7 @@ def known_articles(session: Reader, site: str, day: date) -> dict[str, KnownArti
 
 
 def _known_articles(conn: Connection, site: str, day: date) -> dict[str, KnownArticle]:
-    rows = conn.execute(_KNOWN_ARTICLES, {"site": site, "day": day})
+    rows = driver.execute(conn, _KNOWN_ARTICLES, {"site": site, "day": day})
     return {key: KnownArticle(listing_hash, source) for key, listing_hash, source in rows}
 
 
@@ -339,7 +342,7 @@ def store_crawled_day(
     )
     counts = counts_after(outcome)
     values = _run_counts(counts)
-    conn.execute(_run_update(tuple(values)), {"run_id": run_id, **values})
+    driver.execute(conn, _run_update(tuple(values)), {"run_id": run_id, **values})
     return outcome, counts
 
 
@@ -413,10 +416,9 @@ def _store_day(
             changes.append(_change_row(article.id, record, run_id=run_id, now=now))
             updated += 1
     if revisions:
-        conn.execute(_REVISION_INSERT, revisions)
-        conn.execute(_ARTICLE_UPDATE, changes)
-    if seen_ids:
-        conn.execute(_SEEN_UPDATE, {"run_id": run_id, "ids": seen_ids})
+        driver.execute_many(conn, _REVISION_INSERT, revisions)
+        driver.execute_many(conn, _ARTICLE_UPDATE, changes)
+    driver.execute_many(conn, _SEEN_UPDATE, [{"run_id": run_id, "article_id": i} for i in seen_ids])
     return DayOutcome(new=len(inserted), updated=updated, unchanged=unchanged)
 
 
@@ -429,9 +431,10 @@ def _insert_new_articles(conn: Connection, rows: list[dict[str, Any]]) -> set[st
         # psycopg reuses its parsed form (a multi-row VALUES is re-parsed on every call).
         names = tuple(rows[0])
         arrays = {name: [row[name] for row in rows] for name in names}
-        return set(conn.scalars(_postgres_unnest_insert(names), arrays))
-    # SQLAlchemy's insertmanyvalues sends the rows as one multi-row VALUES.
-    return set(conn.scalars(_new_articles_insert(dialect), rows))
+        return {key for (key,) in driver.execute(conn, _postgres_unnest_insert(names), arrays)}
+    # One prepared INSERT per row: SQLite's own statement cache makes that as cheap as a
+    # multi-row VALUES, and each RETURNING says whether its row went in.
+    return {key for (key,) in driver.execute_each(conn, _new_articles_insert(dialect), rows)}
 
 
 @cache
@@ -490,21 +493,38 @@ _ARTICLE_UPDATE = (
         }
     )
 )
+# One id per execution (executemany): an IN list would be a new statement per length.
 _SEEN_UPDATE = (
     update(_articles)
-    .where(_STORED.id.in_(bindparam("ids", expanding=True)))
+    .where(_STORED.id == bindparam("article_id"))
     .values(last_run_id=bindparam("run_id"))
 )
 
 
-def _articles_of_day(conn: Connection, site: str, day: date) -> dict[str, Row[Any]]:
+class _StoredArticle(NamedTuple):
+    """A row of ``_ARTICLES_OF_DAY``, its columns in order."""
+
+    id: int
+    title_key: str
+    title: str
+    url: str
+    category: str | None
+    body: str
+    body_source: str
+    listing_hash: str
+    published_at: datetime | None
+    content_hash: str
+    updated_at: datetime
+
+
+def _articles_of_day(conn: Connection, site: str, day: date) -> dict[str, _StoredArticle]:
     postgres = conn.dialect.name == "postgresql"
     query = _ARTICLES_OF_DAY_FOR_UPDATE if postgres else _ARTICLES_OF_DAY
-    rows = conn.execute(query, {"site": site, "day": day})
-    return {row.title_key: row for row in rows}
+    rows = driver.execute(conn, query, {"site": site, "day": day})
+    return {row[1]: _StoredArticle(*row) for row in rows}
 
 
-def _keeps_stored_version(article: Row[Any], record: ArticleRecord) -> bool:
+def _keeps_stored_version(article: _StoredArticle, record: ArticleRecord) -> bool:
     if record.content_hash == article.content_hash:
         return True
     # The listing is as it was and only the excerpt is at hand this time (the article page was
@@ -536,7 +556,7 @@ def _article_row(record: ArticleRecord, *, run_id: int, now: datetime) -> dict[s
     }
 
 
-def _revision_row(article: Row[Any], *, run_id: int, now: datetime) -> dict[str, Any]:
+def _revision_row(article: _StoredArticle, *, run_id: int, now: datetime) -> dict[str, Any]:
     return {
         "article_id": article.id,
         "title": article.title,
@@ -601,8 +621,8 @@ def listing_validators(session: Reader, site: str, url: str) -> tuple[str | None
 
 
 def _listing_validators(conn: Connection, site: str, url: str) -> tuple[str | None, str | None]:
-    row = conn.execute(_LISTING_VALIDATORS, {"site": site, "url": url}).first()
-    return (row.etag, row.last_modified) if row is not None else (None, None)
+    rows = driver.execute(conn, _LISTING_VALIDATORS, {"site": site, "url": url})
+    return (rows[0][0], rows[0][1]) if rows else (None, None)
 
 
 def save_listing_validators(
@@ -629,9 +649,10 @@ def _save_listing_validators(
     now: datetime,
 ) -> None:
     if etag is None and last_modified is None:
-        conn.execute(_FORGET_VALIDATORS, {"site": site, "url": url})
+        driver.execute(conn, _FORGET_VALIDATORS, {"site": site, "url": url})
         return
-    conn.execute(
+    driver.execute(
+        conn,
         _validators_upsert(conn.dialect.name),
         {"site": site, "url": url, "etag": etag, "last_modified": last_modified, "saved_at": now},
     )
