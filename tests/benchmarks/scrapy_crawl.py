@@ -36,7 +36,6 @@ from scrapy import signals
 from scrapy.crawler import AsyncCrawlerProcess, Crawler
 from scrapy.exceptions import DropItem
 from scrapy.http import Response
-from scrapy.selector import SelectorList
 from twisted.python.failure import Failure
 
 from tests.benchmarks.cpu import CONCURRENCY, FIRST, LAST
@@ -119,22 +118,23 @@ class K2Spider(scrapy.Spider):
             if key in seen:
                 continue
             seen.add(key)
-            item = {
+            url = response.urljoin(href)
+            item: dict[str, Any] = {
                 "date": day.isoformat(),
                 "title": title,
                 "title_key": key,
-                "url": response.urljoin(href),
+                "url": url,
                 "category": clean(entry.css(".genericItemCategory a::text").get("")),
                 "body": paragraphs(entry.css(".genericItemIntroText")[:1].xpath(_TEXT).getall()),
                 "published": None,
             }
-            if urlsplit(item["url"]).netloc != self.host:
+            if urlsplit(url).netloc != self.host:
                 yield item  # off-site: the listing's intro is all there is
                 continue
             # A page robots.txt disallows is never requested (RobotsTxtMiddleware), nor is a
             # failed one stored: the errback stores the listing's intro instead.
             yield scrapy.Request(
-                item["url"],
+                url,
                 callback=self.parse_article,
                 errback=self.article_failed,
                 cb_kwargs={"item": item},
@@ -145,8 +145,8 @@ class K2Spider(scrapy.Spider):
 
     def parse_article(self, response: Response, item: dict[str, Any]) -> Iterator[Any]:
         container = response.css("#k2Container")
-        intro: SelectorList[Any] = container.css(".itemIntroText").xpath(_INTRO_TEXT)
-        full: SelectorList[Any] = container.css(".itemFullText").xpath(_TEXT)
+        intro = container.css(".itemIntroText").xpath(_INTRO_TEXT)
+        full = container.css(".itemFullText").xpath(_TEXT)
         body = paragraphs(intro.getall() + full.getall())
         if body:
             item["body"] = body
