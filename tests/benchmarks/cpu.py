@@ -6,7 +6,9 @@ Every figure is CPU time (``time.thread_time`` / ``resource.getrusage``), not wa
 machine has 2 cores shared with other work, and CPU time is what decides how many polite sites
 one process can keep busy. Each measurement runs in a fresh interpreter (a child process);
 start-up (interpreter, imports, settings, migrations) is taken off by measuring from just
-before the command's work. The site is served by another child (``served.py``).
+before the command's work. The site is served by another child (``served.py``). Scrapy crawls
+the same site for comparison (``scrapy_crawl.py``; its CPU is the whole process's, as it
+resolves host names on threads).
 
 Run as ``python -m tests.benchmarks.cpu crawl ...`` / ``replay ...`` it is such a child.
 """
@@ -216,9 +218,9 @@ _REPLAYERS = {
 # -- the parent ---------------------------------------------------------------------------
 
 
-def _child(*args: str) -> dict[str, Any]:
+def _child(*args: str, module: str = "tests.benchmarks.cpu") -> dict[str, Any]:
     out = subprocess.run(
-        [sys.executable, "-m", "tests.benchmarks.cpu", *args],
+        [sys.executable, "-m", module, *args],
         check=True,
         capture_output=True,
         text=True,
@@ -237,9 +239,11 @@ def _children_cpu(argv: list[str], ok: tuple[int, ...] = (0,)) -> float:
 
 
 def measure_crawls() -> dict[str, Any]:
-    """ROUNDS rounds, each: the backfill with either transport, then the bare replays of the
-    requests it made, in one order per round."""
+    """ROUNDS rounds, each: the backfill with either transport, the same backfill by Scrapy
+    (``scrapy_crawl.py``), then the bare replays of the requests ingest made, in one order per
+    round."""
     crawls: dict[str, list[dict[str, Any]]] = {t: [] for t in TRANSPORTS}
+    scrapy: list[dict[str, Any]] = []
     replays: dict[str, list[dict[str, Any]]] = {c: [] for _, c in REPLAYS}
     requests = 0
     with ServedSite(seed=0, latency_seconds=LATENCY, first=FIRST, last=LAST) as server:
@@ -254,6 +258,12 @@ def measure_crawls() -> dict[str, Any]:
                     result["requests"] = len(paths)
                     crawls[transport].append(result)
             requests = len(paths)
+            with tempfile.TemporaryDirectory(prefix=f"ingest-bench-scrapy{n}-") as tmp:
+                server.take_requested_paths()
+                args = (server.base_url, server.listing_path, tmp)
+                result = _child(*args, module="tests.benchmarks.scrapy_crawl")
+                result["requests"] = len(server.take_requested_paths())
+                scrapy.append(result)
             with tempfile.TemporaryDirectory(prefix="ingest-bench-paths-") as tmp:
                 paths_file = Path(tmp) / "paths.json"
                 paths_file.write_text(json.dumps(paths), encoding="utf-8")
@@ -261,7 +271,7 @@ def measure_crawls() -> dict[str, Any]:
                     replays[client].append(
                         _child("replay", client, server.base_url, str(paths_file))
                     )
-    return {"crawls": crawls, "replays": replays, "requests": requests}
+    return {"crawls": crawls, "scrapy": scrapy, "replays": replays, "requests": requests}
 
 
 def measure_startup(repetitions: int = 7) -> dict[str, float]:
@@ -331,6 +341,16 @@ def rows(crawled: dict[str, Any], startup: dict[str, float]) -> list[Row]:
         )
     for name, client in REPLAYS:
         out.append(Row("cpu", f"{name}: CPU ms per request", f"{replay_ms[client]:.2f}"))
+    scrapy = crawled["scrapy"]
+    scrapy_ms = statistics.median(1000 * r["cpu"] / r["requests"] for r in scrapy)
+    scrapy_wall = statistics.median(r["wall"] for r in scrapy)
+    out.append(
+        Row(
+            "cpu",
+            "Scrapy 2.19 (same site, parsel + sqlite3 pipeline): CPU ms per request",
+            f"{scrapy_ms:.2f} ({scrapy[-1]['requests']:,} requests, {scrapy[-1]['items']:,} items)",
+        )
+    )
     runs = crawled["crawls"][chosen]
     for stage in ("parse", "store", "log"):
         per_page = statistics.median(1000 * r["stages"][stage] / r["requests"] for r in runs)
@@ -353,6 +373,16 @@ def rows(crawled: dict[str, Any], startup: dict[str, float]) -> list[Row]:
             f"{wall[chosen]:.2f} s / {replay_wall['httpx']:.2f} s = {ratio:.2f}",
             "<= 1.15",
             ratio <= 1.15,
+        )
+    )
+    ratio = wall[chosen] / scrapy_wall
+    out.append(
+        Row(
+            "cpu",
+            "wall: ingest backfill / Scrapy",
+            f"{wall[chosen]:.2f} s / {scrapy_wall:.2f} s = {ratio:.2f}",
+            "<= 0.8",
+            ratio <= 0.8,
         )
     )
     ratio = startup["health"] / startup["sqlalchemy"]
