@@ -1,7 +1,7 @@
 """Command line: parse arguments, call the library, turn errors into one line and an exit code.
 
 Exit codes: 0 success, 1 a run with failed dates or an operational error, 2 bad usage or
-configuration, 130 interrupted.
+configuration, 130 interrupted, 141 the reader of standard output went away.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+import msgspec
 import structlog
 
 from ingest import __version__, app, logview
@@ -37,6 +38,11 @@ if TYPE_CHECKING:
 log = structlog.get_logger("ingest.cli")
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+# The reader of our output went away (`ingest export | head -1`). 141 = 128 + SIGPIPE, the status
+# a shell reports for a Unix tool that SIGPIPE ended (`yes | head -1`): a `set -o pipefail`
+# script sees from ingest what it sees from cat or grep, and never takes it for our own 1 (failed
+# dates, unhealthy), which Python's own 1 for EPIPE would be.
+EXIT_READER_GONE = 141
 
 
 class _Parser(argparse.ArgumentParser):
@@ -187,8 +193,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     if first is not None and last is not None and first > last:
         print(f"ingest: error: --from {first} is after --to {last}", file=sys.stderr)
         return EXIT_USAGE
-    if args.command == "logs":
-        return _logs(args, settings)
     crawls = args.command in ("backfill", "demo", "crawl", "run")
     shows_progress = args.command in ("backfill", "demo")
     progress = _ProgressBar.for_stream(sys.stderr) if shows_progress else None
@@ -200,9 +204,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         from ingest.metrics import MetricsCollector
 
         collector = MetricsCollector()
+    logging_settings = settings.logging
+    if args.command == "logs":
+        # It prints the log file: its own events stay out of it (--follow would show them).
+        logging_settings = msgspec.structs.replace(logging_settings, file=None)
     try:
         configure_logging(
-            settings.logging,
+            logging_settings,
             stream_level=stream_level,
             observers=[collector] if collector is not None else [],
         )
@@ -210,7 +218,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"ingest: cannot open the log file: {exc}", file=sys.stderr)
         return EXIT_USAGE
     try:
+        if args.command == "logs":
+            return _logs(args, settings)
         return _dispatch(args, settings, progress, collector)
+    except BrokenPipeError:
+        return _reader_gone()
     except ConfigError as exc:
         print(f"ingest: config error: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -233,6 +245,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         if progress is not None:
             progress.close()
         close_logging()
+
+
+def _reader_gone() -> int:
+    """Stop quietly, as Unix tools do, when the reader of stdout went away (a closed pipe).
+
+    Python ignores SIGPIPE, so such a write raises BrokenPipeError instead of ending the
+    process. As Python's docs say (signal, "Note on SIGPIPE"), stdout is pointed at devnull
+    first: what is still buffered is flushed at exit, and would raise again there.
+    """
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    except (AttributeError, ValueError, OSError):
+        pass  # stdout is no file (replaced in-process): nothing is flushed to a pipe at exit
+    finally:
+        os.close(devnull)
+    return EXIT_READER_GONE
 
 
 def _dispatch(

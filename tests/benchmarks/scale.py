@@ -41,7 +41,6 @@ from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from http import HTTPStatus
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -73,7 +72,7 @@ def serve(first: date, last: date) -> None:
 
 async def _serve(first: date, last: date) -> None:
     from ingest.sample_site import SampleSite
-    from tests.benchmarks.served import _Pages
+    from tests.benchmarks.served import _Pages, read_request_head, write_answer
 
     sent: list[tuple[float, str, str]] = []
     pages: _Pages | None = None
@@ -82,25 +81,13 @@ async def _serve(first: date, last: date) -> None:
     async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             while True:
-                head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1")
-                request_line, *header_lines = head.split("\r\n")
-                target = request_line.split(" ")[1]
-                headers = {}
-                for line in header_lines:
-                    name, _, value = line.partition(":")
-                    if value:
-                        headers[name.strip().lower()] = value.strip()
+                target, headers = await read_request_head(reader)
                 await asyncio.sleep(LATENCY)
                 assert pages is not None
                 found = rendered.get(target)
                 if found is None or "if-none-match" in headers or "if-modified-since" in headers:
                     found = pages.answer(target, headers)
-                status, out, body = found
-                lines = [f"HTTP/1.1 {status} {HTTPStatus(status).phrase}"]
-                lines += [f"{name}: {value}" for name, value in out.items()]
-                writer.write("\r\n".join([*lines, "", ""]).encode("latin-1"))
-                if status != 304:
-                    writer.write(body)
+                write_answer(writer, found)
                 sent.append((time.monotonic(), headers.get("user-agent", ""), target))
                 await writer.drain()
         except (asyncio.IncompleteReadError, ConnectionError):

@@ -134,6 +134,30 @@ class _Pages(SampleSiteServer):
 _CONDITIONAL = ("if-none-match", "if-modified-since")
 
 
+async def read_request_head(reader: asyncio.StreamReader) -> tuple[str, dict[str, str]]:
+    """The target and headers (lower-case names) of the next request on a kept-alive
+    connection; IncompleteReadError when the client has closed it."""
+    head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1")
+    request_line, *header_lines = head.split("\r\n")
+    target = request_line.split(" ")[1]
+    headers = {}
+    for line in header_lines:
+        name, _, value = line.partition(":")
+        if value:
+            headers[name.strip().lower()] = value.strip()
+    return target, headers
+
+
+def write_answer(writer: asyncio.StreamWriter, answer: tuple[int, dict[str, str], bytes]) -> None:
+    """Status line, headers and (but for a 304) body of ``_Pages.answer``, as HTTP/1.1."""
+    status, headers, body = answer
+    lines = [f"HTTP/1.1 {status} {HTTPStatus(status).phrase}"]
+    lines += [f"{name}: {value}" for name, value in headers.items()]
+    writer.write("\r\n".join([*lines, "", ""]).encode("latin-1"))
+    if status != 304:
+        writer.write(body)
+
+
 async def _serve(
     seed: int, latency_seconds: float, first: date, last: date, flavours: Sequence[Flavour]
 ) -> None:
@@ -151,25 +175,13 @@ async def _serve(
     async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             while True:
-                head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1")
-                request_line, *header_lines = head.split("\r\n")
-                target = request_line.split(" ")[1]
-                headers = {}
-                for line in header_lines:
-                    name, _, value = line.partition(":")
-                    if value:
-                        headers[name.strip().lower()] = value.strip()
+                target, headers = await read_request_head(reader)
                 await asyncio.sleep(latency_seconds)
                 assert pages is not None
                 answer = rendered.get(target)
                 if answer is None or any(name in headers for name in _CONDITIONAL):
                     answer = pages.answer(target, headers)
-                status, out, body = answer
-                lines = [f"HTTP/1.1 {status} {HTTPStatus(status).phrase}"]
-                lines += [f"{name}: {value}" for name, value in out.items()]
-                writer.write("\r\n".join([*lines, "", ""]).encode("latin-1"))
-                if status != 304:
-                    writer.write(body)
+                write_answer(writer, answer)
                 requested.append(target)
                 await writer.drain()
         except (asyncio.IncompleteReadError, ConnectionError):

@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -44,16 +45,21 @@ format = "{log_format}"
     return config
 
 
-def ingest(
-    *args: str, cwd: Path, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
+def cli_environment(env: dict[str, str] | None = None) -> dict[str, str]:
+    """This process's environment without INGEST_ variables, the package importable, ``env``."""
     environment = {k: v for k, v in os.environ.items() if not k.startswith("INGEST_")}
     environment["PYTHONPATH"] = str(ROOT)
     environment.update(env or {})
+    return environment
+
+
+def ingest(
+    *args: str, cwd: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "ingest", *args],
         cwd=cwd,
-        env=environment,
+        env=cli_environment(env),
         capture_output=True,
         text=True,
         timeout=120,
@@ -247,13 +253,11 @@ def test_progress_bar_on_a_terminal(server: SampleSiteServer, tmp_path: Path) ->
 
     config = str(write_config(tmp_path, server))
     leader, follower = pty.openpty()
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("INGEST_")}
-    environment["PYTHONPATH"] = str(ROOT)
     args = ["--config", config, "backfill", "--from", "2020-02-01", "--to", "2020-02-04"]
     process = subprocess.Popen(
         [sys.executable, "-m", "ingest", *args],
         cwd=tmp_path,
-        env=environment,
+        env=cli_environment(),
         stdout=subprocess.DEVNULL,
         stderr=follower,
     )
@@ -310,3 +314,81 @@ def test_processes_starting_at_once_on_a_new_database_all_migrate(tmp_path: Path
         for _ in range(6)
     ]
     assert [p.wait(timeout=60) for p in processes] == [0] * 6
+
+
+READER_GONE = 141  # 128 + SIGPIPE, as a shell reports a Unix tool that SIGPIPE ended
+
+
+def backfilled(server: SampleSiteServer, tmp_path: Path, last: date) -> str:
+    """A config whose database holds the sample site from 2020-02-01 to ``last``."""
+    config = str(write_config(tmp_path, server))
+    done = ingest("--config", config, "backfill", "--from", "2020-02-01", "--to", str(last),
+                  cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    return config
+
+
+def test_export_into_a_reader_that_stops_after_one_line(
+    server: SampleSiteServer, tmp_path: Path
+) -> None:
+    """`ingest export | head -1`: the first record arrives whole, then ingest stops quietly,
+    with 141 as a Unix tool ended by SIGPIPE, when it next writes to the closed pipe."""
+    config = backfilled(server, tmp_path, date(2020, 2, 29))
+    # A month of records (~240 KB) is several times what a pipe holds (64 KiB on Linux), so
+    # the export is still writing when the reader leaves.
+    process = subprocess.Popen(
+        [sys.executable, "-m", "ingest", "--config", config, "export"],
+        cwd=tmp_path,
+        env=cli_environment(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    first = process.stdout.readline()
+    process.stdout.close()
+    _, stderr = process.communicate(timeout=60)
+    assert json.loads(first)["site"] == "cli"
+    assert process.returncode == READER_GONE, (process.returncode, stderr)
+    assert stderr == "", stderr  # no traceback, no "internal error": nothing
+
+
+def test_every_printing_command_stops_quietly_when_its_reader_is_gone(
+    server: SampleSiteServer, tmp_path: Path
+) -> None:
+    """stdout is a pipe whose reader has already left: at its first write each command stops
+    with exit 141 and says nothing (`logs --follow` at the latest run's events, before it
+    follows)."""
+    config = backfilled(server, tmp_path, date(2020, 2, 2))
+    commands = [
+        ("export",),
+        ("export", "--format", "csv"),
+        ("runs",),
+        ("runs", "--json"),
+        ("logs",),
+        ("logs", "--follow"),
+        ("coverage",),
+        ("coverage", "--json"),
+        ("health",),
+    ]
+    noisy: dict[str, tuple[int, str]] = {}
+    for command in commands:
+        reader, writer = os.pipe()
+        os.close(reader)
+        try:
+            gone = subprocess.run(
+                [sys.executable, "-m", "ingest", "--config", config, *command],
+                cwd=tmp_path,
+                env=cli_environment(),
+                stdout=writer,
+                stderr=subprocess.PIPE,
+                text=True,
+                timeout=60,
+                check=False,
+            )
+        finally:
+            os.close(writer)
+        # No traceback, no "internal error": nothing on stderr.
+        if (gone.returncode, gone.stderr) != (READER_GONE, ""):
+            noisy[" ".join(command)] = (gone.returncode, gone.stderr)
+    assert noisy == {}
