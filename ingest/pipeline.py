@@ -215,12 +215,19 @@ class DayPipeline:
             if url in seen or len(seen) >= MAX_LISTING_PAGES:
                 raise ParseError(f"pagination loop at {url}")
             first = not seen
-            page = await self.fetcher.get(
-                url,
-                kind="listing",
-                headers=headers,
-                missing_ok=first and self.layout.missing_day_is_empty,
-            )
+            try:
+                page = await self.fetcher.get(
+                    url,
+                    kind="listing",
+                    headers=headers,
+                    missing_ok=first and self.layout.missing_day_is_empty,
+                )
+            except PermanentFetchError as exc:
+                # The layout may know what a refusal means (wordpress-api: the API is off).
+                refusal = self.layout.refusal(exc.status) if first and exc.status else None
+                if refusal is None:
+                    raise
+                raise PermanentFetchError(refusal, url=url, status=exc.status) from exc
             if page.status == 304:
                 return None
             if page.status == 404:

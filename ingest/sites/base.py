@@ -305,6 +305,11 @@ class Layout(Protocol):
         """An article's own page; ParseError when it has no body where the layout expects it."""
         ...
 
+    def refusal(self, status: int) -> str | None:
+        """What it means when the site refuses a day's first listing page with ``status`` (a
+        4xx not retried), when the layout knows better than "HTTP 401"; else None."""
+        ...
+
 
 class LayoutModule(Protocol):
     """A layout module: its default listing path and the factory the registry calls.

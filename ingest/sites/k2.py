@@ -208,6 +208,9 @@ class K2Layout:
     def parse_article(self, markup: Markup, url: str) -> ArticlePage:
         return parse_article(markup, url, self.shape.tz)
 
+    def refusal(self, status: int) -> str | None:
+        return None
+
 
 def build(shape: SiteShape) -> K2Layout:
     try:

@@ -320,6 +320,9 @@ class SelectorsLayout:
     def parse_article(self, markup: Markup, url: str) -> ArticlePage:
         return parse_article(markup, url, self.rules, self.shape.tz)
 
+    def refusal(self, status: int) -> str | None:
+        return None
+
 
 def build(shape: SiteShape) -> SelectorsLayout:
     """Checks ``listing_path`` and every key of ``[sites.selectors]``; ValueError naming the

@@ -185,6 +185,9 @@ class WordPressLayout:
     def parse_article(self, markup: Markup, url: str) -> ArticlePage:
         return parse_article(markup, url, self.shape.tz)
 
+    def refusal(self, status: int) -> str | None:
+        return None
+
 
 def build(shape: SiteShape) -> WordPressLayout:
     """Checks that ``listing_path`` names the day."""

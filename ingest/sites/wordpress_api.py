@@ -19,6 +19,9 @@ from ingest.sites.base import ArticlePage, LinkResolver, ListingItem, ListingPag
 from ingest.text import join_paragraphs, paragraphs_of_html, plain_text
 
 DEFAULT_LISTING_PATH = "/wp-json/wp/v2/posts"
+# A site whose REST API is off or behind a login (401, 403: rest_disabled, rest_forbidden,
+# rest_not_logged_in), or that has none (404), still serves its date archives.
+_UNAVAILABLE = frozenset({401, 403, 404})
 PER_PAGE = 100  # the API's maximum
 # Kept readable in URLs and logs: the API reads them either way.
 _SAFE = ":/"
@@ -44,6 +47,17 @@ def listing_url(endpoint: str, day: date) -> str:
     }
     separator = "&" if "?" in endpoint else "?"
     return endpoint + separator + urlencode(query, safe=_SAFE)
+
+
+def refusal(status: int) -> str | None:
+    """The one line for a listing request refused with ``status`` when it means the API is
+    not there for us, naming the fix; None for another status."""
+    if status not in _UNAVAILABLE:
+        return None
+    return (
+        f"the WordPress REST API is not available here (HTTP {status}): "
+        'use layout = "wordpress" to read the archive pages'
+    )
 
 
 def parse_listing(markup: Markup, url: str, headers: Mapping[str, str]) -> ListingPage:
@@ -201,6 +215,9 @@ class WordPressApiLayout:
 
     def parse_article(self, markup: Markup, url: str) -> ArticlePage:
         return parse_article(markup, url)
+
+    def refusal(self, status: int) -> str | None:
+        return refusal(status)
 
 
 def build(shape: SiteShape) -> WordPressApiLayout:

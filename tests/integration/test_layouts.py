@@ -275,12 +275,24 @@ def test_rest_api_pages_midnight_and_category_names(
     assert categories and not any(c is None or c.isdigit() for c in categories)
 
 
-def test_rest_api_disabled_fails_dates_with_a_clear_error(
-    site: SampleSite, tmp_path: Path, database_url: str, database: Database
+UNAVAILABLE = (
+    'the WordPress REST API is not available here (HTTP {}): use layout = "wordpress" to read '
+    "the archive pages"
+)
+
+
+@pytest.mark.parametrize("status", [401, 403, 404])
+def test_rest_api_unavailable_fails_dates_with_a_line_naming_the_fix(
+    site: SampleSite, tmp_path: Path, database_url: str, database: Database, status: int
 ) -> None:
-    """A site with the REST API turned off (401 rest_disabled): every date fails, once each
-    (a 401 is not retried), with the status in the error and no traceback anywhere."""
-    with SampleSiteServer(site, rest_api=False) as off:
+    """A site with the REST API turned off (401 or 403 rest_disabled) or without one (404 on
+    /wp-json/): every date fails, once each (not retried), with one line that says so and
+    names the ``wordpress`` layout, and no traceback anywhere."""
+    with SampleSiteServer(
+        site, rest_api=status == 404, rest_disabled_status=min(status, 403)
+    ) as off:
+        if status == 404:
+            off.faults.add(lambda path: path.startswith("/wp-json/"), Status(404), times=None)
         settings = configure(tmp_path, database_url, site_table(off, "wordpress-api"))
         first, last = date(2020, 2, 1), date(2020, 2, 3)
         with capture_logs() as logs:
@@ -288,14 +300,16 @@ def test_rest_api_disabled_fails_dates_with_a_clear_error(
         assert run.status is RunStatus.FAILED
         assert run.failed_dates == tuple(dates_between(first, last))
         assert api_requests(off) == 3
-    for status, count, error in states(database, "wordpress-api").values():
-        assert (status, count) == ("failed", 0) and error is not None and "401" in error
+    line = UNAVAILABLE.format(status)
+    for state, count, error in states(database, "wordpress-api").values():
+        assert (state, count, error) == ("failed", 0, line)
     failed = [e for e in logs if e["event"] == "date_failed"]
-    assert len(failed) == 3 and all("401" in e["error"] for e in failed)
+    assert [e["error"] for e in failed] == [line] * 3
     assert not any("exc_info" in e or "exception" in e for e in logs)
     with database.unit_of_work() as uow:
         summary = uow.session.scalar(select(Run.error_summary))
-    assert summary is not None and "401" in summary and "Traceback" not in summary
+    assert summary is not None  # the dates in the order they failed
+    assert sorted(summary.split("; ")) == [f"{day}: {line}" for day in dates_between(first, last)]
 
 
 def test_rest_api_needs_several_times_fewer_requests_than_html(
