@@ -24,7 +24,7 @@ import structlog
 from ingest import __version__, app, logview
 from ingest.domain import RunKind
 from ingest.errors import ConfigError, FetchError, IngestError, ParseError, SiteBusyError
-from ingest.heap import keep_heap_between_pages
+from ingest.heap import freeze_startup_objects, keep_heap_between_pages
 from ingest.logs import close_logging, configure_logging
 from ingest.settings import Settings, SiteSettings, load_settings, parse_duration
 
@@ -217,6 +217,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as exc:
         print(f"ingest: cannot open the log file: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    if crawls:
+        import ingest.crawl  # noqa: F401 (the crawl's modules: start-up's, frozen with it)
+
+        freeze_startup_objects()
     try:
         if args.command == "logs":
             return _logs(args, settings)

@@ -80,6 +80,7 @@ class DayPipeline:
         tally: Tally,
         conditional: bool,
         clock: Callable[[], datetime],
+        never_crawled: set[date] | None = None,
     ) -> None:
         self.site = site
         self.layout: Layout = site.parser
@@ -89,6 +90,9 @@ class DayPipeline:
         self.tally = tally
         self.conditional = conditional
         self.clock = clock
+        # Dates with nothing stored when the run began (no state row): their first attempt
+        # skips the read before the fetch. Taken out on use, so a retried date reads first.
+        self.never_crawled = never_crawled if never_crawled is not None else set()
         self.article_pages = site.fetch_article_pages and self.layout.fetches_article_pages
 
     async def crawl_day(self, day: date) -> DayResult:
@@ -96,10 +100,14 @@ class DayPipeline:
         site = self.site.name
         try:
             first_url = self.layout.listing_url(day)
-            with self.database.transaction() as tx:
-                before = repo.day_before_fetch(
-                    tx.connection, site, day, first_url, validators=self.conditional
-                )
+            if day in self.never_crawled:
+                self.never_crawled.discard(day)
+                before = repo.DayBefore(None, None, {})
+            else:
+                with self.database.transaction() as tx:
+                    before = repo.day_before_fetch(
+                        tx.connection, site, day, first_url, validators=self.conditional
+                    )
             listing = await self._listing(day, first_url, before)
             if listing is None:
                 return self._day_not_modified(day)

@@ -26,7 +26,7 @@ from datetime import UTC, date, datetime, timedelta
 import httpx2
 import structlog
 
-from ingest.domain import DayOutcome, RunKind, RunStatus
+from ingest.domain import DateStatus, DayOutcome, RunKind, RunStatus
 from ingest.errors import DatabaseUnavailableError, SiteBusyError, StorageError, StorageFullError
 from ingest.fetch import Fetcher, FetchStats, make_transport
 from ingest.gate import StorageGate
@@ -171,6 +171,8 @@ class SiteRun:
         self.tally = RunTally()
         self.run_id = 0
         self.gate: StorageGate | None = None
+        # Planned dates without a state row when the run began: nothing stored to read first.
+        self.never_crawled: set[date] = set()
 
     async def execute(self) -> RunSummary:
         started = time.perf_counter()
@@ -279,10 +281,11 @@ class SiteRun:
         wanted = dates_between(self.first, self.last)
         planned, skipped = wanted, 0
         with self.deps.database.unit_of_work() as uow:
+            statuses = repo.date_statuses(uow.session, self.site.name, self.first, self.last)
             if self.skip_complete:
-                done = repo.complete_dates(uow.session, self.site.name, self.first, self.last)
-                planned = [day for day in wanted if day not in done]
+                planned = [d for d in wanted if statuses.get(d) is not DateStatus.COMPLETE]
                 skipped = len(wanted) - len(planned)
+            self.never_crawled = {day for day in planned if day not in statuses}
             repo.save_run_progress(
                 uow.session,
                 self.run_id,
@@ -364,6 +367,7 @@ class SiteRun:
                 tally=self.tally,
                 conditional=not self.force,
                 clock=self.deps.clock,
+                never_crawled=self.never_crawled,
             )
             # Dates in flight: enough to keep every request slot busy, few enough that a crash
             # or a stop loses little. A fixed set of workers takes the dates in order from one

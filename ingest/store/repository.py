@@ -170,13 +170,13 @@ def recent_runs(
     return session.execute(query).all()
 
 
-def complete_dates(session: Reader, site: str, first: date, last: date) -> set[date]:
-    query = select(_states.c.date).where(
-        _states.c.site == site,
-        _states.c.date.between(first, last),
-        _states.c.status == DateStatus.COMPLETE.value,
+def date_statuses(session: Reader, site: str, first: date, last: date) -> dict[date, DateStatus]:
+    """Every date of the range crawled before, with its status (a date never crawled has no
+    state row, hence no articles and no listing validators either)."""
+    query = select(_states.c.date, _states.c.status).where(
+        _states.c.site == site, _states.c.date.between(first, last)
     )
-    return set(session.scalars(query))
+    return {day: DateStatus(status) for day, status in session.execute(query)}
 
 
 def record_date_state(

@@ -56,7 +56,7 @@ def _crawl_child(base_url: str, listing_path: str, workdir: str, transport: str)
     import structlog
 
     from ingest import app, fetch
-    from ingest.heap import keep_heap_between_pages
+    from ingest.heap import freeze_startup_objects, keep_heap_between_pages
     from ingest.logs import configure_logging
     from ingest.settings import settings_from_mapping
     from ingest.store.engine import Database
@@ -83,6 +83,9 @@ def _crawl_child(base_url: str, listing_path: str, workdir: str, transport: str)
     )
     devnull = Path(os.devnull).open("w", encoding="utf-8")  # noqa: SIM115 (lives as long as the child)
     configure_logging(settings.logging, stream=devnull)
+    import ingest.crawl  # noqa: F401 (as ingest backfill: imported, then frozen)
+
+    freeze_startup_objects()
     database = app.open_database(settings)
 
     stages = {"parse": 0.0, "store": 0.0, "log": 0.0}
