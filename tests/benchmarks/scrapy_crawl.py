@@ -1,8 +1,11 @@
 """The CPU benchmark's backfill written as a Scrapy 2.19 user would write it, for issue 14's
 "wall time of ``ingest backfill`` <= 0.8x Scrapy's on the same site".
 
-Run as ``python -m tests.benchmarks.scrapy_crawl BASE_URL LISTING_PATH WORKDIR`` (a child of
-``cpu.py``): it crawls the K2 sample site's days ``cpu.FIRST``..``cpu.LAST`` the way
+Run as ``python tests/benchmarks/scrapy_crawl.py BASE_URL LISTING_PATH WORKDIR FIRST LAST
+CONCURRENCY`` (a child of ``cpu.py``, by the interpreter of its own virtual environment, which
+holds only Scrapy: Twisted installed beside ingest would be imported by every ``import
+structlog`` and slow every ingest command's start-up): it crawls the K2 sample site's days
+FIRST..LAST the way
 ``ingest backfill`` does (each day's listing, its "Next" pages, the page of every on-site,
 robots-allowed article; a repost of a title already listed that day is not followed, as
 ingest's per-day dedupe does not fetch it), reads the fields ``ingest.sites.k2`` reads with
@@ -37,8 +40,6 @@ from scrapy.crawler import AsyncCrawlerProcess, Crawler
 from scrapy.exceptions import DropItem
 from scrapy.http import Response
 from twisted.python.failure import Failure
-
-from tests.benchmarks.cpu import CONCURRENCY, FIRST, LAST
 
 # "Wednesday, 01 January 2020 21:33" on article pages, "01 January 2020" on listings.
 _CREATED = re.compile(r"(\d{1,2}) ([A-Za-z]+) (\d{4})(?: (\d{1,2}):(\d{2}))?")
@@ -89,17 +90,20 @@ def created(text: str | None) -> str | None:
 class K2Spider(scrapy.Spider):
     name = "k2"
 
-    def __init__(self, base_url: str, listing_path: str, **kwargs: Any) -> None:
+    def __init__(
+        self, base_url: str, listing_path: str, first: date, last: date, **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
         self.base_url = base_url.rstrip("/")
         self.listing_path = listing_path
+        self.first, self.last = first, last
         self.host = urlsplit(base_url).netloc
         # Title keys already followed, per day: the first post of a story wins, as in ingest.
         self.seen: dict[date, set[str]] = {}
 
     async def start(self) -> AsyncIterator[Any]:
-        day = FIRST
-        while day <= LAST:
+        day = self.first
+        while day <= self.last:
             path = self.listing_path.format(year=day.year, month=day.month, day=day.day, date=day)
             yield scrapy.Request(
                 self.base_url + path, callback=self.parse_listing, cb_kwargs={"day": day}
@@ -215,12 +219,14 @@ class Span:
         self.ended = self.now()
 
 
-def main(base_url: str, listing_path: str, workdir: str) -> None:
+def main(
+    base_url: str, listing_path: str, workdir: str, first: date, last: date, concurrency: int
+) -> None:
     database = Path(workdir) / "scrapy.db"
     process = AsyncCrawlerProcess(
         {
-            "CONCURRENT_REQUESTS": CONCURRENCY,
-            "CONCURRENT_REQUESTS_PER_DOMAIN": CONCURRENCY,
+            "CONCURRENT_REQUESTS": concurrency,
+            "CONCURRENT_REQUESTS_PER_DOMAIN": concurrency,
             "DOWNLOAD_DELAY": 0,
             "ROBOTSTXT_OBEY": True,  # ingest obeys robots.txt
             "AUTOTHROTTLE_ENABLED": False,
@@ -235,7 +241,7 @@ def main(base_url: str, listing_path: str, workdir: str) -> None:
     crawler = process.create_crawler(K2Spider)
     crawler.signals.connect(span.opened, signal=signals.spider_opened)
     crawler.signals.connect(span.closed, signal=signals.spider_closed)
-    process.crawl(crawler, base_url=base_url, listing_path=listing_path)
+    process.crawl(crawler, base_url=base_url, listing_path=listing_path, first=first, last=last)
     process.start()
     with sqlite3.connect(database) as connection:
         (items,) = connection.execute("SELECT count(*) FROM articles").fetchone()
@@ -245,4 +251,7 @@ def main(base_url: str, listing_path: str, workdir: str) -> None:
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:4])
+    base, listing, work, first_day, last_day, slots = sys.argv[1:7]
+    main(
+        base, listing, work, date.fromisoformat(first_day), date.fromisoformat(last_day), int(slots)
+    )
