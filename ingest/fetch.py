@@ -8,8 +8,9 @@ fetcher already does the one thing a Client would add that it needs (redirects, 
 site), and a Client's per-request URL merging and cookie jar cost a third of the client's CPU per
 page, on the event loop every page shares. Over the shipped transport (``AiohttpTransport``) the
 fetcher skips building an ``httpx2.Request`` too (its URL parsing was 6 % of a crawl's CPU):
-``AiohttpTransport.get`` takes the URL and headers as they are. Answers still carry httpx2's
-``Headers``, and errors still leave the transport as httpx2's, translated in ``_as_httpx2``.
+``AiohttpTransport.get`` takes the URL and headers as they are, and answers with aiohttp's own
+(case-insensitive) headers rather than copying them into httpx2's ``Headers``. Errors still
+leave the transport as httpx2's, translated in ``_as_httpx2``.
 
 Bodies are read raw (still compressed) and inflated here, in steps of at most ``INFLATE_STEP``
 bytes, so a compressed bomb is refused at ``max_body_bytes`` having held at most a step more
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import logging
 import time
 import zlib
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterator, Mapping
@@ -62,7 +64,7 @@ class Page:
     url: str
     status: int
     body: bytes
-    headers: httpx2.Headers
+    headers: Mapping[str, str]  # case-insensitive names
     attempts: int
 
     @property
@@ -155,6 +157,14 @@ class _AiohttpBody(httpx2.AsyncByteStream):
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise _as_httpx2(exc) from exc
 
+    async def read_declared(self) -> bytes:
+        """The whole body, when the answer declared its length (aiohttp reads exactly that
+        many bytes): one await instead of an iteration per network chunk."""
+        try:
+            return await self._response.read()
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise _as_httpx2(exc) from exc
+
     async def aclose(self) -> None:
         # A body read to its end hands the connection back to the pool; one left unread
         # (over the cap) closes it.
@@ -168,7 +178,7 @@ class _Answer(Protocol):
     def status_code(self) -> int: ...
 
     @property
-    def headers(self) -> httpx2.Headers: ...
+    def headers(self) -> Mapping[str, str]: ...
 
     @property
     def stream(self) -> AsyncIterable[bytes] | httpx2.SyncByteStream: ...
@@ -181,7 +191,7 @@ class _DirectAnswer:
     """An answer of ``AiohttpTransport.get``: status, headers, the raw body stream."""
 
     status_code: int
-    headers: httpx2.Headers
+    headers: Mapping[str, str]  # aiohttp's CIMultiDictProxy: case-insensitive
     stream: _AiohttpBody
 
     async def aclose(self) -> None:
@@ -265,9 +275,7 @@ class AiohttpTransport(httpx2.AsyncBaseTransport):
         raw (still compressed); errors are httpx2's ``TransportError``, as from
         ``handle_async_request``."""
         response = await self._send("GET", url, headers, limits)
-        return _DirectAnswer(
-            response.status, httpx2.Headers(response.raw_headers), _AiohttpBody(response)
-        )
+        return _DirectAnswer(response.status, response.headers, _AiohttpBody(response))
 
     async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
         response = await self._send(
@@ -450,21 +458,22 @@ class Fetcher:
         current = url
         for _ in range(self._http.max_redirects + 1):
             self._check_allowed(current, original=url)
-            async with self._slot.request():
+            async with self._slot:
                 started = time.perf_counter()
                 status, response_headers, body = await self._request(current, headers)
-                elapsed_ms = round((time.perf_counter() - started) * 1000, 1)
+                elapsed = time.perf_counter() - started
             # DEBUG: a line per page cost a tenth of the crawl's CPU at INFO; the day's
             # date_done line stays at INFO, and the metrics collector still sees this one.
-            log.debug(
-                "page_fetched",
-                url=current,
-                kind=kind,
-                status=status,
-                bytes=len(body),
-                elapsed_ms=elapsed_ms,
-                attempt=attempt,
-            )
+            if log.is_enabled_for(logging.DEBUG):
+                log.debug(
+                    "page_fetched",
+                    url=current,
+                    kind=kind,
+                    status=status,
+                    bytes=len(body),
+                    elapsed_ms=round(elapsed * 1000, 1),
+                    attempt=attempt,
+                )
             if status in (301, 302, 303, 307, 308) and "location" in response_headers:
                 current = urljoin(current, response_headers["location"])
                 continue
@@ -499,7 +508,7 @@ class Fetcher:
 
     async def _request(
         self, url: str, headers: dict[str, str]
-    ) -> tuple[int, httpx2.Headers, bytes]:
+    ) -> tuple[int, Mapping[str, str], bytes]:
         cap = self._http.max_body_bytes
         try:
             async with asyncio.timeout(self._http.timeout_seconds):
@@ -524,25 +533,23 @@ class Fetcher:
                             url=url,
                             status=response.status_code,
                         )
-                    inflate = _inflater(response.headers.get("content-encoding"), url)
-                    chunks: list[bytes] = []
-                    size = 0
+                    body = _CappedBody(
+                        _inflater(_every_value(response.headers, "content-encoding"), url),
+                        cap,
+                        url,
+                        response.status_code,
+                    )
                     # The raw stream itself: no decoder (httpx2's would inflate each network
-                    # chunk whole), and none of Response's bookkeeping per chunk.
+                    # chunk whole), and none of Response's bookkeeping per chunk. A length
+                    # declared under the cap (checked above) is read in one piece.
                     stream = response.stream
-                    assert isinstance(stream, AsyncIterable)
-                    async for raw in stream:
-                        for chunk in inflate(raw) if inflate is not None else (raw,):
-                            size += len(chunk)
-                            if size > cap:
-                                raise PermanentFetchError(
-                                    f"response body is over the {cap}-byte cap"
-                                    + (" once inflated" if inflate is not None else ""),
-                                    url=url,
-                                    status=response.status_code,
-                                )
-                            chunks.append(chunk)
-                    return response.status_code, response.headers, b"".join(chunks)
+                    if isinstance(stream, _AiohttpBody) and declared.isdigit():
+                        body.take(await stream.read_declared())
+                    else:
+                        assert isinstance(stream, AsyncIterable)
+                        async for raw in stream:
+                            body.take(raw)
+                    return response.status_code, response.headers, body.joined()
                 finally:
                     await response.aclose()
         except TimeoutError as exc:
@@ -594,6 +601,45 @@ class _Inflate:
     def feed_all(self, pieces: Iterator[bytes]) -> Iterator[bytes]:
         for piece in pieces:
             yield from self.feed(piece)
+
+
+class _CappedBody:
+    """A body as it arrives: inflated in bounded steps, refused once past the cap."""
+
+    def __init__(
+        self, inflate: Callable[[bytes], Iterator[bytes]] | None, cap: int, url: str, status: int
+    ) -> None:
+        self._inflate = inflate
+        self._cap = cap
+        self._url = url
+        self._status = status
+        self._chunks: list[bytes] = []
+        self._size = 0
+
+    def take(self, raw: bytes) -> None:
+        for chunk in self._inflate(raw) if self._inflate is not None else (raw,):
+            self._size += len(chunk)
+            if self._size > self._cap:
+                raise PermanentFetchError(
+                    f"response body is over the {self._cap}-byte cap"
+                    + (" once inflated" if self._inflate is not None else ""),
+                    url=self._url,
+                    status=self._status,
+                )
+            self._chunks.append(chunk)
+
+    def joined(self) -> bytes:
+        return b"".join(self._chunks)
+
+
+def _every_value(headers: Mapping[str, str], name: str) -> str | None:
+    """Every value a header has, comma-joined as httpx2's ``Headers.get`` gives them; a
+    multidict's ``get`` (aiohttp's) gives only the first."""
+    getall = getattr(headers, "getall", None)
+    if getall is None:
+        return headers.get(name)
+    values: list[str] = getall(name, [])
+    return ", ".join(values) if values else None
 
 
 def _inflater(content_encoding: str | None, url: str) -> Callable[[bytes], Iterator[bytes]] | None:

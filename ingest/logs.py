@@ -193,6 +193,12 @@ class CachedLogger:
             self._key = key
         return self._bound
 
+    def is_enabled_for(self, level: int) -> bool:
+        """False when events at ``level`` are dropped at once: a hot path then skips building
+        them."""
+        check = getattr(self._logger(), "is_enabled_for", None)
+        return True if check is None else bool(check(level))
+
     def debug(self, event: str, **kw: Any) -> None:
         self._logger().debug(event, **kw)
 
