@@ -334,6 +334,8 @@ class Fetcher:
         self._slot = HostSlot(http.concurrency, http.requests_per_second)
         self._robots = RobotsPolicy.allow_all()
         self.stats = FetchStats()
+        # Logging is configured before a run and stays so through it: asked once, not per page.
+        self._log_pages = log.is_enabled_for(logging.DEBUG)
 
     def is_on_site(self, url: str) -> bool:
         if self._site_prefixes and url.startswith(self._site_prefixes):
@@ -464,7 +466,7 @@ class Fetcher:
                 elapsed = time.perf_counter() - started
             # DEBUG: a line per page cost a tenth of the crawl's CPU at INFO; the day's
             # date_done line stays at INFO, and the metrics collector still sees this one.
-            if log.is_enabled_for(logging.DEBUG):
+            if self._log_pages:
                 log.debug(
                     "page_fetched",
                     url=current,
