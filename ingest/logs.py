@@ -91,13 +91,15 @@ class _Sinks:
     def emit(self, **event: Any) -> None:
         level = _LEVELS.get(str(event.get("level", "info")), 20)
         with self._lock:
+            as_json = None  # rendered once for both sinks when both take JSON
             if self._file is not None:
-                self._file.write(render_json(event) + "\n")
+                as_json = render_json(event)
+                self._file.write(as_json + "\n")
             if level >= self._stream_level:
                 if self._console is not None:
                     line = str(self._console(None, "", dict(event)))
                 else:
-                    line = render_json(event)
+                    line = as_json if as_json is not None else render_json(event)
                 self._stream.write(line + "\n")
                 self._stream.flush()
 

@@ -270,12 +270,13 @@ class DayPipeline:
             self._wants_page(k, listing_hash, known.get(k.key))
             for k, listing_hash in zip(items, listing_hashes, strict=True)
         ]
-        pages = await asyncio.gather(
-            *(
-                self._article(k.item) if want else _none()
-                for k, want in zip(items, wanted, strict=True)
+        # Only the pages wanted become tasks (a task each is most of what gather costs).
+        fetched = iter(
+            await asyncio.gather(
+                *(self._article(k.item) for k, want in zip(items, wanted, strict=True) if want)
             )
         )
+        pages = [next(fetched) if want else _NOT_FETCHED for want in wanted]
         errors = [error for _, error in pages if error is not None]
         records = [
             _record(self.site.name, day, k, listing_hash, page)
@@ -336,5 +337,4 @@ def _record(
     )
 
 
-async def _none() -> tuple[ArticlePage | None, str | None]:
-    return None, None
+_NOT_FETCHED: tuple[ArticlePage | None, str | None] = (None, None)

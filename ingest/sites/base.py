@@ -107,12 +107,6 @@ class ArticlePage:
     published_at: datetime | None
 
 
-def as_text(markup: Markup) -> str:
-    if isinstance(markup, bytes):
-        return markup.decode("utf-8", errors="replace")
-    return markup
-
-
 def parse_day_month_year(text: str) -> tuple[date, tuple[int, int] | None] | None:
     """Find "01 February 2020" (optionally "… 20:21") in English; None when absent or invalid."""
     for match in _DAY_MONTH_YEAR.finditer(text):

@@ -167,7 +167,9 @@ def parse_article(markup: Markup, url: str, tz: tzinfo) -> ArticlePage:
     paragraphs: list[str] = []
     if intro is not None:
         # An unclosed <div> in the intro nests the full text inside it: read that only once.
-        paragraphs += paragraphs_of(intro, skip=_is_full_text)
+        # (One query says whether it does; asking every node of the intro cost more.)
+        nested = intro.css_first(".itemFullText") is not None
+        paragraphs += paragraphs_of(intro, skip=_is_full_text if nested else None)
     if full is not None:
         paragraphs += paragraphs_of(full)
     return ArticlePage(

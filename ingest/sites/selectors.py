@@ -38,7 +38,6 @@ from ingest.sites.base import (
     ListingPage,
     Markup,
     SiteShape,
-    as_text,
     check_day_path,
     day_url,
     next_page_url,
@@ -46,7 +45,13 @@ from ingest.sites.base import (
     parse_timestamp,
     unique_nodes,
 )
-from ingest.text import clean_whitespace, is_page_furniture, join_paragraphs, paragraphs_of
+from ingest.text import (
+    clean_whitespace,
+    html_input,
+    is_page_furniture,
+    join_paragraphs,
+    paragraphs_of,
+)
 
 DEFAULT_LISTING_PATH = None
 KEYS = (
@@ -135,7 +140,7 @@ def _usable_href(node: LexborNode) -> str:
 
 def parse_listing(markup: Markup, url: str, rules: Rules, tz: tzinfo) -> ListingPage:
     """Parse one listing page with the site's selectors."""
-    tree = LexborHTMLParser(as_text(markup))
+    tree = LexborHTMLParser(html_input(markup))
     root = tree.root
     if root is None:
         raise ParseError(f"{url}: empty listing page")
@@ -279,7 +284,7 @@ def parse_article(markup: Markup, url: str, rules: Rules, tz: tzinfo) -> Article
     """Parse an article page with the site's ``article_*`` selectors."""
     if rules.article_body is None:
         raise ParseError(f"{url}: no article_body selector: this site's articles are not read")
-    tree = LexborHTMLParser(as_text(markup))
+    tree = LexborHTMLParser(html_input(markup))
     root = tree.root
     bodies = unique_nodes(root.css(rules.article_body.css)) if root is not None else []
     if not bodies:

@@ -23,7 +23,6 @@ from ingest.sites.base import (
     ListingPage,
     Markup,
     SiteShape,
-    as_text,
     as_utc,
     check_day_path,
     day_url,
@@ -31,7 +30,13 @@ from ingest.sites.base import (
     parse_timestamp,
     unique_nodes,
 )
-from ingest.text import clean_whitespace, is_page_furniture, join_paragraphs, paragraphs_of
+from ingest.text import (
+    clean_whitespace,
+    html_input,
+    is_page_furniture,
+    join_paragraphs,
+    paragraphs_of,
+)
 
 DEFAULT_LISTING_PATH = "/{year}/{month:02d}/{day:02d}/"
 _POSTS = "article.type-post, article.post"
@@ -62,7 +67,7 @@ def _not_text(node: LexborNode) -> bool:
 
 def parse_listing(markup: Markup, url: str, tz: tzinfo) -> ListingPage:
     """Parse one page of a WordPress date archive."""
-    tree = LexborHTMLParser(as_text(markup))
+    tree = LexborHTMLParser(html_input(markup))
     root = tree.root
     if root is None:
         raise ParseError(f"{url}: empty listing page")
@@ -141,7 +146,7 @@ def _published(post: LexborNode, scope: ItemScope, tz: tzinfo) -> datetime | Non
 def parse_article(markup: Markup, url: str, tz: tzinfo) -> ArticlePage:
     """Parse a single post's page: title, body (``.entry-content`` without page furniture) and
     the exact publication time."""
-    tree = LexborHTMLParser(as_text(markup))
+    tree = LexborHTMLParser(html_input(markup))
     post = tree.css_first(_POSTS)
     scope = post if post is not None else tree.root
     body = scope.css_first(".entry-content") if scope is not None else None
