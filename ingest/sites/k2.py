@@ -23,6 +23,7 @@ from ingest.sites.base import (
     SiteShape,
     check_day_path,
     day_url,
+    next_page_url,
     parse_day_month_year,
 )
 from ingest.text import clean_whitespace, html_input, join_paragraphs, paragraphs_of
@@ -37,7 +38,6 @@ _NEXT_SELECTORS = (
     "a[rel=next][href]",
     "link[rel=next][href]",
 )
-_ANY_NEXT = ", ".join(_NEXT_SELECTORS)
 
 
 def _is_full_text(node: LexborNode) -> bool:
@@ -108,7 +108,10 @@ def parse_listing(markup: Markup, url: str) -> ListingPage:
     ):
         raise ParseError(f"{url}: neither listing items nor 'No results found' on the page")
     return ListingPage(
-        url=url, items=tuple(items), next_url=_next_url(tree, resolve, url), skipped_items=skipped
+        url=url,
+        items=tuple(items),
+        next_url=next_page_url(tree, _NEXT_SELECTORS, resolve, url),
+        skipped_items=skipped,
     )
 
 
@@ -135,21 +138,6 @@ def _listing_item(node: int, owned: _Owned, resolve: LinkResolver) -> ListingIte
         text=text,
         day=found[0] if found else None,
     )
-
-
-def _next_url(tree: LexborHTMLParser, resolve: LinkResolver, page_url: str) -> str | None:
-    if tree.css_first(_ANY_NEXT) is None:
-        return None
-    for selector in _NEXT_SELECTORS:
-        node = tree.css_first(selector)
-        if node is not None:
-            href = (node.attributes.get("href") or "").strip()
-            if href and not href.startswith(("#", "javascript:")):
-                target = resolve(href)
-                if target is None:
-                    raise ParseError(f"{page_url}: unusable 'Next' link {href!r}")
-                return None if target == page_url else target
-    return None
 
 
 def parse_article(markup: Markup, url: str, tz: tzinfo) -> ArticlePage:

@@ -194,22 +194,7 @@ def record_date_state(
 
     Returns the date's item count after the write.
     """
-    return _record_date_state(
-        _connection(session), site, day, status, item_count, error, run_id=run_id, now=now
-    )
-
-
-def _record_date_state(
-    conn: Connection,
-    site: str,
-    day: date,
-    status: DateStatus,
-    item_count: int | None,
-    error: str | None,
-    *,
-    run_id: int,
-    now: datetime,
-) -> int:
+    conn = _connection(session)
     complete = status is DateStatus.COMPLETE
     keep_count = item_count is None or not complete
     statement = _date_state_upsert(conn.dialect.name, complete, keep_count)
@@ -322,13 +307,13 @@ def store_crawled_day(
         conn, site, day, crawled.records, run_id=run_id, now=now, read_first=crawled.stored_before
     )
     failed = crawled.error is not None
-    _record_date_state(
+    record_date_state(
         conn,
-        site,
-        day,
-        DateStatus.FAILED if failed else DateStatus.COMPLETE,
-        len(crawled.records),
-        crawled.error,
+        site=site,
+        day=day,
+        status=DateStatus.FAILED if failed else DateStatus.COMPLETE,
+        item_count=len(crawled.records),
+        error=crawled.error,
         run_id=run_id,
         now=now,
     )
