@@ -6,9 +6,10 @@ as SQLite stores them, arrays for PostgreSQL, results back into Python) are SQLA
 Only the execution is ours: the compiled form is kept per dialect and run on the DB-API
 cursor of the caller's SQLAlchemy connection, in that connection's transaction.
 
-Why: the dozen statements a date needs cost 0.6 ms on SQLite through ``Connection.execute``
-(execution contexts, result objects, parameter processing per call) and 0.2 ms on the
-cursor, a fifth of the crawl's CPU per page (see the README's Performance section).
+Why: storing a date (its reads and writes, a dozen statements) cost 0.59 ms of CPU on SQLite
+through ``Connection.execute`` (an execution context, parameter processing and a result object
+per call) and 0.38 ms through this module; storing was a quarter of the crawl's CPU per page
+(see the README's Performance section).
 
 A DB-API error leaves as SQLAlchemy's ``DBAPIError`` (the connection invalidated when the
 dialect calls it a disconnect), so units of work classify it exactly as any other.
