@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -80,3 +81,17 @@ def bench_settings(
             "logging": {"file": "", "level": "WARNING"},
         }
     )
+
+
+async def get_all(client: Any, paths: list[str], concurrency: int) -> None:
+    """GET every path through an httpx-style ``AsyncClient`` (httpx or httpx2), ``concurrency``
+    at a time, reading every body: the bare-client replays' one loop."""
+    pending = iter(paths)
+
+    async def worker() -> None:
+        for path in pending:
+            async with client.stream("GET", path) as response:
+                async for _ in response.aiter_bytes():
+                    pass
+
+    await asyncio.gather(*(worker() for _ in range(concurrency)))

@@ -30,7 +30,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from tests.benchmarks.common import Row
+from tests.benchmarks.common import Row, get_all
 from tests.benchmarks.served import ServedSite
 
 LATENCY = 0.02
@@ -168,19 +168,17 @@ def _replay_child(client: str, base_url: str, paths_file: str) -> None:
     print(json.dumps({"cpu": time.thread_time() - cpu0, "wall": time.perf_counter() - wall0}))
 
 
-async def _replay_httpx(base_url: str, paths: list[str], module: str = "httpx") -> None:
+async def _replay_httpx(
+    base_url: str, paths: list[str], module: str = "httpx", transport: Any = None
+) -> None:
     httpx = __import__(module)
     limits = httpx.Limits(max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY)
-    pending = iter(paths)
-    async with httpx.AsyncClient(base_url=base_url, limits=limits) as client:
-
-        async def worker() -> None:
-            for path in pending:
-                async with client.stream("GET", path) as response:
-                    async for _ in response.aiter_bytes():
-                        pass
-
-        await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
+    if transport is None:
+        client = httpx.AsyncClient(base_url=base_url, limits=limits)
+    else:
+        client = httpx.AsyncClient(base_url=base_url, transport=transport)
+    async with client:
+        await get_all(client, paths, CONCURRENCY)
 
 
 async def _replay_httpx2(base_url: str, paths: list[str]) -> None:
@@ -192,17 +190,7 @@ async def _replay_httpx2_aiohttp(base_url: str, paths: list[str]) -> None:
     from httpx_aiohttp.httpx2 import AiohttpTransport
 
     limits = httpx2.Limits(max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY)
-    pending = iter(paths)
-    transport = AiohttpTransport(limits=limits)
-    async with httpx2.AsyncClient(base_url=base_url, transport=transport) as client:
-
-        async def worker() -> None:
-            for path in pending:
-                async with client.stream("GET", path) as response:
-                    async for _ in response.aiter_bytes():
-                        pass
-
-        await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
+    await _replay_httpx(base_url, paths, "httpx2", AiohttpTransport(limits=limits))
 
 
 async def _replay_aiohttp(base_url: str, paths: list[str]) -> None:

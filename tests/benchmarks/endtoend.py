@@ -24,7 +24,7 @@ from ingest.heap import keep_heap_between_pages
 from ingest.sample_site import SampleSite
 from ingest.store.engine import Database
 from ingest.store.migrate import upgrade_to_head
-from tests.benchmarks.common import Row, bench_settings, quiet_logging
+from tests.benchmarks.common import Row, bench_settings, get_all, quiet_logging
 from tests.benchmarks.served import ServedSite
 
 LATENCY = 0.02
@@ -113,17 +113,9 @@ def one_backfill(workdir: Path) -> Backfill:
 async def replay(base_url: str, paths: list[str]) -> float:
     """Seconds to GET every path with bare httpx, ``CONCURRENCY`` at a time."""
     limits = httpx.Limits(max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY)
-    pending = iter(paths)
     async with httpx.AsyncClient(base_url=base_url, limits=limits) as client:
-
-        async def worker() -> None:
-            for path in pending:
-                async with client.stream("GET", path) as response:
-                    async for _ in response.aiter_bytes():
-                        pass
-
         started = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
+        await get_all(client, paths, CONCURRENCY)
         return time.perf_counter() - started
 
 
