@@ -30,7 +30,7 @@ from ingest.errors import (
     StorageError,
     StorageFullError,
 )
-from ingest.fetch import Fetcher
+from ingest.fetch import Fetcher, Page
 from ingest.settings import SiteSettings
 from ingest.sites import ArticlePage, Layout, ListingItem
 from ingest.store import repository as repo
@@ -273,13 +273,16 @@ class DayPipeline:
         # Only the pages wanted become tasks (a task each is most of what gather costs).
         fetched = iter(
             await asyncio.gather(
-                *(self._article(k.item) for k, want in zip(items, wanted, strict=True) if want)
+                *(self._article_page(k.item) for k, want in zip(items, wanted, strict=True) if want)
             )
         )
         pages = [next(fetched) if want else _NOT_FETCHED for want in wanted]
         errors = [error for _, error in pages if error is not None]
+        # Parsed once the day's pages are all in, one after another: back to back, the
+        # parser's code and memory stay in the CPU's caches (each page parsed as it arrived
+        # cost 5 % more CPU per page, see the README's Performance section).
         records = [
-            _record(self.site.name, day, k, listing_hash, page)
+            _record(self.site.name, day, k, listing_hash, self._article(k.item, page))
             for k, listing_hash, (page, _) in zip(items, listing_hashes, pages, strict=True)
         ]
         error = None
@@ -300,19 +303,25 @@ class DayPipeline:
             return True
         return prior.listing_hash != listing_hash or prior.body_source != BodySource.ARTICLE
 
-    async def _article(self, item: ListingItem) -> tuple[ArticlePage | None, str | None]:
-        """The article page, or None with the listing text as body. Only a transient failure
-        is an error: the date is then retried by the next run."""
+    async def _article_page(self, item: ListingItem) -> tuple[Page | None, str | None]:
+        """The article's page, or None (the listing text is then the body). Only a transient
+        failure is an error: the date is then retried by the next run."""
         try:
-            page = await self.fetcher.get(item.url, kind="article")
-            return self.layout.parse_article(page.markup, page.url), None
+            return await self.fetcher.get(item.url, kind="article"), None
         except PermanentFetchError:
-            return None, None
-        except ParseError as exc:
-            log.warning("article_parse_failed", url=item.url, reason=str(exc))
             return None, None
         except FetchError as exc:
             return None, f"{item.url}: {exc}"
+
+    def _article(self, item: ListingItem, page: Page | None) -> ArticlePage | None:
+        """The article read from its page; None without a page or when it does not parse."""
+        if page is None:
+            return None
+        try:
+            return self.layout.parse_article(page.markup, page.url)
+        except ParseError as exc:
+            log.warning("article_parse_failed", url=item.url, reason=str(exc))
+            return None
 
 
 def _record(
@@ -337,4 +346,4 @@ def _record(
     )
 
 
-_NOT_FETCHED: tuple[ArticlePage | None, str | None] = (None, None)
+_NOT_FETCHED: tuple[Page | None, str | None] = (None, None)
