@@ -72,35 +72,20 @@ def serve(first: date, last: date) -> None:
 
 async def _serve(first: date, last: date) -> None:
     from ingest.sample_site import SampleSite
-    from tests.benchmarks.served import _Pages, read_request_head, write_answer
+    from tests.benchmarks.served import KeptAliveSite, _Pages
 
     sent: list[tuple[float, str, str]] = []
-    pages: _Pages | None = None
-    rendered: dict[str, tuple[int, dict[str, str], bytes]] = {}
 
-    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            while True:
-                target, headers = await read_request_head(reader)
-                await asyncio.sleep(LATENCY)
-                assert pages is not None
-                found = rendered.get(target)
-                if found is None or "if-none-match" in headers or "if-modified-since" in headers:
-                    found = pages.answer(target, headers)
-                write_answer(writer, found)
-                sent.append((time.monotonic(), headers.get("user-agent", ""), target))
-                await writer.drain()
-        except (asyncio.IncompleteReadError, ConnectionError):
-            pass
-        finally:
-            writer.close()
+    def note(target: str, headers: dict[str, str]) -> None:
+        sent.append((time.monotonic(), headers.get("user-agent", ""), target))
 
+    site = KeptAliveSite(LATENCY, note)
     # Every site keeps up to CONCURRENCY connections open: a backlog for all of them at once.
-    server = await asyncio.start_server(answer, "127.0.0.1", 0, backlog=4 * SITES * CONCURRENCY)
+    server = await asyncio.start_server(site, "127.0.0.1", 0, backlog=4 * SITES * CONCURRENCY)
     port = server.sockets[0].getsockname()[1]
-    pages = _Pages(SampleSite(seed=SEED), f"http://127.0.0.1:{port}")
-    rendered.update(pages.prerender(first, last))
-    rendered["/robots.txt"] = pages.answer("/robots.txt", {})
+    pages = site.pages = _Pages(SampleSite(seed=SEED), f"http://127.0.0.1:{port}")
+    site.rendered.update(pages.prerender(first, last))
+    site.rendered["/robots.txt"] = pages.answer("/robots.txt", {})
     print(json.dumps({"base_url": pages.base_url}), flush=True)
     loop = asyncio.get_running_loop()
     async with server:

@@ -14,7 +14,7 @@ import asyncio
 import json
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 from http import HTTPStatus
 from types import TracebackType
@@ -132,6 +132,39 @@ class _Pages(SampleSiteServer):
 
 
 _CONDITIONAL = ("if-none-match", "if-modified-since")
+Answer = tuple[int, dict[str, str], bytes]
+
+
+class KeptAliveSite:
+    """The connection handler of a benchmark's site (``asyncio.start_server(site, ...)``): each
+    request of a kept-alive connection answered after ``latency_seconds``, from ``rendered``
+    when the range holds it (else, and for a conditional request, rendered by ``pages`` then),
+    and told to ``on_answer``. ``pages`` is set once the server's port is known."""
+
+    def __init__(
+        self, latency_seconds: float, on_answer: Callable[[str, dict[str, str]], None]
+    ) -> None:
+        self.latency_seconds = latency_seconds
+        self.on_answer = on_answer
+        self.pages: _Pages | None = None
+        self.rendered: dict[str, Answer] = {}
+
+    async def __call__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while True:
+                target, headers = await read_request_head(reader)
+                await asyncio.sleep(self.latency_seconds)
+                answer = self.rendered.get(target)
+                if answer is None or any(name in headers for name in _CONDITIONAL):
+                    assert self.pages is not None
+                    answer = self.pages.answer(target, headers)
+                write_answer(writer, answer)
+                self.on_answer(target, headers)
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            writer.close()
 
 
 async def read_request_head(reader: asyncio.StreamReader) -> tuple[str, dict[str, str]]:
@@ -169,30 +202,11 @@ async def _serve(
     rendered up front and one event loop answers; other paths are rendered when asked.
     """
     requested: list[str] = []
-    pages: _Pages | None = None
-    rendered: dict[str, tuple[int, dict[str, str], bytes]] = {}
-
-    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            while True:
-                target, headers = await read_request_head(reader)
-                await asyncio.sleep(latency_seconds)
-                assert pages is not None
-                answer = rendered.get(target)
-                if answer is None or any(name in headers for name in _CONDITIONAL):
-                    answer = pages.answer(target, headers)
-                write_answer(writer, answer)
-                requested.append(target)
-                await writer.drain()
-        except (asyncio.IncompleteReadError, ConnectionError):
-            pass
-        finally:
-            writer.close()
-
-    server = await asyncio.start_server(serve, "127.0.0.1", 0)
+    site = KeptAliveSite(latency_seconds, lambda target, _headers: requested.append(target))
+    server = await asyncio.start_server(site, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
-    pages = _Pages(SampleSite(seed=seed), f"http://127.0.0.1:{port}")
-    rendered.update(pages.prerender(first, last, flavours))
+    pages = site.pages = _Pages(SampleSite(seed=seed), f"http://127.0.0.1:{port}")
+    site.rendered.update(pages.prerender(first, last, flavours))
     print(json.dumps({"base_url": pages.base_url, "listing_path": pages.listing_path}), flush=True)
     loop = asyncio.get_running_loop()
     async with server:
