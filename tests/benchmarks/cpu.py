@@ -30,6 +30,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from ingest.sample_site import Flavour
+from ingest.sample_site.flavours import WORDPRESS_LISTING_PATH
 from tests.benchmarks.common import Row, get_all
 from tests.benchmarks.served import ServedSite
 
@@ -37,6 +39,7 @@ LATENCY = 0.02
 CONCURRENCY = 8
 FIRST, LAST = date(2020, 1, 1), date(2020, 12, 31)
 ROUNDS = 5
+WORDPRESS_ROUNDS = 3
 # Scrapy runs from a virtual environment of its own (``make bench`` builds .venv-scrapy): with
 # Twisted installed beside ingest, every ``import structlog`` imports it too (30 ms more for
 # every command, the start-up row included).
@@ -57,7 +60,12 @@ SHIPPED = "aiohttp"  # the transport make_transport() builds
 
 
 def _crawl_child(
-    base_url: str, listing_path: str, workdir: str, transport: str, timed: str = ""
+    base_url: str,
+    listing_path: str,
+    workdir: str,
+    transport: str,
+    timed: str = "",
+    layout: str = "k2",
 ) -> None:
     """One backfill, configured and logged as ``ingest backfill`` does (INFO to the JSON log
     file, stderr at INFO but to /dev/null), with CPU time per stage."""
@@ -76,7 +84,7 @@ def _crawl_child(
                 "name": "bench",
                 "base_url": base_url,
                 "listing_path": listing_path,
-                "layout": "k2",
+                "layout": layout,
             },
             "http": {
                 "requests_per_second": 0.0,
@@ -263,15 +271,9 @@ def measure_crawls() -> dict[str, Any]:
     with ServedSite(seed=0, latency_seconds=LATENCY, first=FIRST, last=LAST) as server:
 
         def crawl(n: int, transport: str, timed: str = "") -> list[str]:
-            with tempfile.TemporaryDirectory(prefix=f"ingest-bench-cpu{n}-") as tmp:
-                server.take_requested_paths()
-                args = (server.base_url, server.listing_path, tmp, transport, timed)
-                result = _child("crawl", *args)
-                assert result["status"] == "succeeded", result
-                paths = server.take_requested_paths()
-                result["requests"] = len(paths)
-                (staged if timed else crawls[transport]).append(result)
-                return paths
+            result, paths = _backfill(server, f"{n}", transport, timed)
+            (staged if timed else crawls[transport]).append(result)
+            return paths
 
         def replay(paths_file: Path, client: str) -> None:
             replays[client].append(_child("replay", client, server.base_url, str(paths_file)))
@@ -311,7 +313,49 @@ def measure_crawls() -> dict[str, Any]:
         "scrapy": scrapy,
         "replays": replays,
         "requests": requests,
+        "wordpress": measure_wordpress(),
     }
+
+
+def measure_wordpress() -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """The same year served as WordPress, through the ``wordpress`` layout (the default): each
+    round the backfill, then the bare aiohttp replay of its requests."""
+    pairs = []
+    flavours: tuple[Flavour, ...] = ("wordpress",)
+    with ServedSite(
+        seed=0, latency_seconds=LATENCY, first=FIRST, last=LAST, flavours=flavours
+    ) as server:
+        for n in range(WORDPRESS_ROUNDS):
+            result, paths = _backfill(
+                server, f"wp{n}", SHIPPED, layout="wordpress", listing_path=WORDPRESS_LISTING_PATH
+            )
+            with tempfile.TemporaryDirectory(prefix="ingest-bench-paths-") as tmp:
+                paths_file = Path(tmp) / "paths.json"
+                paths_file.write_text(json.dumps(paths), encoding="utf-8")
+                replayed = _child("replay", "aiohttp", server.base_url, str(paths_file))
+            pairs.append((result, replayed))
+    return pairs
+
+
+def _backfill(
+    server: ServedSite,
+    tag: str,
+    transport: str,
+    timed: str = "",
+    *,
+    layout: str = "k2",
+    listing_path: str | None = None,
+) -> tuple[dict[str, Any], list[str]]:
+    """One backfill child against ``server`` from a fresh database: its result (requests
+    counted), and the paths it requested."""
+    with tempfile.TemporaryDirectory(prefix=f"ingest-bench-cpu{tag}-") as tmp:
+        server.take_requested_paths()
+        path = listing_path or server.listing_path
+        result = _child("crawl", server.base_url, path, tmp, transport, timed, layout)
+        assert result["status"] == "succeeded", result
+        paths = server.take_requested_paths()
+        result["requests"] = len(paths)
+        return result, paths
 
 
 def measure_startup(repetitions: int = 7) -> dict[str, float]:
@@ -387,6 +431,17 @@ def rows(crawled: dict[str, Any], startup: dict[str, float]) -> list[Row]:
         )
     for name, client in REPLAYS:
         out.append(Row("cpu", f"{name}: CPU ms per request", f"{replay_ms[client]:.2f}"))
+    wordpress = crawled["wordpress"]
+    wp_ms = statistics.median(1000 * r["cpu"] / r["requests"] for r, _ in wordpress)
+    wp_ratio = statistics.median(r["cpu"] / a["cpu"] for r, a in wordpress)
+    out.append(
+        Row(
+            "cpu",
+            f"the same year as WordPress, wordpress layout: CPU ms per page (x bare aiohttp), "
+            f"{wordpress[-1][0]['requests']:,} requests",
+            f"{wp_ms:.2f} ({wp_ratio:.1f}x)",
+        )
+    )
     scrapy = crawled["scrapy"]
     scrapy_wall: float | None = None
     if scrapy:
@@ -455,7 +510,7 @@ def rows(crawled: dict[str, Any], startup: dict[str, float]) -> list[Row]:
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["crawl"]:
-        _crawl_child(*sys.argv[2:7])
+        _crawl_child(*sys.argv[2:8])
     elif sys.argv[1:2] == ["replay"]:
         _replay_child(*sys.argv[2:5])
     else:
