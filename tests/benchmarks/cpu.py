@@ -281,10 +281,7 @@ def measure_crawls() -> dict[str, Any]:
         for n in range(ROUNDS):
             paths = crawl(n, SHIPPED)
             requests = len(paths)
-            with tempfile.TemporaryDirectory(prefix="ingest-bench-paths-") as tmp:
-                paths_file = Path(tmp) / "paths.json"
-                paths_file.write_text(json.dumps(paths), encoding="utf-8")
-
+            with _written(paths) as paths_file:
                 replay(paths_file, "aiohttp")
                 for transport in TRANSPORTS:
                     if transport != SHIPPED:
@@ -329,9 +326,7 @@ def measure_wordpress() -> list[tuple[dict[str, Any], dict[str, Any]]]:
             result, paths = _backfill(
                 server, f"wp{n}", SHIPPED, layout="wordpress", listing_path=WORDPRESS_LISTING_PATH
             )
-            with tempfile.TemporaryDirectory(prefix="ingest-bench-paths-") as tmp:
-                paths_file = Path(tmp) / "paths.json"
-                paths_file.write_text(json.dumps(paths), encoding="utf-8")
+            with _written(paths) as paths_file:
                 replayed = _child("replay", "aiohttp", server.base_url, str(paths_file))
             pairs.append((result, replayed))
     return pairs
@@ -356,6 +351,15 @@ def _backfill(
         paths = server.take_requested_paths()
         result["requests"] = len(paths)
         return result, paths
+
+
+@contextmanager
+def _written(paths: list[str]) -> Iterator[Path]:
+    """A JSON file of ``paths`` for a replay child, removed after."""
+    with tempfile.TemporaryDirectory(prefix="ingest-bench-paths-") as tmp:
+        paths_file = Path(tmp) / "paths.json"
+        paths_file.write_text(json.dumps(paths), encoding="utf-8")
+        yield paths_file
 
 
 def measure_startup(repetitions: int = 7) -> dict[str, float]:

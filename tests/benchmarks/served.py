@@ -84,6 +84,10 @@ def child(
     asyncio.run(_serve(seed, latency_seconds, first, last, flavours))
 
 
+# Status, headers and body of one response, ready to send.
+Answer = tuple[int, dict[str, str], bytes]
+
+
 class _Pages(SampleSiteServer):
     """The sample site's own routing, rendering and conditional GET, never started: the
     asyncio server below answers for it, at its address."""
@@ -98,7 +102,7 @@ class _Pages(SampleSiteServer):
 
     def prerender(
         self, first: date, last: date, flavours: Sequence[Flavour] = ("k2",)
-    ) -> dict[str, tuple[int, dict[str, str], bytes]]:
+    ) -> dict[str, Answer]:
         """Every listing page (Next pages too) and article page of the range in each flavour
         (the API: the day's query as the wordpress-api layout asks it), ready to send."""
         rendered = {}
@@ -121,7 +125,7 @@ class _Pages(SampleSiteServer):
             day += timedelta(days=1)
         return rendered
 
-    def answer(self, target: str, headers: dict[str, str]) -> tuple[int, dict[str, str], bytes]:
+    def answer(self, target: str, headers: dict[str, str]) -> Answer:
         """Status, headers and body of the sample server's response to a GET of ``target``."""
         response = self.respond(target, headers)
         out = dict(response.headers)
@@ -132,7 +136,6 @@ class _Pages(SampleSiteServer):
 
 
 _CONDITIONAL = ("if-none-match", "if-modified-since")
-Answer = tuple[int, dict[str, str], bytes]
 
 
 class KeptAliveSite:
@@ -181,7 +184,7 @@ async def read_request_head(reader: asyncio.StreamReader) -> tuple[str, dict[str
     return target, headers
 
 
-def write_answer(writer: asyncio.StreamWriter, answer: tuple[int, dict[str, str], bytes]) -> None:
+def write_answer(writer: asyncio.StreamWriter, answer: Answer) -> None:
     """Status line, headers and (but for a 304) body of ``_Pages.answer``, as HTTP/1.1."""
     status, headers, body = answer
     lines = [f"HTTP/1.1 {status} {HTTPStatus(status).phrase}"]
