@@ -48,6 +48,7 @@ from ingest.settings import Settings, SiteSettings
 from ingest.store import liveness
 from ingest.store import schedule as shared
 from ingest.store.engine import Database
+from ingest.turns import Turns
 
 log = structlog.get_logger("ingest.daemon")
 
@@ -123,8 +124,10 @@ class Replica:
         self.heartbeat = settings.schedule.heartbeat
         self.stale_after = liveness.stale_limit(self.heartbeat)
         self.slots = settings.schedule.max_parallel_sites
-        # Every site run of this replica is a task on this one loop, in its own thread.
+        # Every site run of this replica is a task on this one loop, in its own thread; their
+        # CPU work takes shared turns (``turns``).
         self.loop = asyncio.new_event_loop()
+        self.turns = Turns()
         self.loop_thread = threading.Thread(
             target=self.loop.run_forever, name="site-runs", daemon=True
         )
@@ -227,7 +230,9 @@ class Replica:
         run_id = None
         try:
             first, last = incremental_window(site, utc_now())
-            deps = CrawlDeps(self.database, stop=self.stop, heartbeat=self.heartbeat)
+            deps = CrawlDeps(
+                self.database, stop=self.stop, heartbeat=self.heartbeat, turns=self.turns
+            )
             run = SiteRun(site, deps, RunKind.SCHEDULED, first, last)
             run_id = (await run.execute()).run_id
         except SiteBusyError as exc:

@@ -337,6 +337,11 @@ class Fetcher:
         # Logging is configured before a run and stays so through it: asked once, not per page.
         self._log_pages = log.is_enabled_for(logging.DEBUG)
 
+    @property
+    def paced(self) -> bool:
+        """True when requests are spaced by a rate rather than only bounded in number."""
+        return self._slot.paced
+
     def is_on_site(self, url: str) -> bool:
         if self._site_prefixes and url.startswith(self._site_prefixes):
             return True  # http(s), the site's host (and port): what urlsplit would find

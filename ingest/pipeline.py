@@ -4,7 +4,8 @@
 parses it with the site's layout, dedupes it, fetches the pages of new or changed articles,
 and stores the day with its crawl state, its listing validators and the run's counts in one
 transaction. It knows nothing of the run around it (locks, heartbeats, stopping): the run
-hands it a ``Tally`` that says what the run's counts become once the day is in. A store that
+hands it a ``Tally`` that says what the run's counts become once the day is in, and the
+``Turns`` its CPU work waits for after each wait on the network (``turns``). A store that
 is full or out of reach (``StorageFullError``, ``DatabaseUnavailableError``) is not the date's
 failure: it propagates to the run, which stops or waits (see ``gate``).
 """
@@ -36,6 +37,7 @@ from ingest.sites import ArticlePage, Layout, ListingItem
 from ingest.store import repository as repo
 from ingest.store.engine import Database
 from ingest.text import content_hash
+from ingest.turns import Turns
 
 log = structlog.get_logger("ingest.pipeline")
 
@@ -80,6 +82,7 @@ class DayPipeline:
         tally: Tally,
         conditional: bool,
         clock: Callable[[], datetime],
+        turns: Turns,
         never_crawled: set[date] | None = None,
     ) -> None:
         self.site = site
@@ -90,6 +93,8 @@ class DayPipeline:
         self.tally = tally
         self.conditional = conditional
         self.clock = clock
+        # Each page's CPU work (parsing, then storing once the day is in) waits for its turn.
+        self.turns = turns
         # Dates with nothing stored when the run began (no state row): their first attempt
         # skips the read before the fetch. Taken out on use, so a retried date reads first.
         self.never_crawled = never_crawled if never_crawled is not None else set()
@@ -236,6 +241,7 @@ class DayPipeline:
                 if refusal is None:
                     raise
                 raise PermanentFetchError(refusal, url=url, status=exc.status) from exc
+            await self.turns.take()
             if page.status == 304:
                 return None
             if page.status == 404:
@@ -276,11 +282,11 @@ class DayPipeline:
                 *(self._article_page(k.item) for k, want in zip(items, wanted, strict=True) if want)
             )
         )
+        if any(wanted):
+            await self.turns.take()
         pages = [next(fetched) if want else _NOT_FETCHED for want in wanted]
         errors = [error for _, error in pages if error is not None]
-        # Parsed once the day's pages are all in, one after another: back to back, the
-        # parser's code and memory stay in the CPU's caches (each page parsed as it arrived
-        # cost 5 % more CPU per page, see the README's Performance section).
+        # Parsed once the day's pages are all in, one after another, in the day's turn.
         records = [
             _record(self.site.name, day, k, listing_hash, self._article(k.item, page))
             for k, listing_hash, (page, _) in zip(items, listing_hashes, pages, strict=True)

@@ -66,6 +66,11 @@ class HostSlot:
             self._rate.space_by(seconds)
         return self._rate.rate
 
+    @property
+    def paced(self) -> bool:
+        """True when a rate (configured, or robots.txt's ``Crawl-delay``) spaces requests."""
+        return self._rate.rate > 0
+
     async def __aenter__(self) -> None:
         await self._semaphore.acquire()
         try:

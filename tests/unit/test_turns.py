@@ -1,0 +1,100 @@
+"""Turns: tasks back from the network at different times do their CPU work together."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from ingest.turns import Turns
+
+
+async def _arrive_then_work(turns: Turns, events: list[str], name: str, after: float) -> None:
+    await asyncio.sleep(after)  # the page comes back
+    events.append(f"arrived {name}")
+    await turns.take()
+    events.append(f"worked {name}")
+
+
+def test_a_full_turn_lets_its_tasks_go_together_back_to_back() -> None:
+    turns = Turns(size=3, wait_seconds=10.0)
+    events: list[str] = []
+
+    async def main() -> None:
+        await asyncio.wait_for(
+            asyncio.gather(
+                *(_arrive_then_work(turns, events, name, i * 0.01) for i, name in enumerate("abc"))
+            ),
+            timeout=5,
+        )
+
+    asyncio.run(main())
+    # Without turns each task would work as soon as it arrived (a, a, b, b, ...). The last to
+    # arrive fills the turn and goes on at once; the others follow it before anything else.
+    assert events == [
+        "arrived a",
+        "arrived b",
+        "arrived c",
+        "worked c",
+        "worked a",
+        "worked b",
+    ]
+
+
+def test_a_turn_that_does_not_fill_goes_after_its_wait() -> None:
+    turns = Turns(size=10, wait_seconds=0.05)
+    events: list[str] = []
+
+    async def main() -> float:
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        await asyncio.wait_for(
+            asyncio.gather(
+                _arrive_then_work(turns, events, "a", 0.0),
+                _arrive_then_work(turns, events, "b", 0.01),
+            ),
+            timeout=5,
+        )
+        return loop.time() - started
+
+    took = asyncio.run(main())
+    assert events == ["arrived a", "arrived b", "worked a", "worked b"]
+    assert took >= 0.05  # the first waited its whole turn
+
+
+def test_a_task_cancelled_in_its_turn_does_not_hold_up_the_others() -> None:
+    turns = Turns(size=2, wait_seconds=0.05)
+
+    async def main() -> list[str]:
+        events: list[str] = []
+        stopped = asyncio.create_task(turns.take())
+        await asyncio.sleep(0)
+        stopped.cancel()
+        await asyncio.gather(stopped, return_exceptions=True)
+        # The cancelled task still counts toward the turn: this one goes with it, at once.
+        await asyncio.wait_for(_arrive_then_work(turns, events, "b", 0.0), timeout=5)
+        await asyncio.wait_for(_arrive_then_work(turns, events, "c", 0.0), timeout=5)
+        return events
+
+    assert asyncio.run(main()) == ["arrived b", "worked b", "arrived c", "worked c"]
+
+
+def test_turns_outlive_an_event_loop_that_ended_with_a_turn_pending() -> None:
+    turns = Turns(size=2, wait_seconds=0.2)
+
+    async def abandoned() -> None:
+        with pytest.raises(TimeoutError):
+            await asyncio.wait_for(turns.take(), timeout=0.01)
+
+    asyncio.run(abandoned())  # the loop closes with the turn's timer still set
+
+    async def next_run() -> None:
+        await asyncio.wait_for(turns.take(), timeout=5)
+
+    asyncio.run(next_run())
+
+
+@pytest.mark.parametrize(("size", "wait"), [(0, 0.05), (4, -1.0)])
+def test_a_turn_needs_a_size_and_a_wait(size: int, wait: float) -> None:
+    with pytest.raises(ValueError, match="a turn needs"):
+        Turns(size=size, wait_seconds=wait)
