@@ -9,8 +9,8 @@ twice its CPU in a loop (README, Performance). A task that has its page awaits
 to its next request.
 
 A turn delays a page's work by at most ``wait_seconds``; a run that is not paced by a rate
-keeps ``size`` more dates in flight, so its request slots stay busy while dates wait their
-turn (``run.py``). One ``Turns`` serves every site on an event loop: in the daemon, sites
+keeps twice as many dates in flight as request slots, so the slots stay busy while dates wait
+their turn (``run.dates_in_flight``). One ``Turns`` serves every site on an event loop: in the daemon, sites
 crawled side by side share their turns.
 """
 
@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import asyncio
 
-# Measured on the CPU benchmark's one-year backfill (8 requests in flight, 20 ms latency):
-# turns of 16 or 50 ms cut the CPU per page by a fifth at the same wall time; 8 or 20 ms
-# saved half as much, 32 no more than 16.
+# Measured on the CPU benchmark's one-year backfill (8 requests in flight, 20 ms latency),
+# paired runs against no turns: 16 or 50 ms, 0.83 of the CPU per page at the same wall time;
+# 8 or 20 ms, about 0.9 and 9 % more wall time; 32 or 100 ms, no better than 16.
 TURN_SIZE = 16
 TURN_WAIT_SECONDS = 0.05
 
