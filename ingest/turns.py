@@ -10,8 +10,8 @@ to its next request.
 
 A turn delays a page's work by at most ``wait_seconds``; a run that is not paced by a rate
 keeps twice as many dates in flight as request slots, so the slots stay busy while dates wait
-their turn (``run.dates_in_flight``). One ``Turns`` serves every site on an event loop: in the daemon, sites
-crawled side by side share their turns.
+their turn (``run.dates_in_flight``). One ``Turns`` serves every site on an event loop: in the
+daemon, sites crawled side by side share their turns.
 """
 
 from __future__ import annotations
@@ -49,7 +49,13 @@ class Turns:
             self._release()
         elif self._timer is None:
             self._timer = loop.call_later(self.wait_seconds, self._release)
-        await turn
+        try:
+            await turn
+        except asyncio.CancelledError:
+            # A task stopped while it waited (a run being stopped) no longer counts.
+            if turn in self._waiting:
+                self._waiting.remove(turn)
+            raise
 
     def _release(self) -> None:
         if self._timer is not None:
@@ -57,5 +63,5 @@ class Turns:
             self._timer = None
         waiting, self._waiting = self._waiting, []
         for turn in waiting:
-            if not turn.done():  # a task cancelled while it waited (a run being stopped)
+            if not turn.done():  # its task was cancelled and has not run since
                 turn.set_result(None)
