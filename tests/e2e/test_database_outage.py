@@ -183,8 +183,9 @@ def test_run_rides_out_a_database_restart(
     postgres: PrivatePostgres, slow_site: SampleSiteServer, tmp_path: Path
 ) -> None:
     """PostgreSQL stopped for 6 s mid-backfill: the same run carries on and succeeds; it
-    logged database_unavailable and database_back once each; no date was started while the
-    database was down; the export is the site, nothing lost or doubled."""
+    logged database_unavailable and database_back once each; while the database was down no
+    more dates fetched than the run had in flight; the export is the site, nothing lost or
+    doubled."""
     url = postgres.new_database("ride_out")
     config = write_config(tmp_path, slow_site)
     log = tmp_path / "ingest.jsonl"
