@@ -12,9 +12,11 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from ingest.sample_site import SampleSite, SampleSiteServer
-from ingest.settings import Settings, replace_site, settings_from_mapping
+from ingest.settings import Settings
 from ingest.store.engine import Database
 from ingest.store.migrate import upgrade_to_head
+from tests.support.postgres import POSTGRES_URL, fresh_postgres
+from tests.support.settings import fast_settings
 
 
 @pytest.fixture
@@ -28,8 +30,8 @@ def server(site: SampleSite) -> Iterator[SampleSiteServer]:
         yield running
 
 
-# Every database test runs on SQLite and, when this names a server, on PostgreSQL too.
-POSTGRES_URL = os.environ.get("INGEST_TEST_POSTGRES_URL") or None
+# Every database test runs on SQLite and, when INGEST_TEST_POSTGRES_URL names a server, on
+# PostgreSQL too.
 ENGINES = ["sqlite", "postgresql"] if POSTGRES_URL else ["sqlite"]
 
 
@@ -50,54 +52,11 @@ def postgres_url() -> Iterator[str]:
         admin.dispose()
 
 
-def fresh_postgres(url: str) -> str:
-    """Empty the session's PostgreSQL database so each test starts from nothing."""
-    engine = create_engine(url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        connection.execute(text("DROP SCHEMA public CASCADE"))
-        connection.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
-    return url
-
-
 @pytest.fixture(params=ENGINES)
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'ingest.db'}"
     return fresh_postgres(request.getfixturevalue("postgres_url"))
-
-
-def fast_settings(
-    base_url: str,
-    listing_path: str,
-    tmp_path: Path,
-    *,
-    database_url: str | None = None,
-    **http: object,
-) -> Settings:
-    """Settings for a loopback site: quick retries, no rate limit, a temporary database."""
-    http_values: dict[str, object] = {
-        "requests_per_second": 0.0,
-        "concurrency": 4,
-        "timeout_seconds": 2.0,
-        "backoff_initial_seconds": 0.01,
-        "backoff_max_seconds": 0.05,
-        "max_retry_after_seconds": 1.0,
-    }
-    http_values.update(http)
-    return settings_from_mapping(
-        {
-            "site": {
-                "name": "test",
-                "base_url": base_url,
-                "listing_path": listing_path,
-                "layout": "k2",
-            },
-            "http": http_values,
-            "database": {"url": database_url or f"sqlite:///{tmp_path / 'ingest.db'}"},
-            "logging": {"file": str(tmp_path / "ingest.jsonl")},
-        }
-    )
 
 
 @pytest.fixture
@@ -111,7 +70,3 @@ def database(database_url: str) -> Iterator[Database]:
     upgrade_to_head(db.engine)
     yield db
     db.dispose()
-
-
-def with_site(settings: Settings, **changes: object) -> Settings:
-    return replace_site(settings, settings.site.name, **changes)

@@ -15,47 +15,19 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 from sqlalchemy import text
 
 from ingest import coverage
-from ingest.domain import ArticleRecord, BodySource, DateStatus, RunKind
-from ingest.store import repository as repo
 from ingest.store.engine import Database
 from ingest.store.migrate import upgrade_to_head
-from ingest.text import title_key
 from tests.benchmarks.common import Row, quiet_logging
+from tests.support.archive import store_archive
 
 FIRST, DAYS = date(2011, 1, 1), 3650
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def store_archive(database: Database, site: str, first: date, days: int) -> None:
-    """``days`` days from ``first``: a day in ten failed, one in seven empty, the others with
-    1-9 articles, every fifth with its bodies from the listing."""
-    now = datetime(2026, 1, 1, tzinfo=UTC)
-    with database.unit_of_work() as uow:
-        run = repo.start_run(uow.session, site=site, kind=RunKind.BACKFILL,
-                             date_from=first, date_to=first, now=now)  # fmt: skip
-        for n in range(days):
-            day = first + timedelta(days=n)
-            failed = n % 10 == 9
-            count = 0 if n % 7 == 3 else 1 + n % 9
-            source = BodySource.LISTING if n % 5 == 2 else BodySource.ARTICLE
-            records = [
-                ArticleRecord(site, day, f"{day} story {i}", title_key(f"{day} story {i}"),
-                              f"https://x/{day}/{i}", None, "body", source, "h", None)
-                for i in range(count)
-            ]  # fmt: skip
-            repo.store_day(uow.session, site, day, records, run_id=run.id, now=now)
-            repo.record_date_state(
-                uow.session, site=site, day=day,
-                status=DateStatus.FAILED if failed else DateStatus.COMPLETE,
-                item_count=count, error="HTTP 503" if failed else None, run_id=run.id, now=now,
-            )  # fmt: skip
-        uow.commit()
 
 
 BARE = (

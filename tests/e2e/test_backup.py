@@ -13,7 +13,7 @@ from ingest.sample_site import SampleSite, SampleSiteServer
 from ingest.settings import load_settings
 from ingest.store.engine import Database
 from ingest.store.migrate import upgrade_to_head
-from tests.e2e.test_cli import ingest, write_config
+from tests.support.cli import ingest, write_config
 
 
 def check_copy(path: Path) -> int:

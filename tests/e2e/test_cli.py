@@ -14,57 +14,7 @@ from pathlib import Path
 import pytest
 
 from ingest.sample_site import SampleSiteServer, Status
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def write_config(
-    tmp_path: Path, server: SampleSiteServer, extra: str = "", log_format: str = "json"
-) -> Path:
-    config = tmp_path / "ingest.toml"
-    config.write_text(
-        f"""
-[site]
-name = "cli"
-base_url = "{server.base_url}"
-listing_path = "{server.listing_path}"
-layout = "k2"
-[http]
-requests_per_second = 0
-timeout_seconds = 2
-backoff_initial_seconds = 0.01
-backoff_max_seconds = 0.05
-[database]
-url = "sqlite:///{tmp_path / "db.sqlite"}"
-[logging]
-file = "{tmp_path / "ingest.jsonl"}"
-format = "{log_format}"
-{extra}
-"""
-    )
-    return config
-
-
-def cli_environment(env: dict[str, str] | None = None) -> dict[str, str]:
-    """This process's environment without INGEST_ variables, the package importable, ``env``."""
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("INGEST_")}
-    environment["PYTHONPATH"] = str(ROOT)
-    environment.update(env or {})
-    return environment
-
-
-def ingest(
-    *args: str, cwd: Path, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "ingest", *args],
-        cwd=cwd,
-        env=cli_environment(env),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+from tests.support.cli import ROOT, cli_environment, ingest, write_config
 
 
 def test_backfill_export_runs(server: SampleSiteServer, tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from ingest.sample_site import SampleSiteServer, Status
-from tests.e2e.test_cli import ingest, write_config
+from tests.support.cli import ingest, write_config
 
 
 def backfilled(server: SampleSiteServer, tmp_path: Path) -> str:

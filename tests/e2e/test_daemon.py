@@ -3,11 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
-import socket
-import subprocess
-import sys
 import time
 import urllib.request
 from datetime import date, datetime, timedelta
@@ -16,20 +12,8 @@ from zoneinfo import ZoneInfo
 
 from ingest.crawl import dates_between
 from ingest.sample_site import Delay, SampleSiteServer, Status
-from tests.e2e.test_cli import ROOT, ingest, write_config
-
-
-def start(args: list[str], cwd: Path) -> subprocess.Popen[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("INGEST_")}
-    env["PYTHONPATH"] = str(ROOT)
-    return subprocess.Popen(
-        [sys.executable, "-m", "ingest", *args],
-        cwd=cwd,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+from tests.support.cli import free_port, ingest, start, wait_for, write_config
+from tests.support.webhook import Receiver
 
 
 def runs(config: str, cwd: Path) -> list[dict[str, object]]:
@@ -39,21 +23,6 @@ def runs(config: str, cwd: Path) -> list[dict[str, object]]:
     assert done.returncode == 0, done.stderr
     listed: list[dict[str, object]] = json.loads(done.stdout)
     return listed
-
-
-def wait_for(predicate: object, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():  # type: ignore[operator]
-            return
-        time.sleep(0.2)
-    raise AssertionError("condition not met in time")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def succeeded(config: str, cwd: Path) -> int:
@@ -193,8 +162,6 @@ def test_daemon_sends_a_webhook_alert_when_a_site_goes_down(
     server: SampleSiteServer, tmp_path: Path
 ) -> None:
     """`ingest run` with [alerts]: the site fails twice in a row, one alert arrives, once."""
-    from tests.integration.test_alerts import Receiver
-
     receiver = Receiver()
     server.faults.add(lambda path: path.startswith("/date/"), Status(503), times=None)
     config = str(

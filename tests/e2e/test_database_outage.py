@@ -11,7 +11,6 @@ import contextlib
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -25,17 +24,11 @@ from sqlalchemy import create_engine, text
 
 from ingest.run import dates_in_flight
 from ingest.sample_site import SampleSite, SampleSiteServer
-from tests.e2e.test_cli import ROOT, ingest, write_config
-from tests.integration.test_storage_full import LISTING
+from tests.support.cli import ROOT, free_port, ingest, write_config
+from tests.support.listings import LISTING
 
 BINS = sorted(Path("/usr/lib/postgresql").glob("*/bin"))
 FIRST, LAST = date(2020, 1, 1), date(2020, 3, 31)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 class PrivatePostgres:

@@ -14,8 +14,8 @@ import pytest
 
 from ingest.run import dates_in_flight
 from ingest.sample_site import SampleSiteServer
-from tests.e2e.test_cli import ingest, write_config
-from tests.integration.test_storage_full import listing_dates
+from tests.support.cli import ingest, write_config
+from tests.support.listings import listing_dates
 
 
 @pytest.fixture

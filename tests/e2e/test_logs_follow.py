@@ -10,7 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-from tests.e2e.test_cli import ROOT
+from tests.support.cli import ROOT
 
 
 def event(run_id: int, name: str, level: str = "info", site: str = "a") -> str:

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from ingest.sample_site import SampleSiteServer
-from tests.conftest import fresh_postgres
-from tests.e2e.test_cli import ROOT, ingest, write_config
+from tests.support.cli import ROOT, ingest, write_config
+from tests.support.postgres import fresh_postgres
 
 
 @pytest.fixture

@@ -21,8 +21,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from ingest.sample_site import SampleSite, SampleSiteServer
-from tests.e2e.test_cli import ROOT, write_config
-from tests.e2e.test_daemon import free_port, start, wait_for
+from tests.support.cli import ROOT, free_port, start, wait_for, write_config
 
 PROMETHEUS = shutil.which("prometheus")
 RULES = ROOT / "deploy" / "prometheus" / "ingest-rules.yml"

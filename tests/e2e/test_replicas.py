@@ -21,8 +21,8 @@ from sqlalchemy.orm import Session
 
 from ingest.sample_site import SampleSite, SampleSiteServer
 from ingest.store.models import Run
-from tests.conftest import fresh_postgres
-from tests.e2e.test_cli import ROOT
+from tests.support.cli import ROOT
+from tests.support.postgres import fresh_postgres
 
 SITES = 12
 INTERVAL = 3.0

@@ -12,7 +12,7 @@ from sqlalchemy import text
 from ingest.sample_site import SampleSiteServer
 from ingest.store.engine import Database
 from ingest.store.migrate import downgrade_to, head_revision, schema_version, upgrade_to_head
-from tests.e2e.test_cli import ingest, write_config
+from tests.support.cli import ingest, write_config
 
 
 def closed_port() -> int:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -13,33 +13,14 @@ from ingest.sample_site import Delay, Drop, SampleSite, SampleSiteServer, Status
 from ingest.settings import Settings
 from ingest.store.engine import Database
 from ingest.store.models import Article, ArticleRevision, CrawlState, Run
-from tests.conftest import fast_settings, with_site
-
-Row = tuple[str, str | None, str, datetime | None]
+from tests.support.archive import expected, stored
+from tests.support.settings import fast_settings, with_site
 
 
 def backfill(
     settings: Settings, database: Database, first: date, last: date, **kw: bool
 ) -> RunSummary:
     return run_crawl(settings.site, first, last, CrawlDeps(database), **kw)
-
-
-def stored(database: Database, site: str = "test") -> dict[tuple[date, str], Row]:
-    with database.unit_of_work() as uow:
-        articles = uow.session.scalars(select(Article).where(Article.site == site))
-        return {(a.date, a.title): (a.url, a.category, a.body, a.published_at) for a in articles}
-
-
-def expected(
-    site: SampleSite, base_url: str, first: date, last: date, *, fetch_article_pages: bool = True
-) -> dict[tuple[date, str], Row]:
-    return {
-        (day, r.title): (r.url, r.category, r.body, r.published_at)
-        for day in dates_between(first, last)
-        for r in site.expected_records(
-            day, base_url=base_url, fetch_article_pages=fetch_article_pages
-        )
-    }
 
 
 def test_backfill_stores_exactly_the_sites_articles(

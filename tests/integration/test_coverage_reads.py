@@ -8,7 +8,7 @@ from sqlalchemy import event
 
 from ingest import coverage
 from ingest.store.engine import Database
-from tests.benchmarks.coverage_calendar import store_archive
+from tests.support.archive import store_archive
 
 
 def test_calendar_reads_the_site_range_in_two_queries(database: Database) -> None:

@@ -17,7 +17,7 @@ from ingest.settings import Settings
 from ingest.store import liveness
 from ingest.store.engine import Database
 from ingest.store.models import Run
-from tests.integration.test_backfill import expected, stored
+from tests.support.archive import expected, stored
 
 DAY = date(2020, 2, 10)
 

@@ -20,7 +20,7 @@ from ingest.sample_site import SampleSite, SampleSiteServer, Status
 from ingest.settings import Settings
 from ingest.store.engine import Database
 from ingest.store.models import Article, CrawlState
-from tests.conftest import fast_settings
+from tests.support.settings import fast_settings
 
 DAY = date(2020, 2, 1)
 LISTING = "/date/2020/2/1.html"

@@ -3,7 +3,6 @@ fetches nothing more than the dates in flight, and a rerun with room completes t
 
 from __future__ import annotations
 
-import re
 import sqlite3
 from datetime import date
 from pathlib import Path
@@ -20,19 +19,13 @@ from ingest.settings import Settings
 from ingest.store.engine import Database, make_engine
 from ingest.store.migrate import upgrade_to_head
 from ingest.store.models import CrawlState, Run
-from tests.conftest import fast_settings
-from tests.integration.test_backfill import expected, stored
+from tests.support.archive import expected, stored
+from tests.support.listings import listing_dates
+from tests.support.settings import fast_settings
 
 FIRST, LAST = date(2020, 1, 1), date(2020, 3, 31)
-LISTING = re.compile(r"^/date/(\d+)/(\d+)/(\d+)")
 # Room for a few weeks of the sample site above the empty schema, not for three months.
 SPARE_PAGES = 60
-
-
-def listing_dates(server: SampleSiteServer) -> set[date]:
-    """The dates whose listing the sample site was asked for."""
-    found = (LISTING.match(path) for path in server.paths_requested())
-    return {date(int(m[1]), int(m[2]), int(m[3])) for m in found if m}
 
 
 def capped(url: str, max_pages: int) -> Database:

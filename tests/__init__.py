@@ -1,0 +1,1 @@
+"""The test suite, its shared support (``tests.support``) and the benchmarks."""

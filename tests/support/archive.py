@@ -1,0 +1,64 @@
+"""What the store holds, what it should hold after a crawl of the sample site, and a made-up
+archive to read back."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import select
+
+from ingest.crawl import dates_between
+from ingest.domain import ArticleRecord, BodySource, DateStatus, RunKind
+from ingest.sample_site import SampleSite
+from ingest.store import repository as repo
+from ingest.store.engine import Database
+from ingest.store.models import Article
+from ingest.text import title_key
+
+Row = tuple[str, str | None, str, datetime | None]
+
+
+def stored(database: Database, site: str = "test") -> dict[tuple[date, str], Row]:
+    """The site's stored articles: (url, category, body, published_at) by (date, title)."""
+    with database.unit_of_work() as uow:
+        articles = uow.session.scalars(select(Article).where(Article.site == site))
+        return {(a.date, a.title): (a.url, a.category, a.body, a.published_at) for a in articles}
+
+
+def expected(
+    site: SampleSite, base_url: str, first: date, last: date, *, fetch_article_pages: bool = True
+) -> dict[tuple[date, str], Row]:
+    """What ``stored`` returns after a correct crawl of ``site`` from ``first`` to ``last``."""
+    return {
+        (day, r.title): (r.url, r.category, r.body, r.published_at)
+        for day in dates_between(first, last)
+        for r in site.expected_records(
+            day, base_url=base_url, fetch_article_pages=fetch_article_pages
+        )
+    }
+
+
+def store_archive(database: Database, site: str, first: date, days: int) -> None:
+    """``days`` days from ``first``: a day in ten failed, one in seven empty, the others with
+    1-9 articles, every fifth with its bodies from the listing."""
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    with database.unit_of_work() as uow:
+        run = repo.start_run(uow.session, site=site, kind=RunKind.BACKFILL,
+                             date_from=first, date_to=first, now=now)  # fmt: skip
+        for n in range(days):
+            day = first + timedelta(days=n)
+            failed = n % 10 == 9
+            count = 0 if n % 7 == 3 else 1 + n % 9
+            source = BodySource.LISTING if n % 5 == 2 else BodySource.ARTICLE
+            records = [
+                ArticleRecord(site, day, f"{day} story {i}", title_key(f"{day} story {i}"),
+                              f"https://x/{day}/{i}", None, "body", source, "h", None)
+                for i in range(count)
+            ]  # fmt: skip
+            repo.store_day(uow.session, site, day, records, run_id=run.id, now=now)
+            repo.record_date_state(
+                uow.session, site=site, day=day,
+                status=DateStatus.FAILED if failed else DateStatus.COMPLETE,
+                item_count=count, error="HTTP 503" if failed else None, run_id=run.id, now=now,
+            )  # fmt: skip
+        uow.commit()

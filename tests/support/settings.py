@@ -1,0 +1,44 @@
+"""Settings for a loopback site: what integration tests crawl with."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ingest.settings import Settings, replace_site, settings_from_mapping
+
+
+def fast_settings(
+    base_url: str,
+    listing_path: str,
+    tmp_path: Path,
+    *,
+    database_url: str | None = None,
+    **http: object,
+) -> Settings:
+    """Settings for a loopback site: quick retries, no rate limit, a temporary database."""
+    http_values: dict[str, object] = {
+        "requests_per_second": 0.0,
+        "concurrency": 4,
+        "timeout_seconds": 2.0,
+        "backoff_initial_seconds": 0.01,
+        "backoff_max_seconds": 0.05,
+        "max_retry_after_seconds": 1.0,
+    }
+    http_values.update(http)
+    return settings_from_mapping(
+        {
+            "site": {
+                "name": "test",
+                "base_url": base_url,
+                "listing_path": listing_path,
+                "layout": "k2",
+            },
+            "http": http_values,
+            "database": {"url": database_url or f"sqlite:///{tmp_path / 'ingest.db'}"},
+            "logging": {"file": str(tmp_path / "ingest.jsonl")},
+        }
+    )
+
+
+def with_site(settings: Settings, **changes: object) -> Settings:
+    return replace_site(settings, settings.site.name, **changes)
