@@ -18,8 +18,8 @@ from ingest.domain import RunKind
 from ingest.errors import ConfigError, SchemaError
 from ingest.health import FailingDate, HealthReport, QuietSignals, assess
 from ingest.settings import Settings, SiteSettings
-from ingest.store import liveness
-from ingest.store import repository as repo
+from ingest.store import articles, liveness, runs
+from ingest.store import health as health_reads
 from ingest.store.backup import Backup, backup_sqlite
 from ingest.store.engine import Database
 from ingest.store.schema import UPGRADE_HINT, require_current_schema
@@ -175,7 +175,7 @@ def recent_runs(
     with database.reading() as connection:
         return [
             RunView(**{name: getattr(run, name) for name in names})
-            for run in repo.recent_runs(connection, limit=limit, sites=sites)
+            for run in runs.recent_runs(connection, limit=limit, sites=sites)
         ]
 
 
@@ -211,7 +211,7 @@ def run_as_dict(run: RunView) -> dict[str, object]:
 
 def count_articles(database: Database, site: str, first: date, last: date) -> int:
     with database.reading() as connection:
-        return repo.count_articles(connection, site, first, last)
+        return articles.count_articles(connection, site, first, last)
 
 
 def stored_articles_preview(
@@ -219,10 +219,10 @@ def stored_articles_preview(
 ) -> list[str]:
     """A few stored articles as lines for a person: date, category, title."""
     with database.unit_of_work() as uow:
-        articles = repo.articles_between(uow.session, site, first, last, limit=limit)
+        stored = articles.articles_between(uow.session, site, first, last, limit=limit)
         return [
             f"  {a.date.isoformat()}  {(a.category or '-')[:16]:<16}  {a.title[:90]}"
-            for a in articles
+            for a in stored
         ]
 
 
@@ -250,19 +250,19 @@ def site_health(
     now = utc_now()
     site = site_settings.name
     with database.reading() as connection:
-        runs = repo.recent_runs(connection, limit=20, site=site)
+        recent = runs.recent_runs(connection, limit=20, site=site)
         # Stuck is judged more leniently than dead: a late heartbeat is not yet a verdict.
         late = 3 * settings.schedule.heartbeat
         stuck = [r for r in liveness.stuck_runs(connection, now, late) if r.site == site]
         failing = [
             FailingDate(state.date, state.failing_since, state.last_error)
-            for state in repo.failing_dates(connection, site)
+            for state in health_reads.failing_dates(connection, site)
             if state.failing_since is not None
         ]
         quiet = _quiet_signals(connection, site, settings)
         return assess(
             site,
-            runs,
+            recent,
             stuck=stuck,
             failing_dates=failing,
             now=now,
@@ -273,13 +273,13 @@ def site_health(
 
 def _quiet_signals(session: Connection, site: str, settings: Settings) -> QuietSignals:
     thresholds = settings.health
-    days = repo.recent_day_counts(session, site, thresholds.empty_days)
-    latest = repo.latest_complete_date(session, site)
-    recent = earlier = repo.FieldFill(0, 0, 0, 0)
+    days = health_reads.recent_day_counts(session, site, thresholds.empty_days)
+    latest = health_reads.latest_complete_date(session, site)
+    recent = earlier = health_reads.FieldFill(0, 0, 0, 0)
     if latest is not None:
         cutoff = latest - timedelta(days=thresholds.field_window_days - 1)
-        recent = repo.field_fill(session, site, since=cutoff, before=None)
-        earlier = repo.field_fill(session, site, since=None, before=cutoff)
+        recent = health_reads.field_fill(session, site, since=cutoff, before=None)
+        earlier = health_reads.field_fill(session, site, since=None, before=cutoff)
     return QuietSignals(
         recent_day_items=days.recent,
         earlier_days=days.earlier_days,
@@ -292,7 +292,7 @@ def _quiet_signals(session: Connection, site: str, settings: Settings) -> QuietS
     )
 
 
-def _fills(fill: repo.FieldFill) -> dict[str, tuple[int, int]]:
+def _fills(fill: health_reads.FieldFill) -> dict[str, tuple[int, int]]:
     return {
         "published_at": (fill.published_at, fill.total),
         "article_body": (fill.article_body, fill.total),

@@ -34,7 +34,7 @@ from ingest.errors import (
 from ingest.fetch import Fetcher, Page
 from ingest.settings import SiteSettings
 from ingest.sites import ArticlePage, Layout, ListingItem
-from ingest.store import repository as repo
+from ingest.store import articles, days, runs
 from ingest.store.engine import Database
 from ingest.text import content_hash
 from ingest.turns import Turns
@@ -56,9 +56,9 @@ class DayResult:
 class Tally(Protocol):
     """The run's counts: what they become with a day's result, and that they were stored."""
 
-    def after(self, result: DayResult) -> repo.RunCounts: ...
+    def after(self, result: DayResult) -> runs.RunCounts: ...
 
-    def settle(self, counts: repo.RunCounts) -> None: ...
+    def settle(self, counts: runs.RunCounts) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,10 +107,10 @@ class DayPipeline:
             first_url = self.layout.listing_url(day)
             if day in self.never_crawled:
                 self.never_crawled.discard(day)
-                before = repo.DayBefore(None, None, {})
+                before = articles.DayBefore(None, None, {})
             else:
                 with self.database.transaction() as tx:
-                    before = repo.day_before_fetch(
+                    before = articles.day_before_fetch(
                         tx.connection, site, day, first_url, validators=self.conditional
                     )
             listing = await self._listing(day, first_url, before)
@@ -118,7 +118,7 @@ class DayPipeline:
                 return self._day_not_modified(day)
             deduped = dedupe_items(listing.items)
             records, article_error = await self._records(deduped.items, day, before.known)
-            crawled = repo.CrawledDay(
+            crawled = articles.CrawledDay(
                 site,
                 day,
                 records,
@@ -129,13 +129,13 @@ class DayPipeline:
                 stored_before=bool(before.known),
             )
 
-            def counts_after(outcome: DayOutcome) -> repo.RunCounts:
+            def counts_after(outcome: DayOutcome) -> runs.RunCounts:
                 return self.tally.after(DayResult(day, outcome, deduped.duplicates, article_error))
 
             # No await from here to the commit: the run's counts cannot interleave with
             # another date's, and they are written in the same transaction as the data.
             with self.database.transaction() as tx:
-                outcome, counts = repo.store_crawled_day(
+                outcome, counts = articles.store_crawled_day(
                     tx.connection, crawled, run_id=self.run_id, now=self.clock(),
                     counts_after=counts_after,
                 )  # fmt: skip
@@ -164,7 +164,7 @@ class DayPipeline:
         """The listing answered 304: the day is as stored; count its articles unchanged."""
         with self.database.transaction() as tx:
             now = self.clock()
-            stored = repo.record_date_state(
+            stored = days.record_date_state(
                 tx.connection,
                 site=self.site.name,
                 day=day,
@@ -176,7 +176,7 @@ class DayPipeline:
             )
             result = DayResult(day, DayOutcome(unchanged=stored), 0, None)
             counts = self.tally.after(result)
-            repo.save_run_progress(tx.connection, self.run_id, counts)
+            runs.save_run_progress(tx.connection, self.run_id, counts)
             tx.commit()
             self.tally.settle(counts)
         log.info("date_done", date=day.isoformat(), status="not_modified", unchanged=stored)
@@ -188,7 +188,7 @@ class DayPipeline:
         result = DayResult(day, DayOutcome(), 0, reason)
         try:
             with self.database.transaction() as tx:
-                repo.record_date_state(
+                days.record_date_state(
                     tx.connection,
                     site=self.site.name,
                     day=day,
@@ -199,7 +199,7 @@ class DayPipeline:
                     now=self.clock(),
                 )
                 counts = self.tally.after(result)
-                repo.save_run_progress(tx.connection, self.run_id, counts)
+                runs.save_run_progress(tx.connection, self.run_id, counts)
                 tx.commit()
                 self.tally.settle(counts)
         except (StorageFullError, DatabaseUnavailableError):
@@ -209,7 +209,9 @@ class DayPipeline:
             self.tally.settle(self.tally.after(result))
         return result
 
-    async def _listing(self, day: date, first_url: str, before: repo.DayBefore) -> _Listing | None:
+    async def _listing(
+        self, day: date, first_url: str, before: articles.DayBefore
+    ) -> _Listing | None:
         """Every item of the day, following each page's own "Next" link to the last page.
 
         None when the first page answers 304 Not Modified to the validators kept for it. A
@@ -266,7 +268,7 @@ class DayPipeline:
         return _Listing(items, first_url, etag, modified)
 
     async def _records(
-        self, items: tuple[KeyedItem, ...], day: date, known: dict[str, repo.KnownArticle]
+        self, items: tuple[KeyedItem, ...], day: date, known: dict[str, articles.KnownArticle]
     ) -> tuple[list[ArticleRecord], str | None]:
         """Build the day's records, fetching the pages of new or changed articles."""
         listing_hashes = [
@@ -297,7 +299,7 @@ class DayPipeline:
         return records, error
 
     def _wants_page(
-        self, keyed: KeyedItem, listing_hash: str, prior: repo.KnownArticle | None
+        self, keyed: KeyedItem, listing_hash: str, prior: articles.KnownArticle | None
     ) -> bool:
         if not self.article_pages or keyed.item.full_text:
             return False

@@ -32,8 +32,8 @@ from ingest.fetch import Fetcher, FetchStats, make_transport
 from ingest.gate import StorageGate
 from ingest.pipeline import DayPipeline, DayResult
 from ingest.settings import SiteSettings
-from ingest.store import liveness
-from ingest.store import repository as repo
+from ingest.store import liveness, runs
+from ingest.store.days import date_statuses
 from ingest.store.engine import Database
 from ingest.turns import Turns
 
@@ -82,7 +82,7 @@ class RunSummary:
     site: str
     run_id: int
     status: RunStatus
-    counts: repo.RunCounts
+    counts: runs.RunCounts
     dates_total: int
     dates_skipped: int
     failed_dates: tuple[date, ...]
@@ -127,12 +127,12 @@ class RunTally:
     """The run's counts, failed dates and first errors, as the dates come in."""
 
     def __init__(self) -> None:
-        self.counts = repo.RunCounts()
+        self.counts = runs.RunCounts()
         self.failed: list[date] = []
         self.errors: list[str] = []
         self.stats = FetchStats()
 
-    def after(self, result: DayResult) -> repo.RunCounts:
+    def after(self, result: DayResult) -> runs.RunCounts:
         counts, stats = self.counts, self.stats
         failed = result.error is not None
         return replace(
@@ -148,7 +148,7 @@ class RunTally:
             duplicates=counts.duplicates + result.duplicates,
         )
 
-    def settle(self, counts: repo.RunCounts) -> None:
+    def settle(self, counts: runs.RunCounts) -> None:
         self.counts = counts
 
     def record(self, result: DayResult) -> None:
@@ -259,7 +259,7 @@ class SiteRun:
                     liveness.acquire_site_lock(
                         uow.session, site.name, self.owner, now, self.deps.stale_after
                     )
-                    run = repo.start_run(
+                    run = runs.start_run(
                         uow.session,
                         site=site.name,
                         kind=self.kind,
@@ -295,12 +295,12 @@ class SiteRun:
         wanted = dates_between(self.first, self.last)
         planned, skipped = wanted, 0
         with self.deps.database.unit_of_work() as uow:
-            statuses = repo.date_statuses(uow.session, self.site.name, self.first, self.last)
+            statuses = date_statuses(uow.session, self.site.name, self.first, self.last)
             if self.skip_complete:
                 planned = [d for d in wanted if statuses.get(d) is not DateStatus.COMPLETE]
                 skipped = len(wanted) - len(planned)
             self.never_crawled = {day for day in planned if day not in statuses}
-            repo.save_run_progress(
+            runs.save_run_progress(
                 uow.session,
                 self.run_id,
                 self.tally.counts,
@@ -321,7 +321,7 @@ class SiteRun:
         while True:
             try:
                 with self.deps.database.unit_of_work() as uow:
-                    repo.finish_run(
+                    runs.finish_run(
                         uow.session,
                         self.run_id,
                         status=status,

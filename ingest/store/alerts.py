@@ -17,7 +17,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, Row, func, select, update
 from sqlalchemy.orm import Session
 
-from ingest.store import repository as repo
+from ingest.store import runs
+from ingest.store.engine import dialect_insert
 from ingest.store.models import AlertState, Article, Run
 
 
@@ -35,7 +36,7 @@ class Pending:
 
 
 def recent_runs(session: Session, site: str, limit: int) -> Sequence[Row[Any]]:
-    return repo.recent_runs(session, limit=limit, site=site)
+    return runs.recent_runs(session, limit=limit, site=site)
 
 
 def latest_article_at(session: Session, site: str) -> datetime | None:
@@ -54,7 +55,7 @@ def observe(
 
     A first observation that is ``ok`` counts as delivered: a healthy start is no news.
     """
-    insert = repo.upsert_insert(session)(AlertState)
+    insert = dialect_insert(session.get_bind().dialect.name)(AlertState)
     session.execute(
         insert.values(
             site=site,

@@ -1,6 +1,6 @@
 """The crawl's per-date statements, run below SQLAlchemy's execution machinery.
 
-Each statement is still a Core construct of ``repository``, compiled by SQLAlchemy for the
+Each statement is still a Core construct of the store's modules, compiled by SQLAlchemy for the
 connection's dialect: the SQL text and every conversion of a value (dates and UTC datetimes
 as SQLite stores them, arrays for PostgreSQL, results back into Python) are SQLAlchemy's own.
 Only the execution is ours: the compiled form is kept per dialect and run on the DB-API

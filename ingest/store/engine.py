@@ -23,6 +23,8 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, DisconnectionError, SQLAlc
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
 
+    Reader = Session | Connection
+
 from ingest.errors import ConfigError, DatabaseUnavailableError, StorageError, StorageFullError
 
 SUPPORTED_URLS = "sqlite:///path/to/ingest.db or postgresql+psycopg://user:password@host:5432/db"
@@ -143,6 +145,25 @@ def _is_unavailable(exc: SQLAlchemyError) -> bool:
     if isinstance(orig, psycopg.OperationalError | psycopg.InterfaceError) and state is None:
         return True
     return isinstance(state, str) and (state.startswith("08") or state in PG_GONE)
+
+
+def connection_of(session: Reader) -> Connection:
+    """The connection a unit of work's statements run on: the crawl hands in a Connection
+    (``Database.transaction``), other callers an ORM Session."""
+    return session if isinstance(session, Connection) else session.connection()
+
+
+def dialect_insert(dialect: str) -> Any:
+    """The dialect's own INSERT, which knows ON CONFLICT (PostgreSQL and SQLite)."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects import postgresql  # not at import: health never writes
+
+        return postgresql.insert
+    if dialect == "sqlite":
+        from sqlalchemy.dialects import sqlite
+
+        return sqlite.insert
+    raise StorageError(f"the {dialect} database is not supported: use SQLite or PostgreSQL")
 
 
 class UnitOfWork:

@@ -15,15 +15,15 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
+from ingest.store.engine import dialect_insert
 from ingest.store.models import SiteSchedule
-from ingest.store.repository import upsert_insert
 
 
 def ensure_sites(session: Session, sites: Iterable[str], now: datetime) -> None:
     """A row per configured site; a new site is due at once (it runs when the daemon starts)."""
     rows = [{"site": site, "next_due_at": now} for site in sites]
     if rows:
-        insert = upsert_insert(session)(SiteSchedule)
+        insert = dialect_insert(session.get_bind().dialect.name)(SiteSchedule)
         session.execute(insert.on_conflict_do_nothing(index_elements=["site"]), rows)
 
 

@@ -15,7 +15,7 @@ from sqlalchemy.engine import make_url
 
 from ingest.domain import ArticleRecord, BodySource, RunKind
 from ingest.heap import keep_heap_between_pages
-from ingest.store import repository as repo
+from ingest.store import articles, runs
 from ingest.store.engine import Database
 from ingest.store.migrate import upgrade_to_head
 from ingest.text import content_hash, title_key
@@ -58,7 +58,7 @@ def store_all(database: Database, days: dict[date, list[ArticleRecord]], run_id:
     started = time.perf_counter()
     for day, records in days.items():
         with database.unit_of_work() as uow:
-            repo.store_day(uow.session, SITE, day, records, run_id=run_id, now=NOW)
+            articles.store_day(uow.session, SITE, day, records, run_id=run_id, now=NOW)
             uow.commit()
     return time.perf_counter() - started
 
@@ -66,7 +66,7 @@ def store_all(database: Database, days: dict[date, list[ArticleRecord]], run_id:
 def measure(database: Database, days: dict[date, list[ArticleRecord]]) -> tuple[float, float]:
     """(first write seconds, re-upsert seconds) into an empty, migrated database."""
     with database.unit_of_work() as uow:
-        run = repo.start_run(
+        run = runs.start_run(
             uow.session, site=SITE, kind=RunKind.BACKFILL, date_from=None, date_to=None, now=NOW
         )
         uow.commit()

@@ -11,7 +11,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import func, inspect, select
 
 from ingest.domain import ArticleRecord, BodySource, DayOutcome, RunKind
-from ingest.store import repository as repo
+from ingest.store import articles, runs
 from ingest.store.engine import Database
 from ingest.store.migrate import downgrade_to, upgrade_to_head
 from ingest.store.models import Article, Base
@@ -67,7 +67,7 @@ def test_concurrent_writers_of_one_day_never_double_or_fail(database: Database) 
     """Writers storing the same new articles at once: no duplicate-key error, no doubles."""
     day = date(2020, 2, 1)
     with database.unit_of_work() as uow:
-        run = repo.start_run(uow.session, site="race", kind=RunKind.BACKFILL, date_from=day,
+        run = runs.start_run(uow.session, site="race", kind=RunKind.BACKFILL, date_from=day,
                              date_to=day, now=datetime.now(UTC))  # fmt: skip
         uow.commit()
         run_id = run.id
@@ -78,7 +78,7 @@ def test_concurrent_writers_of_one_day_never_double_or_fail(database: Database) 
         try:
             barrier.wait()
             with database.unit_of_work() as uow:
-                repo.store_day(uow.session, "race", day, _records(day, 30), run_id=run_id,
+                articles.store_day(uow.session, "race", day, _records(day, 30), run_id=run_id,
                                now=datetime.now(UTC))  # fmt: skip
                 uow.commit()
         except BaseException as exc:  # collected and asserted below
@@ -101,21 +101,21 @@ def test_a_day_stored_without_reading_first_still_compares_what_was_stored(
     meanwhile (another writer, or an out-of-date hint) are read and compared all the same."""
     day = date(2020, 2, 2)
     with database.unit_of_work() as uow:
-        run = repo.start_run(uow.session, site="race", kind=RunKind.BACKFILL, date_from=day,
+        run = runs.start_run(uow.session, site="race", kind=RunKind.BACKFILL, date_from=day,
                              date_to=day, now=datetime.now(UTC))  # fmt: skip
         uow.commit()
         run_id = run.id
 
     def store(records: list[ArticleRecord]) -> DayOutcome:
-        crawled = repo.CrawledDay("race", day, records, None, "https://x/day", None, None,
+        crawled = articles.CrawledDay("race", day, records, None, "https://x/day", None, None,
                                   stored_before=False)  # fmt: skip
         with database.transaction() as tx:
-            outcome, _ = repo.store_crawled_day(
+            outcome, _ = articles.store_crawled_day(
                 tx.connection,
                 crawled,
                 run_id=run_id,
                 now=datetime.now(UTC),
-                counts_after=lambda _o: repo.RunCounts(),
+                counts_after=lambda _o: runs.RunCounts(),
             )
             tx.commit()
         return outcome

@@ -10,9 +10,11 @@ from sqlalchemy import select
 from ingest.crawl import dates_between
 from ingest.domain import ArticleRecord, BodySource, DateStatus, RunKind
 from ingest.sample_site import SampleSite
-from ingest.store import repository as repo
+from ingest.store.articles import store_day
+from ingest.store.days import record_date_state
 from ingest.store.engine import Database
 from ingest.store.models import Article
+from ingest.store.runs import start_run
 from ingest.text import title_key
 
 Row = tuple[str, str | None, str, datetime | None]
@@ -43,8 +45,8 @@ def store_archive(database: Database, site: str, first: date, days: int) -> None
     1-9 articles, every fifth with its bodies from the listing."""
     now = datetime(2026, 1, 1, tzinfo=UTC)
     with database.unit_of_work() as uow:
-        run = repo.start_run(uow.session, site=site, kind=RunKind.BACKFILL,
-                             date_from=first, date_to=first, now=now)  # fmt: skip
+        run = start_run(uow.session, site=site, kind=RunKind.BACKFILL,
+                        date_from=first, date_to=first, now=now)  # fmt: skip
         for n in range(days):
             day = first + timedelta(days=n)
             failed = n % 10 == 9
@@ -55,8 +57,8 @@ def store_archive(database: Database, site: str, first: date, days: int) -> None
                               f"https://x/{day}/{i}", None, "body", source, "h", None)
                 for i in range(count)
             ]  # fmt: skip
-            repo.store_day(uow.session, site, day, records, run_id=run.id, now=now)
-            repo.record_date_state(
+            store_day(uow.session, site, day, records, run_id=run.id, now=now)
+            record_date_state(
                 uow.session, site=site, day=day,
                 status=DateStatus.FAILED if failed else DateStatus.COMPLETE,
                 item_count=count, error="HTTP 503" if failed else None, run_id=run.id, now=now,

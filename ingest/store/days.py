@@ -1,0 +1,142 @@
+"""Each date's crawl state, and the HTTP validators of its listing.
+
+``crawl_state`` says per site and date whether the date is complete or failing (a backfill
+skips complete dates); ``http_validators`` keeps the ETag / Last-Modified of a date's first
+listing page, saved only with a date stored whole, so a 304 never hides a date that still
+needs work.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from functools import cache
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Connection, Executable, bindparam, delete, func, select
+
+from ingest.domain import DateStatus
+from ingest.store import driver
+from ingest.store.engine import connection_of, dialect_insert
+from ingest.store.tables import crawl_state as _states
+from ingest.store.tables import http_validators as _validators
+
+if TYPE_CHECKING:
+    from ingest.store.engine import Reader
+
+
+def date_statuses(session: Reader, site: str, first: date, last: date) -> dict[date, DateStatus]:
+    """Every date of the range crawled before, with its status (a date never crawled has no
+    state row, hence no articles and no listing validators either)."""
+    query = select(_states.c.date, _states.c.status).where(
+        _states.c.site == site, _states.c.date.between(first, last)
+    )
+    return {day: DateStatus(status) for day, status in session.execute(query)}
+
+
+def record_date_state(
+    session: Reader,
+    *,
+    site: str,
+    day: date,
+    status: DateStatus,
+    item_count: int | None,
+    error: str | None,
+    run_id: int,
+    now: datetime,
+) -> int:
+    """Record a crawl of the date (one upsert); ``item_count`` None keeps the stored count.
+
+    Returns the date's item count after the write.
+    """
+    conn = connection_of(session)
+    complete = status is DateStatus.COMPLETE
+    keep_count = item_count is None or not complete
+    statement = _date_state_upsert(conn.dialect.name, complete, keep_count)
+    params = {
+        "site": site,
+        "date": day,
+        "status": status.value,
+        "item_count": item_count or 0,
+        "attempts": 1,
+        "last_attempt_at": now,
+        "last_success_at": now if complete else None,
+        "last_error": error,
+        "failing_since": None if complete else now,
+        "last_run_id": run_id,
+    }
+    ((count,),) = driver.execute(conn, statement, params)
+    return int(count or 0)
+
+
+@cache
+def _date_state_upsert(dialect: str, complete: bool, keep_count: bool) -> Executable:
+    table = _states
+    insert = dialect_insert(dialect)(table)
+    statement: Executable = insert.on_conflict_do_update(
+        index_elements=["site", "date"],
+        set_={
+            "status": insert.excluded.status,
+            "attempts": table.c.attempts + 1,
+            "last_attempt_at": insert.excluded.last_attempt_at,
+            "last_error": insert.excluded.last_error,
+            "last_run_id": insert.excluded.last_run_id,
+            "item_count": table.c.item_count if keep_count else insert.excluded.item_count,
+            "last_success_at": insert.excluded.last_success_at
+            if complete
+            else table.c.last_success_at,
+            "failing_since": None
+            if complete
+            else func.coalesce(table.c.failing_since, insert.excluded.failing_since),
+        },
+    ).returning(table.c.item_count)
+    return statement
+
+
+_LISTING_VALIDATORS = select(_validators.c.etag, _validators.c.last_modified).where(
+    _validators.c.site == bindparam("site"), _validators.c.url == bindparam("url")
+)
+
+
+def read_validators(conn: Connection, site: str, url: str) -> tuple[str | None, str | None]:
+    """The ETag and Last-Modified kept for the listing ``url``, (None, None) without."""
+    rows = driver.execute(conn, _LISTING_VALIDATORS, {"site": site, "url": url})
+    return (rows[0][0], rows[0][1]) if rows else (None, None)
+
+
+def save_validators(
+    conn: Connection,
+    site: str,
+    url: str,
+    *,
+    etag: str | None,
+    last_modified: str | None,
+    now: datetime,
+) -> None:
+    """Keep the listing's validators; neither given: forget them."""
+    if etag is None and last_modified is None:
+        driver.execute(conn, _FORGET_VALIDATORS, {"site": site, "url": url})
+        return
+    driver.execute(
+        conn,
+        _validators_upsert(conn.dialect.name),
+        {"site": site, "url": url, "etag": etag, "last_modified": last_modified, "saved_at": now},
+    )
+
+
+_FORGET_VALIDATORS = delete(_validators).where(
+    _validators.c.site == bindparam("site"), _validators.c.url == bindparam("url")
+)
+
+
+@cache
+def _validators_upsert(dialect: str) -> Executable:
+    insert = dialect_insert(dialect)(_validators)
+    statement: Executable = insert.on_conflict_do_update(
+        index_elements=["site", "url"],
+        set_={
+            "etag": insert.excluded.etag,
+            "last_modified": insert.excluded.last_modified,
+            "saved_at": insert.excluded.saved_at,
+        },
+    )
+    return statement
