@@ -167,17 +167,17 @@ def _observe(
     reports = {report.site: report for report in app.health(settings, database)}
     pending: list[store.Pending] = []
     last_runs: dict[str, dict[str, Any] | None] = {}
-    with database.unit_of_work() as uow:
+    with database.transaction() as tx:
         for site in settings.sites:
-            runs = store.recent_runs(uow.session, site.name, alerts.after_failures + 10)
+            runs = store.recent_runs(tx.connection, site.name, alerts.after_failures + 10)
             finished = [r for r in runs if r.status != "running"]
             last_runs[site.name] = _run_figures(finished[0]) if finished else None
             verdicts = {HEALTH: health_verdict(reports[site.name], runs, alerts.after_failures)}
             quiet_after = alerts.quiet_after_for(site.name)
             if quiet_after is not None:
                 verdicts[QUIET] = quiet_verdict(
-                    store.latest_article_at(uow.session, site.name),
-                    store.first_run_at(uow.session, site.name),
+                    store.latest_article_at(tx.connection, site.name),
+                    store.first_run_at(tx.connection, site.name),
                     now,
                     quiet_after,
                 )
@@ -185,11 +185,11 @@ def _observe(
                 if verdict is None:
                     continue
                 state = FIRING if verdict.firing else OK
-                found = store.observe(uow.session, site=site.name, alert=alert, state=state,
+                found = store.observe(tx.connection, site=site.name, alert=alert, state=state,
                                       reason=verdict.reason, ok=OK, now=now)  # fmt: skip
                 if found is not None:
                     pending.append(found)
-        uow.commit()
+        tx.commit()
     return pending, last_runs
 
 
@@ -272,9 +272,9 @@ def _deliver(
     now: datetime,
     transport: httpx2.BaseTransport | None,
 ) -> Delivery | None:
-    with database.unit_of_work() as uow:
-        claimed = store.claim(uow.session, transition, now)
-        uow.commit()
+    with database.transaction() as tx:
+        claimed = store.claim(tx.connection, transition, now)
+        tx.commit()
     if not claimed:
         return None  # another check delivered it, or the state moved on meanwhile
     state = FIRING if transition.state == FIRING else "resolved"
@@ -290,12 +290,12 @@ def _deliver(
         except Exception as exc:  # the claim must be given back whatever happened
             log.exception("alert_internal_error", **fields)
             attempts, error = 0, f"internal error: {type(exc).__name__}"
-    with database.unit_of_work() as uow:
+    with database.transaction() as tx:
         if error is None:
-            store.delivered(uow.session, transition)
+            store.delivered(tx.connection, transition)
         else:
-            store.release(uow.session, transition, error)
-        uow.commit()
+            store.release(tx.connection, transition, error)
+        tx.commit()
     if error is not None:
         log.warning("alert_failed", **fields, error=error, reason=reason)
         return Delivery(transition.site, transition.alert, state, reason, False, attempts, error)

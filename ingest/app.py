@@ -69,11 +69,11 @@ def open_database(settings: Settings, *, access: Access = "crawl") -> Database:
             upgrade_to_head(database.engine)
         if access == "crawl":
             # A crawl notices runs whose process died and closes their records.
-            with database.unit_of_work() as uow:
+            with database.transaction() as tx:
                 abandoned = liveness.mark_abandoned_runs(
-                    uow.session, utc_now(), liveness.stale_limit(settings.schedule.heartbeat)
+                    tx.connection, utc_now(), liveness.stale_limit(settings.schedule.heartbeat)
                 )
-                uow.commit()
+                tx.commit()
             if abandoned:
                 log.warning("runs_abandoned", run_ids=abandoned)
     except BaseException:
@@ -172,10 +172,10 @@ def recent_runs(
     database: Database, *, limit: int, sites: Sequence[str] | None = None
 ) -> Sequence[RunView]:
     names = [f.name for f in dataclasses.fields(RunView)]
-    with database.reading() as connection:
+    with database.transaction() as tx:
         return [
             RunView(**{name: getattr(run, name) for name in names})
-            for run in runs.recent_runs(connection, limit=limit, sites=sites)
+            for run in runs.recent_runs(tx.connection, limit=limit, sites=sites)
         ]
 
 
@@ -210,20 +210,20 @@ def run_as_dict(run: RunView) -> dict[str, object]:
 
 
 def count_articles(database: Database, site: str, first: date, last: date) -> int:
-    with database.reading() as connection:
-        return articles.count_articles(connection, site, first, last)
+    with database.transaction() as tx:
+        return articles.count_articles(tx.connection, site, first, last)
 
 
 def stored_articles_preview(
     database: Database, site: str, first: date, last: date, *, limit: int
 ) -> list[str]:
     """A few stored articles as lines for a person: date, category, title."""
-    with database.unit_of_work() as uow:
-        stored = articles.articles_between(uow.session, site, first, last, limit=limit)
-        return [
-            f"  {a.date.isoformat()}  {(a.category or '-')[:16]:<16}  {a.title[:90]}"
-            for a in stored
-        ]
+    with database.transaction() as tx:
+        stored = articles.articles_between(tx.connection, site, first, last, limit=limit)
+    return [
+        f"  {day.isoformat()}  {(category or '-')[:16]:<16}  {title[:90]}"
+        for day, category, title in stored
+    ]
 
 
 def health(
@@ -249,7 +249,8 @@ def site_health(
     """One site's ingestion health; ``max_age`` defaults to three of its schedule intervals."""
     now = utc_now()
     site = site_settings.name
-    with database.reading() as connection:
+    with database.transaction() as tx:
+        connection = tx.connection
         recent = runs.recent_runs(connection, limit=20, site=site)
         # Stuck is judged more leniently than dead: a late heartbeat is not yet a verdict.
         late = 3 * settings.schedule.heartbeat
@@ -271,15 +272,15 @@ def site_health(
         )
 
 
-def _quiet_signals(session: Connection, site: str, settings: Settings) -> QuietSignals:
+def _quiet_signals(conn: Connection, site: str, settings: Settings) -> QuietSignals:
     thresholds = settings.health
-    days = health_reads.recent_day_counts(session, site, thresholds.empty_days)
-    latest = health_reads.latest_complete_date(session, site)
+    days = health_reads.recent_day_counts(conn, site, thresholds.empty_days)
+    latest = health_reads.latest_complete_date(conn, site)
     recent = earlier = health_reads.FieldFill(0, 0, 0, 0)
     if latest is not None:
         cutoff = latest - timedelta(days=thresholds.field_window_days - 1)
-        recent = health_reads.field_fill(session, site, since=cutoff, before=None)
-        earlier = health_reads.field_fill(session, site, since=None, before=cutoff)
+        recent = health_reads.field_fill(conn, site, since=cutoff, before=None)
+        earlier = health_reads.field_fill(conn, site, since=None, before=cutoff)
     return QuietSignals(
         recent_day_items=days.recent,
         earlier_days=days.earlier_days,

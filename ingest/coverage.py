@@ -164,8 +164,8 @@ def read_calendar(
 ) -> Calendar | None:
     """The site's calendar over ``first`` .. ``last`` (default: its first to last crawled day);
     None when neither is given and the site was never crawled. Reads only."""
-    with database.unit_of_work() as uow:
-        states = reads.day_states(uow.session, site, first, last)
+    with database.transaction() as tx:
+        states = reads.day_states(tx.connection, site, first, last)
         if not states and (first is None or last is None):
             if first is None and last is None:
                 return None
@@ -173,7 +173,7 @@ def read_calendar(
         first = first or states[0].day
         last = last or states[-1].day
         assert first is not None and last is not None
-        articles = reads.day_articles(uow.session, site, first, last)
+        articles = reads.day_articles(tx.connection, site, first, last)
     return build(site, first, last, states, articles)
 
 

@@ -138,9 +138,9 @@ class Replica:
 
     def serve(self, on_started: Callable[[], None] | None) -> None:
         self.loop_thread.start()
-        with self.database.unit_of_work() as uow:
-            shared.ensure_sites(uow.session, self.sites, utc_now())
-            uow.commit()
+        with self.database.transaction() as tx:
+            shared.ensure_sites(tx.connection, self.sites, utc_now())
+            tx.commit()
         poll = min(5.0, max(0.2, self.heartbeat.total_seconds() / 4))
         scheduler = BackgroundScheduler()
         scheduler.add_job(self.poll, "interval", seconds=poll, id="poll", max_instances=1,
@@ -193,13 +193,13 @@ class Replica:
         if free <= 0 or not idle:
             return
         try:
-            with self.database.unit_of_work() as uow:
+            with self.database.transaction() as tx:
                 claimed = shared.claim_due(
-                    uow.session, idle, self.owner, utc_now(), limit=free,
+                    tx.connection, idle, self.owner, utc_now(), limit=free,
                     stale_after=self.stale_after,
                 )  # fmt: skip
                 due = [(row.site, row.next_due_at) for row in claimed]
-                uow.commit()
+                tx.commit()
         except StorageError as exc:
             log.warning("schedule_unavailable", reason=str(exc))
             return
@@ -220,9 +220,9 @@ class Replica:
 
     def beat(self) -> None:
         try:
-            with self.database.unit_of_work() as uow:
-                shared.heartbeat(uow.session, self.owner, utc_now())
-                uow.commit()
+            with self.database.transaction() as tx:
+                shared.heartbeat(tx.connection, self.owner, utc_now())
+                tx.commit()
         except StorageError as exc:
             log.warning("heartbeat_failed", owner=self.owner, reason=str(exc))
 
@@ -259,11 +259,11 @@ class Replica:
 
     def _release(self, site: str, following: datetime, run_id: int | None) -> None:
         try:
-            with self.database.unit_of_work() as uow:
+            with self.database.transaction() as tx:
                 kept = shared.release(
-                    uow.session, site, self.owner, next_due_at=following, run_id=run_id
+                    tx.connection, site, self.owner, next_due_at=following, run_id=run_id
                 )
-                uow.commit()
+                tx.commit()
         except StorageError as exc:
             # The claim goes stale and another replica (or this one) takes the site over.
             log.warning("schedule_release_failed", site=site, reason=str(exc))
@@ -275,9 +275,9 @@ class Replica:
 
     def _hand_back(self) -> None:
         try:
-            with self.database.unit_of_work() as uow:
-                shared.release_all(uow.session, self.owner)
-                uow.commit()
+            with self.database.transaction() as tx:
+                shared.release_all(tx.connection, self.owner)
+                tx.commit()
         except StorageError as exc:
             log.warning("schedule_release_failed", reason=str(exc))
 

@@ -8,10 +8,8 @@ from collections.abc import Iterator, Mapping
 from datetime import date, tzinfo
 from typing import Any, Literal, TextIO
 
-from sqlalchemy import select
-
+from ingest.store.articles import exported
 from ingest.store.engine import Database
-from ingest.store.models import Article
 
 ExportFormat = Literal["jsonl", "csv"]
 FIELDS = (
@@ -30,17 +28,8 @@ FIELDS = (
 def _rows(
     database: Database, sites: Mapping[str, tzinfo], first: date | None, last: date | None
 ) -> Iterator[dict[str, Any]]:
-    query = (
-        select(Article)
-        .where(Article.site.in_(list(sites)))
-        .order_by(Article.site, Article.date, Article.id)
-    )
-    if first is not None:
-        query = query.where(Article.date >= first)
-    if last is not None:
-        query = query.where(Article.date <= last)
-    with database.unit_of_work() as uow:
-        for article in uow.session.scalars(query.execution_options(yield_per=500)):
+    with database.transaction() as tx:
+        for article in exported(tx.connection, list(sites), first, last):
             published = article.published_at
             yield {
                 "site": article.site,

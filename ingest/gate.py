@@ -1,7 +1,7 @@
 """The storage gate: a run takes its next date only when the database can store it.
 
 Every worker of a run passes ``StorageGate.admit`` before it starts a date, so no page is
-fetched for a date that cannot be stored. What a unit of work raised decides the gate:
+fetched for a date that cannot be stored. What a transaction raised decides the gate:
 
 - ``StorageFullError``: the gate closes for good (a disk does not empty itself). The dates in
   flight finish or fail; the run ends ``failed`` with the reason, and the next run tries again.
@@ -77,7 +77,7 @@ class StorageGate:
         return self.reason is None
 
     def failed(self, exc: StorageError) -> None:
-        """Note what a unit of work raised: a full store closes the gate, an unreachable
+        """Note what a transaction raised: a full store closes the gate, an unreachable
         database shuts it until the probe reaches it again."""
         if isinstance(exc, StorageFullError):
             self._storage_full(exc)

@@ -246,21 +246,21 @@ class SiteRun:
         waiting = False
         while True:
             # Liveness runs on the real clock: heartbeats are compared across processes.
-            with db.unit_of_work() as uow:
+            with db.transaction() as tx:
                 abandoned = liveness.mark_abandoned_runs(
-                    uow.session, utc_now(), self.deps.stale_after
+                    tx.connection, utc_now(), self.deps.stale_after
                 )
-                uow.commit()
+                tx.commit()
             if abandoned:
                 log.warning("runs_abandoned", run_ids=abandoned)
             try:
-                with db.unit_of_work() as uow:
+                with db.transaction() as tx:
                     now = utc_now()
                     liveness.acquire_site_lock(
-                        uow.session, site.name, self.owner, now, self.deps.stale_after
+                        tx.connection, site.name, self.owner, now, self.deps.stale_after
                     )
-                    run = runs.start_run(
-                        uow.session,
+                    run_id = runs.start_run(
+                        tx.connection,
                         site=site.name,
                         kind=self.kind,
                         date_from=self.first,
@@ -268,9 +268,9 @@ class SiteRun:
                         now=now,
                         owner=self.owner,
                     )
-                    liveness.attach_run_to_lock(uow.session, site.name, self.owner, run.id)
-                    uow.commit()
-                    return run.id
+                    liveness.attach_run_to_lock(tx.connection, site.name, self.owner, run_id)
+                    tx.commit()
+                    return run_id
             except SiteBusyError as exc:
                 if self.kind is not RunKind.BACKFILL or self._stop_requested():
                     raise
@@ -294,20 +294,20 @@ class SiteRun:
     def _plan_and_save(self) -> tuple[list[date], int]:
         wanted = dates_between(self.first, self.last)
         planned, skipped = wanted, 0
-        with self.deps.database.unit_of_work() as uow:
-            statuses = date_statuses(uow.session, self.site.name, self.first, self.last)
+        with self.deps.database.transaction() as tx:
+            statuses = date_statuses(tx.connection, self.site.name, self.first, self.last)
             if self.skip_complete:
                 planned = [d for d in wanted if statuses.get(d) is not DateStatus.COMPLETE]
                 skipped = len(wanted) - len(planned)
             self.never_crawled = {day for day in planned if day not in statuses}
             runs.save_run_progress(
-                uow.session,
+                tx.connection,
                 self.run_id,
                 self.tally.counts,
                 dates_total=len(planned) + skipped,
                 dates_skipped=skipped,
             )
-            uow.commit()
+            tx.commit()
         return planned, skipped
 
     async def _finish(self, status: RunStatus, duration: float) -> None:
@@ -320,17 +320,17 @@ class SiteRun:
         wait = 0.25
         while True:
             try:
-                with self.deps.database.unit_of_work() as uow:
+                with self.deps.database.transaction() as tx:
                     runs.finish_run(
-                        uow.session,
+                        tx.connection,
                         self.run_id,
                         status=status,
                         counts=tally.counts,
                         error_summary=summary,
                         now=self.deps.clock(),
                     )
-                    liveness.release_site_lock(uow.session, self.site.name, self.owner)
-                    uow.commit()
+                    liveness.release_site_lock(tx.connection, self.site.name, self.owner)
+                    tx.commit()
                 break
             except DatabaseUnavailableError as exc:
                 if time.monotonic() + wait > deadline:
@@ -443,9 +443,9 @@ class SiteRun:
         work.cancel()
 
     def _beat(self) -> None:
-        with self.deps.database.unit_of_work() as uow:
-            liveness.heartbeat(uow.session, self.run_id, self.site.name, self.owner, utc_now())
-            uow.commit()
+        with self.deps.database.transaction() as tx:
+            liveness.heartbeat(tx.connection, self.run_id, self.site.name, self.owner, utc_now())
+            tx.commit()
 
     def _outage_seconds(self) -> float:
         return self.deps.database.outage_timeout.total_seconds()

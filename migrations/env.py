@@ -13,9 +13,9 @@ from sqlalchemy import Engine, text
 
 from ingest.settings import load_settings
 from ingest.store.engine import make_engine
-from ingest.store.models import Base
+from ingest.store.tables import metadata
 
-target_metadata = Base.metadata
+target_metadata = metadata
 MIGRATION_LOCK = 0x1A6E57  # a fixed advisory lock key for "ingest migrations"
 
 

@@ -1,1 +1,2 @@
-"""The storage layer: typed SQLAlchemy models, the unit of work and migrations."""
+"""The storage layer: the schema as Core tables, one transaction helper, a module per concern
+(runs, days, articles, health reads, ...) and migrations."""

@@ -1,4 +1,4 @@
-"""Reads and writes of the webhook alerts, each inside a caller's unit of work.
+"""Reads and writes of the webhook alerts, each inside a caller's transaction.
 
 ``alert_state`` keeps, per site and alert, the state last observed and the state last
 delivered; a transition is pending while they differ. A sender claims a pending transition by
@@ -14,12 +14,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Connection, Row, func, select, update
 
 from ingest.store import runs
 from ingest.store.engine import dialect_insert
-from ingest.store.models import AlertState, Article, Run
+from ingest.store.tables import alert_state, articles
+from ingest.store.tables import runs as runs_table
+
+_alerts = alert_state.c
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,28 +37,32 @@ class Pending:
     delivered_at: datetime | None
 
 
-def recent_runs(session: Session, site: str, limit: int) -> Sequence[Row[Any]]:
-    return runs.recent_runs(session, limit=limit, site=site)
+def recent_runs(conn: Connection, site: str, limit: int) -> Sequence[Row[Any]]:
+    return runs.recent_runs(conn, limit=limit, site=site)
 
 
-def latest_article_at(session: Session, site: str) -> datetime | None:
+def latest_article_at(conn: Connection, site: str) -> datetime | None:
     """When the site's newest article was first stored."""
-    return session.scalar(select(func.max(Article.first_seen_at)).where(Article.site == site))
+    query = select(func.max(articles.c.first_seen_at)).where(articles.c.site == site)
+    latest: datetime | None = conn.scalar(query)
+    return latest
 
 
-def first_run_at(session: Session, site: str) -> datetime | None:
-    return session.scalar(select(func.min(Run.started_at)).where(Run.site == site))
+def first_run_at(conn: Connection, site: str) -> datetime | None:
+    query = select(func.min(runs_table.c.started_at)).where(runs_table.c.site == site)
+    first: datetime | None = conn.scalar(query)
+    return first
 
 
 def observe(
-    session: Session, *, site: str, alert: str, state: str, reason: str, ok: str, now: datetime
+    conn: Connection, *, site: str, alert: str, state: str, reason: str, ok: str, now: datetime
 ) -> Pending | None:
     """Record the state just observed; the transition still to deliver, if any.
 
     A first observation that is ``ok`` counts as delivered: a healthy start is no news.
     """
-    insert = dialect_insert(session.get_bind().dialect.name)(AlertState)
-    session.execute(
+    insert = dialect_insert(conn.dialect.name)(alert_state)
+    conn.execute(
         insert.values(
             site=site,
             kind=alert,
@@ -66,13 +72,13 @@ def observe(
             delivered_state=ok if state == ok else None,
         ).on_conflict_do_nothing(index_elements=["site", "kind"])
     )
-    session.execute(
-        update(AlertState)
-        .where(AlertState.site == site, AlertState.kind == alert, AlertState.state != state)
+    mine = (_alerts.site == site) & (_alerts.kind == alert)
+    conn.execute(
+        update(alert_state)
+        .where(mine, _alerts.state != state)
         .values(state=state, reason=reason, since=now)
     )
-    row = session.get(AlertState, (site, alert), populate_existing=True)
-    assert row is not None
+    row = conn.execute(select(alert_state).where(mine)).one()
     if row.state == row.delivered_state:
         return None
     return Pending(
@@ -81,33 +87,33 @@ def observe(
 
 
 def _delivered_is(value: str | None) -> ColumnElement[bool]:
-    column = AlertState.delivered_state
+    column = _alerts.delivered_state
     return column.is_(None) if value is None else column == value
 
 
-def claim(session: Session, pending: Pending, now: datetime) -> bool:
+def claim(conn: Connection, pending: Pending, now: datetime) -> bool:
     """Mark the transition delivered, if no one else did or changed it first."""
-    result = session.execute(
-        update(AlertState)
+    result = conn.execute(
+        update(alert_state)
         .where(
-            AlertState.site == pending.site,
-            AlertState.kind == pending.alert,
-            AlertState.state == pending.state,
+            _alerts.site == pending.site,
+            _alerts.kind == pending.alert,
+            _alerts.state == pending.state,
             _delivered_is(pending.delivered_state),
         )
         .values(delivered_state=pending.state, delivered_at=now)
     )
-    return bool(getattr(result, "rowcount", 0) == 1)
+    return result.rowcount == 1
 
 
-def release(session: Session, pending: Pending, error: str) -> None:
+def release(conn: Connection, pending: Pending, error: str) -> None:
     """The post failed: the transition is pending again, with the error kept."""
-    session.execute(
-        update(AlertState)
+    conn.execute(
+        update(alert_state)
         .where(
-            AlertState.site == pending.site,
-            AlertState.kind == pending.alert,
-            AlertState.delivered_state == pending.state,
+            _alerts.site == pending.site,
+            _alerts.kind == pending.alert,
+            _alerts.delivered_state == pending.state,
         )
         .values(
             delivered_state=pending.delivered_state,
@@ -117,9 +123,9 @@ def release(session: Session, pending: Pending, error: str) -> None:
     )
 
 
-def delivered(session: Session, pending: Pending) -> None:
-    session.execute(
-        update(AlertState)
-        .where(AlertState.site == pending.site, AlertState.kind == pending.alert)
+def delivered(conn: Connection, pending: Pending) -> None:
+    conn.execute(
+        update(alert_state)
+        .where(_alerts.site == pending.site, _alerts.kind == pending.alert)
         .values(last_error=None)
     )

@@ -4,32 +4,26 @@ The crawl's per-date work is two calls: ``day_before_fetch`` (its listing valida
 articles already stored, one read) and ``store_crawled_day`` (articles, revisions, the date's
 state, validators and the run's counts, one write). Both run prebuilt SQLAlchemy Core
 statements on the transaction's connection, executed on its DB-API cursor (``driver``): no
-ORM object per row, no SQLAlchemy execution context per statement.
+object per row, no SQLAlchemy execution context per statement.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, Executable, Select, bindparam, func, select, update
 
 from ingest.domain import ArticleRecord, BodySource, DateStatus, DayOutcome
 from ingest.store import driver
 from ingest.store.days import read_validators, record_date_state, save_validators
-from ingest.store.engine import connection_of, dialect_insert
+from ingest.store.engine import dialect_insert
 from ingest.store.runs import RunCounts, save_run_progress
 from ingest.store.tables import article_revisions as _revisions
 from ingest.store.tables import articles as _articles
-
-if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
-
-    from ingest.store.engine import Reader
-    from ingest.store.models import Article
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,10 +55,9 @@ class DayBefore:
 
 
 def day_before_fetch(
-    session: Reader, site: str, day: date, listing_url: str, *, validators: bool
+    conn: Connection, site: str, day: date, listing_url: str, *, validators: bool
 ) -> DayBefore:
     """The listing's validators (when ``validators``) and the date's stored articles."""
-    conn = connection_of(session)
     etag = modified = None
     if validators:
         etag, modified = read_validators(conn, site, listing_url)
@@ -89,7 +82,7 @@ class CrawledDay:
 
 
 def store_crawled_day(
-    session: Reader,
+    conn: Connection,
     crawled: CrawledDay,
     *,
     run_id: int,
@@ -99,9 +92,8 @@ def store_crawled_day(
     """Store a crawled date in the caller's transaction: the articles (``store_day``), the
     date's state, the listing's validators (kept only for a date stored whole, so a 304 never
     hides a date that still needs work) and the run's counts, ``counts_after`` the outcome."""
-    conn = connection_of(session)
     site, day = crawled.site, crawled.day
-    outcome = _store_day(
+    outcome = store_day(
         conn, site, day, crawled.records, run_id=run_id, now=now, read_first=crawled.stored_before
     )
     failed = crawled.error is not None
@@ -129,24 +121,6 @@ def store_crawled_day(
 
 
 def store_day(
-    session: Reader,
-    site: str,
-    day: date,
-    records: Iterable[ArticleRecord],
-    *,
-    run_id: int,
-    now: datetime,
-) -> DayOutcome:
-    """Insert new articles, update changed ones (keeping a revision), leave the rest alone.
-
-    New articles go in with one INSERT ... ON CONFLICT DO NOTHING: a concurrent writer that
-    stored the same article first never causes a duplicate-key error; its row is then
-    compared and updated like any stored one.
-    """
-    return _store_day(connection_of(session), site, day, records, run_id=run_id, now=now)
-
-
-def _store_day(
     conn: Connection,
     site: str,
     day: date,
@@ -156,6 +130,13 @@ def _store_day(
     now: datetime,
     read_first: bool = True,
 ) -> DayOutcome:
+    """Insert new articles, update changed ones (keeping a revision), leave the rest alone.
+
+    New articles go in with one INSERT ... ON CONFLICT DO NOTHING: a concurrent writer that
+    stored the same article first never causes a duplicate-key error; its row is then
+    compared and updated like any stored one. ``read_first`` False: the date had nothing
+    stored when the crawl read it, so the date's rows are read only if the insert met some.
+    """
     records = list(records)
     existing = _articles_of_day(conn, site, day) if records and read_first else {}
     fresh = [r for r in records if r.title_key not in existing]
@@ -355,22 +336,52 @@ def _change_row(
     }
 
 
-def count_articles(session: Reader, site: str, first: date, last: date) -> int:
+def count_articles(conn: Connection, site: str, first: date, last: date) -> int:
     query = select(func.count(_articles.c.id)).where(
         _articles.c.site == site, _articles.c.date.between(first, last)
     )
-    return int(session.scalar(query) or 0)
+    return int(conn.scalar(query) or 0)
 
 
 def articles_between(
-    session: Session, site: str, first: date, last: date, *, limit: int
-) -> Sequence[Article]:
-    from ingest.store.models import Article
-
+    conn: Connection, site: str, first: date, last: date, *, limit: int
+) -> Sequence[tuple[date, str | None, str]]:
+    """The first ``limit`` articles of the range in date order: date, category and title."""
+    a = _articles.c
     query = (
-        select(Article)
-        .where(Article.site == site, Article.date.between(first, last))
-        .order_by(Article.date, Article.id)
+        select(a.date, a.category, a.title)
+        .where(a.site == site, a.date.between(first, last))
+        .order_by(a.date, a.id)
         .limit(limit)
     )
-    return session.scalars(query).all()
+    return conn.execute(query).tuples().all()
+
+
+class ExportedArticle(NamedTuple):
+    """An article as ``ingest export`` writes it (times aware, in UTC)."""
+
+    site: str
+    date: date
+    title: str
+    url: str
+    category: str | None
+    body: str
+    published_at: datetime | None
+    first_seen_at: datetime
+    updated_at: datetime
+
+
+def exported(
+    conn: Connection, sites: Sequence[str], first: date | None, last: date | None
+) -> Iterator[ExportedArticle]:
+    """The articles of ``sites`` (open ends: every date), by site, date and id, fetched 500
+    rows at a time so an export's memory stays flat."""
+    a = _articles.c
+    query = select(*(a[name] for name in ExportedArticle._fields)).where(a.site.in_(sites))
+    if first is not None:
+        query = query.where(a.date >= first)
+    if last is not None:
+        query = query.where(a.date <= last)
+    query = query.order_by(a.site, a.date, a.id).execution_options(yield_per=500)
+    for row in conn.execute(query):
+        yield ExportedArticle._make(row)

@@ -5,15 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import case, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, case, func, select
 
 from ingest.domain import BodySource
-from ingest.store.models import Article, CrawlState
+from ingest.store.tables import articles, crawl_state
 
-# Core columns: the rows come back as plain tuples, without the ORM's per-row loading.
-_states = CrawlState.__table__.c
-_articles = Article.__table__.c
+_states = crawl_state.c
+_articles = articles.c
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +34,7 @@ class DayArticles:
 
 
 def day_states(
-    session: Session, site: str, first: date | None, last: date | None
+    conn: Connection, site: str, first: date | None, last: date | None
 ) -> list[DayState]:
     """Every crawl state of the site between ``first`` and ``last`` (open ends: all), by date."""
     query = select(_states.date, _states.status, _states.item_count, _states.last_error).where(
@@ -46,11 +44,11 @@ def day_states(
         query = query.where(_states.date >= first)
     if last is not None:
         query = query.where(_states.date <= last)
-    rows = session.execute(query.order_by(_states.date))
+    rows = conn.execute(query.order_by(_states.date))
     return [DayState(day, status, int(items), error) for day, status, items, error in rows]
 
 
-def day_articles(session: Session, site: str, first: date, last: date) -> list[DayArticles]:
+def day_articles(conn: Connection, site: str, first: date, last: date) -> list[DayArticles]:
     """Stored articles per date of the site between ``first`` and ``last``, one grouped query."""
     listing = func.sum(case((_articles.body_source == BodySource.LISTING.value, 1), else_=0))
     query = (
@@ -59,4 +57,4 @@ def day_articles(session: Session, site: str, first: date, last: date) -> list[D
         .group_by(_articles.date)
         .order_by(_articles.date)
     )
-    return [DayArticles(day, int(count), int(only)) for day, count, only in session.execute(query)]
+    return [DayArticles(day, int(count), int(only)) for day, count, only in conn.execute(query)]

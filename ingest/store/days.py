@@ -10,31 +10,27 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from functools import cache
-from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, Executable, bindparam, delete, func, select
 
 from ingest.domain import DateStatus
 from ingest.store import driver
-from ingest.store.engine import connection_of, dialect_insert
+from ingest.store.engine import dialect_insert
 from ingest.store.tables import crawl_state as _states
 from ingest.store.tables import http_validators as _validators
 
-if TYPE_CHECKING:
-    from ingest.store.engine import Reader
 
-
-def date_statuses(session: Reader, site: str, first: date, last: date) -> dict[date, DateStatus]:
+def date_statuses(conn: Connection, site: str, first: date, last: date) -> dict[date, DateStatus]:
     """Every date of the range crawled before, with its status (a date never crawled has no
     state row, hence no articles and no listing validators either)."""
     query = select(_states.c.date, _states.c.status).where(
         _states.c.site == site, _states.c.date.between(first, last)
     )
-    return {day: DateStatus(status) for day, status in session.execute(query)}
+    return {day: DateStatus(status) for day, status in conn.execute(query)}
 
 
 def record_date_state(
-    session: Reader,
+    conn: Connection,
     *,
     site: str,
     day: date,
@@ -48,7 +44,6 @@ def record_date_state(
 
     Returns the date's item count after the write.
     """
-    conn = connection_of(session)
     complete = status is DateStatus.COMPLETE
     keep_count = item_count is None or not complete
     statement = _date_state_upsert(conn.dialect.name, complete, keep_count)

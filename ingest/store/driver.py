@@ -12,7 +12,7 @@ per call) and 0.38 ms through this module; storing was a quarter of the crawl's 
 (see the README's Performance section).
 
 A DB-API error leaves as SQLAlchemy's ``DBAPIError`` (the connection invalidated when the
-dialect calls it a disconnect), so units of work classify it exactly as any other.
+dialect calls it a disconnect), so ``engine.Transaction`` classifies it exactly as any other.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Engines and the unit of work. The engine is built at the edge from settings, never at import.
+"""Engines and the one transaction helper. The engine is built at the edge from settings, never
+at import.
 
 SQLAlchemy's errors enter here and leave as ``StorageError``, classified once by
 ``storage_error``: a full disk (``StorageFullError``), an unreachable database
@@ -8,22 +9,14 @@ SQLAlchemy's errors enter here and leave as ``StorageError``, classified once by
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import URL, Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, DisconnectionError, SQLAlchemyError
-
-# The ORM's Session is built on a unit of work's first use: commands that only read (health,
-# runs) run Core statements on a connection (``Database.reading``) and never import the ORM.
-if TYPE_CHECKING:
-    from sqlalchemy.orm import Session, sessionmaker
-
-    Reader = Session | Connection
 
 from ingest.errors import ConfigError, DatabaseUnavailableError, StorageError, StorageFullError
 
@@ -147,12 +140,6 @@ def _is_unavailable(exc: SQLAlchemyError) -> bool:
     return isinstance(state, str) and (state.startswith("08") or state in PG_GONE)
 
 
-def connection_of(session: Reader) -> Connection:
-    """The connection a unit of work's statements run on: the crawl hands in a Connection
-    (``Database.transaction``), other callers an ORM Session."""
-    return session if isinstance(session, Connection) else session.connection()
-
-
 def dialect_insert(dialect: str) -> Any:
     """The dialect's own INSERT, which knows ON CONFLICT (PostgreSQL and SQLite)."""
     if dialect == "postgresql":
@@ -166,70 +153,14 @@ def dialect_insert(dialect: str) -> Any:
     raise StorageError(f"the {dialect} database is not supported: use SQLite or PostgreSQL")
 
 
-class UnitOfWork:
-    """Owns one session and its transaction: commits only when told, rolls back otherwise."""
-
-    def __init__(self, sessions: sessionmaker[Session], url: URL) -> None:
-        self._sessions = sessions
-        self._url = url
-        self._session: Session | None = None
-
-    @property
-    def session(self) -> Session:
-        if self._session is None:
-            raise RuntimeError("the unit of work is not open")
-        return self._session
-
-    def __enter__(self) -> UnitOfWork:
-        self._session = self._sessions()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        session, self._session = self.session, None
-        _end(session.rollback, session.close, exc, self._url)
-
-    def commit(self) -> None:
-        try:
-            self.session.commit()
-        except SQLAlchemyError as exc:
-            with contextlib.suppress(SQLAlchemyError):
-                self.session.rollback()
-            raise storage_error(exc, self._url, "commit failed") from exc
-
-
-def _end(
-    rollback: Callable[[], None],
-    close: Callable[[], None],
-    exc: BaseException | None,
-    url: URL,
-) -> None:
-    """End a unit of work or transaction: roll back what was not committed, close, and let a
-    database error leave as a StorageError."""
-    failed: SQLAlchemyError | None = None
-    try:
-        rollback()
-    except SQLAlchemyError as rollback_exc:
-        # A connection that died mid-transaction cannot roll back; the server does.
-        failed = rollback_exc
-    finally:
-        with contextlib.suppress(SQLAlchemyError):
-            close()
-    if isinstance(exc, SQLAlchemyError):
-        raise storage_error(exc, url, "database error") from exc
-    if failed is not None and exc is None:
-        raise storage_error(failed, url, "rollback failed") from failed
-
-
 class Transaction:
-    """A unit of work on a bare connection, for Core statements: the crawl's per-date reads
-    and writes. Commits only when told, rolls back otherwise; errors leave as ``StorageError``
-    exactly as a ``UnitOfWork``'s do, without an ORM session's bookkeeping around each
-    statement and commit."""
+    """The one way to the database: a connection in one transaction, for Core statements.
+
+    Commits only when told (``commit``); leaving the block without a commit rolls back, so a
+    block that only reads is a read-only transaction and one that fails writes nothing. A
+    SQLAlchemy error raised in the block, or by the commit, leaves as the most specific
+    ``StorageError`` (``storage_error``), classified here and nowhere else.
+    """
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
@@ -255,7 +186,20 @@ class Transaction:
         tb: TracebackType | None,
     ) -> None:
         connection, self._connection = self.connection, None
-        _end(connection.rollback, connection.close, exc, self._engine.url)
+        url = self._engine.url
+        failed: SQLAlchemyError | None = None
+        try:
+            connection.rollback()
+        except SQLAlchemyError as rollback_exc:
+            # A connection that died mid-transaction cannot roll back; the server does.
+            failed = rollback_exc
+        finally:
+            with contextlib.suppress(SQLAlchemyError):
+                connection.close()
+        if isinstance(exc, SQLAlchemyError):
+            raise storage_error(exc, url, "database error") from exc
+        if failed is not None and exc is None:
+            raise storage_error(failed, url, "rollback failed") from failed
 
     def commit(self) -> None:
         try:
@@ -272,7 +216,7 @@ def _short(exc: SQLAlchemyError) -> str:
 
 
 class Database:
-    """The engine and a factory of units of work, handed to whoever needs storage.
+    """The engine and a factory of transactions, handed to whoever needs storage.
 
     ``outage_timeout`` is how long a run waits for the database when it cannot be reached
     (``database.outage_timeout``) before it ends failed.
@@ -281,7 +225,6 @@ class Database:
     def __init__(self, engine: Engine, *, outage_timeout: timedelta = DEFAULT_OUTAGE_TIMEOUT):
         self.engine = engine
         self.outage_timeout = outage_timeout
-        self._sessions: sessionmaker[Session] | None = None
 
     @classmethod
     def from_url(cls, url: str, *, outage_timeout: timedelta = DEFAULT_OUTAGE_TIMEOUT) -> Database:
@@ -292,32 +235,14 @@ class Database:
         """Engine, host and port (a SQLite file's path), without the password."""
         return describe(self.engine.url)
 
-    def unit_of_work(self) -> UnitOfWork:
-        sessions = self._sessions
-        if sessions is None:
-            from sqlalchemy.orm import sessionmaker
-
-            sessions = self._sessions = sessionmaker(self.engine, expire_on_commit=False)
-        return UnitOfWork(sessions, self.engine.url)
-
     def transaction(self) -> Transaction:
-        """A unit of work for Core statements on a connection (no ORM session)."""
+        """A connection in one transaction: ``commit()`` keeps its writes, else it rolls back."""
         return Transaction(self.engine)
-
-    @contextlib.contextmanager
-    def reading(self) -> Iterator[Connection]:
-        """A connection for reads only, in a transaction rolled back at the end; errors leave as
-        ``StorageError``, classified like a unit of work's. No ORM: Core statements only."""
-        try:
-            with self.engine.connect() as connection:
-                yield connection
-        except SQLAlchemyError as exc:
-            raise storage_error(exc, self.engine.url, "database error") from exc
 
     def ping(self) -> None:
         """Reach the database once; DatabaseUnavailableError (one line) when it cannot be."""
-        with self.reading() as connection:
-            connection.execute(text("SELECT 1"))
+        with self.transaction() as tx:
+            tx.connection.execute(text("SELECT 1"))
 
     def dispose(self) -> None:
         self.engine.dispose()

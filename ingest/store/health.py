@@ -5,24 +5,21 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from sqlalchemy import Row, case, func, select
+from sqlalchemy import Connection, Row, case, func, select
 
 from ingest.domain import BodySource, DateStatus
 from ingest.store.tables import articles as _articles
 from ingest.store.tables import crawl_state as _states
 
-if TYPE_CHECKING:
-    from ingest.store.engine import Reader
 
-
-def failing_dates(session: Reader, site: str) -> Sequence[Row[Any]]:
+def failing_dates(conn: Connection, site: str) -> Sequence[Row[Any]]:
     """The site's failed dates in order, as rows with the ``crawl_state`` columns."""
     query = select(_states).where(
         _states.c.site == site, _states.c.status == DateStatus.FAILED.value
     )
-    return session.execute(query.order_by(_states.c.date)).all()
+    return conn.execute(query.order_by(_states.c.date)).all()
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,9 +31,9 @@ class DayCounts:
     earlier_items: int
 
 
-def recent_day_counts(session: Reader, site: str, days: int) -> DayCounts:
+def recent_day_counts(conn: Connection, site: str, days: int) -> DayCounts:
     complete = (_states.c.site == site) & (_states.c.status == DateStatus.COMPLETE.value)
-    rows = session.execute(
+    rows = conn.execute(
         select(_states.c.date, _states.c.item_count)
         .where(complete)
         .order_by(_states.c.date.desc())
@@ -45,7 +42,7 @@ def recent_day_counts(session: Reader, site: str, days: int) -> DayCounts:
     if not rows:
         return DayCounts((), 0, 0)
     oldest = rows[-1].date
-    earlier = session.execute(
+    earlier = conn.execute(
         select(func.count(), func.coalesce(func.sum(_states.c.item_count), 0)).where(
             complete, _states.c.date < oldest
         )
@@ -63,7 +60,9 @@ class FieldFill:
     category: int
 
 
-def field_fill(session: Reader, site: str, *, since: date | None, before: date | None) -> FieldFill:
+def field_fill(
+    conn: Connection, site: str, *, since: date | None, before: date | None
+) -> FieldFill:
     """Counts over the site's articles dated ``since`` onwards and/or before ``before``."""
     a = _articles.c
     query = select(
@@ -76,12 +75,12 @@ def field_fill(session: Reader, site: str, *, since: date | None, before: date |
         query = query.where(a.date >= since)
     if before is not None:
         query = query.where(a.date < before)
-    total, published, bodies, categories = session.execute(query).one()
+    total, published, bodies, categories = conn.execute(query).one()
     return FieldFill(int(total), int(published), int(bodies), int(categories))
 
 
-def latest_complete_date(session: Reader, site: str) -> date | None:
-    latest: date | None = session.scalar(
+def latest_complete_date(conn: Connection, site: str) -> date | None:
+    latest: date | None = conn.scalar(
         select(func.max(_states.c.date)).where(
             _states.c.site == site, _states.c.status == DateStatus.COMPLETE.value
         )

@@ -5,7 +5,7 @@ this host, or, on another host, whose heartbeat is older than the stale limit (o
 heartbeat intervals, so a dead replica's work is taken over within two), died without closing
 its record (kill -9, power loss, a node lost): any command that notices marks it ``abandoned``
 and frees its lock. A live process of this host is never taken for dead, however late its
-heartbeat. The lock is a row per site; on PostgreSQL a session advisory lock
+heartbeat. The lock is a row per site; on PostgreSQL a transaction advisory lock
 guards taking it, so two writers never both see it free.
 """
 
@@ -16,7 +16,7 @@ import secrets
 import socket
 import zlib
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import Connection, Row, delete, insert, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
@@ -25,10 +25,6 @@ from ingest.domain import RunStatus
 from ingest.errors import SiteBusyError
 from ingest.store.tables import runs as _runs
 from ingest.store.tables import site_locks as _locks
-
-# Core statements only: ``health`` reads stuck runs without the ORM (see ``tables``).
-if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
 
 HEARTBEAT_EVERY = timedelta(seconds=10)
 
@@ -87,7 +83,7 @@ def is_gone(
 
 
 def mark_abandoned_runs(
-    session: Session, now: datetime, stale_after: timedelta = STALE_AFTER
+    conn: Connection, now: datetime, stale_after: timedelta = STALE_AFTER
 ) -> list[int]:
     """Close the records of runs whose process died; return their ids."""
     # Several runs starting at once each look for dead runs: on PostgreSQL a row another
@@ -95,12 +91,12 @@ def mark_abandoned_runs(
     query = select(_runs.c.id, _runs.c.owner, _runs.c.heartbeat_at).where(
         _runs.c.status == RunStatus.RUNNING.value
     )
-    if session.get_bind().dialect.name == "postgresql":
+    if conn.dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
-    running = session.execute(query).all()
+    running = conn.execute(query).all()
     dead = [r.id for r in running if is_gone(r.owner, r.heartbeat_at, now, stale_after)]
     if dead:
-        session.execute(
+        conn.execute(
             update(_runs)
             .where(_runs.c.id.in_(dead))
             .values(
@@ -109,13 +105,13 @@ def mark_abandoned_runs(
                 error_summary="abandoned: the process running it stopped without closing it",
             )
         )
-        session.execute(delete(_locks).where(_locks.c.run_id.in_(dead)))
+        conn.execute(delete(_locks).where(_locks.c.run_id.in_(dead)))
     return dead
 
 
-def heartbeat(session: Session, run_id: int, site: str, owner: str, now: datetime) -> None:
-    session.execute(update(_runs).where(_runs.c.id == run_id).values(heartbeat_at=now))
-    session.execute(
+def heartbeat(conn: Connection, run_id: int, site: str, owner: str, now: datetime) -> None:
+    conn.execute(update(_runs).where(_runs.c.id == run_id).values(heartbeat_at=now))
+    conn.execute(
         update(_locks)
         .where(_locks.c.site == site, _locks.c.owner == owner)
         .values(heartbeat_at=now)
@@ -123,21 +119,21 @@ def heartbeat(session: Session, run_id: int, site: str, owner: str, now: datetim
 
 
 def acquire_site_lock(
-    session: Session, site: str, owner: str, now: datetime, stale_after: timedelta = STALE_AFTER
+    conn: Connection, site: str, owner: str, now: datetime, stale_after: timedelta = STALE_AFTER
 ) -> None:
     """Take the site's crawl lock in the caller's transaction, or raise SiteBusyError."""
-    if session.get_bind().dialect.name == "postgresql":
+    if conn.dialect.name == "postgresql":
         # Held to the end of this transaction: serialises lock-takers across processes.
         key = zlib.crc32(f"ingest-site-lock:{site}".encode())
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
-    lock = session.execute(select(_locks).where(_locks.c.site == site)).first()
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+    lock = conn.execute(select(_locks).where(_locks.c.site == site)).first()
     if lock is not None:
         if lock.owner != owner and not is_gone(lock.owner, lock.heartbeat_at, now, stale_after):
             what = f"run {lock.run_id}" if lock.run_id else "another process"
             raise SiteBusyError(f"site {site!r} is being crawled by {what} ({lock.owner})")
-        session.execute(delete(_locks).where(_locks.c.site == site))
+        conn.execute(delete(_locks).where(_locks.c.site == site))
     try:
-        session.execute(
+        conn.execute(
             insert(_locks).values(site=site, owner=owner, acquired_at=now, heartbeat_at=now)
         )
     except IntegrityError as exc:
@@ -145,18 +141,18 @@ def acquire_site_lock(
         raise SiteBusyError(f"site {site!r} was just locked by another run") from exc
 
 
-def attach_run_to_lock(session: Session, site: str, owner: str, run_id: int) -> None:
-    session.execute(
+def attach_run_to_lock(conn: Connection, site: str, owner: str, run_id: int) -> None:
+    conn.execute(
         update(_locks).where(_locks.c.site == site, _locks.c.owner == owner).values(run_id=run_id)
     )
 
 
-def release_site_lock(session: Session, site: str, owner: str) -> None:
-    session.execute(delete(_locks).where(_locks.c.site == site, _locks.c.owner == owner))
+def release_site_lock(conn: Connection, site: str, owner: str) -> None:
+    conn.execute(delete(_locks).where(_locks.c.site == site, _locks.c.owner == owner))
 
 
 def stuck_runs(
-    session: Session | Connection, now: datetime, stale_after: timedelta = STALE_AFTER
+    conn: Connection, now: datetime, stale_after: timedelta = STALE_AFTER
 ) -> list[Row[Any]]:
     """Runs still 'running' whose heartbeat stopped: nothing has closed them yet (rows with
     the ``runs`` columns)."""
@@ -164,4 +160,4 @@ def stuck_runs(
         _runs.c.status == RunStatus.RUNNING.value,
         or_(_runs.c.heartbeat_at.is_(None), _runs.c.heartbeat_at < now - stale_after),
     )
-    return list(session.execute(query))
+    return list(conn.execute(query))

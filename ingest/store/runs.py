@@ -6,20 +6,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from sqlalchemy import Executable, Row, bindparam, select, update
+from sqlalchemy import Connection, Executable, Row, bindparam, insert, select, update
 
 from ingest.domain import RunKind, RunStatus
 from ingest.store import driver
-from ingest.store.engine import connection_of
 from ingest.store.tables import runs as _runs
-
-if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
-
-    from ingest.store.engine import Reader
-    from ingest.store.models import Run
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +29,7 @@ class RunCounts:
 
 
 def start_run(
-    session: Session,
+    conn: Connection,
     *,
     site: str,
     kind: RunKind,
@@ -44,26 +37,27 @@ def start_run(
     date_to: date | None,
     now: datetime,
     owner: str | None = None,
-) -> Run:
-    from ingest.store.models import Run
-
-    run = Run(
-        site=site,
-        kind=kind.value,
-        status=RunStatus.RUNNING.value,
-        started_at=now,
-        heartbeat_at=now,
-        owner=owner,
-        date_from=date_from,
-        date_to=date_to,
+) -> int:
+    """Open a run record, ``running`` with every count at zero; its id."""
+    statement = (
+        insert(_runs)
+        .values(
+            site=site,
+            kind=kind.value,
+            status=RunStatus.RUNNING.value,
+            started_at=now,
+            heartbeat_at=now,
+            owner=owner,
+            date_from=date_from,
+            date_to=date_to,
+        )
+        .returning(_runs.c.id)
     )
-    session.add(run)
-    session.flush()
-    return run
+    return int(conn.execute(statement).scalar_one())
 
 
 def save_run_progress(
-    session: Reader,
+    conn: Connection,
     run_id: int,
     counts: RunCounts,
     *,
@@ -75,7 +69,7 @@ def save_run_progress(
         values["dates_total"] = dates_total
     if dates_skipped is not None:
         values["dates_skipped"] = dates_skipped
-    driver.execute(connection_of(session), _run_update(tuple(values)), {"run_id": run_id, **values})
+    driver.execute(conn, _run_update(tuple(values)), {"run_id": run_id, **values})
 
 
 def _run_counts(counts: RunCounts) -> dict[str, object]:
@@ -103,7 +97,7 @@ def _run_update(columns: tuple[str, ...]) -> Executable:
 
 
 def finish_run(
-    session: Session,
+    conn: Connection,
     run_id: int,
     *,
     status: RunStatus,
@@ -111,8 +105,8 @@ def finish_run(
     error_summary: str | None,
     now: datetime,
 ) -> None:
-    save_run_progress(session, run_id, counts)
-    session.execute(
+    save_run_progress(conn, run_id, counts)
+    conn.execute(
         update(_runs)
         .where(_runs.c.id == run_id)
         .values(status=status.value, finished_at=now, error_summary=error_summary)
@@ -120,7 +114,7 @@ def finish_run(
 
 
 def recent_runs(
-    session: Reader, *, limit: int, site: str | None = None, sites: Sequence[str] | None = None
+    conn: Connection, *, limit: int, site: str | None = None, sites: Sequence[str] | None = None
 ) -> Sequence[Row[Any]]:
     """The newest runs first, as rows with the ``runs`` columns."""
     query = select(_runs).order_by(_runs.c.started_at.desc(), _runs.c.id.desc()).limit(limit)
@@ -128,4 +122,4 @@ def recent_runs(
         query = query.where(_runs.c.site == site)
     if sites:
         query = query.where(_runs.c.site.in_(sites))
-    return session.execute(query).all()
+    return conn.execute(query).all()

@@ -11,31 +11,38 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
-from sqlalchemy import or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, or_, select, update
 
 from ingest.store.engine import dialect_insert
-from ingest.store.models import SiteSchedule
+from ingest.store.tables import site_schedule as _schedule
 
 
-def ensure_sites(session: Session, sites: Iterable[str], now: datetime) -> None:
+class Claimed(NamedTuple):
+    """A site a replica has just claimed, and the time it was due."""
+
+    site: str
+    next_due_at: datetime
+
+
+def ensure_sites(conn: Connection, sites: Iterable[str], now: datetime) -> None:
     """A row per configured site; a new site is due at once (it runs when the daemon starts)."""
     rows = [{"site": site, "next_due_at": now} for site in sites]
     if rows:
-        insert = dialect_insert(session.get_bind().dialect.name)(SiteSchedule)
-        session.execute(insert.on_conflict_do_nothing(index_elements=["site"]), rows)
+        insert = dialect_insert(conn.dialect.name)(_schedule)
+        conn.execute(insert.on_conflict_do_nothing(index_elements=["site"]), rows)
 
 
 def claim_due(
-    session: Session,
+    conn: Connection,
     sites: Sequence[str],
     owner: str,
     now: datetime,
     *,
     limit: int,
     stale_after: timedelta,
-) -> list[SiteSchedule]:
+) -> list[Claimed]:
     """Claim up to ``limit`` due sites (earliest first) for ``owner``; the caller commits.
 
     A site is due when its time has come and nobody holds it, or its holder stopped
@@ -43,40 +50,40 @@ def claim_due(
     """
     if limit <= 0 or not sites:
         return []
+    s = _schedule.c
     query = (
-        select(SiteSchedule)
+        select(s.site, s.next_due_at)
         .where(
-            SiteSchedule.site.in_(sites),
-            SiteSchedule.next_due_at <= now,
+            s.site.in_(sites),
+            s.next_due_at <= now,
             or_(
-                SiteSchedule.claimed_by.is_(None),
-                SiteSchedule.heartbeat_at.is_(None),
-                SiteSchedule.heartbeat_at < now - stale_after,
+                s.claimed_by.is_(None),
+                s.heartbeat_at.is_(None),
+                s.heartbeat_at < now - stale_after,
             ),
         )
-        .order_by(SiteSchedule.next_due_at, SiteSchedule.site)
+        .order_by(s.next_due_at, s.site)
         .limit(limit)
     )
-    if session.get_bind().dialect.name == "postgresql":
+    if conn.dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
-    claimed = list(session.scalars(query))
-    for row in claimed:
-        row.claimed_by = owner
-        row.claimed_at = now
-        row.heartbeat_at = now
-    session.flush()
+    claimed = [Claimed(site, due) for site, due in conn.execute(query)]
+    if claimed:
+        conn.execute(
+            update(_schedule)
+            .where(s.site.in_([c.site for c in claimed]))
+            .values(claimed_by=owner, claimed_at=now, heartbeat_at=now)
+        )
     return claimed
 
 
-def heartbeat(session: Session, owner: str, now: datetime) -> None:
+def heartbeat(conn: Connection, owner: str, now: datetime) -> None:
     """Keep every claim of ``owner`` alive."""
-    session.execute(
-        update(SiteSchedule).where(SiteSchedule.claimed_by == owner).values(heartbeat_at=now)
-    )
+    conn.execute(update(_schedule).where(_schedule.c.claimed_by == owner).values(heartbeat_at=now))
 
 
 def release(
-    session: Session, site: str, owner: str, *, next_due_at: datetime, run_id: int | None
+    conn: Connection, site: str, owner: str, *, next_due_at: datetime, run_id: int | None
 ) -> bool:
     """Give the site back with its next due time; False when the claim was taken over."""
     values: dict[str, object] = {
@@ -87,18 +94,18 @@ def release(
     }
     if run_id is not None:
         values["last_run_id"] = run_id
-    result = session.execute(
-        update(SiteSchedule)
-        .where(SiteSchedule.site == site, SiteSchedule.claimed_by == owner)
+    result = conn.execute(
+        update(_schedule)
+        .where(_schedule.c.site == site, _schedule.c.claimed_by == owner)
         .values(**values)
     )
-    return bool(getattr(result, "rowcount", 0))
+    return bool(result.rowcount)
 
 
-def release_all(session: Session, owner: str) -> None:
+def release_all(conn: Connection, owner: str) -> None:
     """A stopping replica hands back its claims, due at once, for the others to take."""
-    session.execute(
-        update(SiteSchedule)
-        .where(SiteSchedule.claimed_by == owner)
+    conn.execute(
+        update(_schedule)
+        .where(_schedule.c.claimed_by == owner)
         .values(claimed_by=None, claimed_at=None, heartbeat_at=None)
     )

@@ -1,9 +1,9 @@
 """The schema as SQLAlchemy Core tables: what every statement is built from.
 
-The ORM models (``ingest.store.models``) are mapped onto these tables; the code that only runs
-statements (the crawl's store calls, ``health``, ``runs``) never imports the ORM, which costs
-a command that does not crawl about a fifth of its start-up. Every schema change is an Alembic
-migration under migrations/ (a test compares this metadata with them).
+The schema's one definition: every statement is a Core construct built from these tables, run
+on the connection of ``engine.Transaction`` (no ORM: it would cost a command that does not
+crawl about a fifth of its start-up). Every schema change is an Alembic migration under
+migrations/ (a test compares this metadata with them).
 """
 
 from __future__ import annotations
@@ -179,7 +179,7 @@ site_locks = Table(
     _utc("heartbeat_at"),
 )
 
-# When each site is next due, and which daemon replica has claimed it (see models.SiteSchedule).
+# When each site is next due, and which daemon replica has claimed it (see ``schedule``).
 site_schedule = Table(
     "site_schedule",
     metadata,

@@ -109,7 +109,6 @@ def _crawl_child(
         # The timers cost CPU themselves: a run that reports stages is not the one whose
         # CPU per page is reported.
         _time_calls(type(settings.site.parser), ("parse_listing", "parse_article"), stages, "parse")
-        _time_context(Database, "unit_of_work", stages, "store")
         _time_context(Database, "transaction", stages, "store")
         _time_calls(structlog._base.BoundLoggerBase, ("_proxy_to_logger",), stages, "log")
     chosen = None  # the shipped transport (aiohttp), built by make_transport

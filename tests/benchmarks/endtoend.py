@@ -146,10 +146,10 @@ async def replay_raw(base_url: str, paths: list[str]) -> float:
 def stored_keys(database: Database) -> set[tuple[date, str]]:
     from sqlalchemy import select
 
-    from ingest.store.models import Article
+    from ingest.store import tables
 
-    with database.unit_of_work() as uow:
-        rows = uow.session.execute(select(Article.date, Article.title))
+    with database.transaction() as tx:
+        rows = tx.connection.execute(select(tables.articles.c.date, tables.articles.c.title))
         return {(day, title) for day, title in rows}
 
 

@@ -213,13 +213,19 @@ class RunRow:
 def read_runs(url: str) -> list[RunRow]:
     from sqlalchemy import create_engine, select
 
-    from ingest.store.models import Run
+    from ingest.store import tables
 
     engine = create_engine(url)
     try:
         with engine.connect() as connection:
             rows = connection.execute(
-                select(Run.site, Run.owner, Run.status, Run.started_at, Run.finished_at)
+                select(
+                    tables.runs.c.site,
+                    tables.runs.c.owner,
+                    tables.runs.c.status,
+                    tables.runs.c.started_at,
+                    tables.runs.c.finished_at,
+                )
             )
             return [
                 RunRow(
@@ -239,10 +245,12 @@ def wait_first_runs(url: str, processes: list[subprocess.Popen[bytes]], started:
     """Until every site has a finished run (True), a daemon died, or the deadline (False)."""
     from sqlalchemy import create_engine, distinct, func, select
 
-    from ingest.store.models import Run
+    from ingest.store import tables
 
     engine = create_engine(url)
-    query = select(func.count(distinct(Run.site))).where(Run.finished_at.is_not(None))
+    query = select(func.count(distinct(tables.runs.c.site))).where(
+        tables.runs.c.finished_at.is_not(None)
+    )
     try:
         while time.perf_counter() - started < PHASE_DEADLINE:
             with engine.connect() as connection:

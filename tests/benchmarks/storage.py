@@ -57,20 +57,19 @@ def store_all(database: Database, days: dict[date, list[ArticleRecord]], run_id:
     """Store every day, one transaction per date as the pipeline does; seconds taken."""
     started = time.perf_counter()
     for day, records in days.items():
-        with database.unit_of_work() as uow:
-            articles.store_day(uow.session, SITE, day, records, run_id=run_id, now=NOW)
-            uow.commit()
+        with database.transaction() as tx:
+            articles.store_day(tx.connection, SITE, day, records, run_id=run_id, now=NOW)
+            tx.commit()
     return time.perf_counter() - started
 
 
 def measure(database: Database, days: dict[date, list[ArticleRecord]]) -> tuple[float, float]:
     """(first write seconds, re-upsert seconds) into an empty, migrated database."""
-    with database.unit_of_work() as uow:
-        run = runs.start_run(
-            uow.session, site=SITE, kind=RunKind.BACKFILL, date_from=None, date_to=None, now=NOW
+    with database.transaction() as tx:
+        run_id = runs.start_run(
+            tx.connection, site=SITE, kind=RunKind.BACKFILL, date_from=None, date_to=None, now=NOW
         )
-        uow.commit()
-        run_id = run.id
+        tx.commit()
     first = store_all(database, days, run_id)
     again = store_all(database, days, run_id)
     return first, again

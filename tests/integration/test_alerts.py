@@ -15,8 +15,8 @@ from sqlalchemy import select
 from ingest import alerts, app
 from ingest.sample_site import SampleSiteServer, Status
 from ingest.settings import Settings, settings_from_mapping
+from ingest.store import tables
 from ingest.store.engine import Database
-from ingest.store.models import AlertState, Run
 from tests.support.webhook import Receiver
 
 DAY = date(2020, 2, 3)
@@ -73,8 +73,8 @@ def test_down_and_back_one_alert_each_way(
     assert delivery.sent and delivery.state == "firing" and delivery.attempts == 1
     assert [e["event"] for e in events if e["event"].startswith("alert_")] == ["alert_sent"]
     (body,) = receiver.take()
-    with database.unit_of_work() as uow:
-        last_id = uow.session.scalar(select(Run.id).order_by(Run.id.desc()))
+    with database.transaction() as tx:
+        last_id = tx.connection.scalar(select(tables.runs.c.id).order_by(tables.runs.c.id.desc()))
     assert body["site"] == "news" and body["alert"] == "health" and body["state"] == "firing"
     assert body["reason"].startswith("the last 2 runs did not succeed (failed, failed)")
     assert "HTTP 503" in body["reason"]
@@ -112,11 +112,15 @@ def test_receiver_down_retried_at_next_check_and_runs_unaffected(
     assert names == ["alert_retry", "alert_failed"]
     assert not any("secret-token" in json.dumps(e, default=str) for e in events)
     assert len(receiver.take()) == 2
-    with database.unit_of_work() as uow:
-        state = uow.session.get(AlertState, ("news", "health"))
+    with database.transaction() as tx:
+        state = tx.connection.execute(
+            select(tables.alert_state).where(
+                tables.alert_state.c.site == "news", tables.alert_state.c.kind == "health"
+            )
+        ).one()
         assert state is not None and state.delivered_state is None
         assert state.last_error == "the webhook answered HTTP 500"
-        statuses = [r.status for r in uow.session.scalars(select(Run))]
+        statuses = [r.status for r in tx.connection.execute(select(tables.runs))]
     assert statuses == ["failed"], "the run is recorded as it ended, whatever the alert did"
 
     (retried,) = check(settings, database)

@@ -11,8 +11,8 @@ from ingest.crawl import CrawlDeps, RunSummary, dates_between, run_crawl
 from ingest.domain import RunStatus
 from ingest.sample_site import Delay, Drop, SampleSite, SampleSiteServer, Status
 from ingest.settings import Settings
+from ingest.store import tables
 from ingest.store.engine import Database
-from ingest.store.models import Article, ArticleRevision, CrawlState, Run
 from tests.support.archive import expected, stored
 from tests.support.settings import fast_settings, with_site
 
@@ -104,14 +104,19 @@ def test_permanently_failing_date_then_rerun_completes_only_it(
     assert summary.status is RunStatus.PARTIAL
     assert summary.failed_dates == (date(2020, 2, 3),)
     assert server.count(bad) == settings.http.max_attempts
-    with database.unit_of_work() as uow:
-        state = uow.session.get(CrawlState, ("test", date(2020, 2, 3)))
+    with database.transaction() as tx:
+        states = tables.crawl_state.c
+        state = tx.connection.execute(
+            select(tables.crawl_state).where(states.site == "test", states.date == date(2020, 2, 3))
+        ).one()
         assert (
             state is not None
             and state.status == "failed"
             and "HTTP 500" in (state.last_error or "")
         )
-        run = uow.session.get(Run, summary.run_id)
+        run = tx.connection.execute(
+            select(tables.runs).where(tables.runs.c.id == summary.run_id)
+        ).one()
         assert run is not None and run.status == "partial" and run.dates_failed == 1
     server.faults.clear()
     server.reset_counters()
@@ -145,11 +150,11 @@ def test_edited_article_is_updated_in_place_with_a_revision(
     assert summary.counts.articles_updated == 1
     assert summary.counts.articles_new == 0
     assert stored(database) == expected(site, server.base_url, day, day)
-    with database.unit_of_work() as uow:
-        revisions = uow.session.scalars(select(ArticleRevision)).all()
+    with database.transaction() as tx:
+        revisions = tx.connection.execute(select(tables.article_revisions)).all()
         assert len(revisions) == 1
         assert "Corrected intro." not in revisions[0].body
-        assert uow.session.scalar(select(func.count(Article.id))) == 2
+        assert tx.connection.scalar(select(func.count(tables.articles.c.id))) == 2
 
 
 def test_offsite_and_robots_disallowed_links_are_never_requested(
@@ -198,8 +203,8 @@ def test_three_months_with_faults_store_exactly_the_site(
     summary = backfill(settings, database, first, last)
     assert summary.status is RunStatus.SUCCEEDED, summary
     assert stored(database) == expected(site, server.base_url, first, last)
-    with database.unit_of_work() as uow:
-        assert uow.session.scalar(select(func.count(CrawlState.date))) == 91
+    with database.transaction() as tx:
+        assert tx.connection.scalar(select(func.count(tables.crawl_state.c.date))) == 91
 
 
 def test_oversized_response_is_refused(

@@ -37,9 +37,9 @@ def test_writes_join_the_transaction_commit_or_not(database: Database) -> None:
         tx.commit()
     with database.transaction() as tx:
         driver.execute(tx.connection, INSERT, _row("https://news.example/dropped"))
-        # no commit: the unit of work rolls it back
-    with database.reading() as connection:
-        urls = set(connection.scalars(select(http_validators.c.url)))
+        # no commit: the transaction rolls it back
+    with database.transaction() as tx:
+        urls = set(tx.connection.scalars(select(http_validators.c.url)))
     assert urls == {"https://news.example/kept"}
 
 
@@ -52,8 +52,8 @@ def test_values_convert_as_sqlalchemy_converts_them(database: Database) -> None:
         tx.commit()
     with database.transaction() as tx:
         ((etag, saved),) = driver.execute(tx.connection, READ, {"url": url})
-    with database.reading() as connection:
-        by_sqlalchemy = connection.execute(READ, {"url": url}).one()
+    with database.transaction() as tx:
+        by_sqlalchemy = tx.connection.execute(READ, {"url": url}).one()
     assert (etag, saved) == tuple(by_sqlalchemy) == ('"v1"', SAVED)
     assert saved.tzinfo is UTC
 

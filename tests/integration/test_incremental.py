@@ -6,7 +6,7 @@ import threading
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from ingest.crawl import CrawlDeps, RunSummary, incremental_window, run_crawl
 from ingest.daemon import crawl_once
@@ -14,9 +14,8 @@ from ingest.domain import RunKind, RunStatus
 from ingest.errors import SiteBusyError
 from ingest.sample_site import Delay, SampleSite, SampleSiteServer
 from ingest.settings import Settings
-from ingest.store import liveness
+from ingest.store import liveness, tables
 from ingest.store.engine import Database
-from ingest.store.models import Run
 from tests.support.archive import expected, stored
 
 DAY = date(2020, 2, 10)
@@ -84,8 +83,10 @@ def test_second_crawl_of_a_busy_site_is_refused_and_a_backfill_waits(
     try:
         deadline = datetime.now(UTC) + timedelta(seconds=5)
         while datetime.now(UTC) < deadline:
-            with database.unit_of_work() as uow:
-                if uow.session.scalar(select(Run.id).where(Run.status == "running")):
+            with database.transaction() as tx:
+                if tx.connection.scalar(
+                    select(tables.runs.c.id).where(tables.runs.c.status == "running")
+                ):
                     break
         with pytest.raises(SiteBusyError, match="is being crawled by run"):
             run_crawl(settings.site, DAY, DAY, CrawlDeps(database), kind=RunKind.MANUAL)
@@ -101,17 +102,18 @@ def test_second_crawl_of_a_busy_site_is_refused_and_a_backfill_waits(
 def test_run_of_a_dead_process_is_marked_abandoned(settings: Settings, database: Database) -> None:
     """A running record whose owner process is gone is closed as abandoned, its lock freed."""
     now = datetime.now(UTC)
-    with database.unit_of_work() as uow:
+    with database.transaction() as tx:
         host = liveness.this_owner().split(":")[0]
         dead_owner = f"{host}:999999999:dead"
-        liveness.acquire_site_lock(uow.session, "test", dead_owner, now)
-        uow.session.add(Run(site="test", kind="backfill", status="running", started_at=now,
-                            heartbeat_at=now, owner=dead_owner))  # fmt: skip
-        uow.commit()
+        liveness.acquire_site_lock(tx.connection, "test", dead_owner, now)
+        tx.connection.execute(insert(tables.runs).values(
+            site="test", kind="backfill", status="running", started_at=now, heartbeat_at=now,
+            owner=dead_owner))  # fmt: skip
+        tx.commit()
     summary = run_crawl(settings.site, DAY, DAY, CrawlDeps(database))
     assert summary.status is RunStatus.SUCCEEDED
-    with database.unit_of_work() as uow:
-        statuses = {r.owner: r.status for r in uow.session.scalars(select(Run))}
+    with database.transaction() as tx:
+        statuses = {r.owner: r.status for r in tx.connection.execute(select(tables.runs))}
     assert statuses[dead_owner] == "abandoned"
 
 
@@ -128,8 +130,10 @@ def test_stop_event_interrupts_and_keeps_finished_dates(
     )
     timer.cancel()
     assert summary.status is RunStatus.INTERRUPTED
-    with database.unit_of_work() as uow:
-        run = uow.session.get(Run, summary.run_id)
+    with database.transaction() as tx:
+        run = tx.connection.execute(
+            select(tables.runs).where(tables.runs.c.id == summary.run_id)
+        ).one()
         assert run is not None and run.status == "interrupted"
     rest = run_crawl(settings.site, date(2020, 2, 1), date(2020, 3, 31), CrawlDeps(database))
     assert rest.status is RunStatus.SUCCEEDED

@@ -23,8 +23,8 @@ from ingest.sample_site import Flavour, SampleSite, SampleSiteServer, Status
 from ingest.sample_site.content import dedupe
 from ingest.sample_site.flavours import reads_full_text
 from ingest.settings import Settings, settings_from_mapping
+from ingest.store import tables
 from ingest.store.engine import Database
-from ingest.store.models import Article, CrawlState, Run
 
 FIRST, LAST = date(2020, 2, 1), date(2020, 2, 14)  # 2020-02-05 has no posts
 FAST_HTTP = {
@@ -104,8 +104,10 @@ def crawl(
 
 
 def stored(database: Database, site: str) -> dict[Key, Row]:
-    with database.unit_of_work() as uow:
-        rows = uow.session.scalars(select(Article).where(Article.site == site)).all()
+    with database.transaction() as tx:
+        rows = tx.connection.execute(
+            select(tables.articles).where(tables.articles.c.site == site)
+        ).all()
         found = {(a.date, a.title): (a.url, a.category, a.body, a.published_at) for a in rows}
     assert len(found) == len(rows), "one record per (date, title)"
     return found
@@ -132,8 +134,10 @@ def truth(
 
 
 def states(database: Database, site: str) -> dict[date, tuple[str, int, str | None]]:
-    with database.unit_of_work() as uow:
-        rows = uow.session.scalars(select(CrawlState).where(CrawlState.site == site)).all()
+    with database.transaction() as tx:
+        rows = tx.connection.execute(
+            select(tables.crawl_state).where(tables.crawl_state.c.site == site)
+        ).all()
         return {s.date: (s.status, s.item_count, s.last_error) for s in rows}
 
 
@@ -306,8 +310,8 @@ def test_rest_api_unavailable_fails_dates_with_a_line_naming_the_fix(
     failed = [e for e in logs if e["event"] == "date_failed"]
     assert [e["error"] for e in failed] == [line] * 3
     assert not any("exc_info" in e or "exception" in e for e in logs)
-    with database.unit_of_work() as uow:
-        summary = uow.session.scalar(select(Run.error_summary))
+    with database.transaction() as tx:
+        summary = tx.connection.scalar(select(tables.runs.c.error_summary))
     assert summary is not None  # the dates in the order they failed
     assert sorted(summary.split("; ")) == [f"{day}: {line}" for day in dates_between(first, last)]
 
@@ -369,9 +373,11 @@ def test_three_layouts_in_one_backfill(
     settings = configure(tmp_path, database_url, *(site_table(server, name) for name in layouts))
     runs = crawl(settings, database, first, last)
     assert set(runs) == set(layouts)
-    with database.unit_of_work() as uow:
-        records = uow.session.execute(select(Run.site, Run.status, Run.dates_done)).all()
-        sites = uow.session.scalars(select(func.distinct(Article.site))).all()
+    with database.transaction() as tx:
+        records = tx.connection.execute(
+            select(tables.runs.c.site, tables.runs.c.status, tables.runs.c.dates_done)
+        ).all()
+        sites = tx.connection.scalars(select(func.distinct(tables.articles.c.site))).all()
     days = len(dates_between(first, last))
     assert sorted(records) == [(name, "succeeded", days) for name in sorted(layouts)]
     assert set(sites) == set(layouts)

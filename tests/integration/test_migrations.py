@@ -1,4 +1,4 @@
-"""Migrations on every engine: up, down, up again, and no drift from the models."""
+"""Migrations on every engine: up, down, up again, and no drift from the Core tables."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ from ingest.domain import ArticleRecord, BodySource, DayOutcome, RunKind
 from ingest.store import articles, runs
 from ingest.store.engine import Database
 from ingest.store.migrate import downgrade_to, upgrade_to_head
-from ingest.store.models import Article, Base
+from ingest.store.tables import articles as article_rows
+from ingest.store.tables import metadata
 from ingest.text import title_key
 
 
@@ -33,14 +34,14 @@ def test_upgrade_downgrade_upgrade(database_url: str) -> None:
         db.dispose()
 
 
-def test_models_and_migrations_do_not_drift(database_url: str) -> None:
-    """Autogenerate finds nothing to do after upgrading: every model change has a migration."""
+def test_tables_and_migrations_do_not_drift(database_url: str) -> None:
+    """Autogenerate finds nothing to do after upgrading: every table change has a migration."""
     db = Database.from_url(database_url)
     try:
         upgrade_to_head(db.engine)
         with db.engine.connect() as connection:
             context = MigrationContext.configure(connection, opts={"compare_type": True})
-            assert compare_metadata(context, Base.metadata) == []
+            assert compare_metadata(context, metadata) == []
     finally:
         db.dispose()
 
@@ -66,21 +67,20 @@ def _records(day: date, n: int) -> list[ArticleRecord]:
 def test_concurrent_writers_of_one_day_never_double_or_fail(database: Database) -> None:
     """Writers storing the same new articles at once: no duplicate-key error, no doubles."""
     day = date(2020, 2, 1)
-    with database.unit_of_work() as uow:
-        run = runs.start_run(uow.session, site="race", kind=RunKind.BACKFILL, date_from=day,
-                             date_to=day, now=datetime.now(UTC))  # fmt: skip
-        uow.commit()
-        run_id = run.id
+    with database.transaction() as tx:
+        run_id = runs.start_run(tx.connection, site="race", kind=RunKind.BACKFILL,
+                                date_from=day, date_to=day, now=datetime.now(UTC))  # fmt: skip
+        tx.commit()
     errors: list[BaseException] = []
     barrier = threading.Barrier(4)
 
     def write() -> None:
         try:
             barrier.wait()
-            with database.unit_of_work() as uow:
-                articles.store_day(uow.session, "race", day, _records(day, 30), run_id=run_id,
-                               now=datetime.now(UTC))  # fmt: skip
-                uow.commit()
+            with database.transaction() as tx:
+                articles.store_day(tx.connection, "race", day, _records(day, 30),
+                                   run_id=run_id, now=datetime.now(UTC))  # fmt: skip
+                tx.commit()
         except BaseException as exc:  # collected and asserted below
             errors.append(exc)
 
@@ -90,8 +90,8 @@ def test_concurrent_writers_of_one_day_never_double_or_fail(database: Database) 
     for thread in threads:
         thread.join(60)
     assert errors == []
-    with database.unit_of_work() as uow:
-        assert uow.session.scalar(select(func.count(Article.id))) == 30
+    with database.transaction() as tx:
+        assert tx.connection.scalar(select(func.count(article_rows.c.id))) == 30
 
 
 def test_a_day_stored_without_reading_first_still_compares_what_was_stored(
@@ -100,11 +100,10 @@ def test_a_day_stored_without_reading_first_still_compares_what_was_stored(
     """The crawl inserts a date it found empty without reading its rows first; rows stored
     meanwhile (another writer, or an out-of-date hint) are read and compared all the same."""
     day = date(2020, 2, 2)
-    with database.unit_of_work() as uow:
-        run = runs.start_run(uow.session, site="race", kind=RunKind.BACKFILL, date_from=day,
-                             date_to=day, now=datetime.now(UTC))  # fmt: skip
-        uow.commit()
-        run_id = run.id
+    with database.transaction() as tx:
+        run_id = runs.start_run(tx.connection, site="race", kind=RunKind.BACKFILL,
+                                date_from=day, date_to=day, now=datetime.now(UTC))  # fmt: skip
+        tx.commit()
 
     def store(records: list[ArticleRecord]) -> DayOutcome:
         crawled = articles.CrawledDay("race", day, records, None, "https://x/day", None, None,
@@ -123,10 +122,12 @@ def test_a_day_stored_without_reading_first_still_compares_what_was_stored(
     assert store(_records(day, 5)) == DayOutcome(new=5)
     changed = [dataclasses.replace(r, body=r.body + " (corrected)") for r in _records(day, 3)]
     assert store(_records(day, 6)[3:] + changed) == DayOutcome(new=1, updated=3, unchanged=2)
-    with database.unit_of_work() as uow:
+    with database.transaction() as tx:
         assert (
-            uow.session.scalar(
-                select(func.count(Article.id)).where(Article.site == "race", Article.date == day)
+            tx.connection.scalar(
+                select(func.count()).where(
+                    article_rows.c.site == "race", article_rows.c.date == day
+                )
             )
             == 6
         )

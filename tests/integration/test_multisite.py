@@ -12,8 +12,8 @@ from ingest.crawl import RunSummary, SiteSkipped
 from ingest.domain import RunStatus
 from ingest.sample_site import SampleSite, SampleSiteServer, Status
 from ingest.settings import Settings, settings_from_mapping
+from ingest.store import tables
 from ingest.store.engine import Database
-from ingest.store.models import Article, Run
 
 FAST_HTTP = {
     "requests_per_second": 0.0,
@@ -58,11 +58,11 @@ def test_backfill_crawls_every_site_with_its_own_run(
         assert isinstance(alpha, RunSummary) and isinstance(beta, RunSummary)
         assert alpha.status is RunStatus.SUCCEEDED
         assert beta.status is RunStatus.PARTIAL and beta.failed_dates == (date(2020, 2, 2),)
-        with database.unit_of_work() as uow:
-            runs = {r.site: r.status for r in uow.session.scalars(select(Run))}
+        with database.transaction() as tx:
+            runs = {r.site: r.status for r in tx.connection.execute(select(tables.runs))}
             titles = {
-                site: {t for (t,) in uow.session.execute(
-                    select(Article.title).where(Article.site == site))}
+                site: {t for (t,) in tx.connection.execute(
+                    select(tables.articles.c.title).where(tables.articles.c.site == site))}
                 for site in ("alpha", "beta")
             }  # fmt: skip
         assert runs == {"alpha": "succeeded", "beta": "partial"}

@@ -18,8 +18,8 @@ from ingest.errors import FetchError
 from ingest.fetch import Fetcher, make_transport
 from ingest.sample_site import SampleSite, SampleSiteServer, Status
 from ingest.settings import Settings
+from ingest.store import tables
 from ingest.store.engine import Database
-from ingest.store.models import Article, CrawlState
 from tests.support.settings import fast_settings
 
 DAY = date(2020, 2, 1)
@@ -93,8 +93,8 @@ def test_our_own_group_overrides_the_star_group(
         requested = server.paths_requested()
     assert summary.status is RunStatus.SUCCEEDED
     assert requested == ["/robots.txt", LISTING]
-    with database.unit_of_work() as uow:
-        sources = set(uow.session.scalars(select(Article.body_source)))
+    with database.transaction() as tx:
+        sources = set(tx.connection.scalars(select(tables.articles.c.body_source)))
     assert {str(source) for source in sources} == {"listing"}
 
 
@@ -154,8 +154,8 @@ def test_unreachable_site_says_robots_could_not_be_fetched(
     reason = event["reason"]
     assert reason.startswith("robots.txt could not be fetched (connection error: ")
     assert reason.endswith("): RFC 9309 allows nothing until it can be read")
-    with database.unit_of_work() as uow:
-        errors = list(uow.session.scalars(select(CrawlState.last_error)))
+    with database.transaction() as tx:
+        errors = list(tx.connection.scalars(select(tables.crawl_state.c.last_error)))
     assert errors == [reason]
 
 

@@ -16,9 +16,9 @@ from ingest.domain import RunStatus
 from ingest.run import dates_in_flight
 from ingest.sample_site import SampleSite, SampleSiteServer
 from ingest.settings import Settings
+from ingest.store import tables
 from ingest.store.engine import Database, make_engine
 from ingest.store.migrate import upgrade_to_head
-from ingest.store.models import CrawlState, Run
 from tests.support.archive import expected, stored
 from tests.support.listings import listing_dates
 from tests.support.settings import fast_settings
@@ -65,12 +65,16 @@ def test_full_store_stops_the_run_and_a_rerun_completes_it(
     assert len(fetched) == summary.counts.dates_done + len(failed)
     assert failed <= fetched
     assert len(fetched) < 60, "the run stopped long before the end of the range"
-    with full.unit_of_work() as uow:
-        run = uow.session.get(Run, summary.run_id)
+    with full.transaction() as tx:
+        run = tx.connection.execute(
+            select(tables.runs).where(tables.runs.c.id == summary.run_id)
+        ).one()
         assert run is not None and run.status == "failed"
         assert (run.error_summary or "").startswith("storage full")
         complete = set(
-            uow.session.scalars(select(CrawlState.date).where(CrawlState.status == "complete"))
+            tx.connection.scalars(
+                select(tables.crawl_state.c.date).where(tables.crawl_state.c.status == "complete")
+            )
         )
     assert complete == fetched - failed
     (report,) = app.health(settings, full)

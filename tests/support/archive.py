@@ -10,10 +10,10 @@ from sqlalchemy import select
 from ingest.crawl import dates_between
 from ingest.domain import ArticleRecord, BodySource, DateStatus, RunKind
 from ingest.sample_site import SampleSite
+from ingest.store import tables
 from ingest.store.articles import store_day
 from ingest.store.days import record_date_state
 from ingest.store.engine import Database
-from ingest.store.models import Article
 from ingest.store.runs import start_run
 from ingest.text import title_key
 
@@ -22,8 +22,10 @@ Row = tuple[str, str | None, str, datetime | None]
 
 def stored(database: Database, site: str = "test") -> dict[tuple[date, str], Row]:
     """The site's stored articles: (url, category, body, published_at) by (date, title)."""
-    with database.unit_of_work() as uow:
-        articles = uow.session.scalars(select(Article).where(Article.site == site))
+    with database.transaction() as tx:
+        articles = tx.connection.execute(
+            select(tables.articles).where(tables.articles.c.site == site)
+        )
         return {(a.date, a.title): (a.url, a.category, a.body, a.published_at) for a in articles}
 
 
@@ -44,9 +46,9 @@ def store_archive(database: Database, site: str, first: date, days: int) -> None
     """``days`` days from ``first``: a day in ten failed, one in seven empty, the others with
     1-9 articles, every fifth with its bodies from the listing."""
     now = datetime(2026, 1, 1, tzinfo=UTC)
-    with database.unit_of_work() as uow:
-        run = start_run(uow.session, site=site, kind=RunKind.BACKFILL,
-                        date_from=first, date_to=first, now=now)  # fmt: skip
+    with database.transaction() as tx:
+        run_id = start_run(tx.connection, site=site, kind=RunKind.BACKFILL,
+                           date_from=first, date_to=first, now=now)  # fmt: skip
         for n in range(days):
             day = first + timedelta(days=n)
             failed = n % 10 == 9
@@ -57,10 +59,10 @@ def store_archive(database: Database, site: str, first: date, days: int) -> None
                               f"https://x/{day}/{i}", None, "body", source, "h", None)
                 for i in range(count)
             ]  # fmt: skip
-            store_day(uow.session, site, day, records, run_id=run.id, now=now)
+            store_day(tx.connection, site, day, records, run_id=run_id, now=now)
             record_date_state(
-                uow.session, site=site, day=day,
+                tx.connection, site=site, day=day,
                 status=DateStatus.FAILED if failed else DateStatus.COMPLETE,
-                item_count=count, error="HTTP 503" if failed else None, run_id=run.id, now=now,
+                item_count=count, error="HTTP 503" if failed else None, run_id=run_id, now=now,
             )  # fmt: skip
-        uow.commit()
+        tx.commit()

@@ -6,10 +6,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
+from sqlalchemy import Row
+
 from ingest import alerts
 from ingest.health import FailingDate, assess
 from ingest.store.alerts import Pending
-from ingest.store.models import Run
 
 NOW = datetime(2026, 3, 1, 12, tzinfo=UTC)
 
@@ -24,14 +25,14 @@ class FakeRun:
     owner: str | None = None
 
 
-def runs(*statuses: str) -> list[Run]:
+def runs(*statuses: str) -> list[Row[Any]]:
     """Runs newest first, ten minutes apart."""
     made = [
         FakeRun(len(statuses) - i, s, NOW - timedelta(minutes=10 * (i + 1)),
                 NOW - timedelta(minutes=10 * i + 5), "2026-03-01: HTTP 503; more")
         for i, s in enumerate(statuses)
     ]  # fmt: skip
-    return cast(list[Run], made)
+    return cast(list[Row[Any]], made)
 
 
 def verdict(*statuses: str, after: int = 2, **kw: Any) -> alerts.Verdict | None:
