@@ -8,6 +8,7 @@ config: edit, inspect, repeat.
 from __future__ import annotations
 
 import asyncio
+from contextlib import aclosing
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -16,9 +17,9 @@ import httpx2
 
 from ingest.errors import ParseError
 from ingest.fetch import Fetcher, make_transport
-from ingest.pipeline import MAX_LISTING_PAGES
+from ingest.listing import walk_listing
 from ingest.settings import SiteSettings
-from ingest.sites import ArticlePage, ListingItem
+from ingest.sites import ArticlePage, ListingItem, ListingPage
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,26 +91,16 @@ async def _inspect(
         fetcher = Fetcher(site, site.http, pool)
         await fetcher.load_robots()
         pages: list[InspectedPage] = []
-        follow = url is None
-        next_url: str | None = url if url is not None else layout.listing_url(day or date.min)
-        while next_url is not None and len(pages) < MAX_LISTING_PAGES:
-            first = not pages
-            page = await fetcher.get(
-                next_url,
-                kind="listing",
-                headers={"Accept": layout.accept},
-                missing_ok=first and follow and layout.missing_day_is_empty,
-            )
-            if page.status == 404:
-                pages.append(InspectedPage(page.url, 404, (), None, 0))
-                break
-            listing = layout.parse_listing(page.text, page.url, page.headers)
-            pages.append(
-                InspectedPage(
-                    page.url, page.status, listing.items, listing.next_url, listing.skipped_items
-                )
-            )
-            next_url = listing.next_url if follow else None
+        if url is not None:  # one page, its "Next" link shown but not followed
+            page = await fetcher.get(url, kind="listing", headers={"Accept": layout.accept})
+            listing = layout.parse_listing(page.markup, page.url, page.headers)
+            pages.append(_inspected(page.url, page.status, listing))
+        else:
+            first_url = layout.listing_url(day or date.min)
+            async with aclosing(walk_listing(fetcher, layout, first_url)) as steps:
+                async for step in steps:
+                    assert step.listing is not None  # no validators were sent: no 304
+                    pages.append(_inspected(step.page.url, step.page.status, step.listing))
         found = None
         items = [item for p in pages for item in p.items]
         if article:
@@ -118,8 +109,12 @@ async def _inspect(
             if not layout.fetches_article_pages or items[0].full_text:
                 raise ParseError(f"--article: layout {site.layout!r} reads no article pages")
             page = await fetcher.get(items[0].url, kind="article")
-            found = layout.parse_article(page.text, page.url)
+            found = layout.parse_article(page.markup, page.url)
     return Inspection(site.name, site.layout, tuple(pages), found)
+
+
+def _inspected(url: str, status: int, listing: ListingPage) -> InspectedPage:
+    return InspectedPage(url, status, listing.items, listing.next_url, listing.skipped_items)
 
 
 def _item_dict(item: ListingItem) -> dict[str, Any]:
@@ -138,6 +133,7 @@ def _article_dict(page: ArticlePage) -> dict[str, Any]:
     return {
         "url": page.url,
         "title": page.title,
+        "category": page.category,
         "published_at": page.published_at.isoformat() if page.published_at else None,
         "body": page.body,
     }
@@ -172,6 +168,7 @@ def render(inspection: Inspection, width: int = 120) -> list[str]:
         lines += [
             f"article {found.url}",
             f"  title:        {found.title or '-'}",
+            f"  category:     {found.category or '-'}",
             f"  published_at: {when}",
             f"  body:         {_cut(found.body.replace(chr(10) * 2, ' ¶ '), width - 16)}",
         ]

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from contextlib import aclosing
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol
@@ -32,6 +33,7 @@ from ingest.errors import (
     StorageFullError,
 )
 from ingest.fetch import Fetcher, Page
+from ingest.listing import walk_listing
 from ingest.settings import SiteSettings
 from ingest.sites import ArticlePage, Layout, ListingItem
 from ingest.store import articles, days, runs
@@ -40,9 +42,6 @@ from ingest.text import content_hash
 from ingest.turns import Turns
 
 log = structlog.get_logger("ingest.pipeline")
-
-# A day listing longer than this is a pagination loop, not news.
-MAX_LISTING_PAGES = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,57 +214,48 @@ class DayPipeline:
         """Every item of the day, following each page's own "Next" link to the last page.
 
         None when the first page answers 304 Not Modified to the validators kept for it. A
-        layout whose sites answer 404 for a day without posts (WordPress) gets an empty day.
+        404 on the first page is read by the layout when its sites answer 404 for a day
+        without posts (WordPress). Where an item's own day decides (``item_day_decides``), an
+        item of another day is left to that day's listing.
         """
-        headers = {"Accept": self.layout.accept}
+        validators = {}
         if before.etag:
-            headers["If-None-Match"] = before.etag
+            validators["If-None-Match"] = before.etag
         if before.last_modified:
-            headers["If-Modified-Since"] = before.last_modified
-        url: str | None = first_url
-        seen: set[str] = set()
+            validators["If-Modified-Since"] = before.last_modified
         items: list[ListingItem] = []
         etag = modified = None
-        while url is not None:
-            if url in seen or len(seen) >= MAX_LISTING_PAGES:
-                raise ParseError(f"pagination loop at {url}")
-            first = not seen
-            try:
-                page = await self.fetcher.get(
-                    url,
-                    kind="listing",
-                    headers=headers,
-                    missing_ok=first and self.layout.missing_day_is_empty,
-                )
-            except PermanentFetchError as exc:
-                # The layout may know what a refusal means (wordpress-api: the API is off).
-                refusal = self.layout.refusal(exc.status) if first and exc.status else None
-                if refusal is None:
-                    raise
-                raise PermanentFetchError(refusal, url=url, status=exc.status) from exc
-            await self.turns.take()
-            if page.status == 304:
-                return None
-            if page.status == 404:
-                return _Listing([], first_url, None, None)
-            if first:
-                etag, modified = page.headers.get("etag"), page.headers.get("last-modified")
-            seen.add(url)
-            headers = {"Accept": self.layout.accept}
-            listing = self.layout.parse_listing(page.markup, page.url, page.headers)
-            if listing.skipped_items:
-                log.warning("listing_items_skipped", url=page.url, count=listing.skipped_items)
-            items.extend(listing.items)
-            url = listing.next_url
-        for item in items:
-            if item.day is not None and item.day != day:
-                log.warning(
-                    "item_day_mismatch",
-                    date=day.isoformat(),
-                    item_day=item.day.isoformat(),
-                    url=item.url,
-                )
-        return _Listing(items, first_url, etag, modified)
+        walk = walk_listing(self.fetcher, self.layout, first_url, validators, self.turns)
+        async with aclosing(walk) as steps:
+            async for step in steps:
+                if step.listing is None:
+                    return None  # 304: the day is as stored
+                if step.first and step.page.status == 200:
+                    headers = step.page.headers
+                    etag, modified = headers.get("etag"), headers.get("last-modified")
+                items.extend(step.listing.items)
+        return _Listing(self._of_day(items, day), first_url, etag, modified)
+
+    def _of_day(self, items: list[ListingItem], day: date) -> list[ListingItem]:
+        """The items filed under ``day``: all of them, unless an item's own day decides."""
+        others = [item for item in items if item.day is not None and item.day != day]
+        if not others:
+            return items
+        if self.layout.item_day_decides:
+            log.info(
+                "items_of_other_days",
+                date=day.isoformat(),
+                count=len(others),
+                days=sorted({item.day.isoformat() for item in others if item.day is not None}),
+            )
+            return [item for item in items if item.day is None or item.day == day]
+        for item in others:
+            assert item.day is not None
+            log.warning(
+                "item_day_mismatch", date=day.isoformat(), item_day=item.day.isoformat(),
+                url=item.url,
+            )  # fmt: skip
+        return items
 
     async def _records(
         self, items: tuple[KeyedItem, ...], day: date, known: dict[str, articles.KnownArticle]
@@ -346,7 +336,8 @@ def _record(
         title=item.title,
         title_key=keyed.key,
         url=item.url,
-        category=item.category,
+        # A block theme's archive shows no categories: its post pages do.
+        category=item.category or (page.category if page is not None else None),
         body=page.body if page is not None and from_page else item.text,
         body_source=BodySource.ARTICLE if full else BodySource.LISTING,
         listing_hash=listing_hash,

@@ -30,6 +30,7 @@ from ingest.domain import DateStatus, DayOutcome, RunKind, RunStatus
 from ingest.errors import DatabaseUnavailableError, SiteBusyError, StorageError, StorageFullError
 from ingest.fetch import Fetcher, FetchStats, make_transport
 from ingest.gate import StorageGate
+from ingest.listing import check_site_index
 from ingest.pipeline import DayPipeline, DayResult
 from ingest.settings import SiteSettings
 from ingest.store import liveness, runs
@@ -373,6 +374,7 @@ class SiteRun:
             fetcher = Fetcher(site, http, transport)
             self.tally.stats = fetcher.stats
             await fetcher.load_robots()
+            await check_site_index(site.parser, fetcher)
             pipeline = DayPipeline(
                 site,
                 fetcher,

@@ -96,8 +96,9 @@ class SiteSettings(_Table, frozen=True):
     layout: LayoutName = "wordpress"
     fetch_article_pages: bool = True
     respect_robots_txt: bool = True
-    # The ``selectors`` layout's table: CSS selectors by key (``item``, ``title``, ...).
-    selectors: dict[str, str] = msgspec.field(default_factory=dict)
+    # The ``selectors`` layout's table: CSS selectors by key (``item``, ``title``, ...), and
+    # ``missing_day_is_empty`` (a boolean).
+    selectors: dict[str, str | bool] = msgspec.field(default_factory=dict)
     http: HttpSettings = msgspec.field(default_factory=HttpSettings)
     schedule: SiteSchedule = msgspec.field(default_factory=SiteSchedule)
 

@@ -99,12 +99,14 @@ class ListingPage:
 
 @dataclass(frozen=True, slots=True)
 class ArticlePage:
-    """An article's own page: the full body and the publication time."""
+    """An article's own page: the full body, the publication time and, where the page shows
+    them, its categories (a block theme's archive shows none)."""
 
     url: str
     title: str
     body: str
     published_at: datetime | None
+    category: str | None = None
 
 
 def parse_day_month_year(text: str) -> tuple[date, tuple[int, int] | None] | None:
@@ -227,13 +229,18 @@ class SiteShape:
     """What a layout is told of its site: the settings it reads, nothing else.
 
     ``options`` holds the layout's own table from the config (``[sites.selectors]`` for the
-    ``selectors`` layout), as strings; empty for the other layouts.
+    ``selectors`` layout), as the file gave it; empty for the other layouts.
     """
 
     base_url: str
     listing_path: str
     tz: tzinfo
-    options: Mapping[str, str]
+    options: Mapping[str, str | bool]
+
+
+def empty_page(url: str) -> ListingPage:
+    """The listing page of a day without articles."""
+    return ListingPage(url=url, items=(), next_url=None)
 
 
 def check_day_path(path: str) -> None:
@@ -275,9 +282,25 @@ class Layout(Protocol):
         ...
 
     @property
-    def missing_day_is_empty(self) -> bool:
-        """True when a 404 on a day's first listing page means a complete day with no articles
-        (WordPress answers 404 for a date archive without posts)."""
+    def reads_missing_day(self) -> bool:
+        """True when a 404 on a day's first listing page may be the site's answer for a day
+        without articles (WordPress answers 404 for a date archive without posts): the crawl
+        then hands that answer to ``missing_day``. False: a 404 fails the date."""
+        ...
+
+    @property
+    def item_day_decides(self) -> bool:
+        """True when an item's own ``day`` decides the date it is filed under: the listing's
+        query may reach past the day asked for (the REST API's bounds move when a local
+        midnight does not exist), and an item of another day is left to its own day's listing.
+        False when the listing's day decides (a date archive lists that day's posts; a time of
+        another day is the theme printing something else, such as the last edit)."""
+        ...
+
+    @property
+    def index_url(self) -> str | None:
+        """A page a run reads once at its start to hold the site's own settings against the
+        configuration (the WordPress REST API's index), or None."""
         ...
 
     @property
@@ -302,6 +325,17 @@ class Layout(Protocol):
     def refusal(self, status: int) -> str | None:
         """What it means when the site refuses a day's first listing page with ``status`` (a
         4xx not retried), when the layout knows better than "HTTP 401"; else None."""
+        ...
+
+    def missing_day(self, markup: Markup, url: str) -> ListingPage:
+        """A day's first listing page that answered 404 (only asked when ``reads_missing_day``),
+        as the empty page of a day without articles; ParseError when this answer is not the
+        layout's "no articles" signal."""
+        ...
+
+    def check_index(self, markup: Markup, url: str) -> str | None:
+        """One line when the page at ``index_url`` shows the site set up otherwise than the
+        configuration says (another time zone), else None."""
         ...
 
 

@@ -186,7 +186,9 @@ class K2Layout:
 
     shape: SiteShape
     fetches_article_pages: bool = True
-    missing_day_is_empty: bool = False
+    reads_missing_day: bool = False
+    item_day_decides: bool = False
+    index_url: str | None = None
     accept: str = "text/html,*/*;q=0.5"
 
     def listing_url(self, day: date) -> str:
@@ -199,6 +201,12 @@ class K2Layout:
         return parse_article(markup, url, self.shape.tz)
 
     def refusal(self, status: int) -> str | None:
+        return None
+
+    def missing_day(self, markup: Markup, url: str) -> ListingPage:
+        raise ParseError(f"{url}: HTTP 404 for the day's listing")
+
+    def check_index(self, markup: Markup, url: str) -> str | None:
         return None
 
 

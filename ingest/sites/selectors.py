@@ -10,24 +10,24 @@
     excerpt = ".lead"               # every match, as paragraphs
     date = "time::attr(datetime)"   # ISO 8601, else article_time_format, else "1 February 2020"
     next = "a.older"                # default: a[rel=next], then link[rel=next]
-    empty = ".no-news"              # its presence means the day has no articles
+    empty = ".no-news"              # its presence means the day has no articles (on a 404 too)
+    missing_day_is_empty = true     # a 404 on a day's first page is a day without articles
     article_title = "h1"
     article_body = ".story p"       # its presence makes the crawl read article pages
     article_time = ".byline time::attr(datetime)"
     article_time_format = "%d.%m.%Y %H:%M"   # strptime, read in the site's time zone
+    article_category = ".tags a"    # every match; used when the listing shows no category
 
 ``build`` checks every key and selector once; parsing then only runs them.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, tzinfo
-from typing import Literal
 
-from selectolax.lexbor import LexborHTMLParser, LexborNode, SelectolaxError
+from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from ingest.errors import ParseError
 from ingest.sites.base import (
@@ -40,102 +40,22 @@ from ingest.sites.base import (
     SiteShape,
     check_day_path,
     day_url,
+    empty_page,
     next_page_url,
     parse_day_month_year,
     parse_timestamp,
     unique_nodes,
 )
+from ingest.sites.selector_rules import Pick, Rules, href_near, parse_rules
 from ingest.text import (
-    clean_whitespace,
     html_input,
     is_page_furniture,
     join_paragraphs,
-    paragraphs_of,
 )
 
 DEFAULT_LISTING_PATH = None
-KEYS = (
-    "item", "title", "url", "category", "excerpt", "date", "next", "empty",
-    "article_title", "article_body", "article_time", "article_time_format",
-)  # fmt: skip
-_REQUIRED = ("item", "title")
-_ELEMENT_ONLY = frozenset({"item", "empty"})  # their elements are what counts: no suffix
 _DEFAULT_NEXT = ("a[rel=next][href]", "link[rel=next][href]")
-_SUFFIX = re.compile(r"::(?:(text)|attr\(\s*([^\s()'\"]+)\s*\))\s*\Z")
-_ANY_SUFFIX = re.compile(r"::[A-Za-z-]*(?:\([^()]*\))?\s*\Z")
 _CLOCK = ("%H", "%I", "%M", "%X", "%c", "%T", "%R")
-
-Mode = Literal["element", "text", "attr"]
-
-
-@dataclass(frozen=True, slots=True)
-class Pick:
-    """One configured selector: the CSS and what to read of its element."""
-
-    css: str
-    mode: Mode = "element"
-    attr: str = ""
-
-    def text(self, node: LexborNode) -> str:
-        """The element's text (the default) or the attribute."""
-        if self.mode == "attr":
-            return clean_whitespace(node.attributes.get(self.attr) or "")
-        return clean_whitespace(node.text(deep=True))
-
-    def link(self, node: LexborNode, within: LexborNode | None = None) -> str:
-        """The attribute or text if asked for, else the href of the first link at, inside or
-        around (up to ``within``) the element."""
-        if self.mode != "element":
-            return self.text(node)
-        return _href_near(node, within)
-
-    def paragraphs(self, node: LexborNode, skip: Callable[[LexborNode], bool]) -> list[str]:
-        """The attribute if asked for, else the element's paragraphs (none if the element is
-        itself page furniture, such as a share block a broad selector caught)."""
-        if self.mode == "attr":
-            value = self.text(node)
-            return [value] if value else []
-        if is_page_furniture(node):
-            return []
-        return paragraphs_of(node, skip=skip)
-
-
-@dataclass(frozen=True, slots=True)
-class Rules:
-    """A site's selectors, checked: what ``build`` makes of ``[sites.selectors]``."""
-
-    item: str
-    title: Pick
-    url: Pick | None = None
-    category: Pick | None = None
-    excerpt: Pick | None = None
-    date: Pick | None = None
-    next: Pick | None = None
-    empty: str | None = None
-    article_title: Pick | None = None
-    article_body: Pick | None = None
-    article_time: Pick | None = None
-    article_time_format: str | None = None
-
-
-def _href_near(node: LexborNode, within: LexborNode | None) -> str:
-    """The href of the first link at or inside ``node``, else of a link around it (up to
-    ``within``); in-page and ``javascript:`` links are not links to an article."""
-    for candidate in node.traverse():
-        if candidate.tag == "a" and (href := _usable_href(candidate)):
-            return href
-    stop = within.mem_id if within is not None else None
-    ancestor = node.parent
-    while ancestor is not None and ancestor.mem_id != stop:
-        if ancestor.tag == "a":
-            return _usable_href(ancestor)
-        ancestor = ancestor.parent
-    return ""
-
-
-def _usable_href(node: LexborNode) -> str:
-    href = (node.attributes.get("href") or "").strip()
-    return "" if href.startswith(("#", "javascript:")) else href
 
 
 def parse_listing(markup: Markup, url: str, rules: Rules, tz: tzinfo) -> ListingPage:
@@ -159,7 +79,7 @@ def parse_listing(markup: Markup, url: str, rules: Rules, tz: tzinfo) -> Listing
             skipped += 1
         else:
             items.append(item)
-    if not nodes and (rules.empty is None or tree.css_first(rules.empty) is None):
+    if not nodes and not _shows_empty(tree, rules):
         empty = f"the 'empty' element ({rules.empty!r})" if rules.empty else "an 'empty' selector"
         raise ParseError(f"{url}: neither items ({rules.item!r}) nor {empty} on the listing page")
     return ListingPage(
@@ -167,6 +87,25 @@ def parse_listing(markup: Markup, url: str, rules: Rules, tz: tzinfo) -> Listing
         items=tuple(items),
         next_url=_next_url(tree, rules.next, resolve, url),
         skipped_items=skipped,
+    )
+
+
+def _shows_empty(tree: LexborHTMLParser, rules: Rules) -> bool:
+    return rules.empty is not None and tree.css_first(rules.empty) is not None
+
+
+def missing_day(markup: Markup, url: str, rules: Rules) -> ListingPage:
+    """A day's first listing page that answered 404: a day without articles when the site
+    says a 404 means that (``missing_day_is_empty``), or when the page shows the ``empty``
+    element; otherwise ParseError, naming what was looked for."""
+    if rules.missing_day_is_empty:
+        return empty_page(url)
+    if rules.empty is not None and _shows_empty(LexborHTMLParser(html_input(markup)), rules):
+        return empty_page(url)
+    looked_for = f"no 'empty' element ({rules.empty!r})" if rules.empty else "no 'empty' selector"
+    raise ParseError(
+        f"{url}: HTTP 404 for the day's listing, with {looked_for} on the page; set "
+        "selectors.missing_day_is_empty = true if the site answers 404 for a day without news"
     )
 
 
@@ -184,14 +123,13 @@ def _listing_item(
         url_node = scope.first(node, rules.url.css)
         href = rules.url.link(url_node, node) if url_node is not None else ""
     else:
-        href = _href_near(title_node, node) if title_node is not None else ""
+        href = href_near(title_node, node) if title_node is not None else ""
     url = resolve(href) if href else None
     if not title or not url:
         return None
     category = None
     if rules.category is not None:
-        names = (rules.category.text(found) for found in scope.all(node, rules.category.css))
-        category = ", ".join(dict.fromkeys(name for name in names if name)) or None
+        category = _joined_names(rules.category, scope.all(node, rules.category.css))
     text = ""
     if rules.excerpt is not None:
         pick = rules.excerpt
@@ -213,6 +151,12 @@ def _listing_item(
         day=when[0] if when else None,
         published_at=when[1] if when else None,
     )
+
+
+def _joined_names(pick: Pick, nodes: list[LexborNode]) -> str | None:
+    """Every match's text (or attribute), once each, joined with ", "."""
+    names = (pick.text(node) for node in nodes)
+    return ", ".join(dict.fromkeys(name for name in names if name)) or None
 
 
 def _outermost(nodes: list[LexborNode]) -> list[LexborNode]:
@@ -303,7 +247,12 @@ def parse_article(markup: Markup, url: str, rules: Rules, tz: tzinfo) -> Article
         if time_node is not None:
             when = _when(rules.article_time.text(time_node), tz, rules.article_time_format)
             published = when[1] if when else None
-    return ArticlePage(url=url, title=title, body=body, published_at=published)
+    category = None
+    if rules.article_category is not None and root is not None:
+        category = _joined_names(
+            rules.article_category, unique_nodes(root.css(rules.article_category.css))
+        )
+    return ArticlePage(url=url, title=title, body=body, published_at=published, category=category)
 
 
 @dataclass(frozen=True, slots=True)
@@ -313,8 +262,13 @@ class SelectorsLayout:
     shape: SiteShape
     rules: Rules
     fetches_article_pages: bool
-    missing_day_is_empty: bool = False
+    item_day_decides: bool = False
+    index_url: str | None = None
     accept: str = "text/html,*/*;q=0.5"
+
+    @property
+    def reads_missing_day(self) -> bool:
+        return self.rules.missing_day_is_empty or self.rules.empty is not None
 
     def listing_url(self, day: date) -> str:
         return day_url(self.shape, day)
@@ -326,6 +280,12 @@ class SelectorsLayout:
         return parse_article(markup, url, self.rules, self.shape.tz)
 
     def refusal(self, status: int) -> str | None:
+        return None
+
+    def missing_day(self, markup: Markup, url: str) -> ListingPage:
+        return missing_day(markup, url, self.rules)
+
+    def check_index(self, markup: Markup, url: str) -> str | None:
         return None
 
 
@@ -342,86 +302,3 @@ def build(shape: SiteShape) -> SelectorsLayout:
         raise ValueError(f"listing_path {exc}") from None
     rules = parse_rules(shape.options)
     return SelectorsLayout(shape, rules, fetches_article_pages=rules.article_body is not None)
-
-
-def parse_rules(options: Mapping[str, str]) -> Rules:
-    """``[sites.selectors]`` checked once (see ``build``)."""
-    for key in options:
-        if key not in KEYS:
-            raise ValueError(f"selectors.{key}: unknown key")
-    for key in _REQUIRED:
-        if key not in options:
-            raise ValueError(f"selectors.{key}: required")
-    for key, value in options.items():
-        if not isinstance(value, str):
-            raise ValueError(f"selectors.{key}: must be a string, not {type(value).__name__}")
-    probe = LexborHTMLParser("<p></p>")
-    picks = {
-        key: _pick(key, value, probe)
-        for key, value in options.items()
-        if key != "article_time_format"
-    }
-    time_format = options.get("article_time_format")
-    if time_format is not None:
-        _check_time_format(time_format)
-
-    def element(key: str) -> str | None:
-        pick = picks.get(key)
-        return pick.css if pick is not None else None
-
-    item = element("item")
-    assert item is not None  # required above
-    return Rules(
-        item=item,
-        title=picks["title"],
-        url=picks.get("url"),
-        category=picks.get("category"),
-        excerpt=picks.get("excerpt"),
-        date=picks.get("date"),
-        next=picks.get("next"),
-        empty=element("empty"),
-        article_title=picks.get("article_title"),
-        article_body=picks.get("article_body"),
-        article_time=picks.get("article_time"),
-        article_time_format=time_format,
-    )
-
-
-def _pick(key: str, value: str, probe: LexborHTMLParser) -> Pick:
-    def invalid(reason: str) -> ValueError:
-        return ValueError(f"selectors.{key}: invalid selector {value!r}: {reason}")
-
-    css, attr = value, ""
-    mode: Mode = "element"
-    suffix = _SUFFIX.search(value)
-    if suffix is not None:
-        if key in _ELEMENT_ONLY:
-            raise invalid(f"no ::text or ::attr() suffix for {key}: its element is what counts")
-        css = value[: suffix.start()]
-        if suffix.group(1):
-            mode = "text"
-        else:
-            mode, attr = "attr", suffix.group(2)
-    elif _ANY_SUFFIX.search(value) is not None:
-        raise invalid("the suffix must be ::text or ::attr(name)")
-    css = css.strip()
-    if not css:
-        raise invalid("empty selector")
-    try:
-        probe.css(css)
-    except (SelectolaxError, ValueError) as exc:
-        raise invalid(str(exc) or type(exc).__name__) from None
-    return Pick(css, mode, attr)
-
-
-def _check_time_format(time_format: str) -> None:
-    """The format must read back what it writes (``strptime`` refuses some directives)."""
-    sample = datetime(2020, 2, 1, 14, 5, 9, tzinfo=UTC)
-    try:
-        if "%" not in time_format:
-            raise ValueError("no % directive")
-        datetime.strptime(sample.strftime(time_format), time_format)
-    except ValueError as exc:
-        raise ValueError(
-            f"selectors.article_time_format: invalid format {time_format!r}: {exc}"
-        ) from None

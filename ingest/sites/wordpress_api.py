@@ -2,7 +2,14 @@
 
 One request per 100 posts, no article pages: ``content.rendered`` is the whole post. Pages are
 counted by the ``X-WP-TotalPages`` header. ``after`` and ``before`` are exclusive and compare
-with the post's local ``date`` (see /work/shared/docs/wordpress.md).
+with the post's local ``date``; WordPress reads them in the site's zone, so a ``before`` at a
+local midnight that does not exist (summer time starting at 00:00) moves to 01:00 and the next
+day's first posts come back too. Each post is therefore filed under its own ``date``'s day
+(``item_day_decides``), never under the day asked for.
+
+The time of a post: WordPress formats ``date_gmt`` through the site's zone as if it were a
+local time, so a UTC time that falls in the zone's spring-forward gap comes out one gap later;
+``date`` is exact. See ``published_at``.
 """
 
 from __future__ import annotations
@@ -10,7 +17,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -60,8 +67,9 @@ def refusal(status: int) -> str | None:
     )
 
 
-def parse_listing(markup: Markup, url: str, headers: Mapping[str, str]) -> ListingPage:
-    """One page of the posts endpoint's JSON; the next page while ``X-WP-TotalPages`` says so."""
+def parse_listing(markup: Markup, url: str, headers: Mapping[str, str], tz: tzinfo) -> ListingPage:
+    """One page of the posts endpoint's JSON; the next page while ``X-WP-TotalPages`` says so.
+    ``tz`` is the site's zone, which WordPress formats the post times in."""
     posts = _json(markup, url)
     if not isinstance(posts, list):
         raise ParseError(f"{url}: expected a JSON array of posts, got {type(posts).__name__}")
@@ -69,7 +77,7 @@ def parse_listing(markup: Markup, url: str, headers: Mapping[str, str]) -> Listi
     items: list[ListingItem] = []
     skipped = 0
     for post in posts:
-        item = _item(post, resolve)
+        item = _item(post, resolve, tz)
         if item is None:
             skipped += 1
         else:
@@ -79,14 +87,20 @@ def parse_listing(markup: Markup, url: str, headers: Mapping[str, str]) -> Listi
     )
 
 
-def parse_article(markup: Markup, url: str) -> ArticlePage:
+def parse_article(markup: Markup, url: str, tz: tzinfo) -> ArticlePage:
     """One post's JSON (``/wp-json/wp/v2/posts/<id>``). The crawl never asks for it, since the
     listing carries the full text; it serves ``inspect`` and tests."""
     post = _json(markup, url)
-    item = _item(post, LinkResolver(url))
+    item = _item(post, LinkResolver(url), tz)
     if item is None:
         raise ParseError(f"{url}: expected a post object with a title and a link")
-    return ArticlePage(url=url, title=item.title, body=item.text, published_at=item.published_at)
+    return ArticlePage(
+        url=url,
+        title=item.title,
+        body=item.text,
+        published_at=item.published_at,
+        category=item.category,
+    )
 
 
 def _json(markup: Markup, url: str) -> Any:
@@ -104,7 +118,7 @@ def _json(markup: Markup, url: str) -> Any:
     return data
 
 
-def _item(post: Any, resolve: LinkResolver) -> ListingItem | None:
+def _item(post: Any, resolve: LinkResolver, tz: tzinfo) -> ListingItem | None:
     """A post object as an item; None when it lacks a title or a usable link."""
     if not isinstance(post, dict):
         return None
@@ -120,14 +134,13 @@ def _item(post: Any, resolve: LinkResolver) -> ListingItem | None:
     if not text:  # password-protected or empty: the excerpt is all there is
         text = join_paragraphs(paragraphs_of_html(_rendered(post.get("excerpt"))))
     local = _moment(post.get("date"))
-    gmt = _moment(post.get("date_gmt"))
     return ListingItem(
         title=title,
         url=url,
         category=_categories(post),
         text=text,
         day=local.date() if local is not None else None,
-        published_at=_as_utc(gmt),
+        published_at=published_at(local, _moment(post.get("date_gmt")), tz),
         full_text=full_text,
     )
 
@@ -149,10 +162,45 @@ def _moment(value: Any) -> datetime | None:
         return None
 
 
-def _as_utc(gmt: datetime | None) -> datetime | None:
-    if gmt is None:
-        return None
-    return gmt.replace(tzinfo=UTC) if gmt.tzinfo is None else gmt.astimezone(UTC)
+def published_at(local: datetime | None, gmt: datetime | None, tz: tzinfo) -> datetime | None:
+    """The post's instant (UTC) from its ``date`` and ``date_gmt`` as the API prints them, in a
+    site whose zone is ``tz``.
+
+    ``date_gmt``, except where it is what WordPress's own formatting makes of the instant that
+    ``date`` names: the API prints ``date_gmt`` through ``mysql2date()``, which reads the UTC
+    time as a wall time in the site's zone, and a wall time inside the zone's spring-forward
+    gap comes out one gap later. Then that instant is the post's. ``date`` is read as WordPress
+    reads a local time (``wall_time``). Held against WordPress's own ``post_date_gmt`` across
+    both changes of summer time (the real-WordPress tests).
+    """
+    gmt_utc = None if gmt is None else gmt.replace(tzinfo=UTC) if gmt.tzinfo is None else gmt
+    if local is None:
+        return gmt_utc
+    named = local.astimezone(UTC) if local.tzinfo is not None else wall_time(local, tz)
+    instant = named.astimezone(UTC)
+    if gmt_utc is None:
+        return instant
+    if instant != gmt_utc and _in_gap(instant.replace(tzinfo=None), tz):
+        # As mysql2date() prints it: the gap's wall time read in the zone, shown again.
+        printed = wall_time(instant.replace(tzinfo=None), tz).astimezone(UTC).astimezone(tz)
+        if printed.replace(tzinfo=None) == gmt_utc.replace(tzinfo=None):
+            return instant
+    return gmt_utc.astimezone(UTC)
+
+
+def _in_gap(naive: datetime, tz: tzinfo) -> bool:
+    """True when the wall time ``naive`` never happened in ``tz`` (a spring-forward gap)."""
+    first = naive.replace(tzinfo=tz, fold=0)
+    return first.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != naive
+
+
+def wall_time(naive: datetime, tz: tzinfo) -> datetime:
+    """A local wall time in ``tz`` as PHP's DateTime (WordPress) reads it: one inside a gap
+    moves forward by the gap (fold 0 keeps the offset before the change), one that happens
+    twice is the later (fold 1)."""
+    if _in_gap(naive, tz):
+        return naive.replace(tzinfo=tz, fold=0)
+    return naive.replace(tzinfo=tz, fold=1)
 
 
 def _categories(post: dict[str, Any]) -> str | None:
@@ -198,26 +246,75 @@ def _next_url(url: str, headers: Mapping[str, str]) -> str | None:
     return urlunsplit(parts._replace(query=urlencode(query, safe=_SAFE)))
 
 
+def index_url(base_url: str, endpoint_path: str) -> str | None:
+    """The API's index (``/wp-json/``) for a posts endpoint under ``/wp/v2/``; else None."""
+    root, found, _ = endpoint_path.partition("/wp/v2/")
+    if not found or "?" in root:
+        return None
+    return base_url.rstrip("/") + root + "/"
+
+
+def check_index(markup: Markup, url: str, tz: tzinfo) -> str | None:
+    """One line when the API's index names another time zone than ``tz`` (the configured one):
+    WordPress prints post times in its own zone, and the day of a post is its local date."""
+    try:
+        index = _json(markup, url)
+    except ParseError:
+        return None  # not an index: nothing to hold the configuration against
+    if not isinstance(index, dict):
+        return None
+    configured = getattr(tz, "key", None) or str(tz)
+    zone = index.get("timezone_string")
+    if isinstance(zone, str) and zone:
+        if zone == configured:
+            return None
+        return (
+            f"the site's own time zone is {zone!r} (its REST API index), the configuration "
+            f"says {configured!r}: post times are read in {configured!r}; "
+            f"set site.timezone = {zone!r} if the site is right"
+        )
+    offset = index.get("gmt_offset")
+    if isinstance(offset, int | float) and not isinstance(offset, bool):
+        hours = f"{offset:+g}"
+        return (
+            f"the site keeps a fixed offset of UTC{hours} (its REST API index), not a time "
+            f"zone; the configuration says {configured!r}: check that {configured!r} keeps "
+            "the same offset on every date of the archive"
+        )
+    return None
+
+
 @dataclass(frozen=True, slots=True)
 class WordPressApiLayout:
     """The WordPress REST API layout bound to one site."""
 
     shape: SiteShape
     fetches_article_pages: bool = False
-    missing_day_is_empty: bool = False
+    reads_missing_day: bool = False
+    item_day_decides: bool = True
     accept: str = "application/json"
+
+    @property
+    def index_url(self) -> str | None:
+        return index_url(self.shape.base_url, self.shape.listing_path)
 
     def listing_url(self, day: date) -> str:
         return listing_url(self.shape.base_url.rstrip("/") + self.shape.listing_path, day)
 
     def parse_listing(self, markup: Markup, url: str, headers: Mapping[str, str]) -> ListingPage:
-        return parse_listing(markup, url, headers)
+        return parse_listing(markup, url, headers, self.shape.tz)
 
     def parse_article(self, markup: Markup, url: str) -> ArticlePage:
-        return parse_article(markup, url)
+        return parse_article(markup, url, self.shape.tz)
 
     def refusal(self, status: int) -> str | None:
         return refusal(status)
+
+    def missing_day(self, markup: Markup, url: str) -> ListingPage:
+        raise ParseError(f"{url}: HTTP 404 for the day's posts")
+
+    def check_index(self, markup: Markup, url: str) -> str | None:
+        return check_index(markup, url, self.shape.tz)
 
 
 def build(shape: SiteShape) -> WordPressApiLayout:

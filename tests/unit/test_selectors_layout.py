@@ -50,15 +50,15 @@ ARTICLE = """<html><head><style>.x{}</style></head><body>
 </body></html>"""
 
 
-def _shape(options: dict[str, str], path: str = "/news/{date}") -> SiteShape:
+def _shape(options: dict[str, str | bool], path: str = "/news/{date}") -> SiteShape:
     return SiteShape("https://city.example.com", path, TZ, options)
 
 
-def _layout(**options: str) -> selectors.SelectorsLayout:
+def _layout(**options: str | bool) -> selectors.SelectorsLayout:
     return selectors.build(_shape({**BASE, **options}))
 
 
-def _error(options: dict[str, str], path: str = "/news/{date}") -> str:
+def _error(options: dict[str, str | bool], path: str = "/news/{date}") -> str:
     with pytest.raises(ValueError) as info:
         selectors.build(_shape(options, path))
     return str(info.value)
@@ -70,7 +70,7 @@ def test_registered_without_a_default_path() -> None:
     assert default_listing_path("selectors") is None
     layout = build_layout("selectors", _shape(BASE))
     assert layout.listing_url(date(2020, 2, 1)) == URL
-    assert layout.missing_day_is_empty is False
+    assert layout.reads_missing_day is False
     assert "text/html" in layout.accept
 
 
@@ -286,3 +286,41 @@ def test_invalid_time_format() -> None:
 
 def test_unknown_keys_are_reported_before_missing_ones() -> None:
     assert _error({"titel": "h3"}) == "selectors.titel: unknown key"
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        (
+            "missing_day_is_empty",
+            "yes",
+            "selectors.missing_day_is_empty: must be a boolean, not str",
+        ),
+        ("title", True, "selectors.title: must be a string, not bool"),
+    ],
+)
+def test_the_flag_is_a_boolean_and_selectors_are_strings(
+    key: str, value: str | bool, message: str
+) -> None:
+    assert _error({**BASE, key: value}) == message
+
+
+def test_article_category_names_every_match_once() -> None:
+    """The post page's categories, for sites whose listing shows none."""
+    layout = _layout(article_body="div.story-body", article_category=".tags a")
+    page = layout.parse_article(
+        '<div class="story-body"><p>One.</p></div><p class="tags"><a>Politics</a> '
+        "<a>City Hall</a><a>Politics</a></p>",
+        URL,
+    )
+    assert page.category == "Politics, City Hall"
+    assert _layout(article_body="div.story-body").parse_article(ARTICLE, URL).category is None
+
+
+def test_a_404_is_an_empty_day_only_when_the_config_says_so() -> None:
+    """Without `empty` or `missing_day_is_empty` a 404 fails the date as before (the crawl
+    never hands it to the layout)."""
+    assert _layout().reads_missing_day is False
+    assert _layout(missing_day_is_empty=True).missing_day("<p>gone</p>", URL).items == ()
+    with pytest.raises(ParseError, match="no 'empty' element"):
+        _layout(empty="p.no-news").missing_day("<p>gone</p>", URL)

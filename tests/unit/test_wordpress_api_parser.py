@@ -36,7 +36,7 @@ def _query(url: str) -> dict[str, str]:
 
 def _posts(**headers: str) -> ListingPage:
     body = (FIXTURES / "api_posts.json").read_bytes()
-    return wordpress_api.parse_listing(body, FIRST, headers)
+    return wordpress_api.parse_listing(body, FIRST, headers, TZ)
 
 
 def test_registered_with_the_endpoint_and_flags() -> None:
@@ -46,7 +46,7 @@ def test_registered_with_the_endpoint_and_flags() -> None:
     layout = build_layout("wordpress-api", _shape())
     assert layout.accept == "application/json"
     assert layout.fetches_article_pages is False
-    assert layout.missing_day_is_empty is False
+    assert layout.reads_missing_day is False
     assert layout.listing_url(date(2020, 2, 1)) == FIRST
 
 
@@ -132,16 +132,16 @@ def test_next_page_while_the_header_says_there_are_more() -> None:
     assert _query(page.next_url) == {**_query(FIRST), "page": "2"}
     assert page.next_url == FIRST.replace("&page=1&", "&page=2&")
     body = (FIXTURES / "api_posts.json").read_bytes()
-    second = wordpress_api.parse_listing(body, page.next_url, {"x-wp-totalpages": "3"})
+    second = wordpress_api.parse_listing(body, page.next_url, {"x-wp-totalpages": "3"}, TZ)
     assert second.next_url == FIRST.replace("&page=1&", "&page=3&")
     third = wordpress_api.parse_listing(
-        body, FIRST.replace("&page=1&", "&page=3&"), {"x-wp-totalpages": "3"}
+        body, FIRST.replace("&page=1&", "&page=3&"), {"x-wp-totalpages": "3"}, TZ
     )
     assert third.next_url is None
 
 
 def test_a_url_without_a_page_parameter_is_page_one() -> None:
-    page = wordpress_api.parse_listing(b"[]", ENDPOINT + "?after=x", {"x-wp-totalpages": "2"})
+    page = wordpress_api.parse_listing(b"[]", ENDPOINT + "?after=x", {"x-wp-totalpages": "2"}, TZ)
     assert page.next_url == ENDPOINT + "?after=x&page=2"
 
 
@@ -156,13 +156,15 @@ def test_a_garbled_total_pages_header_is_a_parse_error() -> None:
 
 
 def test_an_empty_array_is_an_empty_day() -> None:
-    page = wordpress_api.parse_listing(b"[]", FIRST, {"x-wp-total": "0", "x-wp-totalpages": "0"})
+    page = wordpress_api.parse_listing(
+        b"[]", FIRST, {"x-wp-total": "0", "x-wp-totalpages": "0"}, TZ
+    )
     assert page.items == () and page.next_url is None and page.skipped_items == 0
 
 
 def test_a_utf8_bom_before_the_json_is_tolerated() -> None:
-    assert wordpress_api.parse_listing("\ufeff[]", FIRST, {}).items == ()
-    assert wordpress_api.parse_listing("\ufeff[]".encode(), FIRST, {}).items == ()
+    assert wordpress_api.parse_listing("\ufeff[]", FIRST, {}, TZ).items == ()
+    assert wordpress_api.parse_listing("\ufeff[]".encode(), FIRST, {}, TZ).items == ()
 
 
 @pytest.mark.parametrize(
@@ -186,7 +188,7 @@ def test_a_utf8_bom_before_the_json_is_tolerated() -> None:
 def test_error_bodies_and_other_shapes_are_parse_errors(body: str, message: str) -> None:
     """The API's own error object is reported with its code and message."""
     with pytest.raises(ParseError, match=message):
-        wordpress_api.parse_listing(body, FIRST, {})
+        wordpress_api.parse_listing(body, FIRST, {}, TZ)
 
 
 def test_posts_without_a_title_or_link_are_skipped_and_counted() -> None:
@@ -196,7 +198,7 @@ def test_posts_without_a_title_or_link_are_skipped_and_counted() -> None:
         "not an object",
         {"title": {"rendered": "Kept"}, "link": "/kept/", "content": {"rendered": "<p>B</p>"}},
     ]
-    page = wordpress_api.parse_listing(json.dumps(posts), FIRST, {})
+    page = wordpress_api.parse_listing(json.dumps(posts), FIRST, {}, TZ)
     assert [(i.title, i.url, i.text) for i in page.items] == [
         ("Kept", "https://news.example.org/kept/", "B")
     ]
@@ -211,16 +213,76 @@ def test_one_unbalanced_post_does_not_spill_into_the_next() -> None:
         {"title": {"rendered": "B"}, "link": "/b/", "content": {"rendered": "<div><p>B"}},
         {"title": {"rendered": "C"}, "link": "/c/", "content": {"rendered": "<p>C</p>"}},
     ]
-    page = wordpress_api.parse_listing(json.dumps(posts), FIRST, {})
+    page = wordpress_api.parse_listing(json.dumps(posts), FIRST, {}, TZ)
     assert [i.text for i in page.items] == ["A", "B", "C"]
 
 
 def test_parse_article_reads_one_post_object() -> None:
     """Not used by the crawl (the listing has the full text), but a single post parses."""
     post = json.loads((FIXTURES / "api_posts.json").read_text())[0]
-    page = wordpress_api.parse_article(json.dumps(post), post["link"])
+    page = wordpress_api.parse_article(json.dumps(post), post["link"], TZ)
     assert page.title == "Midnight statement on the ceasefire"
     assert page.body.startswith("A statement issued at midnight")
     assert page.published_at == datetime(2020, 1, 31, 21, 0, tzinfo=UTC)
     with pytest.raises(ParseError, match="rest_post_invalid_id"):
-        wordpress_api.parse_article('{"code":"rest_post_invalid_id","message":"Invalid"}', "u")
+        wordpress_api.parse_article('{"code":"rest_post_invalid_id","message":"Invalid"}', "u", TZ)
+
+
+DAMASCUS = ZoneInfo("Asia/Damascus")  # summer time in 2020: 27 March 00:00 -> 01:00, 29/30 Oct
+
+
+@pytest.mark.parametrize(
+    ("date_local", "date_gmt", "instant"),
+    [
+        # The usual case: date_gmt as printed.
+        ("2020-03-22T08:00:00", "2020-03-22T06:00:00", "2020-03-22T06:00:00"),
+        # A post at the midnight that did not exist: WordPress prints 01:00, date_gmt is right.
+        ("2020-03-27T01:00:00", "2020-03-26T22:00:00", "2020-03-26T22:00:00"),
+        # 03:30 local is 00:30 UTC, a wall time inside the gap: the API prints 01:30.
+        ("2020-03-27T03:30:00", "2020-03-27T01:30:00", "2020-03-27T00:30:00"),
+        # 04:30 local is 01:30 UTC, printed as it is: no correction.
+        ("2020-03-27T04:30:00", "2020-03-27T01:30:00", "2020-03-27T01:30:00"),
+        # The hour that happened twice: date_gmt says which.
+        ("2020-10-29T23:30:00", "2020-10-29T21:30:00", "2020-10-29T21:30:00"),
+        # A site whose zone setting changed since: date_gmt is the stored instant.
+        ("2020-02-01T10:00:00", "2020-02-01T10:00:00", "2020-02-01T10:00:00"),
+    ],
+)
+def test_published_at_is_date_gmt_unless_wordpress_printed_it_through_the_gap(
+    date_local: str, date_gmt: str, instant: str
+) -> None:
+    found = wordpress_api.published_at(
+        datetime.fromisoformat(date_local), datetime.fromisoformat(date_gmt), DAMASCUS
+    )
+    assert found == datetime.fromisoformat(instant).replace(tzinfo=UTC)
+
+
+def test_published_at_without_date_gmt_reads_date_as_wordpress_does() -> None:
+    """A draft's date_gmt is null: date in the zone, the repeated hour as the second one."""
+    found = wordpress_api.published_at(
+        datetime.fromisoformat("2020-10-29T23:30:00"), None, DAMASCUS
+    )
+    assert found == datetime(2020, 10, 29, 21, 30, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("path", "index"),
+    [
+        ("/wp-json/wp/v2/posts", "https://news.example.org/wp-json/"),
+        ("/blog/wp-json/wp/v2/posts", "https://news.example.org/blog/wp-json/"),
+        ("/?rest_route=/wp/v2/posts", None),
+        ("/api/posts", None),
+    ],
+)
+def test_index_url_beside_the_posts_endpoint(path: str, index: str | None) -> None:
+    assert build_layout("wordpress-api", _shape(path)).index_url == index
+
+
+def test_an_index_with_a_fixed_offset_or_no_zone() -> None:
+    """A site set to "UTC+3" keeps no zone: the notice says so; an index without either key,
+    or a body that is not an index, is nothing to report."""
+    layout = build_layout("wordpress-api", _shape())
+    notice = layout.check_index('{"timezone_string": "", "gmt_offset": 3}', "u")
+    assert notice is not None and "fixed offset of UTC+3" in notice
+    assert layout.check_index('{"name": "x"}', "u") is None
+    assert layout.check_index("<html>", "u") is None

@@ -38,7 +38,7 @@ def test_registered_with_its_default_path_and_flags() -> None:
     assert default_listing_path("wordpress") == "/{year}/{month:02d}/{day:02d}/"
     layout = build_layout("wordpress", _shape())
     assert layout.listing_url(date(2020, 2, 1)) == DAY_URL
-    assert layout.missing_day_is_empty is True
+    assert layout.reads_missing_day is True
     assert layout.fetches_article_pages is True
     assert "text/html" in layout.accept
 
