@@ -66,9 +66,12 @@ def _crawl_child(
     transport: str,
     timed: str = "",
     layout: str = "k2",
+    first: str = "",
+    last: str = "",
 ) -> None:
-    """One backfill, configured and logged as ``ingest backfill`` does (INFO to the JSON log
-    file, stderr at INFO but to /dev/null), with CPU time per stage."""
+    """One backfill (``first``..``last``, ISO dates, default the year of FIRST..LAST),
+    configured and logged as ``ingest backfill`` does (INFO to the JSON log file, stderr at
+    INFO but to /dev/null), with CPU time per stage."""
     import structlog
 
     from ingest import app, fetch
@@ -119,8 +122,10 @@ def _crawl_child(
         chosen = fetch.httpx2.AsyncHTTPTransport(limits=limits)
     import httpcore2  # noqa: F401 (imported by the first transport: start-up, not crawl)
 
+    start = date.fromisoformat(first) if first else FIRST
+    end = date.fromisoformat(last) if last else LAST
     cpu0, wall0 = time.thread_time(), time.perf_counter()
-    outcomes = app.backfill(settings, database, FIRST, LAST, transport=chosen)
+    outcomes = app.backfill(settings, database, start, end, transport=chosen)
     cpu, wall = time.thread_time() - cpu0, time.perf_counter() - wall0
     (summary,) = outcomes
     print(
@@ -513,7 +518,7 @@ def rows(crawled: dict[str, Any], startup: dict[str, float]) -> list[Row]:
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["crawl"]:
-        _crawl_child(*sys.argv[2:8])
+        _crawl_child(*sys.argv[2:10])
     elif sys.argv[1:2] == ["replay"]:
         _replay_child(*sys.argv[2:5])
     else:

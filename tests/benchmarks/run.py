@@ -17,6 +17,7 @@ from tests.benchmarks import (
     parsing,
     scale,
     storage,
+    wordpress_themes,
 )
 from tests.benchmarks.common import Row
 
@@ -44,6 +45,7 @@ def main() -> int:
         ("memory", memory.run),
         ("calendar", coverage_calendar.run),
         ("cpu", cpu.run),
+        ("real WordPress themes", wordpress_themes.run),
         ("inflate", inflate.run),
         ("scale", scale.run),
     ):

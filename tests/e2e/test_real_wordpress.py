@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import html
 import json
-import os
 import sqlite3
 import subprocess
-import sys
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -23,10 +21,10 @@ from typing import Any
 import pytest
 
 from ingest.text import clean_whitespace, join_paragraphs, paragraphs_of_html, title_key
+from tests.support import cli
 from tests.support.wordpress import corpus
 from tests.support.wordpress.site import THEMES, RealWordPress, missing, published
 
-ROOT = Path(__file__).resolve().parents[2]
 WINDOWS = (corpus.SPRING, corpus.AUTUMN)
 # The `selectors` config for a block theme, as the README gives it.
 BLOCK_THEME_SELECTORS = """
@@ -57,17 +55,7 @@ def wordpress(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealWordPres
 
 
 def ingest(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("INGEST_")}
-    environment["PYTHONPATH"] = str(ROOT)
-    return subprocess.run(
-        [sys.executable, "-m", "ingest", "--config", str(config), *args],
-        cwd=config.parent,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    return cli.ingest("--config", str(config), *args, cwd=config.parent)
 
 
 def write_config(

@@ -17,12 +17,12 @@ import socket
 import subprocess
 import time
 import urllib.request
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from tests.support.cli import free_port
 from tests.support.wordpress import corpus
 
 WORDPRESS_DIR = Path("/usr/share/wordpress")
@@ -53,13 +53,6 @@ def missing() -> str | None:
     return None
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @dataclass(frozen=True)
 class ThemeServer:
     theme: str
@@ -79,7 +72,16 @@ class RealWordPress:
         self.post_ids: list[int] = []
 
     # -- set-up ------------------------------------------------------------------------------
-    def start(self, themes: tuple[str, ...] = THEMES) -> RealWordPress:
+    def start(
+        self,
+        themes: tuple[str, ...] = THEMES,
+        *,
+        posts: Sequence[corpus.Post] = corpus.POSTS,
+        categories: Sequence[str] = corpus.CATEGORIES,
+        posts_per_page: int = corpus.POSTS_PER_PAGE,
+    ) -> RealWordPress:
+        """Install WordPress, write ``posts`` (the tests' corpus unless told otherwise) and
+        start a server for each of ``themes``."""
         shutil.copytree(WORDPRESS_DIR, self.tree, symlinks=True)
         (self.tree / ".htaccess").unlink(missing_ok=True)
         shutil.copy(_HERE / "router.php", self.tree / "router.php")
@@ -91,13 +93,12 @@ class RealWordPress:
         self._mysql(f"CREATE DATABASE `{self.database}` CHARACTER SET utf8mb4")
         ports = {theme: free_port() for theme in themes}
         home = f"http://127.0.0.1:{ports[themes[0]]}"
-        self.php("install", home=home, timezone=corpus.TIMEZONE,
-                 posts_per_page=corpus.POSTS_PER_PAGE)  # fmt: skip
+        self.php("install", home=home, timezone=corpus.TIMEZONE, posts_per_page=posts_per_page)
         self.post_ids = self.php(
             "corpus",
             home=home,
-            categories=list(corpus.CATEGORIES),
-            posts=[asdict(post) for post in corpus.POSTS],
+            categories=list(categories),
+            posts=[asdict(post) for post in posts],
         )["ids"]
         for theme, port in ports.items():
             self._serve(theme, port)
@@ -216,15 +217,6 @@ require_once ABSPATH . 'wp-settings.php';
                 process.wait()
         self._processes.clear()
         self._mysql(f"DROP DATABASE IF EXISTS `{self.database}`")
-
-
-@contextmanager
-def running_wordpress(root: Path, **options: Any) -> Iterator[RealWordPress]:
-    wordpress = RealWordPress(root, **options)
-    try:
-        yield wordpress.start()
-    finally:
-        wordpress.stop()
 
 
 def published(truth: Mapping[str, Any]) -> list[dict[str, Any]]:
