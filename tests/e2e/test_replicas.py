@@ -177,8 +177,14 @@ def test_a_second_daemon_on_one_sqlite_file_is_refused(
     """SQLite holds one daemon: the second exits 1 with a line saying so and naming the first."""
     config = write_config(tmp_path, server, f"sqlite:///{tmp_path / 'one.db'}", lookback=0)
     first = replica(config, tmp_path / "first.log")
+    lock = tmp_path / "one.db.daemon-lock"
     try:
-        time.sleep(3)
+        # The first holds the file once it has written its name into the lock (a fixed wait
+        # was too short on a machine the suite keeps busy).
+        deadline = time.monotonic() + 60
+        while not (lock.exists() and lock.read_text().strip()):
+            assert time.monotonic() < deadline and first.poll() is None, "first never started"
+            time.sleep(0.1)
         env = {k: v for k, v in os.environ.items() if not k.startswith("INGEST_")}
         second = subprocess.run(
             [sys.executable, "-m", "ingest", "--config", str(config), "run"],
