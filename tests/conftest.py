@@ -11,11 +11,11 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from ingest.sample_site import SampleSite, SampleSiteServer
 from ingest.settings import Settings
 from ingest.store.engine import Database
 from ingest.store.migrate import upgrade_to_head
 from tests.support.postgres import POSTGRES_URL, fresh_postgres
+from tests.support.sample_site import SampleSite, SampleSiteServer
 from tests.support.settings import fast_settings
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from ingest.sample_site.markup import HtmlStyle, render_paragraphs
@@ -114,26 +114,4 @@ def make_article(
         full_style=full_style,
         image=image,
         absolute_link=absolute_link,
-    )
-
-
-def edited(
-    article: SampleArticle,
-    *,
-    title_html: str | None,
-    intro_paragraphs: tuple[str, ...] | None,
-    full_paragraphs: tuple[str, ...] | None,
-    modified: datetime,
-) -> SampleArticle:
-    """A corrected copy: same id, URL and quirks, HTML re-rendered from the new paragraphs."""
-    intro = article.intro_paragraphs if intro_paragraphs is None else tuple(intro_paragraphs)
-    full = article.full_paragraphs if full_paragraphs is None else tuple(full_paragraphs)
-    return replace(
-        article,
-        title_html=article.title_html if title_html is None else title_html,
-        intro_paragraphs=intro,
-        full_paragraphs=full,
-        intro_html=render_paragraphs(intro, article.intro_style),
-        full_html=render_paragraphs(full, article.full_style),
-        modified=modified,
     )

@@ -1,4 +1,4 @@
-"""Small pieces every flavour's HTML shares: PHP-style dates, escaped links, tags, times.
+"""Small pieces of the sample site's HTML: PHP-style dates, escaped links, tags.
 
 Pure functions. Month and weekday names come from own tables, not ``strftime``, whose names
 follow the process locale.
@@ -7,10 +7,10 @@ follow the process locale.
 from __future__ import annotations
 
 import html
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from ingest.sample_site.article import SampleArticle
-from ingest.sample_site.content import SITE_TZ, title_text
+from ingest.sample_site.content import title_text
 
 MONTHS = (
     "January",
@@ -49,34 +49,6 @@ def format_created(moment: datetime) -> str:
     return f"{format_long_day(moment.date())} {moment:%H:%M}"
 
 
-def format_wp_day(day: date) -> str:
-    """``F j, Y``: "February 1, 2020", WordPress's default date format."""
-    return f"{MONTHS[day.month - 1]} {day.day}, {day.year}"
-
-
-# -- times of a post (``created`` is naive site-local time) -----------------------------------
-
-
-def aware(local: datetime) -> datetime:
-    """A naive site-local time as an aware one (Asia/Damascus)."""
-    return local.replace(tzinfo=SITE_TZ)
-
-
-def iso_with_offset(local: datetime) -> str:
-    """``DATE_W3C``: "2020-02-01T14:05:00+02:00", as ``time[datetime]`` carries it."""
-    return aware(local).isoformat(timespec="seconds")
-
-
-def iso_gmt(local: datetime) -> str:
-    """UTC without an offset: "2020-02-01T12:05:00", the REST API's ``date_gmt``."""
-    return aware(local).astimezone(UTC).replace(tzinfo=None).isoformat(timespec="seconds")
-
-
-def iso_local(local: datetime) -> str:
-    """Local without an offset: "2020-02-01T14:05:00", the REST API's ``date``."""
-    return local.isoformat(timespec="seconds")
-
-
 # -- markup -----------------------------------------------------------------------------------
 
 
@@ -96,8 +68,3 @@ def tags_of(article: SampleArticle) -> list[str]:
     """The article's tags: the known names its title or intro mentions, else one default."""
     text = " ".join((title_text(article), *article.intro_paragraphs))
     return [tag for tag in TAGS if tag in text] or [DEFAULT_TAG]
-
-
-def tag_id(tag: str) -> int:
-    """A tag's term id (WordPress numbers tags after its categories)."""
-    return 100 + (TAGS.index(tag) if tag in TAGS else len(TAGS))

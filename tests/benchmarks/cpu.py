@@ -30,10 +30,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from ingest.sample_site import Flavour
-from ingest.sample_site.flavours import WORDPRESS_LISTING_PATH
 from tests.benchmarks.common import Row, get_all
 from tests.benchmarks.served import ServedSite
+from tests.support.sample_site import Flavour
+from tests.support.sample_site.flavours import WORDPRESS_LISTING_PATH
 
 LATENCY = 0.02
 CONCURRENCY = 8

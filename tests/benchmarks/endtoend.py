@@ -21,11 +21,11 @@ import httpx
 from ingest.crawl import CrawlDeps, RunSummary, dates_between, run_crawl
 from ingest.domain import RunKind
 from ingest.heap import keep_heap_between_pages
-from ingest.sample_site import SampleSite
 from ingest.store.engine import Database
 from ingest.store.migrate import upgrade_to_head
 from tests.benchmarks.common import Row, bench_settings, get_all, quiet_logging
 from tests.benchmarks.served import ServedSite
+from tests.support.sample_site import SampleSite
 
 LATENCY = 0.02
 CONCURRENCY = 8

@@ -39,9 +39,9 @@ def child(encoding: str, count: int) -> None:
 
     from ingest.errors import PermanentFetchError
     from ingest.fetch import Fetcher, make_transport
-    from ingest.sample_site import Bomb, SampleSite, SampleSiteServer
-    from ingest.sample_site.responses import compressed_zeros
     from ingest.settings import settings_from_mapping
+    from tests.support.sample_site import Bomb, SampleSite, SampleSiteServer
+    from tests.support.sample_site.responses import compressed_zeros
 
     compressed = len(compressed_zeros(encoding, INFLATED))
     with SampleSiteServer(SampleSite(seed=0)) as server:

@@ -19,25 +19,25 @@ from zoneinfo import ZoneInfo
 
 from ingest.crawl import CrawlDeps, run_crawl
 from ingest.heap import keep_heap_between_pages
-from ingest.sample_site import SampleSite, SampleSiteServer
-from ingest.sample_site.content import is_fetchable
-from ingest.sample_site.flavours import (
-    plain_page_path,
-    plain_story_path,
-    wordpress_page_path,
-    wordpress_path,
-)
 from ingest.sites import SiteShape, build_layout, default_listing_path, wordpress_api
 from ingest.store.engine import Database
 from ingest.store.migrate import upgrade_to_head
 from tests.benchmarks.common import Row, bench_settings, quiet_logging
 from tests.benchmarks.served import ServedSite
+from tests.support.sample_site import SampleSite, SampleSiteServer
+from tests.support.sample_site.content import is_fetchable
+from tests.support.sample_site.flavours import (
+    plain_page_path,
+    plain_story_path,
+    wordpress_page_path,
+    wordpress_path,
+)
 
 TZ = ZoneInfo("Asia/Damascus")
 Page = tuple[bytes, str]  # body, url
 Parser = Callable[[bytes, str], object]
 
-# The plain flavour as ingest/sample_site/plain.py's docstring describes it.
+# The plain flavour as tests/support/sample_site/plain.py's docstring describes it.
 PLAIN_SELECTORS = {
     "item": "ul.news-list > li.story",
     "title": "h3.headline",

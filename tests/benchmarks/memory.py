@@ -25,10 +25,10 @@ FETCH_ARTICLE_PAGES = False
 def child(years: int, fetch_article_pages: bool) -> None:
     from ingest.crawl import CrawlDeps, run_crawl
     from ingest.heap import keep_heap_between_pages
-    from ingest.sample_site import SampleSite, SampleSiteServer
     from ingest.store.engine import Database
     from ingest.store.migrate import upgrade_to_head
     from tests.benchmarks.common import bench_settings, quiet_logging
+    from tests.support.sample_site import SampleSite, SampleSiteServer
 
     keep_heap_between_pages()
     quiet_logging()

@@ -13,12 +13,12 @@ from urllib.parse import urljoin
 from zoneinfo import ZoneInfo
 
 from ingest.heap import keep_heap_between_pages
-from ingest.sample_site import SampleSite, SampleSiteServer
-from ingest.sample_site.content import is_fetchable
 from ingest.sites.k2 import parse_article, parse_listing
 from ingest.text import clean_whitespace
 from tests.benchmarks import layouts
 from tests.benchmarks.common import Row
+from tests.support.sample_site import SampleSite, SampleSiteServer
+from tests.support.sample_site.content import is_fetchable
 
 TZ = ZoneInfo("Asia/Damascus")
 Page = tuple[bytes, str]  # body, url

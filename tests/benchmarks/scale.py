@@ -71,8 +71,8 @@ def serve(first: date, last: date) -> None:
 
 
 async def _serve(first: date, last: date) -> None:
-    from ingest.sample_site import SampleSite
     from tests.benchmarks.served import KeptAliveSite, _Pages
+    from tests.support.sample_site import SampleSite
 
     sent: list[tuple[float, str, str]] = []
 

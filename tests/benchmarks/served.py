@@ -20,9 +20,9 @@ from http import HTTPStatus
 from types import TracebackType
 from typing import cast
 
-from ingest.sample_site import Flavour, SampleSite, SampleSiteServer
-from ingest.sample_site.flavours import wordpress_page_path, wordpress_path
 from ingest.sites import wordpress_api
+from tests.support.sample_site import Flavour, SampleSite, SampleSiteServer
+from tests.support.sample_site.flavours import wordpress_page_path, wordpress_path
 
 
 class ServedSite:

@@ -9,11 +9,11 @@ from pathlib import Path
 
 from ingest.crawl import CrawlDeps, RunSummary, run_crawl
 from ingest.domain import RunStatus
-from ingest.sample_site import SampleSite, SampleSiteServer
 from ingest.settings import load_settings
 from ingest.store.engine import Database
 from ingest.store.migrate import upgrade_to_head
 from tests.support.cli import ingest, write_config
+from tests.support.sample_site import SampleSite, SampleSiteServer
 
 
 def check_copy(path: Path) -> int:

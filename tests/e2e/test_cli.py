@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from ingest.sample_site import SampleSiteServer, Status
 from tests.support.cli import ROOT, cli_environment, ingest, write_config
+from tests.support.sample_site import SampleSiteServer, Status
 
 
 def test_backfill_export_runs(server: SampleSiteServer, tmp_path: Path) -> None:

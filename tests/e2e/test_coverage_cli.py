@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from ingest.sample_site import SampleSiteServer, Status
 from tests.support.cli import ingest, write_config
+from tests.support.sample_site import SampleSiteServer, Status
 
 
 def backfilled(server: SampleSiteServer, tmp_path: Path) -> str:

@@ -11,8 +11,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from ingest.crawl import dates_between
-from ingest.sample_site import Delay, SampleSiteServer, Status
 from tests.support.cli import free_port, ingest, start, wait_for, write_config
+from tests.support.sample_site import Delay, SampleSiteServer, Status
 from tests.support.webhook import Receiver
 
 

@@ -23,9 +23,9 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from ingest.run import dates_in_flight
-from ingest.sample_site import SampleSite, SampleSiteServer
 from tests.support.cli import ROOT, free_port, ingest, write_config
 from tests.support.listings import LISTING
+from tests.support.sample_site import SampleSite, SampleSiteServer
 
 BINS = sorted(Path("/usr/lib/postgresql").glob("*/bin"))
 FIRST, LAST = date(2020, 1, 1), date(2020, 3, 31)

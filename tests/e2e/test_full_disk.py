@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from ingest.run import dates_in_flight
-from ingest.sample_site import SampleSiteServer
 from tests.support.cli import ingest, write_config
 from tests.support.listings import listing_dates
+from tests.support.sample_site import SampleSiteServer
 
 
 @pytest.fixture

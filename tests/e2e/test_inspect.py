@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.sample_site import SampleSiteServer
+from tests.support.sample_site import SampleSiteServer
 
 PLAIN_SELECTORS = """
 [sites.selectors]

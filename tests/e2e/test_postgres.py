@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from ingest.sample_site import SampleSiteServer
 from tests.support.cli import ROOT, ingest, write_config
 from tests.support.postgres import fresh_postgres
+from tests.support.sample_site import SampleSiteServer
 
 
 @pytest.fixture

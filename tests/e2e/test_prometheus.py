@@ -20,8 +20,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from ingest.sample_site import SampleSite, SampleSiteServer
 from tests.support.cli import ROOT, free_port, start, wait_for, write_config
+from tests.support.sample_site import SampleSite, SampleSiteServer
 
 PROMETHEUS = shutil.which("prometheus")
 RULES = ROOT / "deploy" / "prometheus" / "ingest-rules.yml"

@@ -19,10 +19,10 @@ import pytest
 from sqlalchemy import Row, create_engine, select
 from sqlalchemy.exc import ProgrammingError
 
-from ingest.sample_site import SampleSite, SampleSiteServer
 from ingest.store import tables
 from tests.support.cli import ROOT
 from tests.support.postgres import fresh_postgres
+from tests.support.sample_site import SampleSite, SampleSiteServer
 
 SITES = 12
 INTERVAL = 3.0

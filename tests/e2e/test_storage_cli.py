@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from ingest.sample_site import SampleSiteServer
 from ingest.store.engine import Database
 from ingest.store.migrate import downgrade_to, head_revision, schema_version, upgrade_to_head
 from tests.support.cli import ingest, write_config
+from tests.support.sample_site import SampleSiteServer
 
 
 def closed_port() -> int:

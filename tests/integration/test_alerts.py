@@ -13,10 +13,10 @@ import structlog
 from sqlalchemy import select
 
 from ingest import alerts, app
-from ingest.sample_site import SampleSiteServer, Status
 from ingest.settings import Settings, settings_from_mapping
 from ingest.store import tables
 from ingest.store.engine import Database
+from tests.support.sample_site import SampleSiteServer, Status
 from tests.support.webhook import Receiver
 
 DAY = date(2020, 2, 3)

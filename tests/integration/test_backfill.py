@@ -9,11 +9,11 @@ from sqlalchemy import func, select
 
 from ingest.crawl import CrawlDeps, RunSummary, dates_between, run_crawl
 from ingest.domain import RunStatus
-from ingest.sample_site import Delay, Drop, SampleSite, SampleSiteServer, Status
 from ingest.settings import Settings
 from ingest.store import tables
 from ingest.store.engine import Database
 from tests.support.archive import expected, stored
+from tests.support.sample_site import Delay, Drop, SampleSite, SampleSiteServer, Status
 from tests.support.settings import fast_settings, with_site
 
 

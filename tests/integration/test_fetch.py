@@ -18,8 +18,8 @@ import pytest
 
 from ingest.errors import PermanentFetchError, TransientFetchError
 from ingest.fetch import Fetcher, Page, _retry_after, make_transport
-from ingest.sample_site import Delay, Drop, FaultAction, Truncate
 from ingest.settings import settings_from_mapping
+from tests.support.sample_site import Delay, Drop, FaultAction, Truncate
 
 SETTINGS = settings_from_mapping(
     {
@@ -147,7 +147,7 @@ def test_requests_go_through_the_configured_proxy() -> None:
     requests too) receives every request, for a site whose host does not even resolve."""
     from datetime import date
 
-    from ingest.sample_site import SampleSite, SampleSiteServer
+    from tests.support.sample_site import SampleSite, SampleSiteServer
 
     with SampleSiteServer(SampleSite(seed=0)) as proxy:
         settings = settings_from_mapping(
@@ -222,8 +222,8 @@ def test_compressed_bomb_is_refused_at_the_cap_in_bounded_memory(coding: str) ->
     """A ~50 KB answer that inflates to 50 MB is refused at the 1 MB cap, not retried, and
     the fetch never holds more than a few times the cap (httpx 0.28.1's decoder inflated the
     whole 64 KiB network chunk at once, 50 MB; httpx2's peaks near 5 MB here)."""
-    from ingest.sample_site import Bomb, SampleSite, SampleSiteServer
-    from ingest.sample_site.responses import compressed_zeros
+    from tests.support.sample_site import Bomb, SampleSite, SampleSiteServer
+    from tests.support.sample_site.responses import compressed_zeros
 
     cap = 1_000_000
     inflated = 50 * 1024 * 1024
@@ -259,7 +259,7 @@ def test_compressed_bomb_is_refused_at_the_cap_in_bounded_memory(coding: str) ->
 def test_network_faults_are_transient_and_retried(fault: FaultAction) -> None:
     """Over the shipped transport (aiohttp): a dropped connection, a truncated body and a
     response slower than the timeout are each a TransientFetchError after max_attempts."""
-    from ingest.sample_site import SampleSite, SampleSiteServer
+    from tests.support.sample_site import SampleSite, SampleSiteServer
 
     with SampleSiteServer(SampleSite(seed=0)) as server:
         settings = settings_from_mapping(

@@ -12,11 +12,11 @@ from ingest.crawl import CrawlDeps, RunSummary, incremental_window, run_crawl
 from ingest.daemon import crawl_once
 from ingest.domain import RunKind, RunStatus
 from ingest.errors import SiteBusyError
-from ingest.sample_site import Delay, SampleSite, SampleSiteServer
 from ingest.settings import Settings
 from ingest.store import liveness, tables
 from ingest.store.engine import Database
 from tests.support.archive import expected, stored
+from tests.support.sample_site import Delay, SampleSite, SampleSiteServer
 
 DAY = date(2020, 2, 10)
 

@@ -19,12 +19,12 @@ from structlog.testing import capture_logs
 from ingest import app
 from ingest.crawl import RunSummary, dates_between
 from ingest.domain import RunStatus
-from ingest.sample_site import Flavour, SampleSite, SampleSiteServer, Status
-from ingest.sample_site.content import dedupe
-from ingest.sample_site.flavours import reads_full_text
 from ingest.settings import Settings, settings_from_mapping
 from ingest.store import tables
 from ingest.store.engine import Database
+from tests.support.sample_site import Flavour, SampleSite, SampleSiteServer, Status
+from tests.support.sample_site.content import dedupe
+from tests.support.sample_site.flavours import reads_full_text
 
 FIRST, LAST = date(2020, 2, 1), date(2020, 2, 14)  # 2020-02-05 has no posts
 FAST_HTTP = {
@@ -35,7 +35,7 @@ FAST_HTTP = {
     "backoff_max_seconds": 0.05,
     "max_retry_after_seconds": 1.0,
 }
-# The plain flavour as ingest/sample_site/plain.py's docstring describes it.
+# The plain flavour as tests/support/sample_site/plain.py's docstring describes it.
 PLAIN_SELECTORS = {
     "item": "ul.news-list > li.story",
     "title": "h3.headline",

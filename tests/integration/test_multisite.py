@@ -10,10 +10,10 @@ from sqlalchemy import select
 from ingest import app
 from ingest.crawl import RunSummary, SiteSkipped
 from ingest.domain import RunStatus
-from ingest.sample_site import SampleSite, SampleSiteServer, Status
 from ingest.settings import Settings, settings_from_mapping
 from ingest.store import tables
 from ingest.store.engine import Database
+from tests.support.sample_site import SampleSite, SampleSiteServer, Status
 
 FAST_HTTP = {
     "requests_per_second": 0.0,

@@ -6,9 +6,9 @@ from datetime import date
 from pathlib import Path
 
 from ingest import app
-from ingest.sample_site import SampleSiteServer
 from ingest.settings import Settings, settings_from_mapping
 from ingest.store.engine import Database
+from tests.support.sample_site import SampleSiteServer
 
 FAST_HTTP = {"requests_per_second": 0.0, "timeout_seconds": 2.0, "backoff_initial_seconds": 0.01}
 

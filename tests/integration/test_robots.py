@@ -16,10 +16,10 @@ from ingest.crawl import CrawlDeps, run_crawl
 from ingest.domain import RunStatus
 from ingest.errors import FetchError
 from ingest.fetch import Fetcher, make_transport
-from ingest.sample_site import SampleSite, SampleSiteServer, Status
 from ingest.settings import Settings
 from ingest.store import tables
 from ingest.store.engine import Database
+from tests.support.sample_site import SampleSite, SampleSiteServer, Status
 from tests.support.settings import fast_settings
 
 DAY = date(2020, 2, 1)

@@ -14,13 +14,13 @@ from ingest import app
 from ingest.crawl import CrawlDeps, run_crawl
 from ingest.domain import RunStatus
 from ingest.run import dates_in_flight
-from ingest.sample_site import SampleSite, SampleSiteServer
 from ingest.settings import Settings
 from ingest.store import tables
 from ingest.store.engine import Database, make_engine
 from ingest.store.migrate import upgrade_to_head
 from tests.support.archive import expected, stored
 from tests.support.listings import listing_dates
+from tests.support.sample_site import SampleSite, SampleSiteServer
 from tests.support.settings import fast_settings
 
 FIRST, LAST = date(2020, 1, 1), date(2020, 3, 31)

@@ -9,13 +9,13 @@ from sqlalchemy import select
 
 from ingest.crawl import dates_between
 from ingest.domain import ArticleRecord, BodySource, DateStatus, RunKind
-from ingest.sample_site import SampleSite
 from ingest.store import tables
 from ingest.store.articles import store_day
 from ingest.store.days import record_date_state
 from ingest.store.engine import Database
 from ingest.store.runs import start_run
 from ingest.text import title_key
+from tests.support.sample_site import SampleSite
 
 Row = tuple[str, str | None, str, datetime | None]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from ingest.sample_site import SampleSiteServer
+from tests.support.sample_site import SampleSiteServer
 
 # A K2 listing's path (/date/Y/M/D.html, /date/Y/M/D/Page-N.html): its date.
 LISTING = re.compile(r"^/date/(\d+)/(\d+)/(\d+)")

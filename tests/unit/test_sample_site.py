@@ -18,7 +18,9 @@ from urllib.parse import urljoin
 
 import pytest
 
-from ingest.sample_site import (
+from ingest.sample_site.content import title_text
+from ingest.sample_site.markup import SCRIPT_SNIPPETS, collapse
+from tests.support.sample_site import (
     Delay,
     Drop,
     Oversize,
@@ -28,8 +30,7 @@ from ingest.sample_site import (
     Status,
     Truncate,
 )
-from ingest.sample_site.content import SITE_TZ, article_url, title_text
-from ingest.sample_site.markup import SCRIPT_SNIPPETS, collapse
+from tests.support.sample_site.content import SITE_TZ, article_url
 
 Q1_2020 = [date(2020, 1, 1) + timedelta(days=n) for n in range(91)]
 _BLOCKS = {"p", "div", "li", "ul", "ol", "blockquote", "br", "h1", "h2", "h3", "h4", "h5", "h6"}

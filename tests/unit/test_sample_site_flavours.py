@@ -19,11 +19,12 @@ from urllib.robotparser import RobotFileParser
 import pytest
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from ingest.sample_site import DEFAULT_ROBOTS, ExpectedRecord, SampleSite, SampleSiteServer
-from ingest.sample_site.content import SITE_TZ, article_body, dedupe, expected_record, title_text
-from ingest.sample_site.flavours import FLAVOURS, Flavour
+from ingest.sample_site.content import title_text
 from ingest.sites.base import check_day_path
 from ingest.text import clean_whitespace, join_paragraphs, paragraphs_of
+from tests.support.sample_site import DEFAULT_ROBOTS, ExpectedRecord, SampleSite, SampleSiteServer
+from tests.support.sample_site.content import SITE_TZ, article_body, dedupe, expected_record
+from tests.support.sample_site.flavours import FLAVOURS, Flavour
 
 Q1_2020 = [date(2020, 1, 1) + timedelta(days=n) for n in range(91)]
 SITE = SampleSite(0)

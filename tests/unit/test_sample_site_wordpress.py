@@ -14,8 +14,9 @@ from urllib.parse import urlencode, urlsplit
 import pytest
 from selectolax.lexbor import LexborHTMLParser
 
-from ingest.sample_site import SampleSite, SampleSiteServer
-from ingest.sample_site.content import SITE_TZ, article_body, title_text
+from ingest.sample_site.content import title_text
+from tests.support.sample_site import SampleSite, SampleSiteServer
+from tests.support.sample_site.content import SITE_TZ, article_body
 
 Q1_2020 = [date(2020, 1, 1) + timedelta(days=n) for n in range(91)]
 SEED_DAY = date(2020, 2, 1)  # two seed posts, 16:45 and an earlier one, February: UTC+2

@@ -14,9 +14,10 @@ import html
 from typing import Any
 
 from ingest.sample_site.article import CATEGORY_IDS, SampleArticle, slugify
-from ingest.sample_site.content import listing_text
-from ingest.sample_site.htmlparts import iso_gmt, iso_local, tag_id, tags_of
-from ingest.sample_site.wordpress import AUTHOR
+from ingest.sample_site.htmlparts import tags_of
+from tests.support.sample_site.content import listing_text
+from tests.support.sample_site.wordpress import AUTHOR
+from tests.support.sample_site.wordpress_parts import iso_gmt, iso_local, tag_id
 
 Json = dict[str, Any]
 UNCATEGORIZED = ("Uncategorized", 1)

@@ -19,15 +19,16 @@ from dataclasses import dataclass
 from datetime import date
 from urllib.parse import urlencode
 
-from ingest.sample_site import plain, wordpress
 from ingest.sample_site.article import SampleArticle
-from ingest.sample_site.content import SampleSite
-from ingest.sample_site.flavours import (
+from ingest.sample_site.server import Response
+from tests.support.sample_site import plain, wordpress
+from tests.support.sample_site.content import SampleSite
+from tests.support.sample_site.flavours import (
     plain_story_path,
     wordpress_page_path,
     wordpress_path,
 )
-from ingest.sample_site.responses import Response, html_response
+from tests.support.sample_site.responses import html_response
 
 Conditional = Callable[[str, bytes, dict[str, str]], Response]
 

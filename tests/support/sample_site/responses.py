@@ -1,14 +1,13 @@
-"""What the sample server's routes answer, and how it goes out (or fails to).
+"""What the test server adds to how the sample site answers: conditional GETs, the REST API's
+JSON, and a handler that applies the fault actions (a dropped connection, a truncated body, an
+oversized one, a compression bomb) and logs every request.
 
 Routes (``SampleSiteServer.respond``) return a ``Response``; listings go through
 ``Conditional`` for ETag/Last-Modified and 304; the REST API's bodies through ``wp_json``.
-``Handler`` sends them with keep-alive, after the fault actions: a dropped connection, a
-truncated body, an oversized one.
 """
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import hashlib
 import json
@@ -16,28 +15,26 @@ import socket
 import threading
 import time
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from email.utils import formatdate, parsedate_to_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
-from ingest.sample_site.faults import Bomb, Delay, Drop, Oversize, Status, Truncate
+from ingest.sample_site.server import HTML_TYPE, Response, SiteHandler
+from tests.support.sample_site.faults import (
+    Bomb,
+    Delay,
+    Drop,
+    FaultAction,
+    Oversize,
+    Status,
+    Truncate,
+)
 
 if TYPE_CHECKING:
-    from ingest.sample_site.server import SampleSiteServer
+    from tests.support.sample_site.server import SampleSiteServer
 
-HTML_TYPE = "text/html; charset=utf-8"
-TEXT_TYPE = "text/plain; charset=utf-8"
 JSON_TYPE = "application/json; charset=UTF-8"  # WordPress spells it so
 _CHUNK = 64 * 1024
-
-
-@dataclass(frozen=True)
-class Response:
-    status: int
-    body: bytes
-    content_type: str = HTML_TYPE
-    headers: dict[str, str] = field(default_factory=dict)
 
 
 def html_response(status: int, page: str, headers: dict[str, str] | None = None) -> Response:
@@ -110,43 +107,12 @@ def _not_modified(headers: dict[str, str], validators: _Validators) -> bool:
 # -- sending ----------------------------------------------------------------------------------
 
 
-class LoopbackHTTPServer(ThreadingHTTPServer):
-    daemon_threads = True
-    block_on_close = False  # stop() must not wait for a Delay() to finish
-    owner: SampleSiteServer
+class FaultHandler(SiteHandler):
+    """The product's handler, after the test server's latency and fault actions, with every
+    request logged."""
 
-    def handle_error(self, request: object, client_address: object) -> None:
-        """Quiet: clients hanging up mid-response are part of the tests."""
-
-
-class Handler(BaseHTTPRequestHandler):
-    server: LoopbackHTTPServer
-    protocol_version = "HTTP/1.1"  # keep-alive, as real clients pool connections
-    server_version = "Apache"
-    sys_version = ""
-    timeout = 30  # idle keep-alive connections
-    disable_nagle_algorithm = True  # headers and body go out in two writes: no 40 ms stalls
-
-    def setup(self) -> None:
-        super().setup()
-        self.server.owner._track(self.connection, open_=True)
-
-    def finish(self) -> None:
-        self.server.owner._track(self.connection, open_=False)
-        with contextlib.suppress(OSError):
-            super().finish()
-
-    def log_message(self, format: str, *args: object) -> None:
-        """Quiet: no request log on stderr."""
-
-    def do_GET(self) -> None:
-        self._serve(head=False)
-
-    def do_HEAD(self) -> None:
-        self._serve(head=True)
-
-    def _serve(self, *, head: bool) -> None:
-        owner = self.server.owner
+    def serve(self, *, head: bool) -> None:
+        owner = cast("SampleSiteServer", self.server.owner)
         target = self.path
         if owner.latency_seconds > 0:
             time.sleep(owner.latency_seconds)
@@ -157,55 +123,38 @@ class Handler(BaseHTTPRequestHandler):
             self.close_connection = True  # the client went away
 
     def _serve_action(
-        self,
-        owner: SampleSiteServer,
-        target: str,
-        action: Status | Drop | Delay | Truncate | Oversize | Bomb | None,
-        *,
-        head: bool,
+        self, owner: SampleSiteServer, target: str, action: FaultAction | None, *, head: bool
     ) -> None:
         # Each branch records before answering: a client that has its answer must find
         # its request in the log.
         if isinstance(action, Drop):
-            owner._record(self.command, target, 0)
+            owner.record(self.command, target, 0)
             self._hang_up()
             return
         if isinstance(action, Status):
             extra = {} if action.retry_after is None else {"Retry-After": f"{action.retry_after:g}"}
-            owner._record(self.command, target, action.code)
-            self._send(Response(action.code, action.body.encode(), headers=extra), head=head)
+            owner.record(self.command, target, action.code)
+            self.send(Response(action.code, action.body.encode(), headers=extra), head=head)
             return
         if isinstance(action, Oversize):
-            owner._record(self.command, target, 200)
+            owner.record(self.command, target, 200)
             self._send_oversize(action.n_bytes, head=head)
             return
         if isinstance(action, Bomb):
-            owner._record(self.command, target, 200)
+            owner.record(self.command, target, 200)
             self._send_bomb(action, head=head)
             return
         if isinstance(action, Delay):
             time.sleep(action.seconds)
-        headers = {name.lower(): value for name, value in self.headers.items()}
-        response = owner.respond(target, headers)
-        owner._record(self.command, target, response.status)
+        response = owner.respond(target, self.request_headers())
+        owner.record(self.command, target, response.status)
         if isinstance(action, Truncate):
-            self._send(response, head=False, truncate=True)
+            self.send_head(response)  # the whole body's Content-Length, then half the body
+            if response.status != 304:
+                self.wfile.write(response.body[: len(response.body) // 2])
             self._hang_up()
         else:
-            self._send(response, head=head)
-
-    def _send(self, response: Response, *, head: bool, truncate: bool = False) -> None:
-        self.send_response(response.status)
-        for name, value in response.headers.items():
-            self.send_header(name, value)
-        if response.status != 304:
-            self.send_header("Content-Type", response.content_type)
-            self.send_header("Content-Length", str(len(response.body)))
-        self.end_headers()
-        if head or response.status == 304:
-            return
-        body = response.body[: len(response.body) // 2] if truncate else response.body
-        self.wfile.write(body)
+            self.send(response, head=head)
 
     def _send_oversize(self, n_bytes: int, *, head: bool) -> None:
         self.send_response(200)

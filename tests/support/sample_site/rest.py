@@ -29,12 +29,14 @@ from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 from urllib.parse import urlencode
 
-from ingest.sample_site import rest_objects as objects
 from ingest.sample_site.article import SampleArticle
-from ingest.sample_site.content import SITE_TZ, SampleSite, title_text
-from ingest.sample_site.flavours import API_ROOT, wordpress_path
-from ingest.sample_site.responses import Response, json_response
-from ingest.sample_site.wordpress_theme import SITE_NAME, TAGLINE
+from ingest.sample_site.content import title_text
+from ingest.sample_site.server import Response
+from tests.support.sample_site import rest_objects as objects
+from tests.support.sample_site.content import SITE_TZ, SampleSite
+from tests.support.sample_site.flavours import API_ROOT, wordpress_path
+from tests.support.sample_site.responses import json_response
+from tests.support.sample_site.wordpress_theme import SITE_NAME, TAGLINE
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}(:?\d{2})?)?")
 _ORDERBY = (

@@ -32,8 +32,8 @@ from datetime import date
 
 from ingest.sample_site.article import SampleArticle
 from ingest.sample_site.content import title_text
-from ingest.sample_site.flavours import plain_page_path, plain_story_path
 from ingest.sample_site.htmlparts import attr, format_long_day, link
+from tests.support.sample_site.flavours import plain_page_path, plain_story_path
 
 SITE_NAME = "Coalition Bulletin"
 DATE_FORMAT = "%d/%m/%Y"

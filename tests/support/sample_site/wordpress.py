@@ -31,8 +31,9 @@ from datetime import date
 
 from ingest.sample_site.article import SampleArticle, slugify
 from ingest.sample_site.content import title_text
-from ingest.sample_site.htmlparts import attr, format_wp_day, iso_with_offset, link, tags_of
-from ingest.sample_site.wordpress_theme import (
+from ingest.sample_site.htmlparts import attr, link, tags_of
+from tests.support.sample_site.wordpress_parts import format_wp_day, iso_with_offset
+from tests.support.sample_site.wordpress_theme import (
     ARROW_LEFT,
     ARROW_RIGHT,
     LinkOf,

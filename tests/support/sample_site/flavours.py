@@ -1,6 +1,7 @@
 """The four ways the sample site serves one corpus, and what each lets a scraper read.
 
-One ``SampleSiteServer`` serves every flavour at once, on different paths:
+One ``SampleSiteServer`` of the test suite serves every flavour at once (the product's serves
+K2 alone), on different paths:
 
 =================  ==================================================  ======================
 flavour            listing                                             article page
@@ -37,7 +38,6 @@ from ingest.sample_site.article import SampleArticle
 Flavour = Literal["k2", "wordpress", "wordpress-api", "plain"]
 FLAVOURS: tuple[Flavour, ...] = ("k2", "wordpress", "wordpress-api", "plain")
 
-K2_LISTING_PATH = "/date/{year}/{month}/{day}.html"
 WORDPRESS_LISTING_PATH = "/{year}/{month:02d}/{day:02d}/"
 PLAIN_LISTING_PATH = "/archive/{year}-{month:02d}-{day:02d}.html"
 API_ROOT = "/wp-json/"
