@@ -57,6 +57,7 @@ _TITLES = (".entry-title", ".wp-block-post-title")
 # Excerpt or full post: classic themes, then the Post Excerpt and Post Content blocks.
 _TEXTS = (".entry-summary", ".entry-content", ".wp-block-post-excerpt", ".wp-block-post-content")
 _BODIES = (".entry-content", ".wp-block-post-content")
+_TEXT_CLASSES = frozenset(selector[1:] for selector in _TEXTS)
 # Most preferred first: the_posts_pagination(), the Query Pagination block,
 # the_posts_navigation(), an SEO plugin's head.
 _NEXT_SELECTORS = (
@@ -81,6 +82,7 @@ _CATEGORIES = (".cat-links a", "a[rel~=category]", ".taxonomy-category a")
 # A block theme's Query Loop item: on a post's own page, a loop of other posts (related or
 # latest) is not this post's.
 _LOOP_ITEM = "wp-block-post"
+_LOOP_ITEMS = frozenset({_LOOP_ITEM})
 # The theme's own post chrome. When author HTML leaves a <div> open, the ``</div>`` meant to end
 # .entry-content ends the author's div instead, and .entry-content swallows the post's footer
 # ("Published ... By ...", "Categorized as ... Tagged ...") up to </article>. The Post Excerpt
@@ -141,7 +143,7 @@ def _listing_item(
     resolve: LinkResolver,
     tz: tzinfo,
 ) -> ListingItem | None:
-    link = _first(post, scope, _TITLE_LINKS)
+    link = _first(post, scope, _TITLE_LINKS[:2]) or _heading_link(post, scope)
     heading = link or _first(post, scope, _TITLES)
     title = clean_whitespace(heading.text(deep=True)) if heading is not None else ""
     href = (link.attributes.get("href") or "").strip() if link is not None else ""
@@ -168,6 +170,27 @@ def _first(post: LexborNode, scope: ItemScope, selectors: tuple[str, ...]) -> Le
         if node is not None:
             return node
     return None
+
+
+def _heading_link(post: LexborNode, scope: ItemScope) -> LexborNode | None:
+    """A theme without core's title classes: the first heading link of the post that is not
+    in its text (a heading the author linked inside the excerpt is no title)."""
+    for node in scope.all(post, _TITLE_LINKS[2]):
+        if not _inside(node, _TEXT_CLASSES, post):
+            return node
+    return None
+
+
+def _inside(node: LexborNode, classes: frozenset[str], stop: LexborNode | None = None) -> bool:
+    """True when an ancestor of ``node`` (below ``stop``, if given) has one of ``classes``."""
+    stop_id = stop.mem_id if stop is not None else None
+    ancestor = node.parent
+    while ancestor is not None and ancestor.mem_id != stop_id:
+        names = ancestor.attributes.get("class")
+        if names is not None and not classes.isdisjoint(names.split()):
+            return True
+        ancestor = ancestor.parent
+    return False
 
 
 def _names(groups: Iterable[Iterable[LexborNode]]) -> str | None:
@@ -224,23 +247,14 @@ def _all_nodes(nodes: Iterable[LexborNode]) -> list[LexborNode]:
     return list(nodes)
 
 
-def _own_nodes(nodes: Iterable[LexborNode]) -> list[LexborNode]:
-    """The nodes that are not inside a Query Loop item (another post's)."""
-    return [node for node in nodes if not _in_loop_item(node)]
-
-
 def _is_loop_item(node: LexborNode) -> bool:
     classes = node.attributes.get("class")
     return classes is not None and _LOOP_ITEM in classes.split()
 
 
-def _in_loop_item(node: LexborNode) -> bool:
-    ancestor = node.parent
-    while ancestor is not None:
-        if _is_loop_item(ancestor):
-            return True
-        ancestor = ancestor.parent
-    return False
+def _own_nodes(nodes: Iterable[LexborNode]) -> list[LexborNode]:
+    """The nodes that are not inside a Query Loop item (another post's)."""
+    return [node for node in nodes if not _inside(node, _LOOP_ITEMS)]
 
 
 def _first_own(

@@ -264,3 +264,37 @@ def test_a_naive_time_is_read_in_the_sites_zone() -> None:
 def test_article_without_entry_content_is_a_parse_error() -> None:
     with pytest.raises(ParseError, match=r"\.entry-content"):
         wordpress.parse_article("<article class=post><h1>T</h1></article>", DAY_URL, TZ)
+
+
+def test_a_theme_without_title_classes_gives_its_first_heading_link_not_one_in_the_text() -> None:
+    """No .entry-title or Post Title block: the post's first heading link is its title, but a
+    heading the author linked inside the excerpt is not (that post is skipped)."""
+    html = (
+        '<article class="post type-post"><div class="entry-content">'
+        '<h3><a href="/other/">Linked heading in the text</a></h3><p>An aside.</p></div></article>'
+        '<article class="post type-post"><h2 class="headline"><a href="/real/">Real title</a>'
+        '</h2><div class="entry-summary"><p>Text.</p></div></article>'
+    )
+    page = wordpress.parse_listing(html, DAY_URL, TZ)
+    assert [(item.title, item.url) for item in page.items] == [
+        ("Real title", "https://news.example.org/real/")
+    ]
+    assert page.skipped_items == 1
+
+
+def test_a_block_themes_post_page_ignores_a_loop_of_other_posts() -> None:
+    """A single post of a block theme has no post_class() wrapper; a Query Loop of other posts
+    on the page (related, latest) gives neither its title, its time nor its categories."""
+    html = (
+        '<ul class="wp-block-post-template"><li class="wp-block-post post type-post">'
+        '<h2 class="wp-block-post-title"><a href="/x/">Other post</a></h2>'
+        '<div class="wp-block-post-date"><time datetime="2019-01-01T00:00:00+03:00">x</time>'
+        '</div><div class="taxonomy-category wp-block-post-terms"><a>Sport</a></div></li></ul>'
+        '<h1 class="wp-block-post-title">This post</h1>'
+        '<div class="entry-content wp-block-post-content"><p>Its text.</p></div>'
+        '<div class="wp-block-post-date"><time datetime="2020-02-01T10:00:00+03:00">1 Feb</time>'
+        '</div><div class="taxonomy-category wp-block-post-terms"><a rel="tag">News</a></div>'
+    )
+    page = wordpress.parse_article(html, DAY_URL, TZ)
+    assert (page.title, page.body, page.category) == ("This post", "Its text.", "News")
+    assert page.published_at == datetime(2020, 2, 1, 7, 0, tzinfo=UTC)
