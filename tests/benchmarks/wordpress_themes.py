@@ -30,10 +30,10 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from ingest.sample_site import SampleSite
 from tests.benchmarks import cpu
 from tests.benchmarks.common import Row
 from tests.benchmarks.served import Answer, KeptAliveSite
+from tests.support.sample_site import SampleSite
 from tests.support.wordpress.corpus import Post
 from tests.support.wordpress.site import RealWordPress, missing
 
