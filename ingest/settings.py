@@ -571,12 +571,57 @@ def _validate_alert_url(key: str, url: str) -> None:
 
 
 def _validate_cron(key: str, expression: str) -> None:
-    from apscheduler.triggers.cron import CronTrigger
+    error = _cron_error(expression)
+    if error is not None:
+        raise ConfigError(f"{key} {expression!r} is not a crontab expression: {error}")
 
-    try:
-        CronTrigger.from_crontab(expression)
-    except ValueError as exc:
-        raise ConfigError(f"{key} {expression!r} is not a crontab expression: {exc}") from exc
+
+# A crontab's fields as APScheduler 3.x's CronTrigger.from_crontab reads them: name, bounds,
+# value names. Checked here, not by APScheduler, so that loading the settings never imports it
+# (180 ms; health, run by every probe, loads the settings). What passes here, the daemon's
+# CronTrigger takes (tests/unit/test_settings_cron.py holds it).
+_CRON_FIELDS = (
+    ("minute", 0, 59, ()),
+    ("hour", 0, 23, ()),
+    ("day", 1, 31, ()),
+    ("month", 1, 12, ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct",
+                      "nov", "dec")),
+    ("day_of_week", 0, 6, ("mon", "tue", "wed", "thu", "fri", "sat", "sun")),
+)  # fmt: skip
+# "*", "*/step"; "a", "a-b", "a/step", "a-b/step" (numbers); "name", "name-name".
+_CRON_TERM = re.compile(
+    r"\*(?:/([0-9]+))?|([0-9]+)(?:-([0-9]+))?(?:/([0-9]+))?|([a-z]+)(?:-([a-z]+))?"
+)
+
+
+def _cron_error(expression: str) -> str | None:
+    """Why ``expression`` is not a crontab APScheduler takes; None when it is one."""
+    fields = expression.split()
+    if len(fields) != 5:
+        return f"Wrong number of fields; got {len(fields)}, expected 5"
+    for text, (name, low, high, names) in zip(fields, _CRON_FIELDS, strict=True):
+        for term in text.split(","):
+            if not _cron_term_ok(term.lower(), low, high, names, last=name == "day"):
+                return f"{term!r} is not a value of field {name!r} ({low}-{high})"
+    return None
+
+
+def _cron_term_ok(term: str, low: int, high: int, names: tuple[str, ...], *, last: bool) -> bool:
+    if last and term == "last":
+        return True  # the day field's "last day of the month"
+    match = _CRON_TERM.fullmatch(term)
+    if match is None:
+        return False
+    every, first, end, step, first_name, end_name = match.groups()
+    if first_name is not None:
+        if first_name not in names or (end_name is not None and end_name not in names):
+            return False
+        return end_name is None or names.index(first_name) <= names.index(end_name)
+    if first is None:  # "*" or "*/step"
+        return every is None or 0 < int(every) <= high - low
+    start = int(first)
+    stop = int(end) if end is not None else (start if step is None else high)
+    return low <= start <= stop <= high and (step is None or 0 < int(step) <= stop - start)
 
 
 __all__ = [
