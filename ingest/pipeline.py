@@ -2,12 +2,12 @@
 
 ``DayPipeline.crawl_day`` fetches the day's listing through every page's own "Next" link,
 parses it with the site's layout, dedupes it, fetches the pages of new or changed articles,
-and stores the day with its crawl state, its listing validators and the run's counts in one
-transaction. It knows nothing of the run around it (locks, heartbeats, stopping): the run
-hands it a ``Tally`` that says what the run's counts become once the day is in, and the
-``Turns`` its CPU work waits for after each wait on the network (``turns``). A store that
-is full or out of reach (``StorageFullError``, ``DatabaseUnavailableError``) is not the date's
-failure: it propagates to the run, which stops or waits (see ``gate``).
+and stores the day with its crawl state, its listing validators and what it adds to the run's
+counts (an SQL increment) in one transaction. It knows nothing of the run around it (locks,
+heartbeats, stopping): the run hands it a ``Tally`` that says what a day adds to the run's
+counts, and the ``Turns`` its CPU work waits for after each wait on the network (``turns``).
+A store that is full or out of reach (``StorageFullError``, ``DatabaseUnavailableError``) is
+not the date's failure: it propagates to the run, which stops or waits (see ``gate``).
 """
 
 from __future__ import annotations
@@ -53,11 +53,11 @@ class DayResult:
 
 
 class Tally(Protocol):
-    """The run's counts: what they become with a day's result, and that they were stored."""
+    """The run's counts: what a day's result adds to the run record, and whether it went in."""
 
-    def after(self, result: DayResult) -> runs.RunCounts: ...
+    def increment(self, result: DayResult) -> runs.RunCounts: ...
 
-    def settle(self, counts: runs.RunCounts) -> None: ...
+    def settle(self, increment: runs.RunCounts, *, stored: bool) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,20 +127,17 @@ class DayPipeline:
                 listing.last_modified,
                 stored_before=bool(before.known),
             )
-
-            def counts_after(outcome: DayOutcome) -> runs.RunCounts:
-                return self.tally.after(DayResult(day, outcome, deduped.duplicates, article_error))
-
-            # No await from here to the commit: the run's counts cannot interleave with
-            # another date's, and they are written in the same transaction as the data.
+            # No await from here to the commit: the date's figures are added to the run's in
+            # the transaction that stores it, so the record counts the date once it is in.
             with self.database.transaction() as tx:
-                outcome, counts = articles.store_crawled_day(
-                    tx.connection, crawled, run_id=self.run_id, now=self.clock(),
-                    counts_after=counts_after,
-                )  # fmt: skip
+                outcome = articles.store_crawled_day(
+                    tx.connection, crawled, run_id=self.run_id, now=self.clock()
+                )
+                result = DayResult(day, outcome, deduped.duplicates, article_error)
+                increment = self.tally.increment(result)
+                runs.add_counts(tx.connection, self.run_id, increment)
                 tx.commit()
-                self.tally.settle(counts)
-            result = DayResult(day, outcome, deduped.duplicates, article_error)
+                self.tally.settle(increment, stored=True)
         except (StorageFullError, DatabaseUnavailableError):
             raise  # the run's to handle: the date cannot be stored now
         except (FetchError, ParseError, StorageError) as exc:
@@ -174,10 +171,10 @@ class DayPipeline:
                 now=now,
             )
             result = DayResult(day, DayOutcome(unchanged=stored), 0, None)
-            counts = self.tally.after(result)
-            runs.save_run_progress(tx.connection, self.run_id, counts)
+            increment = self.tally.increment(result)
+            runs.add_counts(tx.connection, self.run_id, increment)
             tx.commit()
-            self.tally.settle(counts)
+            self.tally.settle(increment, stored=True)
         log.info("date_done", date=day.isoformat(), status="not_modified", unchanged=stored)
         return result
 
@@ -197,15 +194,15 @@ class DayPipeline:
                     run_id=self.run_id,
                     now=self.clock(),
                 )
-                counts = self.tally.after(result)
-                runs.save_run_progress(tx.connection, self.run_id, counts)
+                increment = self.tally.increment(result)
+                runs.add_counts(tx.connection, self.run_id, increment)
                 tx.commit()
-                self.tally.settle(counts)
+                self.tally.settle(increment, stored=True)
         except (StorageFullError, DatabaseUnavailableError):
             raise
         except StorageError as storage_exc:
             log.error("date_state_not_saved", date=day.isoformat(), reason=str(storage_exc))
-            self.tally.settle(self.tally.after(result))
+            self.tally.settle(self.tally.increment(result), stored=False)
         return result
 
     async def _listing(

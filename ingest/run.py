@@ -20,7 +20,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 import httpx2
@@ -125,32 +125,42 @@ class DateQueue:
 
 
 class RunTally:
-    """The run's counts, failed dates and first errors, as the dates come in."""
+    """The run's counts, failed dates and first errors, as the dates come in.
+
+    ``counts`` are the run's figures so far. The run record holds all of them but
+    ``unstored``: what a date could not write (its store failed), carried by the next date's
+    write or by the run's close.
+    """
 
     def __init__(self) -> None:
         self.counts = runs.RunCounts()
+        self.unstored = runs.RunCounts()
         self.failed: list[date] = []
         self.errors: list[str] = []
         self.stats = FetchStats()
 
-    def after(self, result: DayResult) -> runs.RunCounts:
-        counts, stats = self.counts, self.stats
+    def increment(self, result: DayResult) -> runs.RunCounts:
+        """What the run record gains with ``result``: the date's own figures, the pages
+        fetched since the last increment (the fetcher counts them for the whole run), and
+        whatever earlier increments could not store."""
+        counts, stats, outcome = self.counts, self.stats, result.outcome
         failed = result.error is not None
-        return replace(
-            counts,
-            dates_done=counts.dates_done + (0 if failed else 1),
-            dates_failed=counts.dates_failed + (1 if failed else 0),
-            pages_fetched=stats.pages_fetched,
-            pages_failed=stats.pages_failed,
-            pages_not_modified=stats.pages_not_modified,
-            articles_new=counts.articles_new + result.outcome.new,
-            articles_updated=counts.articles_updated + result.outcome.updated,
-            articles_unchanged=counts.articles_unchanged + result.outcome.unchanged,
-            duplicates=counts.duplicates + result.duplicates,
+        return self.unstored + runs.RunCounts(
+            dates_done=0 if failed else 1,
+            dates_failed=1 if failed else 0,
+            pages_fetched=stats.pages_fetched - counts.pages_fetched,
+            pages_failed=stats.pages_failed - counts.pages_failed,
+            pages_not_modified=stats.pages_not_modified - counts.pages_not_modified,
+            articles_new=outcome.new,
+            articles_updated=outcome.updated,
+            articles_unchanged=outcome.unchanged,
+            duplicates=result.duplicates,
         )
 
-    def settle(self, counts: runs.RunCounts) -> None:
-        self.counts = counts
+    def settle(self, increment: runs.RunCounts, *, stored: bool) -> None:
+        """Count ``increment``: written to the run record (``stored``), or to be carried."""
+        self.counts = self.counts + increment - self.unstored
+        self.unstored = runs.RunCounts() if stored else increment
 
     def record(self, result: DayResult) -> None:
         if result.error is not None:
@@ -301,10 +311,9 @@ class SiteRun:
                 planned = [d for d in wanted if statuses.get(d) is not DateStatus.COMPLETE]
                 skipped = len(wanted) - len(planned)
             self.never_crawled = {day for day in planned if day not in statuses}
-            runs.save_run_progress(
+            runs.plan_run(
                 tx.connection,
                 self.run_id,
-                self.tally.counts,
                 dates_total=len(planned) + skipped,
                 dates_skipped=skipped,
             )
@@ -322,16 +331,18 @@ class SiteRun:
         while True:
             try:
                 with self.deps.database.transaction() as tx:
-                    runs.finish_run(
+                    recorded = runs.finish_run(
                         tx.connection,
                         self.run_id,
                         status=status,
-                        counts=tally.counts,
+                        counts=tally.unstored,
                         error_summary=summary,
                         now=self.deps.clock(),
                     )
                     liveness.release_site_lock(tx.connection, self.site.name, self.owner)
                     tx.commit()
+                # What the summary reports is the record's own figures.
+                tally.counts, tally.unstored = recorded, runs.RunCounts()
                 break
             except DatabaseUnavailableError as exc:
                 if time.monotonic() + wait > deadline:
@@ -416,7 +427,7 @@ class SiteRun:
                         result = DayResult(day, DayOutcome(), 0, "not stored: storage full")
                         log.error("date_failed", date=day.isoformat(), error=str(exc),
                                   error_type=type(exc).__name__)  # fmt: skip
-                        self.tally.settle(self.tally.after(result))
+                        self.tally.settle(self.tally.increment(result), stored=False)
                     self._record(result, total)
 
             results = await asyncio.gather(

@@ -2,14 +2,14 @@
 
 The crawl's per-date work is two calls: ``day_before_fetch`` (its listing validators and the
 articles already stored, one read) and ``store_crawled_day`` (articles, revisions, the date's
-state, validators and the run's counts, one write). Both run prebuilt SQLAlchemy Core
-statements on the transaction's connection, executed on its DB-API cursor (``driver``): no
-object per row, no SQLAlchemy execution context per statement.
+state and validators, one write; the run's counts go in beside it, in the same transaction).
+Both run prebuilt SQLAlchemy Core statements on the transaction's connection, executed on its
+DB-API cursor (``driver``): no object per row, no SQLAlchemy execution context per statement.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
@@ -21,7 +21,6 @@ from ingest.domain import ArticleRecord, BodySource, DateStatus, DayOutcome
 from ingest.store import driver
 from ingest.store.days import read_validators, record_date_state, save_validators
 from ingest.store.engine import dialect_insert
-from ingest.store.runs import RunCounts, save_run_progress
 from ingest.store.tables import article_revisions as _revisions
 from ingest.store.tables import articles as _articles
 
@@ -82,16 +81,12 @@ class CrawledDay:
 
 
 def store_crawled_day(
-    conn: Connection,
-    crawled: CrawledDay,
-    *,
-    run_id: int,
-    now: datetime,
-    counts_after: Callable[[DayOutcome], RunCounts],
-) -> tuple[DayOutcome, RunCounts]:
+    conn: Connection, crawled: CrawledDay, *, run_id: int, now: datetime
+) -> DayOutcome:
     """Store a crawled date in the caller's transaction: the articles (``store_day``), the
-    date's state, the listing's validators (kept only for a date stored whole, so a 304 never
-    hides a date that still needs work) and the run's counts, ``counts_after`` the outcome."""
+    date's state and the listing's validators (kept only for a date stored whole, so a 304
+    never hides a date that still needs work). The caller adds the run's counts in the same
+    transaction (``runs.add_counts``)."""
     site, day = crawled.site, crawled.day
     outcome = store_day(
         conn, site, day, crawled.records, run_id=run_id, now=now, read_first=crawled.stored_before
@@ -115,9 +110,7 @@ def store_crawled_day(
         last_modified=None if failed else crawled.last_modified,
         now=now,
     )
-    counts = counts_after(outcome)
-    save_run_progress(conn, run_id, counts)
-    return outcome, counts
+    return outcome
 
 
 def store_day(

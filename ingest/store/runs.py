@@ -1,14 +1,17 @@
-"""The run records: opening one, its plan and counts, closing it, and reading recent runs."""
+"""The run records: opening one, its plan, its counts, closing it, and reading recent runs.
+
+A run's counts grow by increments (``add_counts``), each in the transaction of the date it
+belongs to: a date committed is counted, a date rolled back is not.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime
-from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, Executable, Row, bindparam, insert, select, update
+from sqlalchemy import Connection, Row, bindparam, insert, select, update
 
 from ingest.domain import RunKind, RunStatus
 from ingest.store import driver
@@ -17,6 +20,8 @@ from ingest.store.tables import runs as _runs
 
 @dataclass(frozen=True, slots=True)
 class RunCounts:
+    """A run's figures, or what one date adds to them."""
+
     dates_done: int = 0
     dates_failed: int = 0
     pages_fetched: int = 0
@@ -26,6 +31,19 @@ class RunCounts:
     articles_updated: int = 0
     articles_unchanged: int = 0
     duplicates: int = 0
+
+    def __add__(self, other: RunCounts) -> RunCounts:
+        return RunCounts(*(a + b for a, b in zip(_values(self), _values(other), strict=True)))
+
+    def __sub__(self, other: RunCounts) -> RunCounts:
+        return RunCounts(*(a - b for a, b in zip(_values(self), _values(other), strict=True)))
+
+
+COUNTS = tuple(field.name for field in fields(RunCounts))
+
+
+def _values(counts: RunCounts) -> tuple[int, ...]:
+    return tuple(getattr(counts, name) for name in COUNTS)
 
 
 def start_run(
@@ -56,44 +74,29 @@ def start_run(
     return int(conn.execute(statement).scalar_one())
 
 
-def save_run_progress(
-    conn: Connection,
-    run_id: int,
-    counts: RunCounts,
-    *,
-    dates_total: int | None = None,
-    dates_skipped: int | None = None,
-) -> None:
-    values = _run_counts(counts)
-    if dates_total is not None:
-        values["dates_total"] = dates_total
-    if dates_skipped is not None:
-        values["dates_skipped"] = dates_skipped
-    driver.execute(conn, _run_update(tuple(values)), {"run_id": run_id, **values})
-
-
-def _run_counts(counts: RunCounts) -> dict[str, object]:
-    return {
-        "dates_done": counts.dates_done,
-        "dates_failed": counts.dates_failed,
-        "pages_fetched": counts.pages_fetched,
-        "pages_failed": counts.pages_failed,
-        "pages_not_modified": counts.pages_not_modified,
-        "articles_new": counts.articles_new,
-        "articles_updated": counts.articles_updated,
-        "articles_unchanged": counts.articles_unchanged,
-        "duplicates": counts.duplicates,
-    }
-
-
-@cache
-def _run_update(columns: tuple[str, ...]) -> Executable:
-    # Built once per column set: the crawl saves its counts with every date it commits.
-    return (
+def plan_run(conn: Connection, run_id: int, *, dates_total: int, dates_skipped: int) -> None:
+    """Record how many dates the run has, and how many of them it skips as complete."""
+    conn.execute(
         update(_runs)
-        .where(_runs.c.id == bindparam("run_id"))
-        .values({name: bindparam(name) for name in columns})
+        .where(_runs.c.id == run_id)
+        .values(dates_total=dates_total, dates_skipped=dates_skipped)
     )
+
+
+# Every count added in one statement (``count = count + :count``), built once: the crawl runs
+# it with every date it commits, in that date's transaction.
+_ADD_COUNTS = (
+    update(_runs)
+    .where(_runs.c.id == bindparam("run_id"))
+    .values({name: _runs.c[name] + bindparam(f"add_{name}") for name in COUNTS})
+)
+
+
+def add_counts(conn: Connection, run_id: int, counts: RunCounts) -> None:
+    """Add ``counts`` to the run's figures, in the caller's transaction: a date's figures go in
+    with its data, so they are in the record exactly when the date is."""
+    added = {f"add_{name}": value for name, value in zip(COUNTS, _values(counts), strict=True)}
+    driver.execute(conn, _ADD_COUNTS, {"run_id": run_id, **added})
 
 
 def finish_run(
@@ -104,13 +107,17 @@ def finish_run(
     counts: RunCounts,
     error_summary: str | None,
     now: datetime,
-) -> None:
-    save_run_progress(conn, run_id, counts)
-    conn.execute(
+) -> RunCounts:
+    """Close the run with ``status``, adding ``counts`` (figures no date's write carried); the
+    run's figures as recorded."""
+    add_counts(conn, run_id, counts)
+    recorded = conn.execute(
         update(_runs)
         .where(_runs.c.id == run_id)
         .values(status=status.value, finished_at=now, error_summary=error_summary)
-    )
+        .returning(*(_runs.c[name] for name in COUNTS))
+    ).one()
+    return RunCounts(*recorded)
 
 
 def recent_runs(

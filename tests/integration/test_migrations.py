@@ -109,12 +109,8 @@ def test_a_day_stored_without_reading_first_still_compares_what_was_stored(
         crawled = articles.CrawledDay("race", day, records, None, "https://x/day", None, None,
                                   stored_before=False)  # fmt: skip
         with database.transaction() as tx:
-            outcome, _ = articles.store_crawled_day(
-                tx.connection,
-                crawled,
-                run_id=run_id,
-                now=datetime.now(UTC),
-                counts_after=lambda _o: runs.RunCounts(),
+            outcome = articles.store_crawled_day(
+                tx.connection, crawled, run_id=run_id, now=datetime.now(UTC)
             )
             tx.commit()
         return outcome

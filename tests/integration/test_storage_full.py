@@ -77,6 +77,10 @@ def test_full_store_stops_the_run_and_a_rerun_completes_it(
             )
         )
     assert complete == fetched - failed
+    # The record counts what was stored, and the dates that failed for want of room too
+    # (their figures, written with no date, go in when the run closes).
+    assert (run.dates_done, run.dates_failed) == (len(complete), len(failed))
+    assert run.articles_new == len(stored(full))
     (report,) = app.health(settings, full)
     assert not report.healthy and "storage full" in report.line
     full.dispose()
