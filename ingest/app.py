@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -14,7 +14,7 @@ import structlog
 from sqlalchemy import Connection
 from sqlalchemy.engine import make_url
 
-from ingest.domain import RunKind
+from ingest.domain import RunKind, utc_now
 from ingest.errors import ConfigError, SchemaError
 from ingest.health import FailingDate, HealthReport, QuietSignals, assess
 from ingest.settings import Settings, SiteSettings
@@ -32,10 +32,6 @@ if TYPE_CHECKING:
     from ingest.crawl import Outcome, Progress
 
 log = structlog.get_logger("ingest.app")
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 DEMO_SITE_NAME = "etilaf-sample"

@@ -15,9 +15,9 @@ from datetime import date, datetime, timedelta
 
 import structlog
 
-from ingest.domain import RunKind
+from ingest.domain import RunKind, utc_now
 from ingest.errors import SiteBusyError
-from ingest.run import CrawlDeps, Progress, RunSummary, SiteRun, dates_between, utc_now
+from ingest.run import CrawlDeps, Progress, RunSummary, SiteRun, dates_between
 from ingest.settings import SiteSettings
 
 log = structlog.get_logger("ingest.crawl")

@@ -1,12 +1,18 @@
-"""Domain values shared by the stages; plain frozen dataclasses, no ORM or HTTP imports."""
+"""Domain values shared by the stages, and the clock they read; plain frozen dataclasses, no
+ORM or HTTP imports."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 
 from ingest.text import content_hash
+
+
+def utc_now() -> datetime:
+    """Now, aware, in UTC: every timestamp the crawl stores."""
+    return datetime.now(UTC)
 
 
 class RunKind(StrEnum):

@@ -21,12 +21,12 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import httpx2
 import structlog
 
-from ingest.domain import DateStatus, DayOutcome, RunKind, RunStatus
+from ingest.domain import DateStatus, DayOutcome, RunKind, RunStatus, utc_now
 from ingest.errors import DatabaseUnavailableError, SiteBusyError, StorageError, StorageFullError
 from ingest.fetch import Fetcher, FetchStats, make_transport
 from ingest.gate import StorageGate
@@ -42,10 +42,6 @@ log = structlog.get_logger("ingest.run")
 
 # How often a backfill waiting for a busy site tries its lock again.
 LOCK_POLL_SECONDS = 1.0
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True, slots=True)
