@@ -1,5 +1,5 @@
-"""A non-editable install (what pipx does) carries the command, the config, the migrations and
-the demo's sample site, and no test code."""
+"""A non-editable install (what pipx does) carries the command, the migrations and the demo's
+sample site, and no test code."""
 
 from __future__ import annotations
 
@@ -71,7 +71,6 @@ def test_wheel_installs_and_migrates_outside_the_source_tree(
     """Install the wheel elsewhere, run `ingest db upgrade` from there."""
     target = installed
     assert (target / "ingest" / "_migrations" / "env.py").is_file()
-    assert (target / "ingest" / "_config" / "ingest.toml").is_file()
     assert (target / "ingest" / "py.typed").is_file()
     env = wheel_environment(target, tmp_path / "w.db")
     workdir = tmp_path / "elsewhere"
