@@ -579,7 +579,7 @@ def _validate_cron(key: str, expression: str) -> None:
 # A crontab's fields as APScheduler 3.x's CronTrigger.from_crontab reads them: name, bounds,
 # value names. Checked here, not by APScheduler, so that loading the settings never imports it
 # (180 ms; health, run by every probe, loads the settings). What passes here, the daemon's
-# CronTrigger takes (tests/unit/test_settings_cron.py holds it).
+# CronTrigger takes (a unit test holds it against APScheduler's own parser).
 _CRON_FIELDS = (
     ("minute", 0, 59, ()),
     ("hour", 0, 23, ()),
