@@ -27,8 +27,6 @@ from ingest.store.schema import UPGRADE_HINT, require_current_schema
 # Imported where used: a command that does not crawl (health, runs, export) loads neither the
 # HTTP client nor the crawl pipeline, nor Alembic unless it migrates.
 if TYPE_CHECKING:
-    import httpx2
-
     from ingest.crawl import Outcome, Progress
 
 log = structlog.get_logger("ingest.app")
@@ -110,14 +108,12 @@ def backfill(
     sites: Sequence[SiteSettings] | None = None,
     force: bool = False,
     on_progress: Callable[[Progress], None] | None = None,
-    transport: httpx2.AsyncBaseTransport | None = None,
 ) -> list[Outcome]:
     """Crawl ``first`` .. ``last`` of each site (default: every configured site), in parallel."""
     from ingest.crawl import CrawlDeps, crawl_sites
 
     deps = CrawlDeps(
         database,
-        transport=transport,
         on_progress=on_progress,
         heartbeat=settings.schedule.heartbeat,
     )

@@ -13,7 +13,8 @@
     ├── SiteBusyError        another live run holds the site's crawl lock
     └── DatabaseInUseError   another daemon already runs on this SQLite file
 
-Library errors (httpx2, SQLAlchemy) are translated where they enter, ``raise ... from exc``.
+Library errors (aiohttp in ``fetch.transport``, httpx2 in ``alerts``, SQLAlchemy in ``store``) are
+translated where they enter, ``raise ... from exc``.
 """
 
 from __future__ import annotations

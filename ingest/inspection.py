@@ -13,10 +13,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-import httpx2
-
 from ingest.errors import ParseError
-from ingest.fetch import Fetcher, make_transport
+from ingest.fetch import Fetcher
 from ingest.listing import walk_listing
 from ingest.settings import SiteSettings
 from ingest.sites import ArticlePage, ListingItem, ListingPage
@@ -67,7 +65,6 @@ def inspect_site(
     day: date | None = None,
     url: str | None = None,
     article: bool = False,
-    transport: httpx2.AsyncBaseTransport | None = None,
 ) -> Inspection:
     """Fetch and parse ``day``'s listing (every page) or the one page at ``url``.
 
@@ -76,7 +73,7 @@ def inspect_site(
     """
     if (day is None) == (url is None):
         raise ValueError("give a day or a URL")
-    return asyncio.run(_inspect(site, day, url, article, transport))
+    return asyncio.run(_inspect(site, day, url, article))
 
 
 async def _inspect(
@@ -84,11 +81,9 @@ async def _inspect(
     day: date | None,
     url: str | None,
     article: bool,
-    transport: httpx2.AsyncBaseTransport | None,
 ) -> Inspection:
     layout = site.parser
-    async with make_transport(site.http, transport) as pool:
-        fetcher = Fetcher(site, site.http, pool)
+    async with Fetcher(site, site.http) as fetcher:
         await fetcher.load_robots()
         pages: list[InspectedPage] = []
         if url is not None:  # one page, its "Next" link shown but not followed

@@ -23,12 +23,11 @@ from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 
-import httpx2
 import structlog
 
 from ingest.domain import DateStatus, DayOutcome, RunKind, RunStatus, utc_now
 from ingest.errors import DatabaseUnavailableError, SiteBusyError, StorageError, StorageFullError
-from ingest.fetch import Fetcher, FetchStats, make_transport
+from ingest.fetch import Fetcher, FetchStats
 from ingest.gate import StorageGate
 from ingest.listing import check_site_index
 from ingest.pipeline import DayPipeline, DayResult
@@ -57,7 +56,6 @@ class CrawlDeps:
     """The side effects a run needs, injected so tests can hand in their own."""
 
     database: Database
-    transport: httpx2.AsyncBaseTransport | None = None
     clock: Callable[[], datetime] = utc_now
     on_progress: Callable[[Progress], None] | None = None
     # Set from another thread (a signal handler) to stop the run: no new date starts, the
@@ -377,8 +375,7 @@ class SiteRun:
 
     async def _fetch_and_store(self, planned: list[date]) -> None:
         site, http = self.site, self.site.http
-        async with make_transport(http, self.deps.transport) as transport:
-            fetcher = Fetcher(site, http, transport)
+        async with Fetcher(site, http) as fetcher:
             self.tally.stats = fetcher.stats
             await fetcher.load_robots()
             await check_site_index(site.parser, fetcher)

@@ -38,7 +38,7 @@ def child(encoding: str, count: int) -> None:
     import asyncio
 
     from ingest.errors import PermanentFetchError
-    from ingest.fetch import Fetcher, make_transport
+    from ingest.fetch import Fetcher
     from ingest.settings import settings_from_mapping
     from tests.support.sample_site import Bomb, SampleSite, SampleSiteServer
     from tests.support.sample_site.responses import compressed_zeros
@@ -61,8 +61,7 @@ def child(encoding: str, count: int) -> None:
             return False
 
         async def go() -> list[bool]:
-            async with make_transport(settings.http) as transport:
-                fetcher = Fetcher(settings.site, settings.http, transport)
+            async with Fetcher(settings.site, settings.http) as fetcher:
                 await fetcher.get(server.base_url + "/robots.txt", kind="robots")  # warm up
                 _reset_peak()
                 return await asyncio.gather(*(one(fetcher, n) for n in range(count)))

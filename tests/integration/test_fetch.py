@@ -1,7 +1,7 @@
-"""The downloader on the edges a sample site does not reach: redirects, caps, Retry-After.
+"""The fetcher on the edges a sample site does not reach: redirects, caps, codings, retries.
 
-These hand the fetcher an httpx transport (a function answering requests), which replaces
-only the network, never the project's own code.
+Every case runs the production request path (``Fetcher`` over ``AiohttpTransport``) against
+a server on loopback that answers as the test scripts it (``tests.support.servers``).
 """
 
 from __future__ import annotations
@@ -9,36 +9,35 @@ from __future__ import annotations
 import asyncio
 import tracemalloc
 import zlib
-from collections.abc import AsyncIterator, Callable
-from datetime import UTC, datetime, timedelta
-from email.utils import format_datetime
+from collections.abc import Mapping
 
-import httpx2
 import pytest
 
 from ingest.errors import PermanentFetchError, TransientFetchError
-from ingest.fetch import Fetcher, Page, _retry_after, make_transport
-from ingest.settings import settings_from_mapping
+from ingest.fetch import Fetcher, Page
+from ingest.settings import Settings, settings_from_mapping
 from tests.support.sample_site import Delay, Drop, FaultAction, Truncate
+from tests.support.servers import Reply, ScriptedServer
 
-SETTINGS = settings_from_mapping(
-    {
-        "site": {"base_url": "https://news.example"},
-        "http": {
-            "requests_per_second": 0,
-            "backoff_initial_seconds": 0.001,
-            "backoff_max_seconds": 0.01,
-            "max_attempts": 3,
-            "max_body_bytes": 1000,
-        },
+
+def settings_for(server: ScriptedServer, **http: object) -> Settings:
+    """Quick retries, no rate limit, a 1000-byte cap unless ``http`` says otherwise."""
+    values: dict[str, object] = {
+        "requests_per_second": 0,
+        "backoff_initial_seconds": 0.001,
+        "backoff_max_seconds": 0.01,
+        "max_attempts": 3,
+        "max_body_bytes": 1000,
     }
-)
+    return settings_from_mapping({"site": {"base_url": server.base_url}, "http": values | http})
 
 
-def fetch(handler: Callable[[httpx2.Request], httpx2.Response], url: str) -> tuple[Page, Fetcher]:
+def fetch(server: ScriptedServer, path_or_url: str, **http: object) -> tuple[Page, Fetcher]:
+    settings = settings_for(server, **http)
+    url = path_or_url if "://" in path_or_url else server.base_url + path_or_url
+
     async def go() -> tuple[Page, Fetcher]:
-        async with make_transport(SETTINGS.http, httpx2.MockTransport(handler)) as transport:
-            fetcher = Fetcher(SETTINGS.site, SETTINGS.http, transport)
+        async with Fetcher(settings.site, settings.http) as fetcher:
             return await fetcher.get(url, kind="listing"), fetcher
 
     return asyncio.run(go())
@@ -46,100 +45,81 @@ def fetch(handler: Callable[[httpx2.Request], httpx2.Response], url: str) -> tup
 
 def test_redirect_within_the_site_is_followed() -> None:
     """A redirect to the same host is followed and the final URL is reported."""
-    seen: list[str] = []
-
-    def handler(request: httpx2.Request) -> httpx2.Response:
-        seen.append(str(request.url))
-        if request.url.path == "/old":
-            return httpx2.Response(301, headers={"Location": "/new"})
-        return httpx2.Response(200, text="ok")
-
-    page, _ = fetch(handler, "https://news.example/old")
-    assert page.url == "https://news.example/new" and page.body == b"ok"
-    assert seen == ["https://news.example/old", "https://news.example/new"]
+    routes = {"/old": Reply(301, headers={"Location": "/new"}), "/new": Reply(body=b"ok")}
+    with ScriptedServer(routes) as server:
+        page, _ = fetch(server, "/old")
+        assert page.url == server.base_url + "/new" and page.body == b"ok"
+        assert server.paths == ["/old", "/new"]
 
 
 def test_redirect_off_the_site_is_refused_and_not_followed() -> None:
     """An off-site redirect is a permanent failure; the other host is never contacted."""
-    seen: list[str] = []
-
-    def handler(request: httpx2.Request) -> httpx2.Response:
-        seen.append(request.url.host)
-        return httpx2.Response(302, headers={"Location": "https://evil.example/x"})
-
-    with pytest.raises(PermanentFetchError, match="off-site redirect"):
-        fetch(handler, "https://news.example/a")
-    assert seen == ["news.example"]
+    with ScriptedServer({"/x": Reply(body=b"elsewhere")}, host="localhost") as other:
+        with ScriptedServer(
+            {"/a": Reply(302, headers={"Location": other.base_url + "/x"})}
+        ) as site:
+            with pytest.raises(PermanentFetchError, match="off-site redirect"):
+                fetch(site, "/a")
+            assert site.paths == ["/a"]
+        assert other.paths == []
 
 
 def test_off_site_url_is_never_requested() -> None:
     """A URL on another host is refused before any request."""
-    with pytest.raises(PermanentFetchError, match="off-site URL"):
-        fetch(lambda request: pytest.fail("requested"), "https://other.example/a")
+    with ScriptedServer(host="localhost") as other, ScriptedServer() as site:
+        with pytest.raises(PermanentFetchError, match="off-site URL"):
+            fetch(site, other.base_url + "/a")
+        assert other.paths == [] and site.paths == []
 
 
-def test_body_over_the_cap_is_refused_without_retry() -> None:
-    """A response above max_body_bytes is refused once, streamed or declared."""
-    calls = 0
-
-    def handler(request: httpx2.Request) -> httpx2.Response:
-        nonlocal calls
-        calls += 1
-        return httpx2.Response(200, content=b"x" * 5000)
-
-    with pytest.raises(PermanentFetchError, match="cap"):
-        fetch(handler, "https://news.example/big")
-    assert calls == 1
+@pytest.mark.parametrize("chunk", [None, 512], ids=["declared", "chunked"])
+def test_body_over_the_cap_is_refused_without_retry(chunk: int | None) -> None:
+    """A response above max_body_bytes is refused once, its length declared or not."""
+    with ScriptedServer({"/big": Reply(body=b"x" * 5000, chunk=chunk)}) as server:
+        with pytest.raises(PermanentFetchError, match="cap"):
+            fetch(server, "/big")
+        assert server.paths == ["/big"]
 
 
 def test_retries_stop_after_max_attempts() -> None:
     """A 503 forever is tried max_attempts times, then fails as transient."""
-    calls = 0
-
-    def handler(request: httpx2.Request) -> httpx2.Response:
-        nonlocal calls
-        calls += 1
-        return httpx2.Response(503, headers={"Retry-After": "0"})
-
-    with pytest.raises(TransientFetchError):
-        fetch(handler, "https://news.example/down")
-    assert calls == 3
+    with ScriptedServer({"/down": Reply(503, headers={"Retry-After": "0"})}) as server:
+        with pytest.raises(TransientFetchError, match="HTTP 503"):
+            fetch(server, "/down")
+        assert server.paths == ["/down"] * 3
 
 
-def test_retry_after_as_seconds_and_as_http_date() -> None:
-    """Retry-After is read in both forms; garbage is ignored."""
-    assert _retry_after("7") == 7.0
-    later = format_datetime(datetime.now(UTC) + timedelta(seconds=30), usegmt=True)
-    assert 25 <= (_retry_after(later) or 0) <= 30
-    assert _retry_after("soon") is None
-    assert _retry_after(None) is None
+def test_connection_refused_is_transient_and_retried() -> None:
+    """aiohttp's connector error leaves the transport as the product's own, once: a
+    TransientFetchError saying "connection error", tried max_attempts times."""
+    from tests.support.servers import closed_port
+
+    settings = settings_from_mapping(
+        {
+            "site": {"base_url": f"http://127.0.0.1:{closed_port()}"},
+            "http": {"max_attempts": 2, "backoff_initial_seconds": 0.001},
+        }
+    )
+
+    async def go() -> None:
+        async with Fetcher(settings.site, settings.http) as fetcher:
+            await fetcher.get(settings.site.base_url + "/a", kind="listing")
+
+    with pytest.raises(TransientFetchError, match=r"^connection error: ") as raised:
+        asyncio.run(go())
+    assert not isinstance(raised.value.__cause__, TransientFetchError)  # aiohttp's, chained
 
 
 def test_page_text_uses_the_declared_charset() -> None:
     """A page in a declared legacy charset decodes to the right text."""
-
-    def handler(request: httpx2.Request) -> httpx2.Response:
-        return httpx2.Response(
-            200,
-            content="café".encode("latin-1"),
-            headers={"Content-Type": "text/html; charset=latin-1"},
-        )
-
-    page, fetcher = fetch(handler, "https://news.example/latin")
+    latin = Reply(
+        body="café".encode("latin-1"), headers={"Content-Type": "text/html; charset=latin-1"}
+    )
+    with ScriptedServer({"/latin": latin}) as server:
+        page, fetcher = fetch(server, "/latin")
     assert page.text == "café"
     assert fetcher.stats.pages_fetched == 1
     assert page.markup == "café"  # a legacy charset reaches the parser as text
-
-
-def test_page_markup_is_the_body_only_when_it_is_valid_utf8() -> None:
-    """The parser gets the bytes themselves only where they read as ``text`` does."""
-    headers = httpx2.Headers({"Content-Type": "text/html; charset=UTF-8"})
-    valid = Page("https://x/", 200, "café".encode(), headers, 1)
-    assert valid.markup is valid.body
-    broken = Page("https://x/", 200, b"caf\xe9", headers, 1)
-    assert broken.markup == broken.text == "caf\ufffd"
-    undeclared = Page("https://x/", 200, "café".encode(), httpx2.Headers(), 1)
-    assert undeclared.markup is undeclared.body
 
 
 def test_requests_go_through_the_configured_proxy() -> None:
@@ -156,8 +136,7 @@ def test_requests_go_through_the_configured_proxy() -> None:
         url = "http://site.invalid/date/2020/2/1.html"
 
         async def go() -> Page:
-            async with make_transport(settings.site.http) as transport:
-                fetcher = Fetcher(settings.site, settings.site.http, transport)
+            async with Fetcher(settings.site, settings.site.http) as fetcher:
                 return await fetcher.get(url, kind="listing")
 
         page = asyncio.run(go())
@@ -166,55 +145,40 @@ def test_requests_go_through_the_configured_proxy() -> None:
         assert date(2020, 2, 1).strftime("%d %B %Y") in page.text
 
 
-class _Raw(httpx2.AsyncByteStream):
-    """A body as the network hands it over: in chunks, still encoded."""
-
-    def __init__(self, body: bytes, chunk: int = 4096) -> None:
-        self._body, self._chunk = body, chunk
-
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        for start in range(0, len(self._body), self._chunk):
-            yield self._body[start : start + self._chunk]
-
-
-@pytest.mark.parametrize("coding", ["gzip", "deflate", "deflate-raw"])
-def test_compressed_page_is_inflated(coding: str) -> None:
-    """gzip and deflate bodies (zlib-wrapped, as the RFC says, or raw, as some servers send)
-    come out as the page, whole, past many inflate steps."""
-    page_text = "<p>" + "Ειδήσεις και άλλα νέα. " * 20_000 + "</p>"  # ~0.5 MB once inflated
+def _compressed(text: str, coding: str) -> bytes:
     wbits = {"gzip": 31, "deflate": 15, "deflate-raw": -15}[coding]
     compressor = zlib.compressobj(6, zlib.DEFLATED, wbits)
-    body = compressor.compress(page_text.encode()) + compressor.flush()
+    return compressor.compress(text.encode()) + compressor.flush()
 
-    def handler(request: httpx2.Request) -> httpx2.Response:
-        assert request.headers["accept-encoding"] == "gzip, deflate"
-        encoding = "deflate" if coding == "deflate-raw" else coding
-        return httpx2.Response(200, stream=_Raw(body), headers={"Content-Encoding": encoding})
 
-    big = settings_from_mapping(
-        {"site": {"base_url": "https://news.example"}, "http": {"requests_per_second": 0}}
+@pytest.mark.parametrize("chunk", [None, 4096], ids=["declared", "chunked"])
+@pytest.mark.parametrize("coding", ["gzip", "deflate", "deflate-raw"])
+def test_compressed_page_is_inflated(coding: str, chunk: int | None) -> None:
+    """gzip and deflate bodies (zlib-wrapped, as the RFC says, or raw, as some servers send)
+    come out as the page, whole, past many inflate steps, read whole or chunk by chunk."""
+    page_text = "<p>" + "Ειδήσεις και άλλα νέα. " * 20_000 + "</p>"  # ~0.5 MB once inflated
+    encoding = "deflate" if coding == "deflate-raw" else coding
+    reply = Reply(
+        body=_compressed(page_text, coding), headers={"Content-Encoding": encoding}, chunk=chunk
     )
-
-    async def go() -> Page:
-        transport = httpx2.MockTransport(handler)
-        return await Fetcher(big.site, big.http, transport).get(
-            "https://news.example/gz", kind="listing"
-        )
-
-    assert asyncio.run(go()).text == page_text
+    with ScriptedServer({"/gz": reply}) as server:
+        page, _ = fetch(server, "/gz", max_body_bytes=10_000_000)
+        [seen] = server.requests
+    assert seen.headers["accept-encoding"] == "gzip, deflate"
+    assert page.text == page_text
 
 
 def test_undecodable_or_unknown_coding_is_a_permanent_failure() -> None:
-    def handler(request: httpx2.Request) -> httpx2.Response:
-        coding = "gzip" if request.url.path == "/bad" else "br"
-        return httpx2.Response(
-            200, stream=_Raw(b"not gzip at all"), headers={"Content-Encoding": coding}
-        )
-
-    with pytest.raises(PermanentFetchError, match="does not decode"):
-        fetch(handler, "https://news.example/bad")
-    with pytest.raises(PermanentFetchError, match="unsupported content-encoding 'br'"):
-        fetch(handler, "https://news.example/brotli")
+    routes: Mapping[str, Reply] = {
+        "/bad": Reply(body=b"not gzip at all", headers={"Content-Encoding": "gzip"}),
+        "/brotli": Reply(body=b"not gzip at all", headers={"Content-Encoding": "br"}),
+    }
+    with ScriptedServer(routes) as server:
+        with pytest.raises(PermanentFetchError, match="does not decode"):
+            fetch(server, "/bad")
+        with pytest.raises(PermanentFetchError, match="unsupported content-encoding 'br'"):
+            fetch(server, "/brotli")
+        assert server.paths == ["/bad", "/brotli"]
 
 
 @pytest.mark.parametrize("coding", ["gzip", "deflate", "deflate-raw"])
@@ -238,8 +202,7 @@ def test_compressed_bomb_is_refused_at_the_cap_in_bounded_memory(coding: str) ->
         server.faults.add("/bomb.html", Bomb(coding, inflated), times=None)
 
         async def go() -> None:
-            async with make_transport(settings.http) as transport:
-                fetcher = Fetcher(settings.site, settings.http, transport)
+            async with Fetcher(settings.site, settings.http) as fetcher:
                 await fetcher.get(server.base_url + "/bomb.html", kind="article")
 
         tracemalloc.start()
@@ -278,10 +241,8 @@ def test_network_faults_are_transient_and_retried(fault: FaultAction) -> None:
         server.faults.add(path, fault, times=None)
 
         async def go() -> None:
-            async with make_transport(settings.http) as transport:
-                await Fetcher(settings.site, settings.http, transport).get(
-                    server.base_url + path, kind="listing"
-                )
+            async with Fetcher(settings.site, settings.http) as fetcher:
+                await fetcher.get(server.base_url + path, kind="listing")
 
         with pytest.raises(TransientFetchError):
             asyncio.run(go())
@@ -321,8 +282,7 @@ def test_malformed_answers_are_transient_and_cookies_are_not_kept() -> None:
                 "http": {"requests_per_second": 0, "max_attempts": 1},
             }
         )
-        async with server, make_transport(settings.http) as transport:
-            fetcher = Fetcher(settings.site, settings.http, transport)
+        async with server, Fetcher(settings.site, settings.http) as fetcher:
             page = await fetcher.get(base + "/one", kind="listing")
             await fetcher.get(base + "/two", kind="listing")
             error: type[BaseException] | None = None

@@ -15,7 +15,7 @@ from structlog.testing import capture_logs
 from ingest.crawl import CrawlDeps, run_crawl
 from ingest.domain import RunStatus
 from ingest.errors import FetchError
-from ingest.fetch import Fetcher, make_transport
+from ingest.fetch import Fetcher
 from ingest.settings import Settings
 from ingest.store import tables
 from ingest.store.engine import Database
@@ -30,8 +30,7 @@ def outcomes(settings: Settings, paths: list[str]) -> dict[str, str]:
     """Load robots.txt, then GET each path: "ok", or the error's message."""
 
     async def go() -> dict[str, str]:
-        async with make_transport(settings.site.http) as transport:
-            fetcher = Fetcher(settings.site, settings.site.http, transport)
+        async with Fetcher(settings.site, settings.site.http) as fetcher:
             await fetcher.load_robots()
             results: dict[str, str] = {}
             for path in paths:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ingest.robots import RobotsPolicy, product_token
+from ingest.fetch.robots import RobotsPolicy, product_token
 
 AGENT = "etilaf-ingest/0.1 (+https://github.com/etilaf-ingest/ingest)"
 SITE = "https://news.example"
@@ -81,7 +81,7 @@ def test_missing_and_unreachable() -> None:
 
 def test_decisions_are_memoised_and_bounded() -> None:
     """A URL asked twice is decided once; the memo never outgrows its bound."""
-    from ingest import robots
+    from ingest.fetch import robots
 
     policy = RobotsPolicy.parse(AGENT, RULES)
     for _ in range(3):

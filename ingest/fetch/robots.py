@@ -1,4 +1,5 @@
-"""robots.txt as RFC 9309 reads it: fetched once per run, then asked before every request.
+"""robots.txt as RFC 9309 reads it: fetched once per host for the runs under way, then asked
+before every request.
 
 Protego parses the file: the longest matching rule wins (``Allow`` on a tie), paths may use
 ``*`` and a closing ``$``, and the group is picked by our product token (``etilaf-ingest``
@@ -24,6 +25,23 @@ def product_token(user_agent: str) -> str:
     """The name robots.txt groups are matched against: the User-Agent's first product token."""
     match = _PRODUCT_TOKEN.match(user_agent.strip())
     return match.group(0) if match else ""
+
+
+class RobotsFile:
+    """What one read of a host's robots.txt found, whichever agent asks: its rules, none (a
+    missing file, or not read), or that it could not be fetched."""
+
+    def __init__(self, rules: Protego | None = None, *, unreachable: str | None = None) -> None:
+        self.rules = rules
+        self.unreachable = unreachable
+
+    @classmethod
+    def parse(cls, text: str) -> RobotsFile:
+        return cls(Protego.parse(text))
+
+    def policy(self, user_agent: str) -> RobotsPolicy:
+        """The file as the agent sending ``user_agent`` must obey it."""
+        return RobotsPolicy(self.rules, user_agent, unreachable=self.unreachable)
 
 
 class RobotsPolicy:

@@ -1,0 +1,56 @@
+"""What a fetch gives back: the page, and the run's fetch counts."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """A fetched page: the final URL after in-site redirects, and its body."""
+
+    url: str
+    status: int
+    body: bytes
+    headers: Mapping[str, str]  # case-insensitive names
+    attempts: int
+
+    @property
+    def charset(self) -> str:
+        """The charset the Content-Type names; UTF-8 when it names none."""
+        charset = "utf-8"
+        for part in self.headers.get("content-type", "").split(";")[1:]:
+            name, _, value = part.strip().partition("=")
+            if name.lower() == "charset" and value:
+                charset = value.strip("\"'")
+        return charset
+
+    @property
+    def text(self) -> str:
+        try:
+            return self.body.decode(self.charset, errors="replace")
+        except LookupError:
+            return self.body.decode("utf-8", errors="replace")
+
+    @property
+    def markup(self) -> str | bytes:
+        """The body for a layout's parser: the bytes themselves when they are valid UTF-8 and
+        the charset is UTF-8 (every layout reads such bytes exactly as it reads ``text``, and
+        the HTML parser a third faster), else ``text``."""
+        if self.charset.lower() in ("utf-8", "utf8"):
+            try:
+                self.body.decode("utf-8")
+            except UnicodeDecodeError:
+                return self.text
+            return self.body
+        return self.text
+
+
+@dataclass(slots=True)
+class FetchStats:
+    """What the fetcher did in one run; the run record copies these."""
+
+    pages_fetched: int = 0
+    pages_failed: int = 0
+    pages_not_modified: int = 0
