@@ -111,11 +111,13 @@ def backfill(
 ) -> list[Outcome]:
     """Crawl ``first`` .. ``last`` of each site (default: every configured site), in parallel."""
     from ingest.crawl import CrawlDeps, crawl_sites
+    from ingest.fetch import Hosts
 
     deps = CrawlDeps(
         database,
         on_progress=on_progress,
         heartbeat=settings.schedule.heartbeat,
+        hosts=Hosts.for_sites(settings.sites),
     )
     return crawl_sites(
         sites or settings.sites,

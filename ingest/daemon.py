@@ -43,6 +43,7 @@ from ingest import alerts
 from ingest.crawl import CrawlDeps, Outcome, crawl_sites, incremental_window, utc_now
 from ingest.domain import RunKind
 from ingest.errors import DatabaseInUseError, IngestError, SiteBusyError, StorageError
+from ingest.fetch import Hosts
 from ingest.run import SiteRun
 from ingest.settings import Settings, SiteSettings
 from ingest.store import liveness
@@ -77,7 +78,12 @@ def crawl_once(
     return crawl_sites(
         sites or settings.sites,
         lambda site: incremental_window(site, now, days),
-        CrawlDeps(database, stop=stop, heartbeat=settings.schedule.heartbeat),
+        CrawlDeps(
+            database,
+            stop=stop,
+            heartbeat=settings.schedule.heartbeat,
+            hosts=Hosts.for_sites(settings.sites),
+        ),
         kind=kind,
         parallel=settings.schedule.max_parallel_sites,
     )
@@ -128,6 +134,9 @@ class Replica:
         # CPU work takes shared turns (``turns``).
         self.loop = asyncio.new_event_loop()
         self.turns = Turns()
+        # One slot per host for all of them, and robots.txt read once per host for the runs
+        # under way (``fetch.hosts``).
+        self.hosts = Hosts.for_sites(settings.sites)
         self.loop_thread = threading.Thread(
             target=self.loop.run_forever, name="site-runs", daemon=True
         )
@@ -231,7 +240,11 @@ class Replica:
         try:
             first, last = incremental_window(site, utc_now())
             deps = CrawlDeps(
-                self.database, stop=self.stop, heartbeat=self.heartbeat, turns=self.turns
+                self.database,
+                stop=self.stop,
+                heartbeat=self.heartbeat,
+                turns=self.turns,
+                hosts=self.hosts,
             )
             run = SiteRun(site, deps, RunKind.SCHEDULED, first, last)
             run_id = (await run.execute()).run_id

@@ -27,7 +27,7 @@ import structlog
 
 from ingest.domain import DateStatus, DayOutcome, RunKind, RunStatus, utc_now
 from ingest.errors import DatabaseUnavailableError, SiteBusyError, StorageError, StorageFullError
-from ingest.fetch import Fetcher, FetchStats
+from ingest.fetch import Fetcher, FetchStats, Hosts
 from ingest.gate import StorageGate
 from ingest.listing import check_site_index
 from ingest.pipeline import DayPipeline, DayResult
@@ -66,6 +66,9 @@ class CrawlDeps:
     heartbeat: timedelta = liveness.HEARTBEAT_EVERY
     # The turns the runs' CPU work takes (``turns``): shared by the sites crawled side by side.
     turns: Turns = field(default_factory=Turns)
+    # The process's host slots and robots.txt reads (``fetch.hosts``): sites on one host share
+    # its strictest limits.
+    hosts: Hosts = field(default_factory=Hosts)
 
     @property
     def stale_after(self) -> timedelta:
@@ -375,7 +378,7 @@ class SiteRun:
 
     async def _fetch_and_store(self, planned: list[date]) -> None:
         site, http = self.site, self.site.http
-        async with Fetcher(site, http) as fetcher:
+        async with Fetcher(site, http, self.deps.hosts) as fetcher:
             self.tally.stats = fetcher.stats
             await fetcher.load_robots()
             await check_site_index(site.parser, fetcher)
@@ -392,7 +395,7 @@ class SiteRun:
             )
             # A fixed set of workers takes the dates in order from one iterator, so memory
             # does not grow with the length of the range.
-            workers = min(dates_in_flight(http.concurrency, paced=fetcher.paced), len(planned))
+            workers = min(dates_in_flight(fetcher.concurrency, paced=fetcher.paced), len(planned))
             total = len(planned)
             days = DateQueue(planned)
             gate = self.gate

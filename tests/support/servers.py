@@ -45,10 +45,18 @@ Route = Reply | Callable[[Seen], Reply]
 
 class ScriptedServer:
     """Serve ``routes`` (path with query, or path alone, to a Reply or a function of the
-    request) on ``host`` at a free port; anything else answers 404. A context manager."""
+    request) on ``host`` at a free port; anything else is ``fallback``'s, else 404. A context
+    manager."""
 
-    def __init__(self, routes: Mapping[str, Route] | None = None, host: str = "127.0.0.1") -> None:
+    def __init__(
+        self,
+        routes: Mapping[str, Route] | None = None,
+        host: str = "127.0.0.1",
+        *,
+        fallback: Callable[[Seen], Reply] | None = None,
+    ) -> None:
         self.routes: dict[str, Route] = dict(routes or {})
+        self.fallback = fallback
         self.host = host
         self.requests: list[Seen] = []
         self._lock = threading.Lock()
@@ -109,7 +117,7 @@ class ScriptedServer:
     def _reply(self, seen: Seen) -> Reply:
         route = self.routes.get(seen.path) or self.routes.get(seen.path.partition("?")[0])
         if route is None:
-            return Reply(404, b"not found")
+            return Reply(404, b"not found") if self.fallback is None else self.fallback(seen)
         return route(seen) if callable(route) else route
 
 

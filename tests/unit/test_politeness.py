@@ -6,8 +6,10 @@ from __future__ import annotations
 import asyncio
 import time
 
+from ingest.fetch import Hosts, RobotsFile
 from ingest.fetch.politeness import HostSlot, RateLimiter
 from ingest.run import dates_in_flight
+from ingest.settings import settings_from_mapping
 
 
 def test_the_slower_of_crawl_delay_and_configured_rate_wins() -> None:
@@ -85,3 +87,54 @@ def test_a_run_keeps_twice_its_slots_in_dates_only_when_no_rate_paces_it() -> No
     assert [s.paced for s in (unpaced, rated, delayed)] == [False, True, True]
     assert [dates_in_flight(4, paced=s.paced) for s in (unpaced, rated, delayed)] == [8, 4, 4]
     assert dates_in_flight(1, paced=True) == 2  # a date fetching while another is stored
+
+
+def test_robots_is_read_once_for_the_runs_under_way_and_afresh_after() -> None:
+    """Two runs asking together share one read; once both are done, the next run reads the
+    file again (the daemon's next tick sees a changed robots.txt)."""
+
+    async def go() -> int:
+        hosts = Hosts()
+        reads = 0
+
+        async def read() -> RobotsFile:
+            nonlocal reads
+            reads += 1
+            await asyncio.sleep(0.01)
+            return RobotsFile.parse("User-agent: *\nDisallow: /private/\n")
+
+        url = "https://news.example/robots.txt"
+        first, second = await asyncio.gather(hosts.robots(url, read), hosts.robots(url, read))
+        assert first is second and reads == 1
+        assert not first.policy("etilaf-ingest").allows("https://news.example/private/x")
+        hosts.done_with_robots(url)
+        await hosts.robots(url, read)  # the second run still holds the first read
+        assert reads == 1
+        hosts.done_with_robots(url)
+        hosts.done_with_robots(url)
+        await hosts.robots(url, read)
+        return reads
+
+    assert asyncio.run(go()) == 2
+
+
+def test_sites_on_one_host_share_one_slot_at_the_strictest_limits() -> None:
+    """Registered up front, two sites on one host get one slot with the fewer places and the
+    slower rate; a site on another host gets its own."""
+    settings = settings_from_mapping(
+        {
+            "sites": [
+                {"name": "a", "base_url": "https://news.example", "http": {"concurrency": 6}},
+                {"name": "b", "base_url": "https://news.example/en",
+                 "http": {"concurrency": 3, "requests_per_second": 1.0}},
+                {"name": "c", "base_url": "https://other.example"},
+            ]
+        }
+    )  # fmt: skip
+    a, b, c = settings.sites
+    hosts = Hosts.for_sites(settings.sites)
+    shared = hosts.slot(a.host, a.http)
+    assert hosts.slot(b.host, b.http) is shared
+    assert shared.concurrency == 3 and shared.honour_crawl_delay(0.0) == 1.0
+    other = hosts.slot(c.host, c.http)
+    assert other is not shared and other.concurrency == c.http.concurrency
