@@ -257,11 +257,10 @@ def _children_cpu(argv: list[str], ok: tuple[int, ...] = (0,)) -> float:
 
 
 def measure_crawls() -> dict[str, Any]:
-    """ROUNDS rounds, each: the backfill with the shipped transport and at once the bare
+    """ROUNDS rounds, each: the backfill (over the one transport, aiohttp) and at once the bare
     aiohttp replay of its requests (the pair the CPU target compares, next to each other in
-    time: the machine's speed drifts over minutes), the backfill with httpcore2, one with the
-    stage timers on, the same backfill by Scrapy (``scrapy_crawl.py``), then the other bare
-    replays."""
+    time: the machine's speed drifts over minutes), one with the stage timers on, the same
+    backfill by Scrapy (``scrapy_crawl.py``), then the other bare replays."""
     crawls: dict[str, list[dict[str, Any]]] = {t: [] for t in TRANSPORTS}
     staged: list[dict[str, Any]] = []  # the shipped transport's runs with the stage timers
     scrapy: list[dict[str, Any]] = []
@@ -283,9 +282,6 @@ def measure_crawls() -> dict[str, Any]:
             requests = len(paths)
             with _written(paths) as paths_file:
                 replay(paths_file, "aiohttp")
-                for transport in TRANSPORTS:
-                    if transport != SHIPPED:
-                        crawl(n, transport)
                 crawl(n, SHIPPED, "stages")
                 if scrapy_python is not None:
                     with tempfile.TemporaryDirectory(prefix=f"ingest-bench-scrapy{n}-") as work:

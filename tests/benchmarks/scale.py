@@ -1,8 +1,9 @@
 """Scale (issue 10): many sites in one daemon, and two daemon replicas on one PostgreSQL.
 
-``SITES`` sites, each its own ``[[sites]]`` table (its own name, so its own politeness slot,
-run, lock and schedule row) on the one base URL of a loopback server, which answers every
-request after ``LATENCY``. The server is a child process (one asyncio loop, the week rendered
+``SITES`` sites, each its own ``[[sites]]`` table (its own name, so its own run, lock and
+schedule row) on a host of its own (``site_url``: 127.0.0.1, 127.0.0.2, ..., every one the same
+loopback server on one port; sites on one host would share its politeness slot), which answers
+every request after ``LATENCY``. The server is a child process (one asyncio loop, the week rendered
 up front, as in ``served.py``); it tells the sites apart by their User-Agent (each site sets
 its own) and stamps each response, so the request rate, each site's own rate and any page a
 site fetched twice are counted where the requests land.
@@ -32,6 +33,7 @@ import json
 import os
 import secrets
 import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -44,6 +46,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 from typing import Any
+from urllib.parse import urlsplit
 
 from tests.benchmarks.common import Row
 
@@ -80,9 +83,12 @@ async def _serve(first: date, last: date) -> None:
         sent.append((time.monotonic(), headers.get("user-agent", ""), target))
 
     site = KeptAliveSite(LATENCY, note)
+    with socket.socket() as probe:  # a port free on 127.0.0.1, then taken on every address
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    hosts = [urlsplit(site_url(f"http://127.0.0.1:{port}", n)).hostname for n in range(SITES)]
     # Every site keeps up to CONCURRENCY connections open: a backlog for all of them at once.
-    server = await asyncio.start_server(site, "127.0.0.1", 0, backlog=4 * SITES * CONCURRENCY)
-    port = server.sockets[0].getsockname()[1]
+    server = await asyncio.start_server(site, hosts, port, backlog=4 * CONCURRENCY)
     pages = site.pages = _Pages(SampleSite(seed=SEED), f"http://127.0.0.1:{port}")
     site.rendered.update(pages.prerender(first, last))
     site.rendered["/robots.txt"] = pages.answer("/robots.txt", {})
@@ -139,9 +145,15 @@ def agent(n: int) -> str:
     return f"ingest-scale-bench/1 site{n:03d}"
 
 
+def site_url(base_url: str, n: int) -> str:
+    """Site ``n``'s base URL: the server's, on loopback address 127.0.0.(n + 1)."""
+    parts = urlsplit(base_url)
+    return parts._replace(netloc=f"127.0.0.{n + 1}:{parts.port}").geturl()
+
+
 def write_config(path: Path, base_url: str, database_url: str, slots: int) -> Path:
     tables = "".join(
-        f'[[sites]]\nname = "site{n:03d}"\nbase_url = "{base_url}"\nlayout = "k2"\n'
+        f'[[sites]]\nname = "site{n:03d}"\nbase_url = "{site_url(base_url, n)}"\nlayout = "k2"\n'
         f'timezone = "UTC"\n[sites.http]\nuser_agent = "{agent(n)}"\n'
         for n in range(SITES)
     )
