@@ -1,6 +1,7 @@
 """The Joomla + K2 layout: "generic" date listings and "item" article pages.
 
-Selectors follow K2's own templates (see docs/k2-site.md). Article text is author-written HTML,
+Selectors follow K2's default templates (``generic.php`` for a date listing, ``item.php`` for an
+article). Article text is author-written HTML,
 so an unclosed ``<div>`` can nest the next listing item inside this one: every lookup inside an
 item skips nested items, so each item keeps its own title, link and text.
 """
