@@ -52,7 +52,11 @@ def open_database(settings: Settings, *, access: Access = "crawl") -> Database:
     url = settings.database.url
     if access == "read":
         _require_sqlite_file(url)
-    database = Database.from_url(url, outage_timeout=settings.database.outage_timeout_delta)
+    database = Database.from_url(
+        url,
+        outage_timeout=settings.database.outage_timeout_delta,
+        heartbeat=settings.schedule.heartbeat,
+    )
     try:
         database.ping()
         if access == "read" or (access == "crawl" and not settings.database.auto_migrate):
@@ -64,9 +68,7 @@ def open_database(settings: Settings, *, access: Access = "crawl") -> Database:
         if access == "crawl":
             # A crawl notices runs whose process died and closes their records.
             with database.transaction() as tx:
-                abandoned = liveness.mark_abandoned_runs(
-                    tx.connection, utc_now(), liveness.stale_limit(settings.schedule.heartbeat)
-                )
+                abandoned = liveness.mark_abandoned_runs(tx.connection, utc_now(), database.witness)
                 tx.commit()
             if abandoned:
                 log.warning("runs_abandoned", run_ids=abandoned)

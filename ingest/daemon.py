@@ -12,9 +12,13 @@ one PostgreSQL share the sites without a coordinator of their own:
    of a hundred loops taking turns), then released with its next due time: the next tick
    of its ``interval`` or ``cron`` after now, plus jitter. Ticks missed while the site ran
    late or the machine slept are coalesced into that one run.
-4. The replica heartbeats its claims. A replica that dies (kill -9, a node lost) stops
-   heartbeating; after one and a half heartbeat intervals its claims are taken over by the next
-   replica to poll, which marks its runs ``abandoned`` and takes the site locks.
+4. The replica heartbeats its claims, and every poll watches the others' claims and runs
+   (``liveness.Witness``). A replica that dies (kill -9, a node lost) stops heartbeating; once
+   a replica polling with a free slot has watched its heartbeat stand still for one and a half
+   intervals, itself reaching the database throughout, it takes the claims over, marks the
+   runs ``abandoned`` and frees their locks (a dead process of this host: at once). A
+   heartbeat missed while the database was away never counts: the outage broke every
+   watcher's watch too. A release that failed (an outage) is retried at each poll.
 5. A signal stops the polling, tells the runs in progress to stop (each commits the dates it
    finished and records ``interrupted``), and hands the claims back, due at once, so another
    replica picks the sites up (a rolling restart loses no tick).
@@ -128,7 +132,6 @@ class Replica:
         self.owner = liveness.this_owner()
         self.sites = {site.name: site for site in settings.sites}
         self.heartbeat = settings.schedule.heartbeat
-        self.stale_after = liveness.stale_limit(self.heartbeat)
         self.slots = settings.schedule.max_parallel_sites
         # Every site run of this replica is a task on this one loop, in its own thread; their
         # CPU work takes shared turns (``turns``).
@@ -141,15 +144,19 @@ class Replica:
             target=self.loop.run_forever, name="site-runs", daemon=True
         )
         self.active: set[str] = set()
+        # Sites whose run ended but whose claim could not be released yet: next due, run id.
+        self.unreleased: dict[str, tuple[datetime, int | None]] = {}
+        # A heartbeat that failed is tried again at the next poll, not a whole interval later.
+        self.beat_owed = False
+        # The schedule has a row for every configured site (added by the first poll that can).
+        self.sites_listed = False
+        self.schedule_down = False
         self.lock = threading.Lock()
         self.idle = threading.Event()
         self.idle.set()
 
     def serve(self, on_started: Callable[[], None] | None) -> None:
         self.loop_thread.start()
-        with self.database.transaction() as tx:
-            shared.ensure_sites(tx.connection, self.sites, utc_now())
-            tx.commit()
         poll = min(5.0, max(0.2, self.heartbeat.total_seconds() / 4))
         scheduler = BackgroundScheduler()
         scheduler.add_job(self.poll, "interval", seconds=poll, id="poll", max_instances=1,
@@ -193,27 +200,40 @@ class Replica:
             log.info("daemon_stopped", clean=clean)
 
     def poll(self) -> None:
-        """Claim as many due sites as there are free slots, and start their runs."""
+        """Watch the other replicas' claims and runs, and claim as many due sites as there are
+        free slots, and start their runs."""
         if self.stop.is_set():
             return
+        if self.beat_owed:
+            self.beat()
         with self.lock:
             free = self.slots - len(self.active)
-            idle = [name for name in self.sites if name not in self.active]
-        if free <= 0 or not idle:
-            return
+            idle = [n for n in self.sites if n not in self.active and n not in self.unreleased]
         try:
+            self._release_again()
             with self.database.transaction() as tx:
+                if not self.sites_listed:
+                    shared.ensure_sites(tx.connection, self.sites, utc_now())
+                abandoned = liveness.mark_abandoned_runs(
+                    tx.connection, utc_now(), self.database.witness
+                )
                 claimed = shared.claim_due(
                     tx.connection, idle, self.owner, utc_now(), limit=free,
-                    stale_after=self.stale_after,
+                    witness=self.database.witness,
                 )  # fmt: skip
-                due = [(row.site, row.next_due_at) for row in claimed]
                 tx.commit()
         except StorageError as exc:
-            log.warning("schedule_unavailable", reason=str(exc))
+            if not self.schedule_down:  # once an outage, not every poll
+                log.warning("schedule_unavailable", reason=str(exc))
+            self.schedule_down = True
             return
+        self.sites_listed, self.schedule_down = True, False
+        if abandoned:
+            log.warning("runs_abandoned", run_ids=abandoned)
         now, grace = utc_now(), timedelta(seconds=self.settings.schedule.misfire_grace_seconds)
-        for name, due_at in due:
+        for name, due_at, previous in claimed:
+            if previous is not None and previous != self.owner:
+                log.warning("site_taken_over", site=name, previous_owner=previous)
             if now - due_at > grace:
                 late = round((now - due_at).total_seconds())
                 log.warning("run_late", site=name, late_seconds=late, due_at=due_at.isoformat())
@@ -233,7 +253,11 @@ class Replica:
                 shared.heartbeat(tx.connection, self.owner, utc_now())
                 tx.commit()
         except StorageError as exc:
-            log.warning("heartbeat_failed", owner=self.owner, reason=str(exc))
+            if not self.beat_owed:
+                log.warning("heartbeat_failed", owner=self.owner, reason=str(exc))
+            self.beat_owed = True
+        else:
+            self.beat_owed = False
 
     async def _crawl(self, site: SiteSettings, due: datetime) -> None:
         run_id = None
@@ -272,15 +296,29 @@ class Replica:
 
     def _release(self, site: str, following: datetime, run_id: int | None) -> None:
         try:
-            with self.database.transaction() as tx:
-                kept = shared.release(
-                    tx.connection, site, self.owner, next_due_at=following, run_id=run_id
-                )
-                tx.commit()
+            self._release_claim(site, following, run_id)
         except StorageError as exc:
-            # The claim goes stale and another replica (or this one) takes the site over.
+            # Kept claimed (and heartbeated) until a poll can release it: only the poll
+            # touches it from now on.
             log.warning("schedule_release_failed", site=site, reason=str(exc))
-            return
+            with self.lock:
+                self.unreleased[site] = (following, run_id)
+
+    def _release_again(self) -> None:
+        """Release the claims whose release failed; StorageError while it still cannot."""
+        with self.lock:
+            pending = dict(self.unreleased)
+        for site, (following, run_id) in pending.items():
+            self._release_claim(site, following, run_id)
+            with self.lock:
+                self.unreleased.pop(site, None)
+
+    def _release_claim(self, site: str, following: datetime, run_id: int | None) -> None:
+        with self.database.transaction() as tx:
+            kept = shared.release(
+                tx.connection, site, self.owner, next_due_at=following, run_id=run_id
+            )
+            tx.commit()
         if not kept:
             log.warning("claim_taken_over", site=site, owner=self.owner)
         else:

@@ -11,6 +11,7 @@
     │   ├── DatabaseUnavailableError  the database cannot be reached: a run waits for it
     │   └── SchemaError               the schema is not the version this code needs
     ├── SiteBusyError        another live run holds the site's crawl lock
+    │   └── SiteHolderSilentError  its holder, on another host, is silent: watched a while yet
     └── DatabaseInUseError   another daemon already runs on this SQLite file
 
 Library errors (aiohttp in ``fetch.transport``, httpx2 in ``alerts``, SQLAlchemy in ``store``) are
@@ -81,6 +82,11 @@ class SchemaError(StorageError):
 
 class SiteBusyError(IngestError):
     """Another live run is crawling the same site; this one did not start."""
+
+
+class SiteHolderSilentError(SiteBusyError):
+    """The lock's holder is a process of another host whose heartbeat has not moved since this
+    process began to watch it, but not yet for the stale limit: look again shortly."""
 
 
 class DatabaseInUseError(IngestError):

@@ -36,7 +36,8 @@ from ingest.store.engine import Database
 
 log = structlog.get_logger("ingest.gate")
 
-# The probe's backoff while the database is away: from a fraction of a second up to this.
+# The probe's backoff while the database is away: from a fraction of a second up to this (or
+# the run's own ``probe_max_wait``, a quarter of its heartbeat, when shorter).
 PROBE_MAX_WAIT_SECONDS = 5.0
 
 
@@ -50,9 +51,11 @@ class StorageGate:
         *,
         outage_timeout: timedelta,
         on_back: Callable[[], None] | None = None,
+        probe_max_wait: timedelta = timedelta(seconds=PROBE_MAX_WAIT_SECONDS),
     ) -> None:
         self._database = database
         self._on_back = on_back
+        self._probe_max_wait = min(PROBE_MAX_WAIT_SECONDS, probe_max_wait.total_seconds())
         self._timeout = outage_timeout.total_seconds()
         self._open = asyncio.Event()
         self._open.set()
@@ -121,7 +124,7 @@ class StorageGate:
     async def _wait_for_database(self, first: DatabaseUnavailableError) -> None:
         started = time.monotonic()
         deadline = started + self._timeout
-        backoff = wait_random_exponential(multiplier=0.25, max=PROBE_MAX_WAIT_SECONDS)
+        backoff = wait_random_exponential(multiplier=0.25, max=self._probe_max_wait)
 
         def wait(state: RetryCallState) -> float:
             # Never sleep past the timeout: the last try is at the deadline, not after it.

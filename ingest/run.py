@@ -26,7 +26,13 @@ from datetime import date, datetime, timedelta
 import structlog
 
 from ingest.domain import DateStatus, DayOutcome, RunKind, RunStatus, utc_now
-from ingest.errors import DatabaseUnavailableError, SiteBusyError, StorageError, StorageFullError
+from ingest.errors import (
+    DatabaseUnavailableError,
+    SiteBusyError,
+    SiteHolderSilentError,
+    StorageError,
+    StorageFullError,
+)
 from ingest.fetch import Fetcher, FetchStats, Hosts
 from ingest.gate import StorageGate
 from ingest.listing import check_site_index
@@ -61,18 +67,14 @@ class CrawlDeps:
     # Set from another thread (a signal handler) to stop the run: no new date starts, the
     # dates in flight are dropped uncommitted, and the run ends as interrupted.
     stop: threading.Event | None = None
-    # How often the run writes its heartbeat; silent for longer than its stale limit, it is
-    # taken for dead by other processes.
+    # How often the run writes its heartbeat; watched silent for longer than its stale limit,
+    # it is taken for dead by other processes (``liveness``).
     heartbeat: timedelta = liveness.HEARTBEAT_EVERY
     # The turns the runs' CPU work takes (``turns``): shared by the sites crawled side by side.
     turns: Turns = field(default_factory=Turns)
     # The process's host slots and robots.txt reads (``fetch.hosts``): sites on one host share
     # its strictest limits.
     hosts: Hosts = field(default_factory=Hosts)
-
-    @property
-    def stale_after(self) -> timedelta:
-        return liveness.stale_limit(self.heartbeat)
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,6 +217,8 @@ class SiteRun:
                 self.deps.database,
                 outage_timeout=self.deps.database.outage_timeout,
                 on_back=self._beat,
+                # Back within a quarter heartbeat of the database: well inside the stale limit.
+                probe_max_wait=self.deps.heartbeat / 4,
             )
             try:
                 planned, skipped = await self._plan()
@@ -253,20 +257,16 @@ class SiteRun:
         db, site = self.deps.database, self.site
         waiting = False
         while True:
-            # Liveness runs on the real clock: heartbeats are compared across processes.
             with db.transaction() as tx:
-                abandoned = liveness.mark_abandoned_runs(
-                    tx.connection, utc_now(), self.deps.stale_after
-                )
+                abandoned = liveness.mark_abandoned_runs(tx.connection, utc_now(), db.witness)
                 tx.commit()
             if abandoned:
                 log.warning("runs_abandoned", run_ids=abandoned)
             try:
                 with db.transaction() as tx:
                     now = utc_now()
-                    liveness.acquire_site_lock(
-                        tx.connection, site.name, self.owner, now, self.deps.stale_after
-                    )
+                    witness = db.witness
+                    liveness.acquire_site_lock(tx.connection, site.name, self.owner, now, witness)
                     run_id = runs.start_run(
                         tx.connection,
                         site=site.name,
@@ -280,7 +280,9 @@ class SiteRun:
                     tx.commit()
                     return run_id
             except SiteBusyError as exc:
-                if self.kind is not RunKind.BACKFILL or self._stop_requested():
+                # A silent holder on another host is watched until it is known dead or alive.
+                watching = isinstance(exc, SiteHolderSilentError)
+                if not (watching or self.kind is RunKind.BACKFILL) or self._stop_requested():
                     raise
                 if not waiting:
                     log.info("waiting_for_site_lock", site=site.name, reason=str(exc))

@@ -145,8 +145,8 @@ class ScheduleSettings(_Table, frozen=True):
     misfire_grace_seconds: NonNegative = 300
     # Site crawls the daemon runs at once; each keeps its own politeness limits.
     max_parallel_sites: Positive = 4
-    # Runs and daemon replicas write a heartbeat this often; one silent for one and a half
-    # intervals is taken for dead, and its sites are taken over by another replica.
+    # Runs and daemon replicas write a heartbeat this often; one watched silent for one and a
+    # half intervals is taken for dead, and its sites are taken over (``store.liveness``).
     heartbeat_seconds: PositiveFloat = 10.0
 
     @property

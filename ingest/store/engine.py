@@ -19,6 +19,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, DisconnectionError, SQLAlchemyError
 
 from ingest.errors import ConfigError, DatabaseUnavailableError, StorageError, StorageFullError
+from ingest.store.liveness import HEARTBEAT_EVERY, Witness
 
 SUPPORTED_URLS = "sqlite:///path/to/ingest.db or postgresql+psycopg://user:password@host:5432/db"
 PG_CONNECT_TIMEOUT_SECONDS = 10
@@ -159,11 +160,13 @@ class Transaction:
     Commits only when told (``commit``); leaving the block without a commit rolls back, so a
     block that only reads is a read-only transaction and one that fails writes nothing. A
     SQLAlchemy error raised in the block, or by the commit, leaves as the most specific
-    ``StorageError`` (``storage_error``), classified here and nowhere else.
+    ``StorageError`` (``storage_error``), classified here and nowhere else. Whether the
+    database was reached is told to the process's ``Witness`` (see ``liveness``).
     """
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, witness: Witness | None = None) -> None:
         self._engine = engine
+        self._witness = witness or Witness()
         self._connection: Connection | None = None
 
     @property
@@ -176,7 +179,8 @@ class Transaction:
         try:
             self._connection = self._engine.connect()
         except SQLAlchemyError as exc:
-            raise storage_error(exc, self._engine.url, "database error") from exc
+            raise self._error(exc, "database error") from exc
+        self._witness.reached()
         return self
 
     def __exit__(
@@ -186,7 +190,6 @@ class Transaction:
         tb: TracebackType | None,
     ) -> None:
         connection, self._connection = self.connection, None
-        url = self._engine.url
         failed: SQLAlchemyError | None = None
         try:
             connection.rollback()
@@ -197,9 +200,9 @@ class Transaction:
             with contextlib.suppress(SQLAlchemyError):
                 connection.close()
         if isinstance(exc, SQLAlchemyError):
-            raise storage_error(exc, url, "database error") from exc
+            raise self._error(exc, "database error") from exc
         if failed is not None and exc is None:
-            raise storage_error(failed, url, "rollback failed") from failed
+            raise self._error(failed, "rollback failed") from failed
 
     def commit(self) -> None:
         try:
@@ -207,7 +210,14 @@ class Transaction:
         except SQLAlchemyError as exc:
             with contextlib.suppress(SQLAlchemyError):
                 self.connection.rollback()
-            raise storage_error(exc, self._engine.url, "commit failed") from exc
+            raise self._error(exc, "commit failed") from exc
+        self._witness.reached()
+
+    def _error(self, exc: SQLAlchemyError, doing: str) -> StorageError:
+        error = storage_error(exc, self._engine.url, doing)
+        if isinstance(error, DatabaseUnavailableError):
+            self._witness.lost()
+        return error
 
 
 def _short(exc: SQLAlchemyError) -> str:
@@ -219,16 +229,31 @@ class Database:
     """The engine and a factory of transactions, handed to whoever needs storage.
 
     ``outage_timeout`` is how long a run waits for the database when it cannot be reached
-    (``database.outage_timeout``) before it ends failed.
+    (``database.outage_timeout``) before it ends failed. ``witness`` is what this process has
+    seen through it, for judging other processes' liveness (``schedule.heartbeat_seconds``
+    sets its stale limit).
     """
 
-    def __init__(self, engine: Engine, *, outage_timeout: timedelta = DEFAULT_OUTAGE_TIMEOUT):
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        outage_timeout: timedelta = DEFAULT_OUTAGE_TIMEOUT,
+        heartbeat: timedelta = HEARTBEAT_EVERY,
+    ) -> None:
         self.engine = engine
         self.outage_timeout = outage_timeout
+        self.witness = Witness(heartbeat)
 
     @classmethod
-    def from_url(cls, url: str, *, outage_timeout: timedelta = DEFAULT_OUTAGE_TIMEOUT) -> Database:
-        return cls(make_engine(url), outage_timeout=outage_timeout)
+    def from_url(
+        cls,
+        url: str,
+        *,
+        outage_timeout: timedelta = DEFAULT_OUTAGE_TIMEOUT,
+        heartbeat: timedelta = HEARTBEAT_EVERY,
+    ) -> Database:
+        return cls(make_engine(url), outage_timeout=outage_timeout, heartbeat=heartbeat)
 
     @property
     def where(self) -> str:
@@ -237,7 +262,7 @@ class Database:
 
     def transaction(self) -> Transaction:
         """A connection in one transaction: ``commit()`` keeps its writes, else it rolls back."""
-        return Transaction(self.engine)
+        return Transaction(self.engine, self.witness)
 
     def ping(self) -> None:
         """Reach the database once; DatabaseUnavailableError (one line) when it cannot be."""

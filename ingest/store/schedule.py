@@ -3,27 +3,31 @@
 Replicas coordinate through this table only. A replica claims due sites in one transaction
 (``SELECT ... FOR UPDATE SKIP LOCKED`` on PostgreSQL, so two replicas never claim the same row
 and never wait on each other), crawls them, and releases each with its next due time. A claim
-whose heartbeat is older than the stale limit belongs to a replica that died: the next replica
-to poll takes it over. Each due time is therefore claimed by exactly one replica.
+whose holder is gone (``liveness.is_gone``: a dead process of this host, or one of another host
+whose heartbeat the polling replica has watched stand still for the stale limit while it reached
+the database itself) is taken over. Each due time is therefore claimed by exactly one replica.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import NamedTuple
 
 from sqlalchemy import Connection, or_, select, update
 
 from ingest.store.engine import dialect_insert
+from ingest.store.liveness import Witness, is_gone
 from ingest.store.tables import site_schedule as _schedule
 
 
-class Claimed(NamedTuple):
-    """A site a replica has just claimed, and the time it was due."""
+class Taken(NamedTuple):
+    """A site a replica has just claimed, the time it was due, and the replica that held it
+    (gone) if it was taken over."""
 
     site: str
     next_due_at: datetime
+    previous_owner: str | None
 
 
 def ensure_sites(conn: Connection, sites: Iterable[str], now: datetime) -> None:
@@ -41,33 +45,47 @@ def claim_due(
     now: datetime,
     *,
     limit: int,
-    stale_after: timedelta,
-) -> list[Claimed]:
+    witness: Witness,
+) -> list[Taken]:
     """Claim up to ``limit`` due sites (earliest first) for ``owner``; the caller commits.
 
-    A site is due when its time has come and nobody holds it, or its holder stopped
-    heartbeating (a replica that died).
+    A site is due when its time has come and nobody holds it, or its holder is gone. Every
+    claim of ``sites`` held by another replica is looked at, even with no slot free, so the
+    witness keeps watching their heartbeats.
     """
-    if limit <= 0 or not sites:
-        return []
     s = _schedule.c
+    rows = conn.execute(
+        select(s.site, s.claimed_by, s.heartbeat_at)
+        .where(s.site.in_(sites), or_(s.next_due_at <= now, s.claimed_by.is_not(None)))
+        .order_by(s.next_due_at, s.site)
+    ).all()
+    free: dict[str, tuple[str | None, datetime | None]] = {}
+    for row in rows:
+        holder = row.claimed_by
+        # ``owner``'s own claim of a site it is not crawling is an orphan (never the case
+        # while the daemon retries a failed release): it is taken again.
+        if (
+            holder is None
+            or holder == owner
+            or is_gone(holder, ("claim", row.site), (holder, row.heartbeat_at), witness)
+        ):
+            free[row.site] = (holder, row.heartbeat_at)
+    if limit <= 0 or not free:
+        return []
+    # Lock and look again: only a row still as it was judged is claimed.
     query = (
-        select(s.site, s.next_due_at)
-        .where(
-            s.site.in_(sites),
-            s.next_due_at <= now,
-            or_(
-                s.claimed_by.is_(None),
-                s.heartbeat_at.is_(None),
-                s.heartbeat_at < now - stale_after,
-            ),
-        )
+        select(s.site, s.next_due_at, s.claimed_by, s.heartbeat_at)
+        .where(s.site.in_(free), s.next_due_at <= now)
         .order_by(s.next_due_at, s.site)
         .limit(limit)
     )
     if conn.dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
-    claimed = [Claimed(site, due) for site, due in conn.execute(query)]
+    claimed = [
+        Taken(row.site, row.next_due_at, row.claimed_by)
+        for row in conn.execute(query)
+        if free[row.site] == (row.claimed_by, row.heartbeat_at)
+    ]
     if claimed:
         conn.execute(
             update(_schedule)

@@ -10,10 +10,8 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from datetime import date, timedelta
@@ -23,53 +21,12 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from ingest.run import dates_in_flight
-from tests.support.cli import ROOT, free_port, ingest, write_config
+from tests.support.cli import ROOT, ingest, write_config
 from tests.support.listings import LISTING
+from tests.support.postgres import PrivatePostgres
 from tests.support.sample_site import SampleSite, SampleSiteServer
 
-BINS = sorted(Path("/usr/lib/postgresql").glob("*/bin"))
 FIRST, LAST = date(2020, 1, 1), date(2020, 3, 31)
-
-
-class PrivatePostgres:
-    """A PostgreSQL server of this test module's own, started and stopped at will."""
-
-    def __init__(self) -> None:
-        if not BINS or not (BINS[-1] / "initdb").is_file():
-            pytest.skip("initdb is not installed (/usr/lib/postgresql/*/bin)")
-        self.bin = BINS[-1]
-        self.root = Path(tempfile.mkdtemp(prefix="ingest-pg-"))
-        self.data, self.port = self.root / "data", free_port()
-        if os.geteuid() == 0:
-            shutil.chown(self.root, "postgres", "postgres")
-        self._as_postgres(str(self.bin / "initdb"), "-D", str(self.data), "-U", "postgres",
-                          "--auth=trust", "-E", "UTF8", "--no-sync")  # fmt: skip
-
-    def _as_postgres(self, *args: str) -> None:
-        command = ["runuser", "-u", "postgres", "--", *args] if os.geteuid() == 0 else list(args)
-        subprocess.run(command, check=True, capture_output=True, timeout=60)
-
-    def start(self) -> None:
-        options = f"-k {self.root} -p {self.port} -c listen_addresses=127.0.0.1 -c fsync=off"
-        self._as_postgres(str(self.bin / "pg_ctl"), "-D", str(self.data), "-l",
-                          str(self.root / "server.log"), "-o", options, "-w", "start")  # fmt: skip
-
-    def stop(self) -> None:
-        self._as_postgres(str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w",
-                          "stop")  # fmt: skip
-
-    def new_database(self, name: str) -> str:
-        admin = f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
-        engine = create_engine(admin, isolation_level="AUTOCOMMIT")
-        with engine.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-        engine.dispose()
-        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{name}"
-
-    def remove(self) -> None:
-        with contextlib.suppress(subprocess.CalledProcessError):
-            self.stop()
-        shutil.rmtree(self.root, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")

@@ -20,8 +20,8 @@ from sqlalchemy import Row, create_engine, select
 from sqlalchemy.exc import ProgrammingError
 
 from ingest.store import tables
-from tests.support.cli import ROOT
 from tests.support.postgres import fresh_postgres
+from tests.support.replicas import hosts_can_be_named, start_replica
 from tests.support.sample_site import SampleSite, SampleSiteServer
 
 SITES = 12
@@ -50,16 +50,6 @@ def write_config(
         f'[database]\nurl = "{url}"\n[logging]\nfile = ""\n'
     )
     return config
-
-
-def replica(config: Path, log: Path) -> subprocess.Popen[bytes]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("INGEST_")}
-    env["PYTHONPATH"] = str(ROOT)
-    with log.open("wb") as out:
-        return subprocess.Popen(
-            [sys.executable, "-m", "ingest", "--config", str(config), "run"],
-            cwd=config.parent, env=env, stdout=out, stderr=subprocess.STDOUT,
-        )  # fmt: skip
 
 
 def all_runs(url: str) -> list[Row[Any]]:
@@ -91,7 +81,7 @@ def test_two_replicas_share_twelve_sites_once_per_tick(tmp_path: Path, pg_url: s
     each replica ran between a third and two thirds of the site-runs."""
     with SampleSiteServer(SampleSite(seed=3), latency_seconds=0.02) as server:
         config = write_config(tmp_path, server, pg_url, lookback=1)
-        processes = [replica(config, tmp_path / f"replica{n}.log") for n in range(2)]
+        processes = [start_replica(config, tmp_path / f"replica{n}.log") for n in range(2)]
         try:
             # Start-up (imports, the schema) takes its time on a busy machine: count ticks from
             # the first run, and watch a few once every site has run.
@@ -124,12 +114,19 @@ def test_two_replicas_share_twelve_sites_once_per_tick(tmp_path: Path, pg_url: s
         assert len(runs) / 3 <= count <= 2 * len(runs) / 3, shares
 
 
-def test_a_killed_replica_is_taken_over_and_its_runs_abandoned(tmp_path: Path, pg_url: str) -> None:
+@pytest.mark.parametrize("hosts", ["one host", "two hosts"])
+def test_a_killed_replica_is_taken_over_and_its_runs_abandoned(
+    tmp_path: Path, pg_url: str, hosts: str
+) -> None:
     """kill -9 one replica mid-crawl: within two heartbeats the other (with free slots) runs
-    its sites, and the killed replica's runs are recorded abandoned."""
+    its sites, and the killed replica's runs are recorded abandoned. On one host the dead
+    process is looked up; on two (host names of their own) its heartbeat is watched."""
+    if hosts == "two hosts" and not hosts_can_be_named():
+        pytest.skip("needs root and unshare to give each replica a host name of its own")
     with SampleSiteServer(SampleSite(seed=3), latency_seconds=0.5) as server, ExitStack() as stack:
         config = write_config(tmp_path, server, pg_url, lookback=6, sites=3)
-        first = replica(config, tmp_path / "first.log")
+        named = hosts == "two hosts"
+        first = start_replica(config, tmp_path / "first.log", host="first" if named else None)
         stack.callback(stop, [first])
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -139,7 +136,7 @@ def test_a_killed_replica_is_taken_over_and_its_runs_abandoned(tmp_path: Path, p
             time.sleep(0.2)
         assert len(running) == 3, "the first replica holds three sites"
         second_log = tmp_path / "second.log"
-        second = replica(config, second_log)
+        second = start_replica(config, second_log, host="second" if named else None)
         stack.callback(stop, [second])
         # The second replica is up and polling (nothing of the first's is due): on a busy
         # machine its start-up alone can take seconds.
@@ -148,11 +145,17 @@ def test_a_killed_replica_is_taken_over_and_its_runs_abandoned(tmp_path: Path, p
             assert time.monotonic() < deadline, "the second replica starts"
             time.sleep(0.1)
         time.sleep(1.0)
+        # Killed mid-crawl: its first runs may have ended while the second started (the
+        # next ones come every interval).
+        victim = process_of(running[0])
+        deadline = time.monotonic() + 30
+        while not any(r.status == "running" for r in all_runs(pg_url) if process_of(r) == victim):
+            assert time.monotonic() < deadline, "the first replica crawls again"
+            time.sleep(0.05)
         first.kill()
         first.wait()
         killed_at = datetime.now().astimezone()
         # The first replica's runs still open when it died (one may have finished before).
-        victim = process_of(running[0])
         running = [r for r in all_runs(pg_url) if process_of(r) == victim and not r.finished_at]
         assert running, "the first replica died mid-crawl"
         held = {r.site for r in running}
@@ -176,7 +179,7 @@ def test_a_second_daemon_on_one_sqlite_file_is_refused(
 ) -> None:
     """SQLite holds one daemon: the second exits 1 with a line saying so and naming the first."""
     config = write_config(tmp_path, server, f"sqlite:///{tmp_path / 'one.db'}", lookback=0)
-    first = replica(config, tmp_path / "first.log")
+    first = start_replica(config, tmp_path / "first.log")
     lock = tmp_path / "one.db.daemon-lock"
     try:
         # The first holds the file once it has written its name into the lock (a fixed wait

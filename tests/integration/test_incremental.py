@@ -105,7 +105,7 @@ def test_run_of_a_dead_process_is_marked_abandoned(settings: Settings, database:
     with database.transaction() as tx:
         host = liveness.this_owner().split(":")[0]
         dead_owner = f"{host}:999999999:dead"
-        liveness.acquire_site_lock(tx.connection, "test", dead_owner, now)
+        liveness.acquire_site_lock(tx.connection, "test", dead_owner, now, database.witness)
         tx.connection.execute(insert(tables.runs).values(
             site="test", kind="backfill", status="running", started_at=now, heartbeat_at=now,
             owner=dead_owner))  # fmt: skip
