@@ -281,6 +281,8 @@ def _dispatch(
         return _coverage(args, settings)
     if args.command == "db":
         return _db(args, settings)
+    if args.command == "run":
+        return _run(settings, collector)
     # The commands that only read never migrate and never write.
     reads = args.command in ("health", "runs", "export")
     database = app.open_database(settings, access="read" if reads else "crawl")
@@ -307,27 +309,6 @@ def _dispatch(
                 days=args.days,
             )
             return _report_runs(outcomes, sys.stdout, progress)
-        if args.command == "run":
-            from ingest.daemon import install_stop_signals, run_daemon
-            from ingest.metrics import serve_metrics
-
-            stop = threading.Event()
-            install_stop_signals(stop)
-            server = None
-            if collector is not None and settings.metrics.port is not None:
-                server = serve_metrics(
-                    collector,
-                    settings.metrics.host,
-                    settings.metrics.port,
-                    lambda: app.health(settings, database),
-                )
-                log.info("metrics_serving", host=settings.metrics.host, port=server.server_port)
-            try:
-                run_daemon(settings, database, stop=stop)
-            finally:
-                if server is not None:
-                    server.shutdown()
-            return EXIT_OK
         if args.command == "health":
             reports = app.health(
                 settings, database, sites=_stored_sites(args, settings), max_age=args.max_age
@@ -350,6 +331,23 @@ def _dispatch(
     finally:
         database.dispose()
     raise AssertionError(f"unhandled command {args.command}")
+
+
+def _run(settings: Settings, collector: MetricsCollector | None) -> int:
+    """The daemon: it waits for its database rather than exiting (``daemon_start``)."""
+    from ingest.daemon import install_stop_signals
+    from ingest.daemon_start import serve
+
+    stop = threading.Event()
+    install_stop_signals(stop)
+    serve(
+        settings,
+        collector,
+        stop=stop,
+        open_database=lambda: app.open_database(settings, access="crawl"),
+        health=lambda database: app.health(settings, database),
+    )
+    return EXIT_OK
 
 
 def _db(args: argparse.Namespace, settings: Settings) -> int:

@@ -31,6 +31,7 @@ from prometheus_client import CollectorRegistry, Counter, Histogram, make_wsgi_a
 from prometheus_client.core import GaugeMetricFamily, Metric
 from structlog.typing import EventDict
 
+from ingest.errors import DatabaseUnavailableError
 from ingest.health import HealthReport
 
 log = structlog.get_logger("ingest.metrics")
@@ -227,6 +228,8 @@ def metrics_app(
         if path == "/healthz":
             try:
                 reports = health()
+            except DatabaseUnavailableError as exc:  # "cannot reach", "waiting for": as is
+                return _text(start_response, "503 Service Unavailable", f"{exc}\n")
             except Exception as exc:
                 return _text(start_response, "503 Service Unavailable", f"health failed: {exc}\n")
             ok = all(report.healthy for report in reports)
