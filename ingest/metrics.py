@@ -10,7 +10,8 @@ Two sources, one registry of our own (never prometheus_client's global one):
   per site, as ``ingest health`` computes them) to a custom collector.
 
 ``serve_metrics`` answers ``/metrics`` (prometheus_client's WSGI app) and ``/healthz`` (200
-when every site is healthy, else 503; the body is the health lines) on one port.
+when every site is healthy, else 503; the body is the health lines) on one port, to at most
+``MAX_CONNECTIONS`` clients at once, each given ``REQUEST_HEAD_SECONDS`` to send its request.
 
 Labels are the site and a small closed set (run status, HTTP status, article outcome): no
 URLs, no dates.
@@ -18,11 +19,15 @@ URLs, no dates.
 
 from __future__ import annotations
 
+import contextlib
+import io
+import socket
 import threading
+import time
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from socketserver import ThreadingMixIn
-from typing import Any
+from typing import Any, TextIO
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 from wsgiref.types import StartResponse, WSGIEnvironment
 
@@ -191,11 +196,123 @@ def _timestamp(iso: str) -> float:
 # --- the HTTP server ------------------------------------------------------------------------
 
 
+# At most this many connections at once, each a thread. A connection still sending its request
+# head when a new one arrives with every place taken is closed to make room (the oldest such):
+# idle or trickling connections never lock a scraper out, and never pile up threads.
+MAX_CONNECTIONS = 16
+# The request line and headers must arrive within this (whatever their pace), the response
+# must be done within the second: a slow client is cut, not waited for.
+REQUEST_HEAD_SECONDS = 5.0
+RESPONSE_SECONDS = 30.0
+
+
+class _Connection:
+    """One accepted connection: until when it may take, and whether its head is still coming."""
+
+    __slots__ = ("deadline", "ended", "opened", "reading", "sock")
+
+    def __init__(self, sock: socket.socket, opened: float, deadline: float) -> None:
+        self.sock, self.opened, self.deadline = sock, opened, deadline
+        self.reading, self.ended = True, False
+
+    def end(self) -> None:
+        """Cut it: the thread serving it sees end of file or an error, and returns."""
+        self.ended = True
+        with contextlib.suppress(OSError):
+            self.sock.shutdown(socket.SHUT_RDWR)
+
+
 class _Server(ThreadingMixIn, WSGIServer):
+    """wsgiref's server, a thread per connection, with a cap on connections and deadlines
+    kept by one reaper thread."""
+
     daemon_threads = True
+    block_on_close = False
+    # The kernel's queue of connections not yet accepted (socketserver's 5 drops a burst's
+    # SYNs: a scraper arriving in a flood would wait a second per retry before being seen).
+    request_queue_size = 128
+    max_connections = MAX_CONNECTIONS
+    head_seconds = REQUEST_HEAD_SECONDS
+    response_seconds = RESPONSE_SECONDS
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self._lock = threading.Lock()
+        self._open: dict[socket.socket, _Connection] = {}
+        self._closing = threading.Event()
+        super().__init__(*args, **kwargs)
+        threading.Thread(target=self._reap, name="metrics-reaper", daemon=True).start()
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        now = time.monotonic()
+        with self._lock:
+            admitted = len(self._open) < self.max_connections
+            if not admitted and len(self._open) < 2 * self.max_connections:
+                # Room for one more once the oldest connection still sending its head is cut
+                # (its thread ends at once; twice the cap bounds those on their way out).
+                coming = [c for c in self._open.values() if c.reading and not c.ended]
+                if coming:
+                    min(coming, key=lambda c: c.opened).end()
+                    admitted = True
+            if admitted:
+                self._open[request] = _Connection(request, now, now + self.head_seconds)
+        if not admitted:
+            self.shutdown_request(request)
+            return
+        super().process_request(request, client_address)
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            with self._lock:
+                self._open.pop(request, None)
+
+    def head_read(self, request: Any) -> None:
+        """The request's head is in: from now on it has the response's deadline."""
+        with self._lock:
+            connection = self._open.get(request)
+            if connection is not None:
+                connection.reading = False
+                connection.deadline = time.monotonic() + self.response_seconds
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A connection cut or reset: nothing to report (the default prints a traceback)."""
+
+    def server_close(self) -> None:
+        self._closing.set()
+        super().server_close()
+
+    def connections(self) -> int:
+        with self._lock:
+            return len(self._open)
+
+    def _reap(self) -> None:
+        while not self._closing.wait(0.2):
+            now = time.monotonic()
+            with self._lock:
+                overdue = [c for c in self._open.values() if c.deadline <= now and not c.ended]
+            for connection in overdue:
+                connection.end()
 
 
 class _QuietHandler(WSGIRequestHandler):
+    server: _Server
+
+    def setup(self) -> None:
+        super().setup()
+        # Each read or write on the socket waits at most this; the reaper keeps the totals.
+        self.connection.settimeout(self.server.head_seconds)
+
+    def parse_request(self) -> bool:
+        parsed = super().parse_request()
+        if parsed:
+            self.server.head_read(self.request)
+        return parsed
+
+    def get_stderr(self) -> TextIO:
+        # wsgiref writes a traceback there when a client goes away mid-response.
+        return io.StringIO()
+
     def log_message(self, format: str, *args: Any) -> None:
         return
 
@@ -241,11 +358,21 @@ def metrics_app(
 
 
 def serve_metrics(
-    collector: MetricsCollector, host: str, port: int, health: HealthCallback
-) -> WSGIServer:
+    collector: MetricsCollector,
+    host: str,
+    port: int,
+    health: HealthCallback,
+    *,
+    max_connections: int = MAX_CONNECTIONS,
+    head_seconds: float = REQUEST_HEAD_SECONDS,
+    response_seconds: float = RESPONSE_SECONDS,
+) -> _Server:
     """Serve ``/metrics`` and ``/healthz`` in a daemon thread; the caller shuts it down."""
     server = make_server(
         host, port, metrics_app(collector, health), _Server, handler_class=_QuietHandler
     )
+    assert isinstance(server, _Server)
+    server.max_connections = max_connections
+    server.head_seconds, server.response_seconds = head_seconds, response_seconds
     threading.Thread(target=server.serve_forever, name="metrics", daemon=True).start()
     return server

@@ -1,16 +1,21 @@
-"""/metrics and /healthz on one loopback port, served by serve_metrics."""
+"""/metrics and /healthz on one loopback port, served by serve_metrics: what it answers, and
+how it holds against idle and slow clients (real sockets)."""
 
 from __future__ import annotations
 
+import contextlib
+import socket
+import threading
+import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from ingest.health import HealthReport
-from ingest.metrics import MetricsCollector, serve_metrics
+from ingest.metrics import MetricsCollector, _Server, serve_metrics
 
 REPORTS: list[HealthReport] = []
 
@@ -82,3 +87,74 @@ def test_a_failing_health_check_is_a_one_line_error_not_a_traceback(base_url: st
     assert get(f"{base_url}/healthz")[::2] == (503, "health failed: database is locked\n")
     assert get(f"{base_url}/metrics")[::2] == (500, "database is locked\n")
     assert get(f"{base_url}/other")[0] == 404
+
+
+@contextlib.contextmanager
+def limited_server(**limits: float) -> Iterator[_Server]:
+    REPORTS[:] = [HealthReport("a", True, "healthy: ok")]
+    server = serve_metrics(MetricsCollector(), "127.0.0.1", 0, health, **limits)  # type: ignore[arg-type]
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+        REPORTS.clear()
+
+
+def connect(server: _Server) -> socket.socket:
+    return socket.create_connection(("127.0.0.1", server.server_port), timeout=10)
+
+
+def closed_by_server(sock: socket.socket, within: float) -> float:
+    """Seconds until the server closed ``sock`` (end of file or a reset), at most ``within``."""
+    started = time.monotonic()
+    sock.settimeout(within)
+    try:
+        while sock.recv(1024):
+            pass
+    except ConnectionResetError:
+        pass
+    return time.monotonic() - started
+
+
+def test_idle_connections_hold_at_most_the_cap_and_a_scrape_still_gets_in() -> None:
+    """200 idle connections: the server keeps 8 (its cap), so at most 8 threads serve them,
+    and a scrape arriving then is answered at once (the oldest idle one makes room)."""
+    with limited_server(max_connections=8, head_seconds=60) as server:
+        before = threading.active_count()
+        idle = [connect(server) for _ in range(200)]
+        try:
+            wait_until(lambda: server.connections() <= 8)
+            assert threading.active_count() - before <= 8
+            started = time.monotonic()
+            assert get(f"http://127.0.0.1:{server.server_port}/healthz")[0] == 200
+            assert time.monotonic() - started < 2
+        finally:
+            for sock in idle:
+                sock.close()
+
+
+def test_an_idle_connection_is_closed_at_the_head_deadline() -> None:
+    """A client that connects and sends nothing is cut after head_seconds (1 s here)."""
+    with limited_server(head_seconds=1) as server, connect(server) as sock:
+        assert 0.5 < closed_by_server(sock, within=10) < 3
+
+
+def test_a_trickling_request_is_cut_at_its_deadline_whatever_its_pace() -> None:
+    """A request head sent a byte every 0.2 s (each well inside any per-read timeout) is cut
+    once head_seconds (1 s) have passed since the connection opened."""
+    with limited_server(head_seconds=1) as server, connect(server) as sock:
+        started = time.monotonic()
+        sock.sendall(b"GET /metrics HTTP/1.0\r\n")
+        with contextlib.suppress(OSError):
+            while time.monotonic() - started < 10:
+                sock.sendall(b"X")
+                time.sleep(0.2)
+        assert time.monotonic() - started < 3
+
+
+def wait_until(predicate: Callable[[], bool], timeout: float = 10) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
