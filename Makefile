@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit install bench clean
+.PHONY: demo test lint typecheck unit install bench soak clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,14 @@ unit: $(STAMP)
 	$(BIN)/pytest -q
 
 test: lint typecheck unit
+
+# The seeded chaos soak (tests/support/chaos.py): two daemon replicas on a private PostgreSQL,
+# faulty sample sites, kill -9 and database restarts on a schedule the seed decides; exits 1
+# unless every archive comes out exact. `make test` runs 60 seconds of it (tests/soak).
+SECONDS ?= 600
+SEED ?= 1
+soak: $(STAMP)
+	$(BIN)/python -m tests.support.chaos --seconds $(SECONDS) --seed $(SEED)
 
 # Benchmarks (tests/benchmarks, never collected by pytest): one table, see its README.
 # Scrapy, the CPU table's comparison, gets a virtual environment of its own: Twisted beside

@@ -25,6 +25,7 @@ from ingest.store.engine import Database
 from tests.support.sample_site import Flavour, SampleSite, SampleSiteServer, Status
 from tests.support.sample_site.content import dedupe
 from tests.support.sample_site.flavours import reads_full_text
+from tests.support.sample_site.plain import SELECTORS
 
 FIRST, LAST = date(2020, 2, 1), date(2020, 2, 14)  # 2020-02-05 has no posts
 FAST_HTTP = {
@@ -36,20 +37,7 @@ FAST_HTTP = {
     "max_retry_after_seconds": 1.0,
 }
 # The plain flavour as tests/support/sample_site/plain.py's docstring describes it.
-PLAIN_SELECTORS = {
-    "item": "ul.news-list > li.story",
-    "title": "h3.headline",
-    "url": "h3.headline > a::attr(href)",
-    "category": "span.section",
-    "excerpt": "div.summary",
-    "date": "span.stamp",
-    "next": "a.more[rel=next]",
-    "empty": "p.no-stories",
-    "article_title": "h1.story-title",
-    "article_body": "div.story-body",
-    "article_time": "span.story-time",
-    "article_time_format": "%d/%m/%Y %H:%M",
-}
+PLAIN_SELECTORS = SELECTORS
 FLAVOUR: dict[str, Flavour] = {
     "k2": "k2",
     "wordpress": "wordpress",

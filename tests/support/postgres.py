@@ -56,8 +56,9 @@ class PrivatePostgres:
         self._as_postgres(str(self.bin / "pg_ctl"), "-D", str(self.data), "-l",
                           str(self.root / "server.log"), "-o", options, "-w", "start")  # fmt: skip
 
-    def stop(self) -> None:
-        self._as_postgres(str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w",
+    def stop(self, mode: str = "fast") -> None:
+        """``pg_ctl stop``: ``fast`` (a clean shutdown) or ``immediate`` (as a crash does)."""
+        self._as_postgres(str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", mode, "-w",
                           "stop")  # fmt: skip
 
     def new_database(self, name: str) -> str:

@@ -35,6 +35,21 @@ from ingest.sample_site.content import title_text
 from ingest.sample_site.htmlparts import attr, format_long_day, link
 from tests.support.sample_site.flavours import plain_page_path, plain_story_path
 
+# The ``selectors`` layout's keys for this flavour, as the docstring above describes them.
+SELECTORS = {
+    "item": "ul.news-list > li.story",
+    "title": "h3.headline",
+    "url": "h3.headline > a::attr(href)",
+    "category": "span.section",
+    "excerpt": "div.summary",
+    "date": "span.stamp",
+    "next": "a.more[rel=next]",
+    "empty": "p.no-stories",
+    "article_title": "h1.story-title",
+    "article_body": "div.story-body",
+    "article_time": "span.story-time",
+    "article_time_format": "%d/%m/%Y %H:%M",
+}
 SITE_NAME = "Coalition Bulletin"
 DATE_FORMAT = "%d/%m/%Y"
 TIME_FORMAT = "%d/%m/%Y %H:%M"
