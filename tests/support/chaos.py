@@ -11,7 +11,8 @@ for), so a seed always repeats what it can: the processes' own timing is not see
    5xx and 429, resets, truncated bodies, compression bombs, oversized bodies; every layout),
    and two replicas, each on a host name of its own when ``unshare`` can give one (root).
 2. The schedule: every ``gaps`` seconds either a replica is killed with -9 (and restarted
-   after up to 3 s) or PostgreSQL is stopped (fast or immediate) for 1 to 8 s.
+   after up to 3 s) or PostgreSQL is stopped (fast or immediate) for 1 to 8 s, in half of
+   those with a replica killed and restarted while it is down.
    Meanwhile the sites publish: every 1 to 5 s one of them (seeded) adds a story to today.
 3. Then calm: every site must finish a successful run that started after the last event.
 4. SIGTERM to both replicas (each must exit 0), the abandoned-run sweep, and the checks:
@@ -139,25 +140,29 @@ class Recurring:
 class Event:
     at: float  # seconds from the start
     kind: str  # "kill" or "database"
-    replica: int  # which replica a kill hits
+    replica: int  # which replica a kill hits; in a database stop, -1 or one restarted meanwhile
     down: float  # seconds before the replica or the database comes back
     mode: str  # pg_ctl's stop mode for a database restart
 
     def describe(self) -> str:
         if self.kind == "kill":
             return f"kill -9 replica {self.replica}, restart after {self.down:.1f} s"
-        return f"stop PostgreSQL ({self.mode}), start again after {self.down:.1f} s"
+        during = f", kill -9 and restart replica {self.replica} meanwhile" * (self.replica >= 0)
+        return f"stop PostgreSQL ({self.mode}){during}, start again after {self.down:.1f} s"
 
 
 def plan(seed: int, seconds: float, gaps: tuple[float, float] = (10, 40)) -> list[Event]:
-    """The seed's schedule: an event every ``gaps`` seconds, a fifth of them database restarts."""
+    """The seed's schedule: an event every ``gaps`` seconds, a fifth of them database stops; in
+    half of those a replica is killed and restarted while the database is down (it must wait
+    for it, not exit)."""
     rng = random.Random(seed)
     schedule: list[Event] = []
     at = rng.uniform(*gaps)
     while at < seconds:
         if rng.random() < 0.2:
             mode = rng.choice(("fast", "immediate"))
-            schedule.append(Event(at, "database", -1, rng.uniform(1, 8), mode))
+            replica = rng.randrange(2) if rng.random() < 0.5 else -1
+            schedule.append(Event(at, "database", replica, rng.uniform(1, 8), mode))
         else:
             schedule.append(Event(at, "kill", rng.randrange(2), rng.uniform(0, 3), ""))
         at += rng.uniform(*gaps)
@@ -369,7 +374,17 @@ class Soak:
             else:
                 database.stop(event.mode)
                 self.report.database_restarts += 1
-                self._pause(event.down)
+                if event.replica >= 0:
+                    self._pause(event.down / 2)
+                    victim = self.replicas[event.replica]
+                    self.killed_pids.add(victim.pid)
+                    victim.kill()
+                    victim.wait()
+                    self.report.kills += 1
+                    self.replicas[event.replica] = self._start(event.replica)
+                    self._pause(event.down / 2)
+                else:
+                    self._pause(event.down)
                 database.start()
         while time.monotonic() - began < self.seconds:
             self._watch()
