@@ -34,9 +34,9 @@ from tenacity import (
     wait_random_exponential,
 )
 
-from ingest import __version__, app
+from ingest import __version__
 from ingest.errors import IngestError
-from ingest.health import PARTIAL_RUNS, HealthReport
+from ingest.health import PARTIAL_RUNS, HealthReport, check_sites
 from ingest.settings import AlertSettings, Settings
 from ingest.store import alerts as store
 from ingest.store.engine import Database
@@ -164,7 +164,7 @@ def _observe(
     settings: Settings, database: Database, now: datetime
 ) -> tuple[list[store.Pending], dict[str, dict[str, Any] | None]]:
     alerts = settings.alerts
-    reports = {report.site: report for report in app.health(settings, database)}
+    reports = {report.site: report for report in check_sites(settings, database)}
     pending: list[store.Pending] = []
     last_runs: dict[str, dict[str, Any] | None] = {}
     with database.transaction() as tx:

@@ -1,9 +1,10 @@
 """Crawls of one or several sites: plan the window, run each site, report each outcome.
 
-``crawl_sites`` is the one function every entry point calls (backfill, crawl, demo, the
-daemon). Each site runs as its own ``run.SiteRun`` with its own run record, politeness limits
-and lock; several run side by side on one event loop, at most ``parallel`` at once. A site
-that is busy elsewhere is reported as skipped, and one site's failure never stops another.
+``crawl_sites`` is the one function every entry point calls: ``backfill`` here (the backfill
+and the demo), the daemon's ``crawl_once`` and its scheduled runs. Each site runs as its own
+``run.SiteRun`` with its own run record, politeness limits and lock; several run side by side
+on one event loop, at most ``parallel`` at once. A site that is busy elsewhere is reported as
+skipped, and one site's failure never stops another.
 """
 
 from __future__ import annotations
@@ -17,8 +18,10 @@ import structlog
 
 from ingest.domain import RunKind, utc_now
 from ingest.errors import SiteBusyError
+from ingest.fetch import Hosts
 from ingest.run import CrawlDeps, Progress, RunSummary, SiteRun, dates_between
-from ingest.settings import SiteSettings
+from ingest.settings import Settings, SiteSettings
+from ingest.store.engine import Database
 
 log = structlog.get_logger("ingest.crawl")
 
@@ -27,6 +30,7 @@ __all__ = [
     "Progress",
     "RunSummary",
     "SiteSkipped",
+    "backfill",
     "crawl_sites",
     "dates_between",
     "incremental_window",
@@ -72,6 +76,33 @@ def run_crawl(
     for it; scheduled and manual runs raise SiteBusyError.
     """
     return asyncio.run(SiteRun(site, deps, kind, first, last, force=force).execute())
+
+
+def backfill(
+    settings: Settings,
+    database: Database,
+    first: date,
+    last: date,
+    *,
+    sites: Sequence[SiteSettings] | None = None,
+    force: bool = False,
+    on_progress: Callable[[Progress], None] | None = None,
+) -> list[Outcome]:
+    """Crawl ``first`` .. ``last`` of each site (default: every configured site), in parallel."""
+    deps = CrawlDeps(
+        database,
+        on_progress=on_progress,
+        heartbeat=settings.schedule.heartbeat,
+        hosts=Hosts.for_sites(settings.sites),
+    )
+    return crawl_sites(
+        sites or settings.sites,
+        lambda _site: (first, last),
+        deps,
+        kind=RunKind.BACKFILL,
+        force=force,
+        parallel=settings.schedule.max_parallel_sites,
+    )
 
 
 def crawl_sites(

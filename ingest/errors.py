@@ -2,6 +2,7 @@
 
     IngestError
     ├── ConfigError          bad settings: refused at start, exit code 2
+    ├── UsageError           a command line that asks what cannot be done: exit code 2
     ├── FetchError           a page could not be fetched
     │   ├── TransientFetchError   timeouts, dropped connections, 5xx, 408, 429: retried
     │   └── PermanentFetchError   other 4xx, off-site redirects, robots.txt, size cap: not retried
@@ -27,6 +28,10 @@ class IngestError(Exception):
 
 class ConfigError(IngestError):
     """The configuration is invalid; the message names the key."""
+
+
+class UsageError(IngestError):
+    """The command line asks for what cannot be done (``--from`` after ``--to``, say)."""
 
 
 class FetchError(IngestError):

@@ -11,7 +11,6 @@ import asyncio
 from contextlib import aclosing
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 from ingest.errors import ParseError
 from ingest.fetch import Fetcher
@@ -39,24 +38,6 @@ class Inspection:
     @property
     def items(self) -> list[ListingItem]:
         return [item for page in self.pages for item in page.items]
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "site": self.site,
-            "layout": self.layout,
-            "pages": [
-                {
-                    "url": page.url,
-                    "status": page.status,
-                    "next_url": page.next_url,
-                    "skipped_items": page.skipped_items,
-                    "items": [_item_dict(item) for item in page.items],
-                }
-                for page in self.pages
-            ],
-            "count": len(self.items),
-            "article": None if self.article is None else _article_dict(self.article),
-        }
 
 
 def inspect_site(
@@ -110,77 +91,3 @@ async def _inspect(
 
 def _inspected(url: str, status: int, listing: ListingPage) -> InspectedPage:
     return InspectedPage(url, status, listing.items, listing.next_url, listing.skipped_items)
-
-
-def _item_dict(item: ListingItem) -> dict[str, Any]:
-    return {
-        "title": item.title,
-        "url": item.url,
-        "category": item.category,
-        "date": item.day.isoformat() if item.day else None,
-        "published_at": item.published_at.isoformat() if item.published_at else None,
-        "text": item.text,
-        "full_text": item.full_text,
-    }
-
-
-def _article_dict(page: ArticlePage) -> dict[str, Any]:
-    return {
-        "url": page.url,
-        "title": page.title,
-        "category": page.category,
-        "published_at": page.published_at.isoformat() if page.published_at else None,
-        "body": page.body,
-    }
-
-
-def render(inspection: Inspection, width: int = 120) -> list[str]:
-    """The inspection as lines for a person: a table of items, then pages, count, article."""
-    lines: list[str] = []
-    rows: list[tuple[str, ...]] = [("TITLE", "URL", "CATEGORY", "DATE", "EXCERPT")]
-    for item in inspection.items:
-        rows.append(
-            (
-                item.title,
-                item.url,
-                item.category or "-",
-                item.day.isoformat() if item.day else "-",
-                item.text.replace("\n\n", " ¶ ") or "-",
-            )
-        )
-    caps = _column_caps(rows, width)
-    for row in rows:
-        cells = [_cut(cell, cap).ljust(cap) for cell, cap in zip(row, caps, strict=True)]
-        lines.append("  ".join(cells).rstrip())
-    for page in inspection.pages:
-        status = "404: no posts that day" if page.status == 404 else f"{len(page.items)} items"
-        skipped = f", {page.skipped_items} skipped" if page.skipped_items else ""
-        lines.append(f"page {page.url}: {status}{skipped}; next: {page.next_url or '-'}")
-    lines.append(f"{len(inspection.items)} items on {len(inspection.pages)} page(s)")
-    if inspection.article is not None:
-        found = inspection.article
-        when = found.published_at.isoformat() if found.published_at else "-"
-        lines += [
-            f"article {found.url}",
-            f"  title:        {found.title or '-'}",
-            f"  category:     {found.category or '-'}",
-            f"  published_at: {when}",
-            f"  body:         {_cut(found.body.replace(chr(10) * 2, ' ¶ '), width - 16)}",
-        ]
-    return lines
-
-
-def _column_caps(rows: list[tuple[str, ...]], width: int) -> list[int]:
-    """Column widths that fit ``width``: short columns whole, the rest share what is left."""
-    natural = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    fixed = {2: 16, 3: 10}
-    caps = [min(natural[i], fixed.get(i, natural[i])) for i in range(len(natural))]
-    room = max(width - sum(caps[2:4]) - 2 * (len(caps) - 1), 30)
-    shares = (0.35, 0.35, 0.3)
-    for index, share in zip((0, 1, 4), shares, strict=True):
-        caps[index] = max(min(natural[index], int(room * share)), 5)
-    return caps
-
-
-def _cut(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: max(width - 1, 0)] + "…"

@@ -20,6 +20,7 @@ import structlog
 from structlog.typing import EventDict, Processor
 
 from ingest.settings import LoggingSettings
+from ingest.terminal import wants_colour
 
 _LEVELS = {"debug": 10, "info": 20, "warning": 30, "warn": 30, "error": 40, "critical": 50}
 
@@ -86,7 +87,9 @@ class _Sinks:
         self._stream_level = stream_level
         self._file = file
         self._lock = threading.Lock()
-        self._console = structlog.dev.ConsoleRenderer(colors=stream.isatty()) if console else None
+        self._console = (
+            structlog.dev.ConsoleRenderer(colors=wants_colour(stream)) if console else None
+        )
 
     def emit(self, **event: Any) -> None:
         level = _LEVELS.get(str(event.get("level", "info")), 20)

@@ -2,7 +2,8 @@
 
 Order of precedence: ``--config PATH``, else ``$INGEST_CONFIG``, else ``config/ingest.toml`` in the
 working directory, else the built-in defaults (the real site). ``$INGEST_DATABASE_URL`` overrides
-``[database] url``. Nothing else in the package reads the environment.
+``[database] url``. Nothing else in the package reads the environment (but ``NO_COLOR``, in
+``ingest.terminal``).
 
 The file holds one ``[site]`` table or an array of ``[[sites]]``; each site may override any
 ``[http]`` key in ``[sites.http]`` and ``interval``, ``cron`` and ``lookback_days`` in

@@ -76,7 +76,8 @@ def _crawl_child(
     INFO but to /dev/null), with CPU time per stage."""
     import structlog
 
-    from ingest import app
+    from ingest import crawl
+    from ingest.commands._common import open_database
     from ingest.heap import freeze_startup_objects, keep_heap_between_pages
     from ingest.logs import configure_logging
     from ingest.settings import settings_from_mapping
@@ -107,7 +108,7 @@ def _crawl_child(
     import ingest.crawl  # noqa: F401 (as ingest backfill: imported, then frozen)
 
     freeze_startup_objects()
-    database = app.open_database(settings)
+    database = open_database(settings, access="crawl")
 
     stages = {"parse": 0.0, "store": 0.0, "log": 0.0}
     if timed == "stages":
@@ -121,7 +122,7 @@ def _crawl_child(
     start = date.fromisoformat(first) if first else FIRST
     end = date.fromisoformat(last) if last else LAST
     cpu0, wall0 = time.thread_time(), time.perf_counter()
-    outcomes = app.backfill(settings, database, start, end)
+    outcomes = crawl.backfill(settings, database, start, end)
     cpu, wall = time.thread_time() - cpu0, time.perf_counter() - wall0
     (summary,) = outcomes
     print(

@@ -12,7 +12,8 @@ import pytest
 import structlog
 from sqlalchemy import select
 
-from ingest import alerts, app
+from ingest import alerts
+from ingest.crawl import backfill
 from ingest.settings import Settings, settings_from_mapping
 from ingest.store import tables
 from ingest.store.engine import Database
@@ -46,7 +47,7 @@ def alert_settings(
 
 
 def crawl(settings: Settings, database: Database) -> str:
-    (outcome,) = app.backfill(settings, database, DAY, DAY, force=True)
+    (outcome,) = backfill(settings, database, DAY, DAY, force=True)
     return getattr(outcome, "status").value  # noqa: B009
 
 

@@ -7,8 +7,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from ingest import app
-from ingest.crawl import RunSummary
+from ingest.crawl import RunSummary, backfill
 from ingest.domain import RunStatus
 from ingest.settings import settings_from_mapping
 from ingest.store.engine import Database
@@ -71,7 +70,7 @@ def test_two_sites_on_one_host_keep_its_strictest_limits(
                 "logging": {"file": str(tmp_path / "ingest.jsonl")},
             }
         )  # fmt: skip
-        outcomes = app.backfill(settings, database, date(2020, 2, 1), date(2020, 2, 2))
+        outcomes = backfill(settings, database, date(2020, 2, 1), date(2020, 2, 2))
         requests = list(server.requests)
     assert [o.site for o in outcomes] == ["alpha", "beta"]
     for outcome in outcomes:

@@ -2,7 +2,7 @@
 selectors, over loopback HTTP into a real database, with faults.
 
 Each flavour serves the same corpus; ``SampleSite.expected_records(..., flavour=...)`` is what a
-correct scraper of it stores. Run through ``app.backfill`` with ``[[sites]]`` settings, as the
+correct scraper of it stores. Run through ``crawl.backfill`` with ``[[sites]]`` settings, as the
 ``backfill`` command does.
 """
 
@@ -16,8 +16,7 @@ import pytest
 from sqlalchemy import func, select
 from structlog.testing import capture_logs
 
-from ingest import app
-from ingest.crawl import RunSummary, dates_between
+from ingest.crawl import RunSummary, backfill, dates_between
 from ingest.domain import RunStatus
 from ingest.settings import Settings, settings_from_mapping
 from ingest.store import tables
@@ -86,7 +85,7 @@ def configure(tmp_path: Path, url: str, *sites: dict[str, Any], **http: Any) -> 
 def crawl(
     settings: Settings, database: Database, first: date = FIRST, last: date = LAST
 ) -> dict[str, RunSummary]:
-    outcomes = app.backfill(settings, database, first, last)
+    outcomes = backfill(settings, database, first, last)
     assert all(isinstance(o, RunSummary) for o in outcomes), outcomes
     return {o.site: o for o in outcomes if isinstance(o, RunSummary)}
 

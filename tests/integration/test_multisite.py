@@ -7,7 +7,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from ingest import app
+from ingest import crawl, health
 from ingest.crawl import RunSummary, SiteSkipped
 from ingest.domain import RunStatus
 from ingest.settings import Settings, settings_from_mapping
@@ -51,7 +51,7 @@ def test_backfill_crawls_every_site_with_its_own_run(
         b.faults.add(lambda path: path.startswith("/date/2020/2/2."), Status(404), times=None)
         settings = two_sites(a, b, tmp_path, database_url)
         first, last = date(2020, 2, 1), date(2020, 2, 3)
-        outcomes = app.backfill(settings, database, first, last)
+        outcomes = crawl.backfill(settings, database, first, last)
         by_site = {o.site: o for o in outcomes}
         assert set(by_site) == {"alpha", "beta"}
         alpha, beta = by_site["alpha"], by_site["beta"]
@@ -70,9 +70,9 @@ def test_backfill_crawls_every_site_with_its_own_run(
             days = [first, last] if name == "beta" else [first, date(2020, 2, 2), last]
             want = {r.title for d in days for r in server.site.expected_records(d, base_url="x")}
             assert titles[name] == want
-        reports = {r.site: r for r in app.health(settings, database)}
+        reports = {r.site: r for r in health.check_sites(settings, database)}
         assert reports["alpha"].healthy and not reports["beta"].healthy
         assert reports["beta"].line.startswith("beta: unhealthy")
-        only_beta = app.backfill(settings, database, first, last, sites=settings.sites[1:])
+        only_beta = crawl.backfill(settings, database, first, last, sites=settings.sites[1:])
         assert [o.site for o in only_beta] == ["beta"]
         assert not isinstance(only_beta[0], SiteSkipped)

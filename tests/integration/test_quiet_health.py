@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from ingest import app
+from ingest import crawl, health
 from ingest.settings import Settings, settings_from_mapping
 from ingest.store.engine import Database
 from tests.support.sample_site import SampleSiteServer
@@ -30,15 +30,15 @@ def test_wrong_archive_path_turns_health_unhealthy(
 ) -> None:
     """Every day 404s at a wrong path, so every day looks complete and empty: health names it."""
     good = wordpress_site(server, tmp_path, database_url)
-    app.backfill(good, database, date(2020, 1, 1), date(2020, 1, 20))
-    (before,) = app.health(good, database)
+    crawl.backfill(good, database, date(2020, 1, 1), date(2020, 1, 20))
+    (before,) = health.check_sites(good, database)
     assert before.healthy, before.line
     wrong = wordpress_site(
         server, tmp_path, database_url, listing_path="/archives/{year}/{month:02d}/{day:02d}/"
     )
-    (outcome,) = app.backfill(wrong, database, date(2020, 1, 21), date(2020, 1, 27))
+    (outcome,) = crawl.backfill(wrong, database, date(2020, 1, 21), date(2020, 1, 27))
     assert not getattr(outcome, "failed_dates", None), "a 404 day is a complete, empty day"
-    (after,) = app.health(wrong, database)
+    (after,) = health.check_sites(wrong, database)
     assert not after.healthy
     assert after.line.startswith("wp: unhealthy: the last 5 crawled days were all empty")
     assert "ingest inspect" in after.reason
@@ -49,10 +49,10 @@ def test_article_bodies_gone_missing_turn_health_unhealthy(
 ) -> None:
     """Article pages stop being read (markup drift looks the same): the field is named."""
     reading = wordpress_site(server, tmp_path, database_url)
-    app.backfill(reading, database, date(2020, 1, 1), date(2020, 1, 20))
-    assert all(r.healthy for r in app.health(reading, database))
+    crawl.backfill(reading, database, date(2020, 1, 1), date(2020, 1, 20))
+    assert all(r.healthy for r in health.check_sites(reading, database))
     listing_only = wordpress_site(server, tmp_path, database_url, fetch_article_pages=False)
-    app.backfill(listing_only, database, date(2020, 1, 21), date(2020, 1, 31))
-    (report,) = app.health(listing_only, database)
+    crawl.backfill(listing_only, database, date(2020, 1, 21), date(2020, 1, 31))
+    (report,) = health.check_sites(listing_only, database)
     assert not report.healthy
     assert "bodies from article pages went missing" in report.reason

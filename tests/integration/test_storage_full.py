@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import event, select
 
-from ingest import app
+from ingest import health
 from ingest.crawl import CrawlDeps, run_crawl
 from ingest.domain import RunStatus
 from ingest.run import dates_in_flight
@@ -81,7 +81,7 @@ def test_full_store_stops_the_run_and_a_rerun_completes_it(
     # (their figures, written with no date, go in when the run closes).
     assert (run.dates_done, run.dates_failed) == (len(complete), len(failed))
     assert run.articles_new == len(stored(full))
-    (report,) = app.health(settings, full)
+    (report,) = health.check_sites(settings, full)
     assert not report.healthy and "storage full" in report.line
     full.dispose()
 

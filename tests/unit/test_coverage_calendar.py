@@ -7,7 +7,8 @@ import xml.etree.ElementTree as ET
 from datetime import date
 
 from ingest import coverage
-from ingest.coverage import Kind, build, render_svg, render_text, shade_bounds
+from ingest.commands.coverage import render_json, render_svg, render_text
+from ingest.coverage import Kind, build, shade_bounds
 from ingest.store.coverage import DayArticles, DayState
 
 FEB = date(2020, 2, 1)
@@ -66,7 +67,7 @@ def test_text_has_a_glyph_per_kind_and_colour_only_when_asked() -> None:
 
 
 def test_json_gives_every_day_and_the_year_totals() -> None:
-    data = coverage.render_json([sample()])
+    data = render_json([sample()])
     (site,) = data["sites"]
     assert [d["kind"] for d in site["days"]][2:4] == ["failed", "never"]
     assert site["years"] == [

@@ -1,18 +1,70 @@
-"""Reading the JSON log file back for a person: one run's events, errors only, or following."""
+"""``ingest logs``: the JSON log file read back for a person: one run's events, errors only,
+or following as they are written."""
 
 from __future__ import annotations
 
+import argparse
 import json
+import sys
 import time
 from collections.abc import Collection, Iterable, Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
-_COLOURS = {"debug": "\x1b[2m", "info": "\x1b[32m", "warning": "\x1b[33m", "error": "\x1b[31m",
-            "critical": "\x1b[31;1m"}  # fmt: skip
-_RESET = "\x1b[0m"
+from ingest.commands._common import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_USAGE,
+    positive_int,
+    site_option,
+    start_logging,
+)
+from ingest.settings import Settings
+from ingest.terminal import Colour, paint, wants_colour
+
+NAME = "logs"
+HELP = "show a run's events from the log file"
+
+_COLOURS = {"debug": Colour.DIM, "info": Colour.GREEN, "warning": Colour.YELLOW,
+            "error": Colour.RED, "critical": Colour.BOLD_RED}  # fmt: skip
 _SERIOUS = frozenset({"warning", "error", "critical"})
 _FIRST = ("timestamp", "level", "event", "run_id", "site")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("run_id", nargs="?", type=positive_int, help="default: the latest run")
+    parser.add_argument("--errors", action="store_true", help="warnings and errors only")
+    parser.add_argument("--follow", action="store_true", help="keep printing new events")
+    site_option(parser, also="any site in the log")
+
+
+def handle(args: argparse.Namespace, settings: Settings) -> int:
+    # It prints the log file: its own events stay out of it (--follow would show them).
+    start_logging(settings, NAME, stream_level="CRITICAL", log_file=False)
+    if not settings.logging.file:
+        print("ingest: error: logging.file is not set: there is no log file", file=sys.stderr)
+        return EXIT_USAGE
+    path = Path(settings.logging.file)
+    if not path.is_file():
+        print(f"ingest: error: no log file at {path}", file=sys.stderr)
+        return EXIT_FAILED
+    colour = wants_colour(sys.stdout)
+    with path.open(encoding="utf-8") as handle:
+        events = list(read_events(handle))
+    sites = set(args.sites) if args.sites else None
+    # The given run, else the latest run of each site; a log without any run: everything.
+    latest = {args.run_id} if args.run_id is not None else latest_run_ids(events, sites)
+    run_ids = latest or None
+    for event in events:
+        if keep(event, run_ids, args.errors, sites):
+            print(render(event, colour=colour))
+    if args.follow:
+        try:
+            follow(path, sys.stdout, run_ids=run_ids if args.run_id else None,
+                   errors_only=args.errors, colour=colour, sites=sites)  # fmt: skip
+        except KeyboardInterrupt:
+            return EXIT_OK
+    return EXIT_OK
 
 
 def read_events(lines: Iterable[str]) -> Iterator[dict[str, Any]]:
@@ -59,9 +111,7 @@ def render(event: dict[str, Any], *, colour: bool) -> str:
     rest = " ".join(
         f"{key}={value}" for key, value in event.items() if key not in _FIRST and value is not None
     )
-    head = f"{level.upper():<8}"
-    if colour:
-        head = f"{_COLOURS.get(level, '')}{head}{_RESET}"
+    head = paint(f"{level.upper():<8}", _COLOURS.get(level), enabled=colour)
     run = f" run={event['run_id']}" if "run_id" in event else ""
     site = f" site={event['site']}" if "site" in event else ""
     return f"{stamp} {head} {event.get('event', '?'):<22}{run}{site} {rest}".rstrip()

@@ -1,0 +1,47 @@
+"""``ingest crawl``: the daemon's incremental crawl, once, narrated on stderr."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from ingest.commands._common import (
+    configured_sites,
+    non_negative_int,
+    open_database,
+    site_option,
+    start_logging,
+)
+from ingest.commands._runs_report import report_runs
+from ingest.domain import RunKind
+from ingest.heap import freeze_startup_objects
+from ingest.settings import Settings
+
+NAME = "crawl"
+HELP = "run the daemon's incremental crawl once"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--days", type=non_negative_int, help="days back from today (default: lookback_days)"
+    )
+    site_option(parser)
+
+
+def handle(args: argparse.Namespace, settings: Settings) -> int:
+    start_logging(settings, NAME, stream_level=None)
+    from ingest.daemon import crawl_once
+
+    freeze_startup_objects()  # the crawl's modules are start-up's too
+    database = open_database(settings, access="crawl")
+    try:
+        outcomes = crawl_once(
+            settings,
+            database,
+            kind=RunKind.MANUAL,
+            sites=configured_sites(args, settings),
+            days=args.days,
+        )
+    finally:
+        database.dispose()
+    return report_runs(outcomes, sys.stdout, None)

@@ -1,0 +1,60 @@
+"""``ingest db``: database maintenance: ``upgrade`` (apply every pending migration) and
+``backup`` (a consistent copy of the SQLite file, safe while crawls run)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import structlog
+from sqlalchemy.engine import make_url
+
+from ingest.commands._common import EXIT_OK, EXIT_USAGE, open_database, start_logging
+from ingest.errors import ConfigError
+from ingest.settings import Settings
+from ingest.store.backup import Backup, backup_sqlite
+
+NAME = "db"
+HELP = "database maintenance"
+
+log = structlog.get_logger("ingest.cli")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    actions = parser.add_subparsers(dest="db_command", metavar="ACTION", parser_class=type(parser))
+    actions.required = True
+    actions.add_parser("upgrade", help="apply every pending migration")
+    backup = actions.add_parser(
+        "backup", help="write a consistent copy of the SQLite database, safe while crawls run"
+    )
+    backup.add_argument("path", metavar="PATH", help="the copy to write (replaced if it exists)")
+
+
+def handle(args: argparse.Namespace, settings: Settings) -> int:
+    start_logging(settings, NAME, stream_level="CRITICAL")
+    if args.db_command == "backup":
+        try:
+            made = backup_database(settings, Path(args.path))
+        except ConfigError as exc:
+            print(f"ingest: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        log.info("database_backed_up", path=str(made.path), pages=made.pages)
+        print(f"backed up to {made.path} ({made.size_bytes} bytes)")
+        return EXIT_OK
+    open_database(settings, access="upgrade").dispose()
+    print("database is at the newest schema")
+    return EXIT_OK
+
+
+def backup_database(settings: Settings, target: Path) -> Backup:
+    """A consistent copy of the configured SQLite database at ``target`` (``db backup``)."""
+    parsed = make_url(settings.database.url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database:
+        raise ConfigError(
+            "db backup copies a SQLite database; for PostgreSQL use its own tool, pg_dump "
+            "(e.g. pg_dump --format=custom --file=ingest.dump DBNAME; restore with pg_restore)"
+        )
+    if parsed.database == ":memory:":
+        raise ConfigError("db backup: an in-memory database has nothing to back up")
+    return backup_sqlite(Path(parsed.database), target)

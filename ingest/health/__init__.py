@@ -1,0 +1,31 @@
+"""Ingestion health: one verdict per site, shared by ``ingest health``, ``/metrics`` and
+``/healthz``, and the webhook alerts.
+
+``verdict`` judges, purely, from the run history and the quiet signals; ``reads`` gathers them
+from the database for each configured site (``check_sites``).
+"""
+
+from ingest.health.reads import check_site, check_sites
+from ingest.health.verdict import (
+    FAILING_DATE_AFTER,
+    PARTIAL_RUNS,
+    FailingDate,
+    HealthReport,
+    QuietSignals,
+    RunLike,
+    assess,
+    quiet_failures,
+)
+
+__all__ = [
+    "FAILING_DATE_AFTER",
+    "PARTIAL_RUNS",
+    "FailingDate",
+    "HealthReport",
+    "QuietSignals",
+    "RunLike",
+    "assess",
+    "check_site",
+    "check_sites",
+    "quiet_failures",
+]
