@@ -54,7 +54,7 @@ def incremental_window(
     site: SiteSettings, now: datetime, days: int | None = None
 ) -> tuple[date, date]:
     """The daemon's window: ``lookback_days`` (or ``days``) before today, in the site's calendar."""
-    today = now.astimezone(site.tz).date()
+    today = now.astimezone(site.timezone).date()
     back = site.schedule.lookback_days if days is None else days
     return today - timedelta(days=back), today
 

@@ -49,7 +49,7 @@ from ingest.domain import RunKind
 from ingest.errors import DatabaseInUseError, IngestError, SiteBusyError, StorageError
 from ingest.fetch import Hosts
 from ingest.run import SiteRun
-from ingest.settings import Settings, SiteSettings
+from ingest.settings import Settings, SiteSettings, format_duration
 from ingest.store import liveness
 from ingest.store import schedule as shared
 from ingest.store.engine import Database
@@ -98,10 +98,10 @@ def next_due(site: SiteSettings, due: datetime, now: datetime, jitter_seconds: i
     interval after the tick it was due at; plus up to ``jitter_seconds``."""
     schedule = site.schedule
     if schedule.cron is not None:
-        trigger = CronTrigger.from_crontab(schedule.cron, timezone=site.tz)
+        trigger = CronTrigger.from_crontab(schedule.cron, timezone=site.timezone)
         following: datetime = trigger.get_next_fire_time(None, now)
     else:
-        step = schedule.interval_delta
+        step = schedule.interval
         missed = max(0, int((now - due) / step))
         following = due + (missed + 1) * step
     return following + timedelta(seconds=random.uniform(0, jitter_seconds))
@@ -175,7 +175,9 @@ class Replica:
             sites=[
                 {
                     "site": site.name,
-                    "interval": None if site.schedule.cron else site.schedule.interval,
+                    "interval": None
+                    if site.schedule.cron
+                    else format_duration(site.schedule.interval),
                     "cron": site.schedule.cron,
                     "lookback_days": site.schedule.lookback_days,
                 }

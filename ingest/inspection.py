@@ -16,7 +16,7 @@ from ingest.errors import ParseError
 from ingest.fetch import Fetcher
 from ingest.listing import walk_listing
 from ingest.settings import SiteSettings
-from ingest.sites import ArticlePage, ListingItem, ListingPage
+from ingest.sites import ArticlePage, ListingItem, ListingPage, build_layout
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +63,7 @@ async def _inspect(
     url: str | None,
     article: bool,
 ) -> Inspection:
-    layout = site.parser
+    layout = build_layout(site.layout, site.shape)
     async with Fetcher(site, site.http) as fetcher:
         await fetcher.load_robots()
         pages: list[InspectedPage] = []

@@ -74,6 +74,7 @@ class DayPipeline:
     def __init__(
         self,
         site: SiteSettings,
+        layout: Layout,
         fetcher: Fetcher,
         database: Database,
         *,
@@ -85,7 +86,7 @@ class DayPipeline:
         never_crawled: set[date] | None = None,
     ) -> None:
         self.site = site
-        self.layout: Layout = site.parser
+        self.layout = layout
         self.fetcher = fetcher
         self.database = database
         self.run_id = run_id

@@ -38,6 +38,7 @@ from ingest.gate import StorageGate
 from ingest.listing import check_site_index
 from ingest.pipeline import DayPipeline, DayResult
 from ingest.settings import SiteSettings
+from ingest.sites import build_layout
 from ingest.store import liveness, runs
 from ingest.store.days import date_statuses
 from ingest.store.engine import Database
@@ -383,9 +384,11 @@ class SiteRun:
         async with Fetcher(site, http, self.deps.hosts) as fetcher:
             self.tally.stats = fetcher.stats
             await fetcher.load_robots()
-            await check_site_index(site.parser, fetcher)
+            layout = build_layout(site.layout, site.shape)
+            await check_site_index(layout, fetcher)
             pipeline = DayPipeline(
                 site,
+                layout,
                 fetcher,
                 self.deps.database,
                 run_id=self.run_id,

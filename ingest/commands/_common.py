@@ -113,6 +113,6 @@ def open_database(settings: Settings, *, access: Access) -> Database:
         settings.database.url,
         access=access,
         auto_migrate=settings.database.auto_migrate,
-        outage_timeout=settings.database.outage_timeout_delta,
+        outage_timeout=settings.database.outage_timeout,
         heartbeat=settings.schedule.heartbeat,
     )

@@ -6,13 +6,14 @@ from __future__ import annotations
 import argparse
 import sys
 from datetime import date
+from zoneinfo import ZoneInfo
 
 import msgspec
 
 from ingest.commands._common import iso_date, open_database, require_range, start_logging
 from ingest.commands._runs_report import ProgressLine, report_runs
 from ingest.heap import freeze_startup_objects
-from ingest.settings import Settings, SiteSettings
+from ingest.settings import Settings, SiteSettings, SiteUrl
 from ingest.store import articles
 from ingest.store.engine import Database
 
@@ -85,9 +86,9 @@ def demo_settings(settings: Settings, base_url: str, listing_path: str) -> Setti
     )
     site = SiteSettings(
         name=DEMO_SITE_NAME,
-        base_url=base_url,
+        base_url=SiteUrl(base_url),
         listing_path=listing_path,
-        timezone="Asia/Damascus",
+        timezone=ZoneInfo("Asia/Damascus"),
         layout="k2",
         http=http,
     )

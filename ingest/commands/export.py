@@ -101,9 +101,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def handle(args: argparse.Namespace, settings: Settings) -> int:
     require_range(args.first, args.last)
     start_logging(settings, NAME, stream_level="CRITICAL")
-    configured = {site.name: site.tz for site in settings.sites}
+    configured = {site.name: site.timezone for site in settings.sites}
     # A site stored but not configured (the demo's) is read in the default site calendar.
-    fallback = SiteSettings().tz
+    fallback = SiteSettings().timezone
     sites = {name: configured.get(name, fallback) for name in (args.sites or configured)}
     database = open_database(settings, access="read")
     try:

@@ -57,7 +57,7 @@ def check_site(
             stuck=stuck,
             failing_dates=failing,
             now=now,
-            max_age=max_age or 3 * site_settings.schedule.interval_delta,
+            max_age=max_age or 3 * site_settings.schedule.interval,
             quiet=quiet,
         )
 

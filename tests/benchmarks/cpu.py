@@ -81,6 +81,7 @@ def _crawl_child(
     from ingest.heap import freeze_startup_objects, keep_heap_between_pages
     from ingest.logs import configure_logging
     from ingest.settings import settings_from_mapping
+    from ingest.sites import build_layout
     from ingest.store.engine import Database
 
     keep_heap_between_pages()
@@ -114,7 +115,8 @@ def _crawl_child(
     if timed == "stages":
         # The timers cost CPU themselves: a run that reports stages is not the one whose
         # CPU per page is reported.
-        _time_calls(type(settings.site.parser), ("parse_listing", "parse_article"), stages, "parse")
+        layout = type(build_layout(settings.site.layout, settings.site.shape))
+        _time_calls(layout, ("parse_listing", "parse_article"), stages, "parse")
         _time_context(Database, "transaction", stages, "store")
         _time_calls(structlog._base.BoundLoggerBase, ("_proxy_to_logger",), stages, "log")
     assert transport == SHIPPED, transport  # the one request path

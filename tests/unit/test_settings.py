@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import msgspec
@@ -10,6 +10,7 @@ import pytest
 
 from ingest.errors import ConfigError
 from ingest.settings import load_settings, parse_duration, settings_from_mapping
+from ingest.sites import build_layout
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -81,6 +82,13 @@ def _sites(*tables: dict[str, object]) -> dict[str, object]:
             {"health": {"field_missing_share": 2}},
             "health.field_missing_share: expected `float` <= 1",
         ),
+        # Each error names the table the user wrote, not the site that inherits it.
+        ({"http": {"concurency": 2}}, "http.concurency: unknown key"),
+        ({"http": {"timeout_seconds": 0}, **_sites({})}, "http.timeout_seconds: expected"),
+        ({"schedule": {"cron": "61 * * * *"}}, "schedule.cron '61 * * * *' is not a crontab"),
+        ({"schedule": {"interval": "1x"}, **_sites({})}, "schedule.interval: '1x' is not a"),
+        (_sites({}, {"http": {"concurrency": 0}}), "sites[1].http.concurrency: expected `int`"),
+        ({"site": {"http": {"proxy": "ftp://p"}}}, "site.http.proxy must be an http(s) URL"),
     ],
 )
 def test_bad_config_names_the_key(data: dict[str, object], message: str) -> None:
@@ -95,7 +103,8 @@ def test_listing_path_with_date_field_and_query() -> None:
     s = settings_from_mapping(
         {"site": {"layout": "k2", "listing_path": "/d/{date:%Y-%m-%d}?catid=16"}}
     )
-    assert s.site.listing_url_for(date(2020, 2, 1)) == "https://en.etilaf.org/d/2020-02-01?catid=16"
+    layout = build_layout(s.site.layout, s.site.shape)
+    assert layout.listing_url(date(2020, 2, 1)) == "https://en.etilaf.org/d/2020-02-01?catid=16"
 
 
 def test_invalid_toml_is_a_config_error(tmp_path: Path) -> None:
@@ -136,7 +145,7 @@ def test_sites_inherit_http_and_schedule_and_override_their_own() -> None:
     assert (second.http.concurrency, second.http.user_agent) == (7, "other/1")
     assert second.http.requests_per_second == 1.0
     # A site's own interval replaces the inherited cron rather than clashing with it.
-    assert (second.schedule.interval, second.schedule.cron) == ("1h", None)
+    assert (second.schedule.interval, second.schedule.cron) == (timedelta(hours=1), None)
     assert settings.schedule.max_parallel_sites == 2
     assert settings.select_sites(["s1"]) == (second,)
     with pytest.raises(ConfigError, match="no site named 'nope'"):
@@ -146,7 +155,24 @@ def test_sites_inherit_http_and_schedule_and_override_their_own() -> None:
 def test_layout_defaults_fill_the_listing_path() -> None:
     """Each layout brings its own listing path when the site gives none."""
     (site,) = settings_from_mapping(_sites({"layout": "k2"})).sites
-    assert site.listing_url_for(date(2020, 2, 1)) == "https://s0.example/date/2020/2/1.html"
+    layout = build_layout(site.layout, site.shape)
+    assert layout.listing_url(date(2020, 2, 1)) == "https://s0.example/date/2020/2/1.html"
+
+
+def test_values_are_decoded_once() -> None:
+    """Durations are timedeltas, the time zone a ZoneInfo, an empty string switches an optional
+    setting off; the start-up log writes them back as the file does."""
+    settings = settings_from_mapping(
+        {"schedule": {"interval": "2h"}, "database": {"outage_timeout": "90s"},
+         "http": {"proxy": ""}, "site": {"timezone": "Europe/Paris"}}
+    )  # fmt: skip
+    assert settings.site.schedule.interval == timedelta(hours=2)
+    assert settings.database.outage_timeout == timedelta(seconds=90)
+    assert settings.site.timezone.key == "Europe/Paris"
+    assert settings.http.proxy is None
+    shown = settings.masked()
+    assert shown["schedule"]["interval"] == "2h" and shown["database"]["outage_timeout"] == "90s"
+    assert shown["sites"][0]["timezone"] == "Europe/Paris"
 
 
 def test_masked_settings_hide_the_database_password() -> None:

@@ -52,6 +52,6 @@ def test_a_disconnection_is_unavailable_and_a_constraint_is_neither() -> None:
 
 
 def test_outage_timeout_is_a_duration() -> None:
-    assert settings_from_mapping({}).database.outage_timeout_delta.total_seconds() == 300
+    assert settings_from_mapping({}).database.outage_timeout.total_seconds() == 300
     with pytest.raises(ConfigError, match=r"database\.outage_timeout"):
         settings_from_mapping({"database": {"outage_timeout": "soon"}})

@@ -1,0 +1,250 @@
+"""Loading the settings: find the file, read the TOML, decode each table into its type.
+
+Each table is decoded key by key against its struct's fields, so an error names the key as the
+user wrote it, in the table they wrote it in (``http.concurency: unknown key``,
+``sites[1].http.concurrency: expected `int` >= 1``), without reading msgspec's error text for a
+path. A site's own ``[sites.http]`` and ``[sites.schedule]`` are decoded with the very fields of
+``HttpSettings`` and ``SiteSchedule``, then laid over the top-level tables.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal, TypeVar, get_args, get_origin
+
+import msgspec
+from msgspec import Struct
+
+from ingest.errors import ConfigError
+from ingest.settings.types import (
+    AlertSettings,
+    DatabaseSettings,
+    HealthSettings,
+    HttpSettings,
+    LoggingSettings,
+    MetricsSettings,
+    ScheduleSettings,
+    Settings,
+    SiteSchedule,
+    SiteSettings,
+)
+from ingest.settings.values import BadValue, WebhookUrl, decode_value
+from ingest.sites import LAYOUTS, build_layout, default_listing_path
+
+DEFAULT_CONFIG_PATH = Path("config/ingest.toml")
+_TABLES = ("http", "database", "schedule", "logging", "metrics", "health", "alerts")
+_T = TypeVar("_T", bound=Struct)
+
+
+def load_settings(
+    path: str | Path | None = None, environ: Mapping[str, str] | None = None
+) -> Settings:
+    """Find, read and validate the configuration; raise ConfigError naming the bad key."""
+    environ = environ if environ is not None else {}
+    explicit = path if path is not None else environ.get("INGEST_CONFIG") or None
+    data: dict[str, Any] = {}
+    source = "built-in defaults"
+    if explicit is not None:
+        config_path = Path(explicit)
+        if not config_path.is_file():
+            raise ConfigError(f"config file {config_path} does not exist")
+        data, source = _read_toml(config_path), str(config_path)
+    elif DEFAULT_CONFIG_PATH.is_file():
+        data, source = _read_toml(DEFAULT_CONFIG_PATH), str(DEFAULT_CONFIG_PATH)
+    if database_url := environ.get("INGEST_DATABASE_URL"):
+        database = data.get("database")
+        data = {**data, "database": {**(database if isinstance(database, dict) else {})}}
+        data["database"]["url"] = database_url
+    settings = settings_from_mapping(data, source=source)
+    return _with_alert_url(settings, environ)
+
+
+def _with_alert_url(settings: Settings, environ: Mapping[str, str]) -> Settings:
+    """``alerts.url`` from the variable ``alerts.url_env`` names; unset, it stays None and each
+    delivery fails with that reason (the other commands need not carry the secret)."""
+    name = settings.alerts.url_env
+    if name is None or not environ.get(name):
+        return settings
+    url = _decode(f"alerts.url (from ${name})", environ[name], WebhookUrl)
+    alerts = msgspec.structs.replace(settings.alerts, url=url)
+    return msgspec.structs.replace(settings, alerts=alerts)
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path} is not valid TOML: {exc}") from exc
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror}") from exc
+
+
+def settings_from_mapping(data: Mapping[str, Any], *, source: str = "mapping") -> Settings:
+    """Build Settings from parsed TOML, refusing unknown keys and wrong values."""
+    for name in data:
+        if name not in (*_TABLES, "site", "sites"):
+            raise ConfigError(f"unknown config section [{name}]")
+    if "site" in data and "sites" in data:
+        raise ConfigError("both [site] and [[sites]] are set: keep one")
+    if {"cron", "interval"} <= set(_mapping("schedule", data.get("schedule"))):
+        raise ConfigError("schedule.interval and schedule.cron are both set: keep one")
+    http = _table("http", data.get("http"), HttpSettings)
+    _check_http("http", http)
+    schedule = _table("schedule", data.get("schedule"), ScheduleSettings)
+    if "sites" in data:
+        site_tables = data["sites"]
+        if not isinstance(site_tables, list) or not site_tables:
+            raise ConfigError("[[sites]] must be an array of tables with at least one site")
+        paths = [f"sites[{index}]" for index in range(len(site_tables))]
+    else:
+        site_tables, paths = [data.get("site", {})], ["site"]
+    sites = tuple(
+        _site(path, table, http, schedule, single="sites" not in data)
+        for path, table in zip(paths, site_tables, strict=True)
+    )
+    seen: set[str] = set()
+    for path, site in zip(paths, sites, strict=True):
+        if site.name in seen:
+            raise ConfigError(f"{path}.name: another site is named {site.name!r} already")
+        seen.add(site.name)
+    settings = Settings(
+        sites=sites,
+        http=http,
+        database=_table("database", data.get("database"), DatabaseSettings),
+        schedule=schedule,
+        logging=_table("logging", data.get("logging"), LoggingSettings),
+        metrics=_table("metrics", data.get("metrics"), MetricsSettings),
+        health=_table("health", data.get("health"), HealthSettings),
+        alerts=_table("alerts", data.get("alerts"), AlertSettings),
+        source=source,
+    )
+    _check_alerts(settings.alerts, settings.site_names)
+    return settings
+
+
+def _mapping(path: str, value: Any) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"[{path}] must be a table")
+    return dict(value)
+
+
+def _table(path: str, value: Any, cls: type[_T]) -> _T:
+    """A whole table: every key known, every required key given."""
+    fields = _fields(path, _mapping(path, value), cls)
+    for field in msgspec.structs.fields(cls):
+        if field.required and field.name not in fields:
+            raise ConfigError(f"{path}.{field.name}: required")
+    return cls(**fields)
+
+
+def _fields(path: str, table: Mapping[str, Any], cls: type[Struct]) -> dict[str, Any]:
+    """The keys ``table`` gives, each decoded as the field of ``cls`` it names."""
+    types_by_name = {field.name: field.type for field in msgspec.structs.fields(cls)}
+    decoded: dict[str, Any] = {}
+    for key, value in table.items():
+        if key not in types_by_name:
+            raise ConfigError(f"{path}.{key}: unknown key")
+        kind = types_by_name[key]
+        if value == "" and type(None) in get_args(kind):
+            decoded[key] = None  # an empty string switches an optional setting off
+        else:
+            decoded[key] = _decode(f"{path}.{key}", value, kind)
+    return decoded
+
+
+def _decode(path: str, value: Any, kind: Any) -> Any:
+    """One value as its type; an error names ``path``."""
+    if isinstance(kind, type) and issubclass(kind, Struct):
+        return _table(path, value, kind)
+    if get_origin(kind) is dict:
+        item = get_args(kind)[1]
+        return {key: _decode(f"{path}.{key}", v, item) for key, v in _mapping(path, value).items()}
+    if get_origin(kind) is Literal and value not in get_args(kind):
+        allowed = ", ".join(repr(a) for a in get_args(kind))
+        raise ConfigError(f"{path}: {value!r} is not one of the allowed values ({allowed})")
+    try:
+        return msgspec.convert(value, kind, dec_hook=decode_value)
+    except BadValue as exc:
+        raise ConfigError(f"{path}{exc.joint}{exc}") from None
+    except msgspec.ValidationError as exc:
+        what = str(exc)
+        raise ConfigError(f"{path}: {what[:1].lower()}{what[1:]}") from None
+
+
+def _site(
+    path: str, value: Any, http: HttpSettings, schedule: ScheduleSettings, *, single: bool
+) -> SiteSettings:
+    table = _mapping(path, value)
+    own_http = _mapping(f"{path}.http", table.pop("http", None))
+    own_schedule = _mapping(f"{path}.schedule", table.pop("schedule", None))
+    if not single:
+        for key in ("name", "base_url"):
+            if key not in table:
+                raise ConfigError(f"{path}.{key}: required")
+    name = table.get("name")
+    label = f" (site {name!r})" if isinstance(name, str) and not single else ""
+    try:
+        site = _table(path, table, SiteSettings)
+        http_changes = _fields(f"{path}.http", own_http, HttpSettings)
+        schedule_changes = _fields(f"{path}.schedule", own_schedule, SiteSchedule)
+        if {"cron", "interval"} <= set(schedule_changes):
+            raise ConfigError(f"{path}.schedule: interval and cron are both set: keep one")
+        if {"cron", "interval"} & set(schedule_changes):
+            # A site's own cadence replaces the default one, whichever form each uses.
+            inherited = SiteSchedule(lookback_days=schedule.lookback_days)
+        else:
+            inherited = SiteSchedule(interval=schedule.interval, cron=schedule.cron,
+                                     lookback_days=schedule.lookback_days)  # fmt: skip
+        site = msgspec.structs.replace(
+            site,
+            listing_path=site.listing_path or default_listing_path(site.layout),
+            http=msgspec.structs.replace(http, **http_changes),
+            schedule=msgspec.structs.replace(inherited, **schedule_changes),
+        )
+        _check_site(path, site)
+    except ConfigError as exc:
+        raise ConfigError(f"{exc}{label}") from None
+    return site
+
+
+def _check_site(path: str, site: SiteSettings) -> None:
+    if not site.name.strip():
+        raise ConfigError(f"{path}.name must not be empty")
+    if site.layout not in LAYOUTS:
+        raise ConfigError(f"{path}.layout: {site.layout!r} is not available in this build")
+    if site.selectors and site.layout != "selectors":
+        raise ConfigError(f"{path}.selectors: only read by layout 'selectors', not {site.layout!r}")
+    if site.listing_path is None:
+        raise ConfigError(f"{path}.listing_path: required for layout {site.layout!r}")
+    # The layout is built here only to refuse a bad one at start (a selector that does not
+    # parse, a listing path without the day); the crawl and ``inspect`` build their own.
+    try:
+        build_layout(site.layout, site.shape)
+    except ValueError as exc:
+        raise ConfigError(f"{path}.{exc}") from None
+    _check_http(f"{path}.http", site.http)
+
+
+def _check_http(path: str, http: HttpSettings) -> None:
+    if not http.user_agent.strip():
+        raise ConfigError(f"{path}.user_agent must not be empty")
+
+
+def _check_alerts(alerts: AlertSettings, site_names: tuple[str, ...]) -> None:
+    if alerts.url is not None and alerts.url_env is not None:
+        raise ConfigError("alerts.url and alerts.url_env are both set: keep one")
+    if alerts.url_env is not None and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", alerts.url_env):
+        raise ConfigError(f"alerts.url_env: {alerts.url_env!r} is not an environment variable name")
+    for name in alerts.sites:
+        if name not in site_names:
+            known = ", ".join(site_names)
+            raise ConfigError(f"alerts.sites.{name}: no site named {name!r} (sites: {known})")
+
+
+__all__ = ["DEFAULT_CONFIG_PATH", "load_settings", "settings_from_mapping"]
