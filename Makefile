@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit install bench soak clean
+.PHONY: demo test lint typecheck unit install docs bench soak clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,11 @@ unit: $(STAMP)
 	$(BIN)/pytest -q
 
 test: lint typecheck unit
+
+# docs/configuration.md is generated from the settings types (ingest/settings/types.py);
+# tests/unit/test_docs.py fails when it is stale.
+docs: $(STAMP)
+	$(BIN)/python -m tests.support.config_reference
 
 # The seeded chaos soak (tests/support/chaos.py): two daemon replicas on a private PostgreSQL,
 # faulty sample sites, kill -9 and database restarts on a schedule the seed decides; exits 1

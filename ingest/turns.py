@@ -3,7 +3,7 @@
 Concurrency hides latency, not CPU. In a crawl, pages come back a few milliseconds apart and
 each one's parsing and storing used to run alone between two network events: by then the
 parser's, SQLite's and our own code and data had left the CPU's caches, and a page cost about
-twice its CPU in a loop (README, Performance). A task that has its page awaits
+twice its CPU in a loop (docs/performance.md). A task that has its page awaits
 ``Turns.take()``; the waiting tasks are let go together, when ``size`` of them wait or
 ``wait_seconds`` after the first began to, and the event loop runs them back to back, each up
 to its next request.

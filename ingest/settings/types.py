@@ -42,46 +42,86 @@ class _Table(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
 
 
 class HttpSettings(_Table, frozen=True):
+    """Politeness limits and HTTP behaviour: ``[http]`` for every site, ``[sites.http]`` for one
+    site's own (any key of ``[http]``). Sites on one host share the strictest of their limits
+    (docs/architecture.md, "What it fetches")."""
+
+    # Sent with every request; its first word is the product token robots.txt groups are
+    # matched against.
     user_agent: str = f"etilaf-ingest/{__version__} (+{PROJECT_URL})"
+    # Per attempt, the whole response included.
     timeout_seconds: PositiveFloat = 30.0
+    # Requests in flight to the site, at most (listing and article pages together); a run works
+    # on as many dates at once, twice as many when no rate paces it (``requests_per_second = 0``
+    # and no robots.txt ``Crawl-delay``; docs/performance.md).
     concurrency: Positive = 4
+    # Sustained request rate to the site, at most; ``0`` = unlimited.
     requests_per_second: NonNegativeFloat = 2.0
+    # Per page, the first try included.
     max_attempts: Positive = 5
+    # Exponential backoff with full jitter between attempts: the first wait, up to
+    # ``backoff_max_seconds``.
     backoff_initial_seconds: NonNegativeFloat = 1.0
+    # The longest wait between two attempts.
     backoff_max_seconds: NonNegativeFloat = 60.0
+    # A server's ``Retry-After`` is honoured up to this.
     max_retry_after_seconds: NonNegativeFloat = 300.0
+    # Larger responses are refused (not retried); a gzip or deflate body is inflated in 64 KiB
+    # steps and refused as soon as it passes the cap, so a compressed bomb costs about the cap
+    # in memory.
     max_body_bytes: Positive = 10 * 1024 * 1024
+    # Redirects are followed only within the site.
     max_redirects: NonNegative = 5
-    # Every request goes through this HTTP(S) proxy when set. The environment's HTTP(S)_PROXY
-    # is not read: like every setting, it is named in the config file.
+    # ``"http://proxy.internal:3128"``: every request goes through this HTTP(S) proxy. The
+    # environment's ``HTTP(S)_PROXY`` variables are not read: like every setting, it is named
+    # in the config file.
     proxy: ProxyUrl | None = None
 
 
 class SiteSchedule(_Table, frozen=True):
     """A site's own schedule: the top-level ``[schedule]`` values unless it overrides them."""
 
+    # How often the daemon crawls the site.
     interval: Duration = Duration(minutes=30)
+    # A crontab line (``"*/30 * * * *"``, in the site's time zone) instead of ``interval``;
+    # setting both is an error.
     cron: Cron | None = None
+    # The incremental window: today - lookback_days ... today, in the site's calendar.
     lookback_days: NonNegative = 3
 
 
 class SiteSettings(_Table, frozen=True):
-    """One site as the crawl sees it: its own markup, politeness limits and schedule."""
+    """One site as the crawl sees it: its own markup, politeness limits and schedule.
 
+    One ``[site]`` table, or an array of ``[[sites]]`` tables (not both); in ``[[sites]]``,
+    ``name`` and ``base_url`` are required and names are unique."""
+
+    # Stored on every article, run and crawl state.
     name: str = "etilaf"
+    # Only this host is ever requested.
     base_url: SiteUrl = SiteUrl("https://en.etilaf.org")
-    # Filled with the layout's default when the file leaves it out (the selectors layout has
-    # none, so its sites must give one).
+    # Unset: the layout's own (``wordpress``: ``"/{year}/{month:02d}/{day:02d}/"``; ``k2``:
+    # ``"/date/{year}/{month}/{day}.html"``; ``wordpress-api``: the endpoint,
+    # ``"/wp-json/wp/v2/posts"``). ``str.format`` with ``year``, ``month``, ``day`` (ints) and
+    # ``date`` (a ``datetime.date``); it may carry a query such as ``?cat=16``. The
+    # ``selectors`` layout has no default, so its sites must give one.
     listing_path: str | None = None
+    # The site's calendar; article times without an offset are read in it.
     timezone: zoneinfo.ZoneInfo = zoneinfo.ZoneInfo("Asia/Damascus")
-    # The real site moved from Joomla + K2 to WordPress.
+    # The markup parser (docs/layouts.md). The real site moved from Joomla + K2 to WordPress.
     layout: LayoutName = "wordpress"
+    # Fetch each new or changed article's page for the full body and time.
     fetch_article_pages: bool = True
+    # Read robots.txt once per run and obey it.
     respect_robots_txt: bool = True
-    # The ``selectors`` layout's table: CSS selectors by key (``item``, ``title``, ...), and
-    # ``missing_day_is_empty`` (a boolean).
+    # The ``selectors`` layout's table, ``[site.selectors]`` or ``[sites.selectors]``: CSS
+    # selectors by key (``item``, ``title``, ...), and ``missing_day_is_empty`` (a boolean);
+    # every key in docs/layouts.md.
     selectors: dict[str, str | bool] = msgspec.field(default_factory=dict)
+    # This site's own politeness limits, ``[sites.http]``: any ``[http]`` key, for this site;
+    # a key it leaves out keeps the top-level ``[http]`` value.
     http: HttpSettings = msgspec.field(default_factory=HttpSettings)
+    # This site's own schedule, ``[sites.schedule]``.
     schedule: SiteSchedule = msgspec.field(default_factory=SiteSchedule)
 
     @property
@@ -97,24 +137,44 @@ class SiteSettings(_Table, frozen=True):
 
 
 class DatabaseSettings(_Table, frozen=True):
+    """The archive's database. ``$INGEST_DATABASE_URL`` overrides ``url``."""
+
+    # ``sqlite:///path/to/ingest.db`` or ``postgresql+psycopg://user:password@host:5432/db``
+    # (``postgresql://`` also uses psycopg 3); any other URL is refused at start. SQLite runs in
+    # WAL mode with foreign keys on.
     url: DatabaseUrl = DatabaseUrl("sqlite:///data/ingest.db")
-    # Crawls (backfill, crawl, run, demo) bring the schema to this code's version at start;
-    # the commands that only read never migrate.
+    # Crawls (``backfill``, ``crawl``, ``run``, ``demo``) bring the schema to this code's
+    # version at start; ``false``: they refuse an older schema, like the commands that only
+    # read, which never migrate.
     auto_migrate: bool = True
-    # How long a run waits for an unreachable database before it ends failed.
+    # How long a run waits for an unreachable database before it ends ``failed``
+    # (docs/operations.md, "When the database is full or away").
     outage_timeout: Duration = Duration(minutes=5)
 
 
 class ScheduleSettings(_Table, frozen=True):
+    """The daemon's schedule. A site may override ``interval``, ``cron`` and
+    ``lookback_days`` in its own ``[sites.schedule]``."""
+
+    # ``"45s"``, ``"30m"``, ``"2h"``: how often the daemon crawls.
     interval: Duration = Duration(minutes=30)
+    # A crontab line (``"*/30 * * * *"``, in the site's time zone) instead of ``interval``;
+    # setting both is an error. Checked as APScheduler reads it, without loading APScheduler.
     cron: Cron | None = None
+    # The incremental window: today - lookback_days ... today.
     lookback_days: NonNegative = 3
+    # Random delay added to each scheduled run.
     jitter_seconds: NonNegative = 0
+    # A site run late by more than this (the machine slept, every replica was down) logs
+    # ``run_late``; missed ticks are coalesced into one run at once.
     misfire_grace_seconds: NonNegative = 300
-    # Site crawls the daemon runs at once; each keeps its own politeness limits.
+    # Site crawls running at once (per daemon replica, and for ``backfill`` and ``crawl``);
+    # each keeps its own politeness limits.
     max_parallel_sites: Positive = 4
-    # Runs and daemon replicas write a heartbeat this often; one watched silent for one and a
-    # half intervals is taken for dead, and its sites are taken over (``store.liveness``).
+    # Runs and daemon replicas write a heartbeat this often; one on another host watched silent
+    # for one and a half intervals, by a process that reached the database throughout, is taken
+    # for dead and its sites are taken over (``store.liveness``; docs/operations.md, "Several
+    # daemons on one PostgreSQL").
     heartbeat_seconds: PositiveFloat = 10.0
 
     @property
@@ -123,54 +183,80 @@ class ScheduleSettings(_Table, frozen=True):
 
 
 class LoggingSettings(_Table, frozen=True):
+    """Log events: JSON lines on stderr and in the file (docs/monitoring.md)."""
+
+    # The lowest level logged.
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # Of stderr only; the file is always JSON lines.
     format: Literal["json", "console"] = "json"
+    # ``""`` to log to stderr only.
     file: str | None = "logs/ingest.jsonl"
+    # Rotate the file by size (``ingest.jsonl.1`` ...); an external logrotate is also safe: the
+    # file is reopened when moved.
     max_bytes: NonNegative = 50 * 1024 * 1024
+    # Rotated files kept.
     backups: NonNegative = 5
 
 
 class MetricsSettings(_Table, frozen=True):
+    """The daemon's Prometheus endpoint (docs/monitoring.md)."""
+
+    # The daemon serves Prometheus ``/metrics`` and ``/healthz`` on this port; unset: no server.
     port: Annotated[int, Meta(ge=0, le=65535)] | None = None
+    # The metrics bind address (``0.0.0.0`` in a container).
     host: str = "127.0.0.1"
 
 
 class HealthSettings(_Table, frozen=True):
     """Thresholds of the quiet failures: days that went empty, fields that went missing."""
 
-    # Unhealthy when the last ``empty_days`` crawled days are all empty...
+    # Unhealthy when the last ``empty_days`` crawled days are all empty, while the stored days
+    # before them averaged at least ``empty_history_min_per_day`` articles a day.
     empty_days: Positive = 14
-    # ...while the stored days before them averaged at least this many articles a day.
+    # The average a day the stored days before the empty ones must have reached for
+    # ``empty_days`` to count.
     empty_history_min_per_day: NonNegativeFloat = 1.0
-    # Articles of the last ``field_window_days`` crawled days are compared with the ones before:
+    # Articles of the last ``field_window_days`` crawled days are compared with the ones before
+    # (see ``field_missing_share``).
     field_window_days: Positive = 14
-    # a field filled on most earlier articles (60 %) but missing on more than this share of
-    # the recent ones is drift.
+    # Unhealthy when a field filled on most earlier articles (60 %: ``published_at``, a body
+    # from the article page, ``category``) is missing on more than this share of the articles
+    # of the last ``field_window_days`` crawled days: drift.
     field_missing_share: Annotated[float, Meta(gt=0, le=1)] = 0.5
 
 
 class SiteAlertSettings(_Table, frozen=True):
     """One site's own alert keys, in ``[alerts.sites.NAME]``."""
 
-    # "off", or a duration: this site's "nothing new" alert, instead of alerts.quiet_after.
+    # ``"off"``, or a duration: this site's "nothing new" alert, instead of
+    # ``alerts.quiet_after``.
     quiet_after: QuietAfter | None = None
 
 
 class AlertSettings(_Table, frozen=True):
     """Webhook alerts on each health transition of a site (for hosts without Alertmanager)."""
 
-    # The webhook URL, or the name of an environment variable holding it (read at load time,
-    # so the secret stays out of the file). Neither: alerts are off.
+    # The webhook URL (docs/monitoring.md, "Webhook alerts"). Neither it nor ``url_env``:
+    # alerts are off.
     url: WebhookUrl | None = None
+    # The name of an environment variable holding the webhook URL (read at load time, so the
+    # secret stays out of the file).
     url_env: str | None = None
+    # ``json`` (ours) or ``slack`` (an incoming webhook's ``text`` and ``blocks``).
     format: Literal["json", "slack"] = "json"
-    # Unhealthy after this many consecutive failed or partial runs (or any other health reason).
+    # The health alert fires after this many consecutive failed, partial or abandoned runs (or
+    # at once for any other health reason).
     after_failures: Positive = 2
-    # "Nothing new": no article stored for this long ("2d"); unset or "off": off.
+    # "Nothing new": the quiet alert fires when no new article was stored for this long
+    # (``"2d"``); unset or ``"off"``: off.
     quiet_after: QuietAfter | None = None
+    # Per delivery: each attempt's timeout.
     timeout_seconds: PositiveFloat = 10.0
+    # Per delivery: attempts within one check.
     max_attempts: Positive = 3
+    # Per delivery: backoff between attempts (exponential, full jitter).
     backoff_seconds: NonNegativeFloat = 1.0
+    # One site's own alert keys, ``[alerts.sites.NAME]``.
     sites: dict[str, SiteAlertSettings] = msgspec.field(default_factory=dict)
 
     @property

@@ -9,7 +9,7 @@ cursor of the caller's SQLAlchemy connection, in that connection's transaction.
 Why: storing a date (its reads and writes, a dozen statements) cost 0.59 ms of CPU on SQLite
 through ``Connection.execute`` (an execution context, parameter processing and a result object
 per call) and 0.38 ms through this module; storing was a quarter of the crawl's CPU per page
-(see the README's Performance section).
+(see docs/performance.md).
 
 A DB-API error leaves as SQLAlchemy's ``DBAPIError`` (the connection invalidated when the
 dialect calls it a disconnect), so ``engine.Transaction`` classifies it exactly as any other.

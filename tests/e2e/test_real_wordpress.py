@@ -22,24 +22,16 @@ import pytest
 
 from ingest.text import clean_whitespace, join_paragraphs, paragraphs_of_html, title_key
 from tests.support import cli
+from tests.support.docs import toml_block
 from tests.support.wordpress import corpus
 from tests.support.wordpress.site import THEMES, RealWordPress, missing, published
 
 WINDOWS = (corpus.SPRING, corpus.AUTUMN)
-# The `selectors` config for a block theme, as the README gives it.
-BLOCK_THEME_SELECTORS = """
-[site.selectors]
-item = "li.wp-block-post"
-title = ".wp-block-post-title"
-excerpt = ".wp-block-post-excerpt__excerpt"
-date = ".wp-block-post-date time::attr(datetime)"
-next = "a.wp-block-query-pagination-next"
-missing_day_is_empty = true
-article_title = "h1.wp-block-post-title"
-article_body = ".wp-block-post-content"
-article_time = ".wp-block-post-date time::attr(datetime)"
-article_category = ".taxonomy-category a"
-"""
+# The `selectors` config for a block theme, read from docs/layouts.md where it is given.
+BLOCK_THEME_SELECTORS = (
+    "[site.selectors]"
+    + toml_block("layouts.md", "block-theme-news").split("[site.selectors]", 1)[1]
+)
 
 
 @pytest.fixture(scope="module")
@@ -213,7 +205,7 @@ def test_wordpress_api_says_when_the_site_keeps_another_zone(
 def test_selectors_config_for_a_block_theme_archives_it_exactly(
     wordpress: RealWordPress, tmp_path: Path
 ) -> None:
-    """The README's `selectors` example for a block theme: categories from the post pages,
+    """docs/layouts.md's `selectors` example for a block theme: categories from the post pages,
     404 days empty, every post exact."""
     theme = "twentytwentythree"
     config = write_config(

@@ -16,6 +16,7 @@ import pytest
 from ingest.errors import ParseError
 from ingest.sites import ListingItem, SiteShape, build_layout
 from ingest.text import join_paragraphs, paragraphs_of_html
+from tests.support.docs import toml_config
 
 REAL = Path(__file__).resolve().parents[1] / "fixtures" / "wordpress" / "real"
 EXPECTED: dict[str, Any] = json.loads((REAL / "expected.json").read_text(encoding="utf-8"))
@@ -23,19 +24,10 @@ SITE = "https://news.example.org"
 TZ = ZoneInfo("Asia/Damascus")
 THEMES = ("twentytwentyone", "twentytwentytwo", "twentytwentythree")
 BLOCK_THEMES = THEMES[1:]
-# The README's `selectors` config for a block theme.
-BLOCK_SELECTORS: dict[str, str | bool] = {
-    "item": "li.wp-block-post",
-    "title": ".wp-block-post-title",
-    "excerpt": ".wp-block-post-excerpt__excerpt",
-    "date": ".wp-block-post-date time::attr(datetime)",
-    "next": "a.wp-block-query-pagination-next",
-    "missing_day_is_empty": True,
-    "article_title": "h1.wp-block-post-title",
-    "article_body": ".wp-block-post-content",
-    "article_time": ".wp-block-post-date time::attr(datetime)",
-    "article_category": ".taxonomy-category a",
-}
+# The `selectors` config for a block theme, read from docs/layouts.md where it is given.
+BLOCK_SELECTORS: dict[str, str | bool] = toml_config("layouts.md", "block-theme-news")["site"][
+    "selectors"
+]
 DAY_PATH = "/{year}/{month:02d}/{day:02d}/"
 
 
@@ -111,8 +103,9 @@ def test_a_day_without_posts_is_a_404_the_layouts_read_as_empty(theme: str) -> N
 
 
 @pytest.mark.parametrize("theme", BLOCK_THEMES)
-def test_the_readme_selectors_config_reads_a_block_theme(theme: str) -> None:
-    """The same truth through the README's `selectors` config, categories from post pages."""
+def test_the_documented_selectors_config_reads_a_block_theme(theme: str) -> None:
+    """The same truth through docs/layouts.md's `selectors` config, categories from post
+    pages."""
     selectors = layout("selectors", BLOCK_SELECTORS)
     for number in (1, 2):
         name = f"{theme}_listing_page{number}.html"
