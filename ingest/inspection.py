@@ -12,6 +12,7 @@ from contextlib import aclosing
 from dataclasses import dataclass
 from datetime import date
 
+from ingest.bounds import parse_guarded
 from ingest.errors import ParseError
 from ingest.fetch import Fetcher
 from ingest.listing import walk_listing
@@ -85,7 +86,7 @@ async def _inspect(
             if not layout.fetches_article_pages or items[0].full_text:
                 raise ParseError(f"--article: layout {site.layout!r} reads no article pages")
             page = await fetcher.get(items[0].url, kind="article")
-            found = layout.parse_article(page.markup, page.url)
+            found = parse_guarded(lambda: layout.parse_article(page.markup, page.url), page.url)
     return Inspection(site.name, site.layout, tuple(pages), found)
 
 

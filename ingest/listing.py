@@ -7,20 +7,21 @@ same 404 rule, the same refusal lines, the same guard against a pagination loop.
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Mapping
+from collections.abc import AsyncGenerator, Callable, Mapping
 from dataclasses import dataclass
+from typing import TypeVar
 
 import structlog
 
+from ingest.bounds import MAX_PAGES_PER_DAY, DayBudget, check_items, parse_guarded
 from ingest.errors import FetchError, ParseError, PermanentFetchError
 from ingest.fetch import Fetcher, Page
 from ingest.sites import Layout, ListingPage
 from ingest.turns import Turns
 
-log = structlog.get_logger("ingest.listing")
+T = TypeVar("T")
 
-# A day listing longer than this is a pagination loop, not news.
-MAX_LISTING_PAGES = 200
+log = structlog.get_logger("ingest.listing")
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,21 +39,26 @@ async def walk_listing(
     first_url: str,
     validators: Mapping[str, str] | None = None,
     turns: Turns | None = None,
+    budget: DayBudget | None = None,
 ) -> AsyncGenerator[ListingStep, None]:
     """Each page of a day's listing, fetched and parsed, following every page's own "Next"
     link to the last page; the crawl's walk and ``inspect``'s.
 
     ``validators`` (If-None-Match, If-Modified-Since) go with the first request; a 304 ends
     the walk. A 404 on the first page is the layout's to read (``missing_day``). A page seen
-    twice, or more than ``MAX_LISTING_PAGES``, is a pagination loop (ParseError). With
-    ``turns``, each page's parsing waits for the CPU's turn after its fetch.
+    twice is a pagination loop (ParseError), and so are more pages than ``MAX_PAGES_PER_DAY``
+    or a page of more than ``MAX_ITEMS_PER_PAGE`` items (``bounds``). With ``turns``, each
+    page is parsed on the parse thread in its turn after its fetch; ``budget`` counts the
+    bytes of the date's pages.
     """
     headers = {"Accept": layout.accept, **(validators or {})}
     url: str | None = first_url
     seen: set[str] = set()
     while url is not None:
-        if url in seen or len(seen) >= MAX_LISTING_PAGES:
+        if url in seen:
             raise ParseError(f"pagination loop at {url}")
+        if len(seen) >= MAX_PAGES_PER_DAY:
+            raise ParseError(f"{url}: more than {MAX_PAGES_PER_DAY} listing pages for one date")
         first = not seen
         try:
             page = await fetcher.get(
@@ -64,21 +70,41 @@ async def walk_listing(
             if refusal is None:
                 raise
             raise PermanentFetchError(refusal, url=url, status=exc.status) from exc
-        if turns is not None:
-            await turns.take()
+        if budget is not None:
+            budget.spend(len(page.body), page.url)
         if page.status == 304:
+            if turns is not None:
+                await turns.take()
             yield ListingStep(page, None, first)
             return
         seen.add(url)
         headers = {"Accept": layout.accept}
         if page.status == 404:
-            yield ListingStep(page, layout.missing_day(page.markup, page.url), first)
+            missing = await _parsed(turns, _missing_day(layout, page), page.url)
+            yield ListingStep(page, missing, first)
             return
-        listing = layout.parse_listing(page.markup, page.url, page.headers)
+        listing = await _parsed(turns, _listing_page(layout, page), page.url)
+        check_items(len(listing.items), page.url)
         if listing.skipped_items:
             log.warning("listing_items_skipped", url=page.url, count=listing.skipped_items)
         yield ListingStep(page, listing, first)
         url = listing.next_url
+
+
+def _listing_page(layout: Layout, page: Page) -> Callable[[], ListingPage]:
+    return lambda: layout.parse_listing(page.markup, page.url, page.headers)
+
+
+def _missing_day(layout: Layout, page: Page) -> Callable[[], ListingPage]:
+    return lambda: layout.missing_day(page.markup, page.url)
+
+
+async def _parsed(turns: Turns | None, parse: Callable[[], T], url: str) -> T:
+    """``parse()``'s result: on the parse thread in the task's turn with ``turns``, else here;
+    whatever it raises is a ParseError about ``url``."""
+    if turns is None:
+        return parse_guarded(parse, url)
+    return await turns.run(lambda: parse_guarded(parse, url))
 
 
 async def check_site_index(layout: Layout, fetcher: Fetcher) -> None:
@@ -94,6 +120,10 @@ async def check_site_index(layout: Layout, fetcher: Fetcher) -> None:
     except FetchError as exc:
         log.info("site_index_unreadable", url=url, reason=str(exc))
         return
-    notice = layout.check_index(page.markup, page.url)
+    try:
+        notice = parse_guarded(lambda: layout.check_index(page.markup, page.url), page.url)
+    except ParseError as exc:
+        log.info("site_index_unreadable", url=url, reason=str(exc))
+        return
     if notice is not None:
         log.warning("site_settings_differ", url=url, notice=notice)

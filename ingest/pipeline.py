@@ -21,6 +21,7 @@ from typing import Protocol
 
 import structlog
 
+from ingest.bounds import DayBudget, parse_guarded
 from ingest.dedupe import KeyedItem, dedupe_items
 from ingest.domain import ArticleRecord, BodySource, DateStatus, DayOutcome
 from ingest.errors import (
@@ -113,11 +114,12 @@ class DayPipeline:
                     before = articles.day_before_fetch(
                         tx.connection, site, day, first_url, validators=self.conditional
                     )
-            listing = await self._listing(day, first_url, before)
+            budget = DayBudget()
+            listing = await self._listing(day, first_url, before, budget)
             if listing is None:
                 return self._day_not_modified(day)
             deduped = dedupe_items(listing.items)
-            records, article_error = await self._records(deduped.items, day, before.known)
+            records, article_error = await self._records(deduped.items, day, before.known, budget)
             crawled = articles.CrawledDay(
                 site,
                 day,
@@ -207,7 +209,7 @@ class DayPipeline:
         return result
 
     async def _listing(
-        self, day: date, first_url: str, before: articles.DayBefore
+        self, day: date, first_url: str, before: articles.DayBefore, budget: DayBudget
     ) -> _Listing | None:
         """Every item of the day, following each page's own "Next" link to the last page.
 
@@ -223,7 +225,7 @@ class DayPipeline:
             validators["If-Modified-Since"] = before.last_modified
         items: list[ListingItem] = []
         etag = modified = None
-        walk = walk_listing(self.fetcher, self.layout, first_url, validators, self.turns)
+        walk = walk_listing(self.fetcher, self.layout, first_url, validators, self.turns, budget)
         async with aclosing(walk) as steps:
             async for step in steps:
                 if step.listing is None:
@@ -256,9 +258,14 @@ class DayPipeline:
         return items
 
     async def _records(
-        self, items: tuple[KeyedItem, ...], day: date, known: dict[str, articles.KnownArticle]
+        self,
+        items: tuple[KeyedItem, ...],
+        day: date,
+        known: dict[str, articles.KnownArticle],
+        budget: DayBudget,
     ) -> tuple[list[ArticleRecord], str | None]:
-        """Build the day's records, fetching the pages of new or changed articles."""
+        """Build the day's records, fetching the pages of new or changed articles; ParseError
+        when their pages and the listing's pass the date's byte budget together."""
         listing_hashes = [
             content_hash(k.item.title, k.item.url, k.item.category, k.item.text) for k in items
         ]
@@ -269,17 +276,23 @@ class DayPipeline:
         # Only the pages wanted become tasks (a task each is most of what gather costs).
         fetched = iter(
             await asyncio.gather(
-                *(self._article_page(k.item) for k, want in zip(items, wanted, strict=True) if want)
+                *(
+                    self._article_page(k.item, budget)
+                    for k, want in zip(items, wanted, strict=True)
+                    if want
+                )
             )
         )
-        if any(wanted):
-            await self.turns.take()
+        budget.check()
         pages = [next(fetched) if want else _NOT_FETCHED for want in wanted]
         errors = [error for _, error in pages if error is not None]
         # Parsed once the day's pages are all in, one after another, in the day's turn.
+        read: list[ArticlePage | ParseError | None] = [None] * len(pages)
+        if any(wanted):
+            read = await self.turns.run(lambda: [self._read_article(page) for page, _ in pages])
         records = [
-            _record(self.site.name, day, k, listing_hash, self._article(k.item, page))
-            for k, listing_hash, (page, _) in zip(items, listing_hashes, pages, strict=True)
+            _record(self.site.name, day, k, listing_hash, self._article(k.item, article))
+            for k, listing_hash, article in zip(items, listing_hashes, read, strict=True)
         ]
         error = None
         if errors:
@@ -299,25 +312,42 @@ class DayPipeline:
             return True
         return prior.listing_hash != listing_hash or prior.body_source != BodySource.ARTICLE
 
-    async def _article_page(self, item: ListingItem) -> tuple[Page | None, str | None]:
+    async def _article_page(
+        self, item: ListingItem, budget: DayBudget
+    ) -> tuple[Page | None, str | None]:
         """The article's page, or None (the listing text is then the body). Only a transient
-        failure is an error: the date is then retried by the next run."""
+        failure is an error: the date is then retried by the next run. Once the date's pages
+        are over its budget, the rest are not fetched, and a fetched one is let go."""
+        if budget.spent:
+            return _NOT_FETCHED
         try:
-            return await self.fetcher.get(item.url, kind="article"), None
+            page = await self.fetcher.get(item.url, kind="article")
         except PermanentFetchError:
-            return None, None
+            return _NOT_FETCHED
         except FetchError as exc:
             return None, f"{item.url}: {exc}"
+        budget.spend(len(page.body), page.url, strict=False)
+        return (None, None) if budget.spent else (page, None)
 
-    def _article(self, item: ListingItem, page: Page | None) -> ArticlePage | None:
-        """The article read from its page; None without a page or when it does not parse."""
+    def _read_article(self, page: Page | None) -> ArticlePage | ParseError | None:
+        """On the parse thread: the article read from its page, the error that kept it from
+        being read, or None without a page."""
         if page is None:
             return None
         try:
-            return self.layout.parse_article(page.markup, page.url)
+            return parse_guarded(lambda: self.layout.parse_article(page.markup, page.url), page.url)
         except ParseError as exc:
-            log.warning("article_parse_failed", url=item.url, reason=str(exc))
+            return exc
+
+    def _article(
+        self, item: ListingItem, read: ArticlePage | ParseError | None
+    ) -> ArticlePage | None:
+        """The article as read, or None; a page that did not parse is logged here, on the
+        event loop, and its listing text stands in."""
+        if isinstance(read, ParseError):
+            log.warning("article_parse_failed", url=item.url, reason=str(read))
             return None
+        return read
 
 
 def _record(

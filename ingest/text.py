@@ -13,6 +13,8 @@ from collections.abc import Callable, Iterable
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
+from ingest.bounds import check_depth
+
 # Elements whose text is never article text (embedded tweets, trackers, styling).
 _IGNORED = frozenset(
     {"script", "style", "noscript", "template", "iframe", "svg", "head", "-comment"}
@@ -64,6 +66,13 @@ def html_input(markup: str | bytes) -> str | bytes:
         except UnicodeDecodeError:
             return markup.decode("utf-8", errors="replace")
     return markup
+
+
+def html_tree(markup: str | bytes, url: str) -> LexborHTMLParser:
+    """A page's parsed tree; ParseError, before any parsing, for a page nested deeper than
+    the parser can take in linear time (``bounds.check_depth``)."""
+    check_depth(markup, url)
+    return LexborHTMLParser(html_input(markup))
 
 
 def clean_whitespace(text: str) -> str:
@@ -126,14 +135,17 @@ def is_page_furniture(node: LexborNode) -> bool:
 
 
 def paragraphs_of_html(
-    fragment: str, *, skip: Callable[[LexborNode], bool] | None = is_page_furniture
+    fragment: str,
+    *,
+    url: str = "an HTML fragment",
+    skip: Callable[[LexborNode], bool] | None = is_page_furniture,
 ) -> list[str]:
     """The readable paragraphs of an HTML fragment (a REST API's rendered content), parsed on
     its own so that its unbalanced tags cannot spill into anything else; page furniture is left
     out unless another ``skip`` is given."""
     if not fragment.strip():
         return []
-    body = LexborHTMLParser(fragment).body
+    body = html_tree(fragment, url).body
     return paragraphs_of(body, skip=skip) if body is not None else []
 
 

@@ -8,6 +8,12 @@ twice its CPU in a loop (docs/performance.md). A task that has its page awaits
 ``wait_seconds`` after the first began to, and the event loop runs them back to back, each up
 to its next request.
 
+The work itself (parsing) runs off the event loop, on one ``ingest-parse`` thread: ``run(work)``
+waits for the turn, and the turn's works go to the thread together, one hand-over for the lot.
+The event loop keeps serving every other site's requests meanwhile (Lexbor lets go of the GIL
+while it parses), so a page that is slow to parse delays its own site, not the others. One
+thread, not a pool: a crawl's CPU work was measured as one core's, and the loop needs the other.
+
 A turn delays a page's work by at most ``wait_seconds``; a run that is not paced by a rate
 keeps twice as many dates in flight as request slots, so the slots stay busy while dates wait
 their turn (``run.dates_in_flight``). One ``Turns`` serves every site on an event loop: in the
@@ -17,12 +23,29 @@ daemon, sites crawled side by side share their turns.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import contextvars
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 # Measured on the CPU benchmark's one-year backfill (8 requests in flight, 20 ms latency),
 # paired runs against no turns: 16 or 50 ms, 0.83 of the CPU per page at the same wall time;
 # 8 or 20 ms, about 0.9 and 9 % more wall time; 32 or 100 ms, no better than 16.
 TURN_SIZE = 16
 TURN_WAIT_SECONDS = 0.05
+
+
+@dataclass(slots=True)
+class _Waiter:
+    """A task waiting for its turn, with the work it will do then (None: ``take`` only)."""
+
+    turn: asyncio.Future[Any]
+    work: Callable[[], Any] | None = None
+    context: contextvars.Context = field(default_factory=contextvars.copy_context)
 
 
 class Turns:
@@ -33,28 +56,39 @@ class Turns:
             raise ValueError("a turn needs a size of at least 1 and a wait of 0 s or more")
         self.size = size
         self.wait_seconds = wait_seconds
-        self._waiting: list[asyncio.Future[None]] = []
+        self._waiting: list[_Waiter] = []
         self._timer: asyncio.TimerHandle | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: ThreadPoolExecutor | None = None
 
     async def take(self) -> None:
         """Return when this task's turn comes, together with the others waiting for it."""
+        await self._wait(None)
+
+    async def run(self, work: Callable[[], T]) -> T:
+        """``work()``'s result, done on the parse thread when this task's turn comes, with the
+        turn's other works back to back. It runs in a copy of this task's context (its log
+        fields); what it raises is raised here."""
+        result: T = await self._wait(work)
+        return result
+
+    async def _wait(self, work: Callable[[], Any] | None) -> Any:
         loop = asyncio.get_running_loop()
         if loop is not self._loop:
             # A new event loop (another asyncio.run): nothing of the last one's is pending.
             self._loop, self._waiting, self._timer = loop, [], None
-        turn: asyncio.Future[None] = loop.create_future()
-        self._waiting.append(turn)
+        waiter = _Waiter(loop.create_future(), work)
+        self._waiting.append(waiter)
         if len(self._waiting) >= self.size:
             self._release()
         elif self._timer is None:
             self._timer = loop.call_later(self.wait_seconds, self._release)
         try:
-            await turn
+            return await waiter.turn
         except asyncio.CancelledError:
             # A task stopped while it waited (a run being stopped) no longer counts.
-            if turn in self._waiting:
-                self._waiting.remove(turn)
+            if waiter in self._waiting:
+                self._waiting.remove(waiter)
             raise
 
     def _release(self) -> None:
@@ -62,6 +96,37 @@ class Turns:
             self._timer.cancel()
             self._timer = None
         waiting, self._waiting = self._waiting, []
-        for turn in waiting:
-            if not turn.done():  # its task was cancelled and has not run since
-                turn.set_result(None)
+        works = [waiter for waiter in waiting if waiter.work is not None]
+        for waiter in waiting:
+            if waiter.work is None and not waiter.turn.done():  # done: cancelled, not yet run
+                waiter.turn.set_result(None)
+        if works:
+            if self._thread is None:
+                self._thread = ThreadPoolExecutor(1, thread_name_prefix="ingest-parse")
+            assert self._loop is not None
+            self._thread.submit(_work_through, self._loop, works)
+
+
+def _work_through(loop: asyncio.AbstractEventLoop, works: list[_Waiter]) -> None:
+    """On the parse thread: do a turn's works one after another, then hand every outcome back
+    to the event loop in one call."""
+    outcomes: list[tuple[_Waiter, Any, BaseException | None]] = []
+    for waiter in works:
+        assert waiter.work is not None
+        try:
+            outcomes.append((waiter, waiter.context.run(waiter.work), None))
+        except BaseException as exc:  # raised again in the waiting task
+            outcomes.append((waiter, None, exc))
+    # A closed event loop (a run stopped) refuses the call: nobody waits for these.
+    with contextlib.suppress(RuntimeError):
+        loop.call_soon_threadsafe(_settle, outcomes)
+
+
+def _settle(outcomes: list[tuple[_Waiter, Any, BaseException | None]]) -> None:
+    for waiter, result, exc in outcomes:
+        if waiter.turn.done():
+            continue  # its task was cancelled while the work ran
+        if exc is not None:
+            waiter.turn.set_exception(exc)
+        else:
+            waiter.turn.set_result(result)

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 
-from selectolax.lexbor import LexborHTMLParser, LexborNode
+from selectolax.lexbor import LexborNode
 
 from ingest.errors import ParseError
 from ingest.sites.base import (
@@ -27,7 +27,7 @@ from ingest.sites.base import (
     next_page_url,
     parse_day_month_year,
 )
-from ingest.text import clean_whitespace, html_input, join_paragraphs, paragraphs_of
+from ingest.text import clean_whitespace, html_tree, join_paragraphs, paragraphs_of
 
 DEFAULT_LISTING_PATH = "/date/{year}/{month}/{day}.html"
 _ITEM_CLASS = "genericItemView"
@@ -86,7 +86,7 @@ class _Owned:
 
 def parse_listing(markup: Markup, url: str) -> ListingPage:
     """Parse one page of a K2 date listing."""
-    tree = LexborHTMLParser(html_input(markup))
+    tree = html_tree(markup, url)
     container = tree.css_first("#k2Container")
     if container is None:
         raise ParseError(f"{url}: no K2 container (#k2Container) on the listing page")
@@ -143,7 +143,7 @@ def _listing_item(node: int, owned: _Owned, resolve: LinkResolver) -> ListingIte
 
 def parse_article(markup: Markup, url: str, tz: tzinfo) -> ArticlePage:
     """Parse a K2 item page: title, body (intro then full text) and publication time."""
-    tree = LexborHTMLParser(html_input(markup))
+    tree = html_tree(markup, url)
     container = tree.css_first("#k2Container") or tree.css_first("div.itemView")
     if container is None:
         raise ParseError(f"{url}: no K2 container (#k2Container) on the article page")

@@ -48,7 +48,7 @@ from ingest.sites.base import (
 )
 from ingest.sites.selector_rules import Pick, Rules, href_near, parse_rules
 from ingest.text import (
-    html_input,
+    html_tree,
     is_page_furniture,
     join_paragraphs,
 )
@@ -60,7 +60,7 @@ _CLOCK = ("%H", "%I", "%M", "%X", "%c", "%T", "%R")
 
 def parse_listing(markup: Markup, url: str, rules: Rules, tz: tzinfo) -> ListingPage:
     """Parse one listing page with the site's selectors."""
-    tree = LexborHTMLParser(html_input(markup))
+    tree = html_tree(markup, url)
     root = tree.root
     if root is None:
         raise ParseError(f"{url}: empty listing page")
@@ -100,7 +100,7 @@ def missing_day(markup: Markup, url: str, rules: Rules) -> ListingPage:
     element; otherwise ParseError, naming what was looked for."""
     if rules.missing_day_is_empty:
         return empty_page(url)
-    if rules.empty is not None and _shows_empty(LexborHTMLParser(html_input(markup)), rules):
+    if rules.empty is not None and _shows_empty(html_tree(markup, url), rules):
         return empty_page(url)
     looked_for = f"no 'empty' element ({rules.empty!r})" if rules.empty else "no 'empty' selector"
     raise ParseError(
@@ -228,7 +228,7 @@ def parse_article(markup: Markup, url: str, rules: Rules, tz: tzinfo) -> Article
     """Parse an article page with the site's ``article_*`` selectors."""
     if rules.article_body is None:
         raise ParseError(f"{url}: no article_body selector: this site's articles are not read")
-    tree = LexborHTMLParser(html_input(markup))
+    tree = html_tree(markup, url)
     root = tree.root
     bodies = unique_nodes(root.css(rules.article_body.css)) if root is not None else []
     if not bodies:

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 
-from selectolax.lexbor import LexborHTMLParser, LexborNode
+from selectolax.lexbor import LexborNode
 
 from ingest.errors import ParseError
 from ingest.sites.base import (
@@ -36,7 +36,7 @@ from ingest.sites.base import (
 )
 from ingest.text import (
     clean_whitespace,
-    html_input,
+    html_tree,
     is_page_furniture,
     join_paragraphs,
     paragraphs_of,
@@ -104,7 +104,7 @@ def _not_text(node: LexborNode) -> bool:
 
 def parse_listing(markup: Markup, url: str, tz: tzinfo) -> ListingPage:
     """Parse one page of a WordPress date archive, from a classic or a block theme."""
-    tree = LexborHTMLParser(html_input(markup))
+    tree = html_tree(markup, url)
     root = tree.root
     if root is None:
         raise ParseError(f"{url}: empty listing page")
@@ -217,7 +217,7 @@ def parse_article(markup: Markup, url: str, tz: tzinfo) -> ArticlePage:
     A classic theme wraps the post in post_class(); a block theme's single template has no
     wrapper, so its blocks are looked up on the page, outside any Query Loop of other posts.
     """
-    tree = LexborHTMLParser(html_input(markup))
+    tree = html_tree(markup, url)
     root = tree.root
     post = next((node for node in tree.css(_POSTS) if not _is_loop_item(node)), None)
     scope = post if post is not None else root

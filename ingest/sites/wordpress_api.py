@@ -111,6 +111,8 @@ def _json(markup: Markup, url: str) -> Any:
         data = json.loads(markup)
     except (ValueError, UnicodeDecodeError) as exc:
         raise ParseError(f"{url}: not JSON: {exc}") from None
+    except RecursionError:
+        raise ParseError(f"{url}: JSON nested too deeply to read") from None
     if isinstance(data, dict) and "code" in data and "id" not in data:
         message = data.get("message")
         detail = f": {plain_text(message)}" if isinstance(message, str) and message else ""
@@ -129,10 +131,10 @@ def _item(post: Any, resolve: LinkResolver, tz: tzinfo) -> ListingItem | None:
         return None
     content = post.get("content")
     protected = isinstance(content, dict) and content.get("protected") is True
-    text = "" if protected else join_paragraphs(paragraphs_of_html(_rendered(content)))
+    text = "" if protected else join_paragraphs(paragraphs_of_html(_rendered(content), url=url))
     full_text = bool(text)
     if not text:  # password-protected or empty: the excerpt is all there is
-        text = join_paragraphs(paragraphs_of_html(_rendered(post.get("excerpt"))))
+        text = join_paragraphs(paragraphs_of_html(_rendered(post.get("excerpt")), url=url))
     local = _moment(post.get("date"))
     return ListingItem(
         title=title,

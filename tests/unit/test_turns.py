@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
+import threading
 
 import pytest
 
@@ -105,3 +107,60 @@ def test_turns_outlive_an_event_loop_that_ended_with_a_turn_pending() -> None:
 def test_a_turn_needs_a_size_and_a_wait(size: int, wait: float) -> None:
     with pytest.raises(ValueError, match="a turn needs"):
         Turns(size=size, wait_seconds=wait)
+
+
+def test_work_runs_off_the_event_loop_on_the_parse_thread() -> None:
+    turns = Turns(size=1, wait_seconds=10.0)
+
+    async def main() -> str:
+        loop = asyncio.get_running_loop()
+        released = threading.Event()
+        # The work waits for the event loop to set the event: on the loop's own thread it
+        # would wait forever (the wait_for below ends it), on its own thread it returns.
+        loop.call_later(0.05, released.set)
+
+        def work() -> str:
+            assert released.wait(timeout=5), "the event loop stood still while the work ran"
+            return threading.current_thread().name
+
+        return await asyncio.wait_for(turns.run(work), timeout=10)
+
+    assert asyncio.run(main()).startswith("ingest-parse")
+
+
+def test_a_turns_works_run_back_to_back_and_keep_their_tasks_context() -> None:
+    turns = Turns(size=3, wait_seconds=10.0)
+    site: contextvars.ContextVar[str] = contextvars.ContextVar("site")
+    done: list[str] = []
+
+    async def one(name: str) -> str:
+        site.set(name)
+
+        def work() -> str:
+            done.append(site.get())
+            return name.upper()
+
+        return await turns.run(work)
+
+    async def main() -> list[str]:
+        return await asyncio.wait_for(asyncio.gather(*(one(n) for n in "abc")), timeout=5)
+
+    assert asyncio.run(main()) == ["A", "B", "C"]
+    assert done == ["a", "b", "c"]  # in the order they came, each with its own context
+
+
+def test_what_a_work_raises_is_raised_in_its_task_alone() -> None:
+    turns = Turns(size=2, wait_seconds=10.0)
+
+    def fails() -> int:
+        raise ValueError("bad page")
+
+    async def main() -> list[object]:
+        return await asyncio.wait_for(
+            asyncio.gather(turns.run(fails), turns.run(lambda: 2), return_exceptions=True),
+            timeout=5,
+        )
+
+    failed, fine = asyncio.run(main())
+    assert isinstance(failed, ValueError) and str(failed) == "bad page"
+    assert fine == 2
