@@ -7,7 +7,8 @@ memory or the run from the others:
 - **Nesting depth.** An HTML5 parser checks the stack of open elements on each tag, so a page
   nested N deep costs about N² (Lexbor: 10k levels 0.13 s, 50k 2.6 s, 100k 11 s). A page nested
   deeper than ``MAX_DEPTH`` is refused before it is parsed (``check_depth``); real pages stay
-  under about a hundred (WordPress's block themes: 65 to 101).
+  under about a hundred (WordPress's block themes: 65 to 101). It is checked where HTML is
+  parsed (``sites.base.html_tree``, ``text.MAX_DEPTH``).
 - **Items per listing page, pages and bytes per date.** A listing of 200 pages of 50,000 items
   held 2.8 GB. ``MAX_ITEMS_PER_PAGE``, ``MAX_PAGES_PER_DAY`` and ``MAX_BYTES_PER_DAY`` (every
   page the date fetched, listing and articles, ``DayBudget``) keep a date's memory bounded.
@@ -18,7 +19,6 @@ memory or the run from the others:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -26,73 +26,9 @@ from ingest.errors import ParseError
 
 T = TypeVar("T")
 
-MAX_DEPTH = 1000
 MAX_ITEMS_PER_PAGE = 1000
 MAX_PAGES_PER_DAY = 200
 MAX_BYTES_PER_DAY = 64 * 1024 * 1024
-
-# Elements that never hold others (HTML's void elements), and those whose end tag is implied
-# by the next of their kind, so ``<li><li>`` or ``<p><p>`` do not nest.
-_VOID = frozenset(
-    b"area base br col embed hr img input link meta param source track wbr keygen".split()
-)
-_SIBLINGS = frozenset(
-    b"p li dt dd option optgroup tr td th rt rp thead tbody tfoot".split()
-)  # fmt: skip
-# A start or end tag; comments and raw text (scripts, styles) are passed over whole, since
-# the "<div" in a script is not a tag.
-_TAG = re.compile(
-    rb"<!--.*?(?:-->|\Z)|<(script|style|textarea|title|xmp)\b.*?(?:</\1|\Z)|<(/?)([a-zA-Z][a-zA-Z0-9-]*)",
-    re.DOTALL | re.IGNORECASE,
-)
-# An end tag closes the nearest open element of its name within this many; beyond, it is taken
-# as a stray end tag that closes nothing, so misnesting can only make the estimate deeper.
-_CLOSE_REACH = 16
-
-
-def check_depth(markup: str | bytes, url: str) -> None:
-    """ParseError when ``markup`` nests elements deeper than ``MAX_DEPTH``.
-
-    A page with no more tags than ``MAX_DEPTH`` cannot be that deep, and one count of "<"
-    says so for every real page measured (under 500 tags; a few microseconds). Others are
-    scanned tag by tag, the estimate never shallower than a parser's tree.
-    """
-    lt: str | bytes = "<" if isinstance(markup, str) else b"<"
-    if markup.count(lt) <= MAX_DEPTH:  # type: ignore[arg-type]
-        return
-    data = markup.encode("utf-8", errors="replace") if isinstance(markup, str) else markup
-    if _depth(data, MAX_DEPTH) > MAX_DEPTH:
-        raise ParseError(f"{url}: elements nested more than {MAX_DEPTH} deep; not parsed")
-
-
-def _depth(data: bytes, limit: int) -> int:
-    """The deepest nesting of ``data``'s elements, estimated from its tags alone; the scan
-    stops once it passes ``limit``, so a hostile page costs its first ``limit`` tags."""
-    open_tags: list[bytes] = []
-    deepest = 0
-    for match in _TAG.finditer(data):
-        name = match.group(3)
-        if name is None:
-            continue  # a comment or raw text
-        name = name.lower()
-        if match.group(2):
-            reach = open_tags[-_CLOSE_REACH:]
-            if name in reach:
-                del open_tags[len(open_tags) - len(reach) + _last_index(reach, name) :]
-            continue
-        if name in _VOID:
-            continue
-        if name in _SIBLINGS and open_tags and open_tags[-1] == name:
-            continue  # the last one's end is implied: the depth stays
-        open_tags.append(name)
-        deepest = max(deepest, len(open_tags))
-        if deepest > limit:
-            break
-    return deepest
-
-
-def _last_index(names: list[bytes], name: bytes) -> int:
-    return len(names) - 1 - names[::-1].index(name)
 
 
 def check_items(count: int, url: str) -> None:

@@ -19,7 +19,8 @@ import structlog
 from ingest.domain import RunKind, utc_now
 from ingest.errors import SiteBusyError
 from ingest.fetch import Hosts
-from ingest.run import CrawlDeps, Progress, RunSummary, SiteRun, dates_between
+from ingest.planning import dates_between
+from ingest.run import CrawlDeps, Progress, RunSummary, SiteRun
 from ingest.settings import Settings, SiteSettings
 from ingest.store.engine import Database
 

@@ -39,18 +39,11 @@ from ingest.settings import SiteSettings
 from ingest.sites import ArticlePage, Layout, ListingItem
 from ingest.store import articles, days, runs
 from ingest.store.engine import Database
+from ingest.tally import DayResult
 from ingest.text import content_hash
 from ingest.turns import Turns
 
 log = structlog.get_logger("ingest.pipeline")
-
-
-@dataclass(frozen=True, slots=True)
-class DayResult:
-    day: date
-    outcome: DayOutcome
-    duplicates: int
-    error: str | None
 
 
 class Tally(Protocol):

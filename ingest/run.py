@@ -2,7 +2,7 @@
 fixed set of workers taking the planned dates in order.
 
 The work on each date is ``pipeline.DayPipeline``'s; this module only decides which dates run,
-keeps the run's counts (``RunTally``), and closes the record with its status however the run
+keeps the run's counts (``tally.RunTally``), and closes the record with its status however the run
 ends. Expected failures are the pipeline's to catch per date; anything else ends the run as
 ``failed`` and is re-raised.
 
@@ -18,8 +18,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -33,15 +32,17 @@ from ingest.errors import (
     StorageError,
     StorageFullError,
 )
-from ingest.fetch import Fetcher, FetchStats, Hosts
+from ingest.fetch import Fetcher, Hosts
 from ingest.gate import StorageGate
 from ingest.listing import check_site_index
-from ingest.pipeline import DayPipeline, DayResult
+from ingest.pipeline import DayPipeline
+from ingest.planning import DateQueue, dates_between, dates_in_flight
 from ingest.settings import SiteSettings
 from ingest.sites import build_layout
 from ingest.store import liveness, runs
 from ingest.store.days import date_statuses
 from ingest.store.engine import Database
+from ingest.tally import DayResult, RunTally
 from ingest.turns import Turns
 
 log = structlog.get_logger("ingest.run")
@@ -90,87 +91,6 @@ class RunSummary:
     duration_seconds: float
     # Why the run stopped before its dates were done ("storage full ...", an outage too long).
     reason: str | None = None
-
-
-def dates_in_flight(concurrency: int, *, paced: bool) -> int:
-    """How many dates a run works on at once: enough to keep every request slot busy, few
-    enough that a crash or a stop loses little.
-
-    A date waiting for its CPU turn (``turns``) holds no slot, so a run whose pace is its
-    slots (no rate spaces its requests) keeps twice as many dates as slots: with as many, it
-    took a fifth longer on the CPU benchmark.
-    """
-    return max(2, concurrency if paced else 2 * concurrency)
-
-
-def dates_between(first: date, last: date) -> list[date]:
-    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
-
-
-class DateQueue:
-    """The planned dates in order, one iterator shared by the workers; a date put ``back``
-    (its store was out of reach) is taken again first."""
-
-    def __init__(self, planned: list[date]) -> None:
-        self._dates: Iterator[date] = iter(planned)
-        self._again: deque[date] = deque()
-
-    def take(self) -> date | None:
-        if self._again:
-            return self._again.popleft()
-        return next(self._dates, None)
-
-    def back(self, day: date) -> None:
-        self._again.append(day)
-
-
-class RunTally:
-    """The run's counts, failed dates and first errors, as the dates come in.
-
-    ``counts`` are the run's figures so far. The run record holds all of them but
-    ``unstored``: what a date could not write (its store failed), carried by the next date's
-    write or by the run's close.
-    """
-
-    def __init__(self) -> None:
-        self.counts = runs.RunCounts()
-        self.unstored = runs.RunCounts()
-        self.failed: list[date] = []
-        self.errors: list[str] = []
-        self.stats = FetchStats()
-
-    def increment(self, result: DayResult) -> runs.RunCounts:
-        """What the run record gains with ``result``: the date's own figures, the pages
-        fetched since the last increment (the fetcher counts them for the whole run), and
-        whatever earlier increments could not store."""
-        counts, stats, outcome = self.counts, self.stats, result.outcome
-        failed = result.error is not None
-        return self.unstored + runs.RunCounts(
-            dates_done=0 if failed else 1,
-            dates_failed=1 if failed else 0,
-            pages_fetched=stats.pages_fetched - counts.pages_fetched,
-            pages_failed=stats.pages_failed - counts.pages_failed,
-            pages_not_modified=stats.pages_not_modified - counts.pages_not_modified,
-            articles_new=outcome.new,
-            articles_updated=outcome.updated,
-            articles_unchanged=outcome.unchanged,
-            duplicates=result.duplicates,
-        )
-
-    def settle(self, increment: runs.RunCounts, *, stored: bool) -> None:
-        """Count ``increment``: written to the run record (``stored``), or to be carried."""
-        self.counts = self.counts + increment - self.unstored
-        self.unstored = runs.RunCounts() if stored else increment
-
-    def record(self, result: DayResult) -> None:
-        if result.error is not None:
-            self.failed.append(result.day)
-            self.errors.append(f"{result.day.isoformat()}: {result.error}")
-
-    def status(self) -> RunStatus:
-        if not self.failed:
-            return RunStatus.SUCCEEDED
-        return RunStatus.PARTIAL if self.counts.dates_done > 0 else RunStatus.FAILED
 
 
 class SiteRun:

@@ -16,7 +16,7 @@ thread, not a pool: a crawl's CPU work was measured as one core's, and the loop 
 
 A turn delays a page's work by at most ``wait_seconds``; a run that is not paced by a rate
 keeps twice as many dates in flight as request slots, so the slots stay busy while dates wait
-their turn (``run.dates_in_flight``). One ``Turns`` serves every site on an event loop: in the
+their turn (``planning.dates_in_flight``). One ``Turns`` serves every site on an event loop: in the
 daemon, sites crawled side by side share their turns.
 """
 

@@ -14,8 +14,24 @@ from urllib.parse import urljoin, urlsplit
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from ingest.errors import ParseError
+from ingest.text import MAX_DEPTH, html_input, nests_deeper_than
 
 Markup = str | bytes
+
+
+def check_depth(markup: Markup, url: str) -> None:
+    """ParseError when ``markup`` nests its elements deeper than ``text.MAX_DEPTH``: parsing
+    it would cost the square of its depth (``bounds``)."""
+    if nests_deeper_than(markup, MAX_DEPTH):
+        raise ParseError(f"{url}: elements nested more than {MAX_DEPTH} deep; not parsed")
+
+
+def html_tree(markup: Markup, url: str) -> LexborHTMLParser:
+    """A page's parsed tree; ParseError, before any parsing, for a page nested too deeply to
+    parse in linear time (``check_depth``)."""
+    check_depth(markup, url)
+    return LexborHTMLParser(html_input(markup))
+
 
 MONTHS = {
     name: number

@@ -24,10 +24,11 @@ from ingest.sites.base import (
     SiteShape,
     check_day_path,
     day_url,
+    html_tree,
     next_page_url,
     parse_day_month_year,
 )
-from ingest.text import clean_whitespace, html_tree, join_paragraphs, paragraphs_of
+from ingest.text import clean_whitespace, join_paragraphs, paragraphs_of
 
 DEFAULT_LISTING_PATH = "/date/{year}/{month}/{day}.html"
 _ITEM_CLASS = "genericItemView"

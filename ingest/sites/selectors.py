@@ -41,6 +41,7 @@ from ingest.sites.base import (
     check_day_path,
     day_url,
     empty_page,
+    html_tree,
     next_page_url,
     parse_day_month_year,
     parse_timestamp,
@@ -48,7 +49,6 @@ from ingest.sites.base import (
 )
 from ingest.sites.selector_rules import Pick, Rules, href_near, parse_rules
 from ingest.text import (
-    html_tree,
     is_page_furniture,
     join_paragraphs,
 )

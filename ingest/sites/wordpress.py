@@ -30,13 +30,13 @@ from ingest.sites.base import (
     check_day_path,
     day_url,
     empty_page,
+    html_tree,
     next_page_url,
     parse_timestamp,
     unique_nodes,
 )
 from ingest.text import (
     clean_whitespace,
-    html_tree,
     is_page_furniture,
     join_paragraphs,
     paragraphs_of,

@@ -22,7 +22,15 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from ingest.errors import ParseError
-from ingest.sites.base import ArticlePage, LinkResolver, ListingItem, ListingPage, Markup, SiteShape
+from ingest.sites.base import (
+    ArticlePage,
+    LinkResolver,
+    ListingItem,
+    ListingPage,
+    Markup,
+    SiteShape,
+    check_depth,
+)
 from ingest.text import join_paragraphs, paragraphs_of_html, plain_text
 
 DEFAULT_LISTING_PATH = "/wp-json/wp/v2/posts"
@@ -120,6 +128,12 @@ def _json(markup: Markup, url: str) -> Any:
     return data
 
 
+def _paragraphs(fragment: str, url: str) -> list[str]:
+    """A rendered field's paragraphs; ParseError for one nested too deeply to parse."""
+    check_depth(fragment, url)
+    return paragraphs_of_html(fragment)
+
+
 def _item(post: Any, resolve: LinkResolver, tz: tzinfo) -> ListingItem | None:
     """A post object as an item; None when it lacks a title or a usable link."""
     if not isinstance(post, dict):
@@ -131,10 +145,10 @@ def _item(post: Any, resolve: LinkResolver, tz: tzinfo) -> ListingItem | None:
         return None
     content = post.get("content")
     protected = isinstance(content, dict) and content.get("protected") is True
-    text = "" if protected else join_paragraphs(paragraphs_of_html(_rendered(content), url=url))
+    text = "" if protected else join_paragraphs(_paragraphs(_rendered(content), url))
     full_text = bool(text)
     if not text:  # password-protected or empty: the excerpt is all there is
-        text = join_paragraphs(paragraphs_of_html(_rendered(post.get("excerpt")), url=url))
+        text = join_paragraphs(_paragraphs(_rendered(post.get("excerpt")), url))
     local = _moment(post.get("date"))
     return ListingItem(
         title=title,

@@ -13,7 +13,7 @@ from sqlalchemy import event, select
 from ingest import health
 from ingest.crawl import CrawlDeps, run_crawl
 from ingest.domain import RunStatus
-from ingest.run import dates_in_flight
+from ingest.planning import dates_in_flight
 from ingest.settings import Settings
 from ingest.store import tables
 from ingest.store.engine import Database, make_engine

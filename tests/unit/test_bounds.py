@@ -8,9 +8,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from ingest.bounds import MAX_DEPTH, DayBudget, check_depth, parse_guarded
+from ingest.bounds import DayBudget, parse_guarded
 from ingest.errors import ParseError
 from ingest.sites import k2, wordpress, wordpress_api
+from ingest.sites.base import check_depth
+from ingest.text import MAX_DEPTH
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 ZONE = ZoneInfo("Asia/Damascus")

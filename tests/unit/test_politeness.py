@@ -8,7 +8,7 @@ import time
 
 from ingest.fetch import Hosts, RobotsFile
 from ingest.fetch.politeness import HostSlot, RateLimiter
-from ingest.run import dates_in_flight
+from ingest.planning import dates_in_flight
 from ingest.settings import settings_from_mapping
 
 
