@@ -22,6 +22,8 @@ DEMO_SITE_MODULES = {
     "htmlparts.py",
     "markup.py",
     "render.py",
+    "seed_article_texts.py",
+    "seed_texts.py",
     "seeds.py",
     "server.py",
 }
