@@ -1,4 +1,4 @@
-"""Bounded inflate: a body's content codings undone in steps, refused once past the cap.
+"""Bounded inflate: a body's content coding undone in steps, refused once past the cap.
 
 Bodies arrive raw (the transport never decompresses) and are inflated here, in steps of at
 most ``INFLATE_STEP`` bytes, so a compressed bomb is refused at ``max_body_bytes`` having held
@@ -16,6 +16,8 @@ from ingest.errors import PermanentFetchError
 
 # The most a compressed body is inflated in one step.
 INFLATE_STEP = 64 * 1024
+# Content codings a body may carry (identity not counted): one is all a site needs.
+MAX_CODINGS = 1
 _GZIP_WBITS = 16 + zlib.MAX_WBITS
 
 Inflater = Callable[[bytes], Iterator[bytes]]
@@ -56,26 +58,37 @@ class _Inflate:
                 if out:
                     yield out
 
-    def feed_all(self, pieces: Iterator[bytes]) -> Iterator[bytes]:
-        for piece in pieces:
-            yield from self.feed(piece)
-
 
 class CappedBody:
-    """A body as it arrives: inflated in bounded steps, refused once past the cap."""
+    """A body as it arrives: inflated in bounded steps, refused once past the cap; or, with
+    ``keep_prefix`` (robots.txt), cut at the cap, ``full`` then telling the reader to stop."""
 
-    def __init__(self, inflate: Inflater | None, cap: int, url: str, status: int) -> None:
+    def __init__(
+        self,
+        inflate: Inflater | None,
+        cap: int,
+        url: str,
+        status: int,
+        *,
+        keep_prefix: bool = False,
+    ) -> None:
         self._inflate = inflate
         self._cap = cap
         self._url = url
         self._status = status
+        self._keep_prefix = keep_prefix
         self._chunks: list[bytes] = []
         self._size = 0
+        self.full = False
 
     def take(self, raw: bytes) -> None:
         for chunk in self._inflate(raw) if self._inflate is not None else (raw,):
             self._size += len(chunk)
             if self._size > self._cap:
+                if self._keep_prefix:
+                    self._chunks.append(chunk[: len(chunk) - (self._size - self._cap)])
+                    self.full = True
+                    return
                 raise PermanentFetchError(
                     f"response body is over the {self._cap}-byte cap"
                     + (" once inflated" if self._inflate is not None else ""),
@@ -99,30 +112,29 @@ def every_value(headers: Mapping[str, str], name: str) -> str | None:
 
 
 def inflater(content_encoding: str | None, url: str) -> Inflater | None:
-    """Undo the body's content codings (the last applied first); None for identity."""
+    """Undo the body's content coding; None for identity.
+
+    One coding at most: we ask for gzip or deflate, and a site has no reason to apply two. A
+    stack of them (``gzip, gzip, …`` a thousand times) is refused as a ``PermanentFetchError``
+    before any is undone: undoing each one in a chain of generators nested that deep raised
+    RecursionError, which crashed the run.
+    """
     if not content_encoding:
         return None
-    codings = [c.strip().lower() for c in content_encoding.split(",")]
-    steps: list[_Inflate] = []
-    for coding in reversed(codings):
-        if coding in ("", "identity"):
-            continue
-        if coding in ("gzip", "x-gzip"):
-            steps.append(_Inflate("gzip", url))
-        elif coding == "deflate":
-            steps.append(_Inflate("deflate", url))
-        else:
-            # We ask for gzip and deflate only.
-            raise PermanentFetchError(f"unsupported content-encoding {coding!r}", url=url)
-    if not steps:
+    codings = [c for c in (c.strip().lower() for c in content_encoding.split(",")) if c]
+    codings = [c for c in codings if c != "identity"]
+    if not codings:
         return None
-    if len(steps) == 1:
-        return steps[0].feed
-
-    def chain(raw: bytes) -> Iterator[bytes]:
-        pieces: Iterator[bytes] = iter((raw,))
-        for step in steps:
-            pieces = step.feed_all(pieces)
-        return pieces
-
-    return chain
+    if len(codings) > MAX_CODINGS:
+        shown = ", ".join(codings[:3]) + (", …" if len(codings) > 3 else "")
+        raise PermanentFetchError(
+            f"{len(codings)} content codings stacked ({shown}): at most {MAX_CODINGS} is accepted",
+            url=url,
+        )
+    [coding] = codings
+    if coding in ("gzip", "x-gzip"):
+        return _Inflate("gzip", url).feed
+    if coding == "deflate":
+        return _Inflate("deflate", url).feed
+    # We ask for gzip and deflate only (Accept-Encoding); brotli and zstd are not decoded.
+    raise PermanentFetchError(f"unsupported content-encoding {coding!r}", url=url)

@@ -12,7 +12,7 @@ benchmarks use it in place of the real site; it is not installed with the packag
   ``rest_api=False`` turns it off) and a hand-made "plain" markup for the selectors layout
   (``plain_listing_path``; its selectors are in ``tests.support.sample_site.plain``). It has
   conditional GETs, a request log, and deterministic fault injection (``Status``, ``Drop``,
-  ``Delay``, ``Truncate``, ``Oversize``, ``Bomb``, ``faults.random_transient``).
+  ``Delay``, ``Truncate``, ``Oversize``, ``Bomb``, ``Stacked``, ``faults.random_transient``).
 
 Ground truth per flavour::
 
@@ -34,6 +34,7 @@ from tests.support.sample_site.faults import (
     Drop,
     FaultAction,
     Oversize,
+    Stacked,
     Status,
     Truncate,
 )
@@ -60,6 +61,7 @@ __all__ = [
     "SampleArticle",
     "SampleSite",
     "SampleSiteServer",
+    "Stacked",
     "Status",
     "Truncate",
 ]

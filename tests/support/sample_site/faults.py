@@ -57,7 +57,15 @@ class Bomb:
     inflated_bytes: int = 200 * 1024 * 1024
 
 
-FaultAction = Status | Drop | Delay | Truncate | Oversize | Bomb
+@dataclass(frozen=True)
+class Stacked:
+    """Serve the page gzip-compressed ``layers`` times over, saying so: ``Content-Encoding:
+    gzip, gzip, …`` (a hostile site's; a client that undoes them recursively crashes)."""
+
+    layers: int = 1000
+
+
+FaultAction = Status | Drop | Delay | Truncate | Oversize | Bomb | Stacked
 PathMatch = str | Callable[[str], bool]
 
 # What a transient fault looks like: each recovers on a retry (Retry-After at most 1 s).

@@ -9,6 +9,7 @@ Routes (``SampleSiteServer.respond``) return a ``Response``; listings go through
 from __future__ import annotations
 
 import functools
+import gzip
 import hashlib
 import json
 import socket
@@ -26,6 +27,7 @@ from tests.support.sample_site.faults import (
     Drop,
     FaultAction,
     Oversize,
+    Stacked,
     Status,
     Truncate,
 )
@@ -143,6 +145,20 @@ class FaultHandler(SiteHandler):
         if isinstance(action, Bomb):
             owner.record(self.command, target, 200)
             self._send_bomb(action, head=head)
+            return
+        if isinstance(action, Stacked):
+            response = owner.respond(target, self.request_headers())
+            owner.record(self.command, target, response.status)
+            body = response.body
+            for _ in range(action.layers):
+                body = gzip.compress(body, compresslevel=1, mtime=0)
+            self.send_response(response.status)
+            self.send_header("Content-Type", HTML_TYPE)
+            self.send_header("Content-Encoding", ", ".join(["gzip"] * action.layers))
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            if not head:
+                self.wfile.write(body)
             return
         if isinstance(action, Delay):
             time.sleep(action.seconds)
