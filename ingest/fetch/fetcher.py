@@ -18,6 +18,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Mapping
+from dataclasses import replace
 from types import TracebackType
 from urllib.parse import urljoin
 
@@ -25,7 +26,7 @@ from ingest.errors import FetchError, PermanentFetchError, TransientFetchError
 from ingest.fetch.hosts import Hosts
 from ingest.fetch.inflate import CappedBody, every_value, inflater
 from ingest.fetch.page import FetchStats, Page
-from ingest.fetch.redirects import SiteScope, redirect_target
+from ingest.fetch.redirects import SiteScope, redirect_target, refuse_unfit
 from ingest.fetch.retry import Retry, status_error
 from ingest.fetch.robots import RobotsFile, RobotsPolicy
 from ingest.fetch.transport import AiohttpTransport, Transport
@@ -33,6 +34,11 @@ from ingest.logs import get_logger
 from ingest.settings import HttpSettings, SiteSettings
 
 log = get_logger("ingest.fetch")
+
+# RFC 9309 2.3.1.2: robots.txt's redirects are followed, at least five, to any authority...
+ROBOTS_MAX_REDIRECTS = 5
+# ...and 2.5: at least its first 500 KiB parsed; the rest of a larger file is not read.
+ROBOTS_MAX_BYTES = 500 * 1024
 
 
 def make_transport(http: HttpSettings) -> AiohttpTransport:
@@ -111,11 +117,12 @@ class Fetcher:
         return self._scope.contains(url) and self._robots.allows(url)
 
     async def load_robots(self) -> None:
-        """Read robots.txt once for the host's runs under way; a missing file allows
-        everything, an unreachable one nothing.
+        """Read robots.txt once for the origin's runs under way; a missing file allows
+        everything, an unreachable or unreadable one nothing.
 
-        Its ``Crawl-delay`` for our agent, if slower than ``requests_per_second``, then paces
-        every request to the host.
+        Its ``Crawl-delay`` for our agent, capped at ``max_crawl_delay_seconds`` (a warning
+        says so, once in the process for a file and ceiling), then paces every request to
+        the host if slower than ``requests_per_second``.
         """
         if not self._site.respect_robots_txt or self._robots_url is not None:
             return
@@ -123,6 +130,16 @@ class Fetcher:
         found = await self._hosts.robots(url, lambda: self._read_robots(url))
         self._robots = found.policy(self._http.user_agent)
         delay = self._robots.crawl_delay
+        ceiling = self._http.max_crawl_delay_seconds
+        if delay is not None and delay > ceiling:
+            if self._hosts.first_notice("crawl_delay_capped", url, delay, ceiling):
+                log.warning(
+                    "robots_crawl_delay_capped",
+                    url=url,
+                    seconds=delay,
+                    max_crawl_delay_seconds=ceiling,
+                )
+            delay = ceiling or None
         rate = self._slot.honour_crawl_delay(delay or 0.0)
         if delay is not None:
             log.info(
@@ -134,18 +151,33 @@ class Fetcher:
 
     async def _read_robots(self, url: str) -> RobotsFile:
         try:
-            page = await self.get(url, kind="robots")
+            page = await self._get(url, "robots", self._headers, missing_ok=False, robots=True)
         except PermanentFetchError as exc:
-            # RFC 9309: a 4xx robots.txt means no restrictions.
-            log.info("robots_missing", url=url, status=exc.status)
-            return RobotsFile()
+            if exc.status is not None and 300 <= exc.status < 500:
+                # RFC 9309: a 4xx robots.txt means no restrictions; so may more than five
+                # redirects (the error carries the last one's 3xx).
+                log.info("robots_missing", url=url, status=exc.status, reason=str(exc))
+                return RobotsFile()
+            # A file we cannot read (a coding we do not decode, a redirect to a URL with user
+            # info) may hold "Disallow: /": allowed nothing, as if unreachable.
+            return self._unreachable_robots(url, exc)
         except TransientFetchError as exc:
             # RFC 9309: an unreachable robots.txt means crawling nothing.
-            found = RobotsFile(unreachable=str(exc))
-            log.error("robots_unreachable", url=url, reason=found.policy("").unreachable_reason)
-            return found
-        log.info("robots_loaded", url=url, bytes=len(page.body))
-        return RobotsFile.parse(page.text)
+            return self._unreachable_robots(url, exc)
+        body = page.body
+        truncated = len(body) >= ROBOTS_MAX_BYTES
+        if truncated:
+            body = body[: body.rfind(b"\n") + 1]  # a line cut in two is not a rule
+            log.warning("robots_truncated", url=url, bytes_read=ROBOTS_MAX_BYTES)
+        text = replace(page, body=body).text
+        log.info("robots_loaded", url=url, final_url=page.url, bytes=len(body))
+        return RobotsFile.parse(text)
+
+    @staticmethod
+    def _unreachable_robots(url: str, exc: FetchError) -> RobotsFile:
+        found = RobotsFile(unreachable=str(exc))
+        log.error("robots_unreachable", url=url, reason=found.policy("").unreachable_reason)
+        return found
 
     async def get(
         self,
@@ -162,9 +194,14 @@ class Fetcher:
         too (a WordPress date archive without posts), returned as a Page with status 404.
         """
         sent = {**self._headers, **headers} if headers else self._headers
+        return await self._get(url, kind, sent, missing_ok=missing_ok, robots=False)
+
+    async def _get(
+        self, url: str, kind: str, sent: Mapping[str, str], *, missing_ok: bool, robots: bool
+    ) -> Page:
         try:
             return await self._retry.call(
-                lambda attempt: self._attempt(url, kind, attempt, sent, missing_ok)
+                lambda attempt: self._attempt(url, kind, attempt, sent, missing_ok, robots)
             )
         except FetchError as exc:
             self.stats.pages_failed += 1
@@ -179,16 +216,29 @@ class Fetcher:
             raise
 
     async def _attempt(
-        self, url: str, kind: str, attempt: int, headers: Mapping[str, str], missing_ok: bool
+        self,
+        url: str,
+        kind: str,
+        attempt: int,
+        headers: Mapping[str, str],
+        missing_ok: bool,
+        robots: bool,
     ) -> Page:
+        """One attempt: the request and the redirects it leads to. A page's redirects stay on
+        the site and robots.txt allows each; robots.txt's own may go anywhere (http(s), no
+        user info), five at most, and its body is cut at ``ROBOTS_MAX_BYTES``."""
         current = url
-        for _ in range(self._http.max_redirects + 1):
-            self._scope.refuse_off_site(current, original=url)
-            if not self._robots.allows(current):
-                raise PermanentFetchError(self._robots.refusal(current), url=url)
+        hops = ROBOTS_MAX_REDIRECTS if robots else self._http.max_redirects
+        for _ in range(hops + 1):
+            if robots:
+                current = refuse_unfit(current, original=url)
+            else:
+                current = self._scope.admit(current, original=url)
+                if not self._robots.allows(current):
+                    raise PermanentFetchError(self._robots.refusal(current), url=url)
             async with self._slot:
                 started = time.perf_counter()
-                status, response_headers, body = await self._request(current, headers)
+                status, response_headers, body = await self._request(current, headers, robots)
                 elapsed = time.perf_counter() - started
             # DEBUG: a line per page cost a tenth of the crawl's CPU at INFO; the day's
             # date_done line stays at INFO, and the metrics collector still sees this one.
@@ -219,19 +269,22 @@ class Fetcher:
                     attempts=attempt,
                 )
             raise status_error(status, url, response_headers)
-        raise PermanentFetchError(f"more than {self._http.max_redirects} redirects", url=url)
+        raise PermanentFetchError(f"more than {hops} redirects", url=url, status=status)
 
     async def _request(
-        self, url: str, headers: Mapping[str, str]
+        self, url: str, headers: Mapping[str, str], robots: bool
     ) -> tuple[int, Mapping[str, str], bytes]:
-        cap = self._http.max_body_bytes
+        """One GET: status, headers and the body inflated; a page's refused past
+        ``max_body_bytes``, robots.txt's cut at ``ROBOTS_MAX_BYTES`` (the rest never read)."""
+        cap = ROBOTS_MAX_BYTES if robots else self._http.max_body_bytes
         try:
             async with asyncio.timeout(self._http.timeout_seconds):
                 answer = await self._transport.get(url, headers)
                 try:
                     status, answer_headers = answer.status, answer.headers
                     declared = answer_headers.get("content-length", "")
-                    if declared.isdigit() and int(declared) > cap:
+                    whole = declared.isdigit() and int(declared) <= cap
+                    if declared.isdigit() and not whole and not robots:
                         raise PermanentFetchError(
                             f"response of {declared} bytes is over the {cap}-byte cap",
                             url=url,
@@ -242,13 +295,16 @@ class Fetcher:
                         cap,
                         url,
                         status,
+                        keep_prefix=robots,
                     )
                     # A length declared under the cap (checked above) is read in one piece.
-                    if declared.isdigit():
+                    if whole:
                         body.take(await answer.read())
                     else:
                         async for raw in answer.chunks():
                             body.take(raw)
+                            if body.full:
+                                break
                     return status, answer_headers, body.joined()
                 finally:
                     answer.release()

@@ -34,6 +34,7 @@ class Hosts:
     def __init__(self) -> None:
         self._slots: dict[str, HostSlot] = {}
         self._robots: dict[str, _SharedRead] = {}
+        self._noticed: set[tuple[object, ...]] = set()
 
     @classmethod
     def for_sites(cls, sites: Iterable[SiteSettings]) -> Hosts:
@@ -52,6 +53,14 @@ class Hosts:
         else:
             slot.tighten(http.concurrency, http.requests_per_second)
         return slot
+
+    def first_notice(self, *key: object) -> bool:
+        """True the first time ``key`` is asked in the process: a warning about a host that
+        every run would repeat (the daemon's each tick) is logged once."""
+        if key in self._noticed:
+            return False
+        self._noticed.add(key)
+        return True
 
     async def robots(self, url: str, read: Callable[[], Awaitable[RobotsFile]]) -> RobotsFile:
         """The robots.txt at ``url``: ``read()`` unless a run under way has read it or is

@@ -14,15 +14,20 @@ most specific first (as httpx's ``map_httpcore_exceptions`` does for httpcore):
     any other aiohttp.ClientError (refused, dropped,
     truncated, malformed, proxy)                     -> TransientFetchError "connection error: ..."
 
-so nothing above this module sees an aiohttp type.
+so nothing above this module sees an aiohttp type. Nor a proxy's credentials: every message
+that leaves here has the proxy's user info, in any spelling, replaced by ``***``.
 """
 
 from __future__ import annotations
 
+import contextlib
+import re
 from collections.abc import AsyncIterator, Mapping
 from typing import NoReturn, Protocol
+from urllib.parse import unquote
 
 import aiohttp
+from yarl import URL
 
 from ingest.errors import PermanentFetchError, TransientFetchError
 
@@ -61,9 +66,56 @@ class Transport(Protocol):
     async def aclose(self) -> None: ...
 
 
-def _translated(exc: BaseException, url: str) -> NoReturn:
-    """Raise ``exc`` (aiohttp's, or a timeout) as the product's own error."""
+_USERINFO = re.compile(r"(\b[a-zA-Z][a-zA-Z0-9+.-]*://)[^/?#@\s'\"<>]+@")
+
+
+class Scrubber:
+    """Hides a proxy's credentials in a text: its URL shown masked, and its user info and
+    password, each as written and percent-decoded, as ``***`` wherever they appear."""
+
+    __slots__ = ("_proxy", "_secrets")
+
+    def __init__(self, proxy: str | None) -> None:
+        self._proxy = proxy
+        _, sep, rest = (proxy or "").partition("://")
+        userinfo = rest.rpartition("@")[0] if sep else ""
+        password = userinfo.partition(":")[2]
+        found = {userinfo, unquote(userinfo), password, unquote(password)}
+        if userinfo:
+            with contextlib.suppress(ValueError, TypeError):
+                parsed = URL(proxy or "")  # as aiohttp re-encodes it in its messages
+                found |= {parsed.raw_user or "", parsed.raw_password or ""}
+                found |= {parsed.user or "", parsed.password or ""}
+        self._secrets = tuple(sorted(found - {""}, key=len, reverse=True))
+
+    def __bool__(self) -> bool:
+        return bool(self._secrets)
+
+    def __call__(self, text: str) -> str:
+        if self._proxy is not None and self._proxy in text:
+            scheme, _, rest = self._proxy.partition("://")
+            text = text.replace(self._proxy, f"{scheme}://***@{rest.rpartition('@')[2]}")
+        for secret in self._secrets:
+            text = text.replace(secret, "***")
+        # And the user info of any URL left, however spelled.
+        return _USERINFO.sub(r"\1***@", text)
+
+
+_NO_SECRETS = Scrubber(None)
+
+
+def _translated(exc: BaseException, url: str, scrub: Scrubber = _NO_SECRETS) -> NoReturn:
+    """Raise ``exc`` (aiohttp's, or a timeout) as the product's own error. With a proxy's
+    credentials to hide, aiohttp's error is not chained either: its attributes (the request's
+    headers among them) could show them in a traceback."""
     reason = str(exc) or type(exc).__name__
+    if scrub:
+        reason = scrub(reason)
+        if isinstance(exc, aiohttp.InvalidURL | aiohttp.NonHttpUrlClientError):
+            raise PermanentFetchError(f"invalid URL: {reason}", url=url) from None
+        if isinstance(exc, TimeoutError):
+            raise TransientFetchError(f"timeout: {type(exc).__name__}", url=url) from None
+        raise TransientFetchError(f"connection error: {reason}", url=url) from None
     if isinstance(exc, aiohttp.InvalidURL | aiohttp.NonHttpUrlClientError):
         raise PermanentFetchError(f"invalid URL: {reason}", url=url) from exc
     if isinstance(exc, TimeoutError):  # aiohttp's ServerTimeoutError is one
@@ -74,11 +126,12 @@ def _translated(exc: BaseException, url: str) -> NoReturn:
 class _AiohttpAnswer:
     """An aiohttp response behind the ``Answer`` interface."""
 
-    __slots__ = ("_response", "_url", "headers", "status")
+    __slots__ = ("_response", "_scrub", "_url", "headers", "status")
 
-    def __init__(self, response: aiohttp.ClientResponse, url: str) -> None:
+    def __init__(self, response: aiohttp.ClientResponse, url: str, scrub: Scrubber) -> None:
         self._response = response
         self._url = url
+        self._scrub = scrub
         self.status = response.status
         self.headers: Mapping[str, str] = response.headers  # CIMultiDictProxy
 
@@ -87,7 +140,7 @@ class _AiohttpAnswer:
             async for chunk in self._response.content.iter_any():
                 yield chunk
         except (aiohttp.ClientError, TimeoutError) as exc:
-            _translated(exc, self._url)
+            _translated(exc, self._url, self._scrub)
 
     async def read(self) -> bytes:
         # One await for the whole body rather than an iteration per network chunk: aiohttp
@@ -95,7 +148,7 @@ class _AiohttpAnswer:
         try:
             return await self._response.read()
         except (aiohttp.ClientError, TimeoutError) as exc:
-            _translated(exc, self._url)
+            _translated(exc, self._url, self._scrub)
 
     def release(self) -> None:
         self._response.release()
@@ -114,6 +167,7 @@ class AiohttpTransport:
     def __init__(self, *, connections: int, proxy: str | None = None) -> None:
         self._connections = connections
         self._proxy = proxy
+        self._scrub = Scrubber(proxy)
         self._session: aiohttp.ClientSession | None = None
         self._no_timers = aiohttp.ClientTimeout(total=None, sock_connect=None, sock_read=None)
 
@@ -143,8 +197,8 @@ class AiohttpTransport:
                 timeout=self._no_timers,
             )
         except (aiohttp.ClientError, TimeoutError) as exc:
-            _translated(exc, url)
-        return _AiohttpAnswer(response, url)
+            _translated(exc, url, self._scrub)
+        return _AiohttpAnswer(response, url, self._scrub)
 
     async def aclose(self) -> None:
         if self._session is not None:

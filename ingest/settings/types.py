@@ -70,11 +70,17 @@ class HttpSettings(_Table, frozen=True):
     # steps and refused as soon as it passes the cap, so a compressed bomb costs about the cap
     # in memory.
     max_body_bytes: Positive = 10 * 1024 * 1024
-    # Redirects are followed only within the site.
+    # Redirects are followed only within the site: its origin, scheme, host and port
+    # (docs/architecture.md, "What it fetches").
     max_redirects: NonNegative = 5
+    # A robots.txt ``Crawl-delay`` longer than this is cut to it, with a
+    # ``robots_crawl_delay_capped`` warning (once in the process); ``0``: ``Crawl-delay`` is not
+    # obeyed at all.
+    max_crawl_delay_seconds: NonNegativeFloat = 60.0
     # ``"http://proxy.internal:3128"``: every request goes through this HTTP(S) proxy. The
     # environment's ``HTTP(S)_PROXY`` variables are not read: like every setting, it is named
-    # in the config file.
+    # in the config file. A request's error never shows its password; a ``/``, ``?`` or ``#``
+    # in its user or password must be percent-encoded (``%2F``, ``%3F``, ``%23``).
     proxy: ProxyUrl | None = None
 
 
@@ -98,7 +104,8 @@ class SiteSettings(_Table, frozen=True):
 
     # Stored on every article, run and crawl state.
     name: str = "etilaf"
-    # Only this host is ever requested.
+    # Only this origin (scheme, host and port; http:80 and https:443 of the host are one) is
+    # ever requested.
     base_url: SiteUrl = SiteUrl("https://en.etilaf.org")
     # Unset: the layout's own (``wordpress``: ``"/{year}/{month:02d}/{day:02d}/"``; ``k2``:
     # ``"/date/{year}/{month}/{day}.html"``; ``wordpress-api``: the endpoint,

@@ -139,6 +139,15 @@ def _site_url(text: str) -> SiteUrl:
 
 def _proxy_url(text: str) -> ProxyUrl:
     _http_url(text, repr(mask_url(text)))
+    scheme, _, rest = text.partition("://")
+    userinfo, _, host = rest.rpartition("@")
+    if any(c in userinfo for c in "/?#"):
+        # Else the host is read from inside the password, and aiohttp's error shows it.
+        raise BadValue(
+            f"'{scheme}://***@{host}': '/', '?' and '#' in its user or password must be "
+            "percent-encoded (%2F, %3F, %23)",
+            joint=": ",
+        )
     return ProxyUrl(text)
 
 
