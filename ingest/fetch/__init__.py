@@ -2,13 +2,13 @@
 
 fetcher.py     Fetcher: retries, redirects, robots.txt, the host's slot, bounded inflate
 transport.py   Transport (URL and headers in; status, headers, body out); AiohttpTransport,
-               where aiohttp's errors become ingest's, once
+               where aiohttp's errors become ingest's, once, a proxy's credentials masked
 hosts.py       Hosts: the process's host slots and robots.txt reads, shared by its sites
 politeness.py  HostSlot, RateLimiter: a host's concurrency and pace
-robots.py      RobotsFile, RobotsPolicy: robots.txt as RFC 9309 reads it
+robots.py      RobotsFile, RobotsPolicy: robots.txt as RFC 9309 reads it, its rules indexed
 retry.py       Retry: which failures are tried again, and when
-redirects.py   SiteScope, redirect_target: redirects, confined to the site
-inflate.py     CappedBody: content codings undone in 64 KiB steps, refused past the cap
+redirects.py   SiteScope, redirect_target: the site is its origin; redirects stay on it
+inflate.py     CappedBody: one content coding undone in 64 KiB steps, refused past the cap
 page.py        Page, FetchStats
 """
 
