@@ -27,6 +27,7 @@ from ingest.commands._common import (
 from ingest.errors import ConfigError, IngestError, SiteBusyError, UsageError
 from ingest.heap import keep_heap_between_pages
 from ingest.logs import close_logging
+from ingest.secrets import redact
 from ingest.settings import load_settings
 
 log = structlog.get_logger("ingest.cli")
@@ -59,7 +60,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = load_settings(args.config, os.environ)
     except ConfigError as exc:
-        print(f"ingest: config error: {exc}", file=sys.stderr)
+        _say(f"ingest: config error: {exc}")
         return EXIT_USAGE
     command = {c.NAME: c for c in COMMANDS}[args.command]
     try:
@@ -67,28 +68,33 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return _reader_gone()
     except ConfigError as exc:
-        print(f"ingest: config error: {exc}", file=sys.stderr)
+        _say(f"ingest: config error: {exc}")
         return EXIT_USAGE
     except UsageError as exc:
-        print(f"ingest: error: {exc}", file=sys.stderr)
+        _say(f"ingest: error: {exc}")
         return EXIT_USAGE
     except SiteBusyError as exc:
         log.warning("run_skipped", command=args.command, reason=str(exc))
-        print(f"ingest: skipped: {exc}", file=sys.stderr)
+        _say(f"ingest: skipped: {exc}")
         return EXIT_FAILED
     except IngestError as exc:
         log.error("command_failed", command=args.command, error=str(exc))
-        print(f"ingest: error: {exc}", file=sys.stderr)
+        _say(f"ingest: error: {exc}")
         return EXIT_FAILED
     except KeyboardInterrupt:
         print("ingest: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
     except Exception as exc:
         log.exception("internal_error", command=args.command)
-        print(f"ingest: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        _say(f"ingest: internal error: {type(exc).__name__}: {exc}")
         return EXIT_FAILED
     finally:
         close_logging()
+
+
+def _say(line: str) -> None:
+    """The command's one line on stderr, without any secret of the settings in it."""
+    print(redact(line), file=sys.stderr)
 
 
 def _reader_gone() -> int:

@@ -48,6 +48,7 @@ from ingest.crawl import CrawlDeps, Outcome, crawl_sites, incremental_window, ut
 from ingest.domain import RunKind
 from ingest.errors import DatabaseInUseError, IngestError, SiteBusyError, StorageError
 from ingest.fetch import Hosts
+from ingest.owner_only import create_file
 from ingest.run import SiteRun
 from ingest.settings import Settings, SiteSettings, format_duration
 from ingest.store import liveness
@@ -343,6 +344,7 @@ def _one_daemon_per_sqlite_file(database: Database) -> Iterator[None]:
         yield
         return
     path = Path(f"{url.database}.daemon-lock")
+    create_file(path)  # 0600, as every file beside the database
     with path.open("a+") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)

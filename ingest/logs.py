@@ -19,6 +19,8 @@ from typing import Any, TextIO
 import structlog
 from structlog.typing import EventDict, Processor
 
+from ingest.owner_only import open_for_append
+from ingest.secrets import redact_value
 from ingest.settings import LoggingSettings
 from ingest.terminal import wants_colour
 
@@ -42,8 +44,8 @@ class _LogFile:
 
     def __init__(self, path: Path, max_bytes: int, backups: int) -> None:
         self._path, self._max_bytes, self._backups = path, max_bytes, backups
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._handle = path.open("a", encoding="utf-8")
+        # Created 0600 in a 0700 folder (``owner_only``), as are the files that replace it.
+        self._handle = open_for_append(path)
 
     def write(self, line: str) -> None:
         self._reopen_if_moved()
@@ -59,7 +61,7 @@ class _LogFile:
             moved = True
         if moved:
             self._handle.close()
-            self._handle = self._path.open("a", encoding="utf-8")
+            self._handle = open_for_append(self._path)
 
     def _rotate(self) -> None:
         self._handle.close()
@@ -71,7 +73,7 @@ class _LogFile:
             self._path.replace(self._path.with_name(f"{self._path.name}.1"))
         else:
             self._path.unlink(missing_ok=True)
-        self._handle = self._path.open("a", encoding="utf-8")
+        self._handle = open_for_append(self._path)
 
     def close(self) -> None:
         self._handle.close()
@@ -152,6 +154,8 @@ def configure_logging(
         structlog.processors.TimeStamper(fmt="iso", utc=True, key="timestamp"),
         structlog.processors.StackInfoRenderer(),
         structlog.processors.format_exc_info,
+        # Last: whatever an event holds, a traceback included, no secret of the settings.
+        _redact_secrets,
     ]
     structlog.configure(
         processors=processors,
@@ -159,6 +163,11 @@ def configure_logging(
         logger_factory=_SinksFactory(sinks),
         cache_logger_on_first_use=False,
     )
+
+
+def _redact_secrets(_logger: Any, _method: str, event: EventDict) -> EventDict:
+    """Every value of the event without the settings' secrets (``ingest.secrets.redact``)."""
+    return {key: redact_value(value) for key, value in event.items()}
 
 
 class _DropBelow:

@@ -38,6 +38,7 @@ from structlog.typing import EventDict
 
 from ingest.errors import DatabaseUnavailableError
 from ingest.health import HealthReport
+from ingest.secrets import redact
 
 log = structlog.get_logger("ingest.metrics")
 
@@ -318,7 +319,7 @@ class _QuietHandler(WSGIRequestHandler):
 
 
 def _text(start_response: StartResponse, status: str, body: str) -> list[bytes]:
-    data = body.encode()
+    data = redact(body).encode()  # /healthz quotes errors: no secret of the settings in them
     start_response(
         status,
         [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(data)))],

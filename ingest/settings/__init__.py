@@ -19,6 +19,7 @@ from typing import Any
 
 import msgspec
 
+from ingest.secrets import mask_url
 from ingest.settings.loading import DEFAULT_CONFIG_PATH, load_settings, settings_from_mapping
 from ingest.settings.types import (
     PROJECT_URL,
@@ -43,7 +44,6 @@ from ingest.settings.values import (
     SiteUrl,
     WebhookUrl,
     format_duration,
-    mask_url,
     parse_duration,
 )
 

@@ -18,6 +18,7 @@ from typing import Any, Literal, TypeVar, get_args, get_origin
 import msgspec
 from msgspec import Struct
 
+from ingest import secrets
 from ingest.errors import ConfigError
 from ingest.settings.types import (
     AlertSettings,
@@ -35,6 +36,9 @@ from ingest.settings.values import BadValue, WebhookUrl, decode_value
 from ingest.sites import LAYOUTS, build_layout, default_listing_path
 
 DEFAULT_CONFIG_PATH = Path("config/ingest.toml")
+# The database's columns hold a site name of at most this many characters (a test holds the
+# two equal): a longer one is refused here, not by the first write of a crawl.
+SITE_NAME_MAX_LENGTH = 100
 _TABLES = ("http", "database", "schedule", "logging", "metrics", "health", "alerts")
 _T = TypeVar("_T", bound=Struct)
 
@@ -58,8 +62,13 @@ def load_settings(
         database = data.get("database")
         data = {**data, "database": {**(database if isinstance(database, dict) else {})}}
         data["database"]["url"] = database_url
-    settings = settings_from_mapping(data, source=source)
-    return _with_alert_url(settings, environ)
+    settings = _with_alert_url(settings_from_mapping(data, source=source), environ)
+    # From here on, the process's logs, error lines and stored errors never show them.
+    secrets.remember(
+        urls=settings.credential_urls,
+        whole_urls=[settings.alerts.url] if settings.alerts.url else [],
+    )
+    return settings
 
 
 def _with_alert_url(settings: Settings, environ: Mapping[str, str]) -> Settings:
@@ -216,6 +225,12 @@ def _site(
 def _check_site(path: str, site: SiteSettings) -> None:
     if not site.name.strip():
         raise ConfigError(f"{path}.name must not be empty")
+    if len(site.name) > SITE_NAME_MAX_LENGTH:
+        raise ConfigError(
+            f"{path}.name is {len(site.name)} characters long: at most {SITE_NAME_MAX_LENGTH}"
+        )
+    if not site.name.isprintable():
+        raise ConfigError(f"{path}.name must not hold control characters")
     if site.layout not in LAYOUTS:
         raise ConfigError(f"{path}.layout: {site.layout!r} is not available in this build")
     if site.selectors and site.layout != "selectors":

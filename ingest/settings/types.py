@@ -15,6 +15,7 @@ from msgspec import Meta, Struct
 
 from ingest import __version__
 from ingest.errors import ConfigError
+from ingest.secrets import mask_url
 from ingest.settings.values import (
     Cron,
     DatabaseUrl,
@@ -24,7 +25,6 @@ from ingest.settings.values import (
     SiteUrl,
     WebhookUrl,
     encode_value,
-    mask_url,
 )
 from ingest.sites import SiteShape, default_listing_path
 
@@ -319,10 +319,20 @@ class Settings(_Table, frozen=True):
             raise ConfigError(f"no site named {unknown[0]!r} in the config (sites: {listed})")
         return tuple(site for site in self.sites if site.name in names)
 
+    @property
+    def credential_urls(self) -> tuple[str, ...]:
+        """Every configured URL that may carry a password: the database's, the proxies."""
+        proxies = {http.proxy for http in (self.http, *(s.http for s in self.sites))}
+        return (self.database.url, *sorted(p for p in proxies if p))
+
     def masked(self) -> dict[str, Any]:
-        """The settings as a dict for the start-up log, with the database password hidden."""
+        """The settings as a dict for the start-up log, every credential masked
+        (``ingest.secrets.mask_url``): the database URL, the proxies, the webhook."""
         data: dict[str, Any] = msgspec.to_builtins(self, enc_hook=encode_value)
         data["database"]["url"] = mask_url(self.database.url)
+        for http in (data["http"], *(site["http"] for site in data["sites"])):
+            if http.get("proxy"):
+                http["proxy"] = mask_url(http["proxy"])
         if self.alerts.url is not None:
-            data["alerts"]["url"] = "***"  # a webhook URL is a secret as a whole
+            data["alerts"]["url"] = mask_url(self.alerts.url, whole=True)
         return data

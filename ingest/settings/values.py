@@ -14,6 +14,7 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
+from ingest.secrets import mask_url, split_database_url
 from ingest.settings.cron import check_crontab
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)\s*$")
@@ -72,10 +73,6 @@ def format_duration(delta: timedelta) -> str:
         if seconds >= _UNITS[unit] and seconds % _UNITS[unit] == 0:
             return f"{int(seconds // _UNITS[unit])}{unit}"
     return f"{seconds:g}s"
-
-
-def mask_url(url: str) -> str:
-    return re.sub(r"(://[^:/@]+):[^@/]*@", r"\1:***@", url)
 
 
 def decode_value(kind: type, value: Any) -> Any:
@@ -158,8 +155,21 @@ def _webhook_url(text: str) -> WebhookUrl:
 
 
 def _database_url(text: str) -> DatabaseUrl:
-    if not re.match(r"^[a-z][a-z0-9+]*://", text):
+    """A URL SQLAlchemy will read as the user meant it: a port that is a number, and no
+    ``@`` left in the host (a raw ``@`` in the password ends it early, and the rest of the
+    password would be shown as the host name)."""
+    parts = split_database_url(text) if re.match(r"^[a-z][a-z0-9+]*://", text) else None
+    if parts is None:
         raise BadValue(f"{mask_url(text)!r} is not a database URL")
+    if parts.host is not None and "@" in parts.host:
+        raise BadValue(
+            f"{mask_url(text)!r}: write an '@' in the user name or password as %40", joint=": "
+        )
+    if parts.port and not (parts.port.isdigit() and 0 < int(parts.port) <= 65535):
+        raise BadValue(
+            f"{mask_url(text)!r}: the port {parts.port!r} is not a number from 1 to 65535",
+            joint=": ",
+        )
     return DatabaseUrl(text)
 
 

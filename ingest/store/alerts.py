@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, Row, func, select, update
 
 from ingest.store import runs
-from ingest.store.engine import dialect_insert
+from ingest.store.engine import dialect_insert, storable_text
 from ingest.store.tables import alert_state, articles
 from ingest.store.tables import runs as runs_table
 
@@ -61,6 +61,7 @@ def observe(
 
     A first observation that is ``ok`` counts as delivered: a healthy start is no news.
     """
+    reason = storable_text(reason) or ""
     insert = dialect_insert(conn.dialect.name)(alert_state)
     conn.execute(
         insert.values(
@@ -118,7 +119,7 @@ def release(conn: Connection, pending: Pending, error: str) -> None:
         .values(
             delivered_state=pending.delivered_state,
             delivered_at=pending.delivered_at,
-            last_error=error,
+            last_error=storable_text(error),
         )
     )
 

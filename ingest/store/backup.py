@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ingest.errors import StorageError, StorageFullError
+from ingest.owner_only import create_file
 from ingest.store.engine import SQLITE_FULL
 
 BUSY_TIMEOUT_SECONDS = 30.0
@@ -32,8 +33,8 @@ def backup_sqlite(source: Path, target: Path) -> Backup:
 
     The copy is written beside ``target`` and renamed into place once it passed SQLite's
     quick check, so a failed backup never leaves a partial file under the target's name. The
-    copy is one self-contained file (rollback journal, not WAL): restore it by putting it in
-    place of the database while nothing runs.
+    copy is one self-contained file (rollback journal, not WAL), created 0600 as the database
+    is: restore it by putting it in place of the database while nothing runs.
     """
     if not source.is_file():
         raise StorageError(f"no SQLite database at {source}")
@@ -42,6 +43,8 @@ def backup_sqlite(source: Path, target: Path) -> Backup:
     partial = target.with_name(f".{target.name}.partial")
     try:
         partial.unlink(missing_ok=True)
+        # 0600 (its folders 0700) before SQLite writes a byte: the copy is the database.
+        create_file(partial)
         reader = sqlite3.connect(source, timeout=BUSY_TIMEOUT_SECONDS)
         try:
             copy = sqlite3.connect(partial)

@@ -15,7 +15,7 @@ from sqlalchemy import Connection, Executable, bindparam, delete, func, select
 
 from ingest.domain import DateStatus
 from ingest.store import driver
-from ingest.store.engine import dialect_insert
+from ingest.store.engine import dialect_insert, storable_text
 from ingest.store.tables import crawl_state as _states
 from ingest.store.tables import http_validators as _validators
 
@@ -55,7 +55,7 @@ def record_date_state(
         "attempts": 1,
         "last_attempt_at": now,
         "last_success_at": now if complete else None,
-        "last_error": error,
+        "last_error": storable_text(error),
         "failing_since": None if complete else now,
         "last_run_id": run_id,
     }

@@ -19,6 +19,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, DisconnectionError, SQLAlchemyError
 
 from ingest.errors import ConfigError, DatabaseUnavailableError, StorageError, StorageFullError
+from ingest.owner_only import create_file
+from ingest.secrets import MASK, redact
 from ingest.store.liveness import HEARTBEAT_EVERY, Witness
 
 SUPPORTED_URLS = "sqlite:///path/to/ingest.db or postgresql+psycopg://user:password@host:5432/db"
@@ -42,9 +44,11 @@ def make_engine(url: str) -> Engine:
     is_sqlite = parsed.get_backend_name() == "sqlite"
     if is_sqlite and parsed.database and parsed.database != ":memory:":
         try:
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            # Created here, 0600 in 0700 folders: SQLite gives its -wal and -shm files the
+            # database file's mode, and would create the file itself 0644 under umask 022.
+            create_file(Path(parsed.database))
         except OSError as exc:
-            raise StorageError(f"cannot create the database folder: {exc.strerror}") from exc
+            raise StorageError(f"cannot create the database file: {exc.strerror}") from exc
     kwargs: dict[str, Any] = {"future": True}
     if not is_sqlite:
         kwargs["pool_pre_ping"] = True
@@ -81,6 +85,14 @@ def supported_url(url: URL) -> URL:
     )
 
 
+def storable_text(text: str | None) -> str | None:
+    """Text from outside (a site's, an error's) as a column may hold it: no NUL, which
+    PostgreSQL's text refuses, and no secret of the settings (``ingest.secrets.redact``)."""
+    if text is None:
+        return None
+    return redact(text.replace("\x00", "")) if text else text
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -102,9 +114,9 @@ def describe(url: URL) -> str:
 def storage_error(exc: SQLAlchemyError, url: URL, doing: str) -> StorageError:
     """The most specific StorageError for a SQLAlchemy error met while ``doing`` (e.g.
     "commit failed"); messages are one line and never hold the password."""
-    reason = _short(exc)
+    reason = redact(_short(exc))
     if url.password:
-        reason = reason.replace(str(url.password), "***")
+        reason = reason.replace(str(url.password), MASK)
     where = describe(url)
     if _is_full(exc):
         return StorageFullError(f"storage full ({where}): {reason}")

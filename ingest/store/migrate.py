@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from ingest.errors import SchemaError, StorageError
+from ingest.owner_only import create_file
 from ingest.store.engine import describe, storage_error
 from ingest.store.schema import UPGRADE_HINT, schema_version
 
@@ -93,7 +94,9 @@ def _sqlite_migration_lock(engine: Engine) -> Iterator[None]:
     if engine.dialect.name != "sqlite" or not database or database == ":memory:":
         yield
         return
-    with Path(f"{database}.migrate-lock").open("a") as handle:
+    lock = Path(f"{database}.migrate-lock")
+    create_file(lock)  # 0600, as every file beside the database
+    with lock.open("a") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield

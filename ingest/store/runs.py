@@ -15,6 +15,7 @@ from sqlalchemy import Connection, Row, bindparam, insert, select, update
 
 from ingest.domain import RunKind, RunStatus
 from ingest.store import driver
+from ingest.store.engine import storable_text
 from ingest.store.tables import runs as _runs
 
 
@@ -114,7 +115,7 @@ def finish_run(
     recorded = conn.execute(
         update(_runs)
         .where(_runs.c.id == run_id)
-        .values(status=status.value, finished_at=now, error_summary=error_summary)
+        .values(status=status.value, finished_at=now, error_summary=storable_text(error_summary))
         .returning(*(_runs.c[name] for name in COUNTS))
     ).one()
     return RunCounts(*recorded)
