@@ -7,7 +7,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from enum import StrEnum
 
-from ingest.text import content_hash
+from ingest.text import content_hash, without_nul
+
+# The longest category the database holds (``articles.category``; a test holds them equal):
+# a longer one from a site is cut, not a failed date.
+CATEGORY_MAX_LENGTH = 200
 
 
 def utc_now() -> datetime:
@@ -59,6 +63,14 @@ class ArticleRecord:
     content_hash: str = field(init=False)
 
     def __post_init__(self) -> None:
+        # Site text as every engine can store it: no NUL, a category within its column.
+        for name in ("title", "title_key", "url", "body"):
+            value = getattr(self, name)
+            if "\x00" in value:
+                object.__setattr__(self, name, without_nul(value))
+        if self.category is not None:
+            category = without_nul(self.category)[:CATEGORY_MAX_LENGTH]
+            object.__setattr__(self, "category", category)
         published = self.published_at.isoformat() if self.published_at else None
         # The title is left out: it is part of the key, and kept as first seen.
         digest = content_hash(self.url, self.category, self.body, published)

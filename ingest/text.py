@@ -220,9 +220,23 @@ def join_paragraphs(paragraphs: Iterable[str]) -> str:
 
 
 def title_key(title: str) -> str:
-    """The dedup key of a title: entities decoded, NFKC, plain quotes and dashes, casefolded."""
+    """The dedup key of a title: entities decoded, NFKC, plain quotes and dashes, casefolded,
+    no NUL (``without_nul``)."""
     text = unicodedata.normalize("NFKC", html.unescape(title))
-    return clean_whitespace(text.translate(_PLAIN_PUNCTUATION)).casefold()
+    return without_nul(clean_whitespace(text.translate(_PLAIN_PUNCTUATION)).casefold())
+
+
+def title_digest(key: str) -> str:
+    """What the database's unique index holds of a title key: its SHA-256, 64 hex digits,
+    so that a title of any length fits an index entry (a PostgreSQL B-tree refuses one over
+    about 2,700 bytes). Migration 0004 computes the same for the rows it found."""
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+def without_nul(text: str) -> str:
+    """``text`` without NUL characters, which PostgreSQL's text type cannot hold: a site's
+    text stores the same on every engine."""
+    return text.replace("\x00", "") if "\x00" in text else text
 
 
 def content_hash(*parts: str | None) -> str:

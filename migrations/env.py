@@ -11,6 +11,7 @@ import os
 from alembic import context
 from sqlalchemy import Engine, text
 
+from ingest.errors import SchemaError
 from ingest.settings import load_settings
 from ingest.store.engine import make_engine
 from ingest.store.tables import metadata
@@ -42,9 +43,16 @@ def run_migrations_online() -> None:
     engine = _engine()
     with engine.connect() as connection:
         postgres = connection.dialect.name == "postgresql"
+        sqlite = connection.dialect.name == "sqlite"
         if postgres:
             # Processes starting at once (a daemon and a backfill) migrate one at a time.
             connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK})
+            connection.commit()
+        if sqlite:
+            # A migration that rebuilds a table (batch mode) drops the old one: with foreign
+            # keys on, that would delete the rows referring to it (ON DELETE CASCADE). Off
+            # outside any transaction (SQLite ignores it inside one), checked and on again after.
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
             connection.commit()
         context.configure(
             connection=connection,
@@ -53,8 +61,19 @@ def run_migrations_online() -> None:
             render_as_batch=connection.dialect.name == "sqlite",
             compare_type=True,
         )
-        with context.begin_transaction():
-            context.run_migrations()
+        try:
+            with context.begin_transaction():
+                context.run_migrations()
+        finally:
+            if sqlite:
+                connection.rollback()
+                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                connection.commit()
+        if sqlite:
+            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").first()
+            connection.commit()
+            if broken is not None:
+                raise SchemaError(f"a migration left a row without its parent: {tuple(broken)}")
         if postgres:
             connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK})
             connection.commit()

@@ -23,6 +23,10 @@ from ingest.store.days import read_validators, record_date_state, save_validator
 from ingest.store.engine import dialect_insert
 from ingest.store.tables import article_revisions as _revisions
 from ingest.store.tables import articles as _articles
+from ingest.text import title_digest
+
+# What names one article: the unique index's columns (the title key's digest, see tables).
+UNIQUE_ARTICLE = ["site", "date", "title_digest"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,7 +191,7 @@ def _postgres_unnest_insert(names: tuple[str, ...]) -> Executable:
     statement: Executable = (
         postgresql.insert(_articles)
         .from_select(list(names), select(*arrays))
-        .on_conflict_do_nothing(index_elements=["site", "date", "title_key"])
+        .on_conflict_do_nothing(index_elements=UNIQUE_ARTICLE)
         .returning(_articles.c.title_key)
     )
     return statement
@@ -197,7 +201,7 @@ def _postgres_unnest_insert(names: tuple[str, ...]) -> Executable:
 def _new_articles_insert(dialect: str) -> Executable:
     statement: Executable = (
         dialect_insert(dialect)(_articles)
-        .on_conflict_do_nothing(index_elements=["site", "date", "title_key"])
+        .on_conflict_do_nothing(index_elements=UNIQUE_ARTICLE)
         .returning(_articles.c.title_key)
     )
     return statement
@@ -281,6 +285,7 @@ def _article_row(record: ArticleRecord, *, run_id: int, now: datetime) -> dict[s
         "date": record.date,
         "title": record.title,
         "title_key": record.title_key,
+        "title_digest": title_digest(record.title_key),
         "url": record.url,
         "category": record.category,
         "body": record.body,

@@ -107,7 +107,11 @@ def save_validators(
     last_modified: str | None,
     now: datetime,
 ) -> None:
-    """Keep the listing's validators; neither given: forget them."""
+    """Keep the listing's validators; neither given: forget them. A value its column cannot
+    hold (a site's header: longer than the column, or with a NUL) is not kept: the next
+    request is then a plain GET, never a failed date."""
+    etag = _fitting(etag, _ETAG_LENGTH)
+    last_modified = _fitting(last_modified, _LAST_MODIFIED_LENGTH)
     if etag is None and last_modified is None:
         driver.execute(conn, _FORGET_VALIDATORS, {"site": site, "url": url})
         return
@@ -116,6 +120,16 @@ def save_validators(
         _validators_upsert(conn.dialect.name),
         {"site": site, "url": url, "etag": etag, "last_modified": last_modified, "saved_at": now},
     )
+
+
+# The columns' lengths (tables.http_validators).
+_ETAG_LENGTH, _LAST_MODIFIED_LENGTH = 500, 100
+
+
+def _fitting(value: str | None, length: int) -> str | None:
+    if value is None or "\x00" in value or len(value) > length:
+        return None
+    return value
 
 
 _FORGET_VALIDATORS = delete(_validators).where(

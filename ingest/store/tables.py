@@ -106,6 +106,9 @@ articles = Table(
     Column("date", Date(), nullable=False),
     Column("title", Text(), nullable=False),
     Column("title_key", Text(), nullable=False),
+    # The unique index holds the key's SHA-256 (``text.title_digest``), not the key: a
+    # PostgreSQL B-tree entry cannot exceed about 2,700 bytes, and a title can.
+    Column("title_digest", String(64), nullable=False),
     Column("url", Text(), nullable=False),
     Column("category", String(200), nullable=True),
     Column("body", Text(), nullable=False),
@@ -117,7 +120,7 @@ articles = Table(
     _utc("updated_at"),
     Column("first_run_id", Integer(), ForeignKey("runs.id"), nullable=False),
     Column("last_run_id", Integer(), ForeignKey("runs.id"), nullable=False),
-    UniqueConstraint("site", "date", "title_key"),
+    UniqueConstraint("site", "date", "title_digest"),
     Index(None, "date"),
 )
 
