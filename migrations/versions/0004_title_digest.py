@@ -48,7 +48,17 @@ def _digest(key: str) -> str:
 
 
 def _fill_digests(connection: sa.Connection) -> None:
-    """Every row's digest, a batch of rows at a time in id order (memory stays flat)."""
+    """Every row's digest: on PostgreSQL in one statement (its sha256(), from version 11; no
+    key there can hold NUL), elsewhere a batch of rows at a time in id order (memory stays
+    flat)."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(
+            sa.text(
+                "UPDATE articles SET title_digest = "
+                "encode(sha256(convert_to(title_key, 'UTF8')), 'hex')"
+            )
+        )
+        return
     a = _articles.c
     update = (
         sa.update(_articles)
