@@ -42,7 +42,8 @@ def make_engine(url: str) -> Engine:
     except (ArgumentError, ValueError) as exc:
         raise ConfigError(f"database.url is not a database URL: {exc}") from exc
     is_sqlite = parsed.get_backend_name() == "sqlite"
-    if is_sqlite and parsed.database and parsed.database != ":memory:":
+    plain_file = "uri" not in parsed.query  # a file: URI names its file its own way
+    if is_sqlite and parsed.database and parsed.database != ":memory:" and plain_file:
         try:
             # Created here, 0600 in 0700 folders: SQLite gives its -wal and -shm files the
             # database file's mode, and would create the file itself 0644 under umask 022.
