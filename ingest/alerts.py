@@ -239,11 +239,11 @@ def _slack(
     text: str, transition: store.Pending, run: dict[str, Any] | None, firing: bool
 ) -> dict[str, Any]:
     mark = ":red_circle:" if firing else ":large_green_circle:"
-    head = headline(transition.site, transition.alert, firing)
+    head = slack_escape(headline(transition.site, transition.alert, firing))
+    reason = slack_escape(transition.reason or "")
     blocks: list[dict[str, Any]] = [
-        {"type": "section",
-         "text": {"type": "mrkdwn", "text": f"{mark} *{head}*\n{transition.reason or ''}"}},
-    ]  # fmt: skip
+        {"type": "section", "text": {"type": "mrkdwn", "text": f"{mark} *{head}*\n{reason}"}},
+    ]
     if run is not None:
         figures = (
             f"last run {run['id']} ({run['kind']}) {run['status']}: {run['dates_done']} dates "
@@ -252,7 +252,14 @@ def _slack(
             f"`ingest logs {run['id']} --errors`"
         )
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": figures}]})
-    return {"text": f"{mark} {text}", "blocks": blocks}
+    return {"text": f"{mark} {slack_escape(text)}", "blocks": blocks}
+
+
+def slack_escape(text: str) -> str:
+    """Text from a site or the database shown as it is in Slack: ``&``, ``<`` and ``>`` escaped
+    as Slack's formatting docs ask (api.slack.com/reference/surfaces/formatting#escaping), so
+    ``<!channel>`` notifies nobody and ``<url|text>`` links nowhere."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 class _Retry(Exception):

@@ -29,6 +29,7 @@ from ingest.heap import keep_heap_between_pages
 from ingest.logs import close_logging
 from ingest.secrets import redact
 from ingest.settings import load_settings
+from ingest.terminal import printable
 
 log = structlog.get_logger("ingest.cli")
 
@@ -93,8 +94,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _say(line: str) -> None:
-    """The command's one line on stderr, without any secret of the settings in it."""
-    print(redact(line), file=sys.stderr)
+    """The command's one line on stderr, without any secret of the settings in it, and with
+    what a site wrote in it (an error can quote the site) made printable."""
+    print(printable(redact(line)), file=sys.stderr)
 
 
 def _reader_gone() -> int:

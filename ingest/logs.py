@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import sys
 import threading
 from collections.abc import Sequence
@@ -22,7 +23,7 @@ from structlog.typing import EventDict, Processor
 from ingest.owner_only import open_for_append
 from ingest.secrets import redact_value
 from ingest.settings import LoggingSettings
-from ingest.terminal import wants_colour
+from ingest.terminal import printable, wants_colour
 
 _LEVELS = {"debug": 10, "info": 20, "warning": 30, "warn": 30, "error": 40, "critical": 50}
 
@@ -31,8 +32,14 @@ def _json_default(value: Any) -> str:
     return value.isoformat() if hasattr(value, "isoformat") else str(value)
 
 
+# What json.dumps leaves raw and a terminal showing the file (tail -f, journald) would act on:
+# DEL, the C1 controls (U+009B is CSI) and bidirectional controls. JSON escapes them exactly.
+_RAW_IN_JSON = re.compile("[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
 def render_json(event: EventDict) -> str:
-    return json.dumps(event, ensure_ascii=False, default=_json_default)
+    line = json.dumps(event, ensure_ascii=False, default=_json_default)
+    return _RAW_IN_JSON.sub(lambda found: f"\\u{ord(found[0]):04x}", line)
 
 
 class _LogFile:
@@ -102,13 +109,24 @@ class _Sinks:
                 self._file.write(as_json + "\n")
             if level >= self._stream_level:
                 if self._console is not None:
-                    line = str(self._console(None, "", dict(event)))
+                    line = str(self._console(None, "", _printable(event)))
                 else:
                     line = as_json if as_json is not None else render_json(event)
                 self._stream.write(line + "\n")
                 self._stream.flush()
 
     msg = debug = info = warning = warn = error = critical = exception = emit
+
+
+def _printable(event: EventDict) -> EventDict:
+    """The event's text made printable for the console format (a URL, a title, an error from a
+    site); a traceback keeps its lines. The log file's JSON escapes it instead."""
+    shown = dict(event)
+    for key, value in event.items():
+        if isinstance(value, str):
+            lines = value.split("\n") if key == "exception" else [value]
+            shown[key] = "\n".join(map(printable, lines))
+    return shown
 
 
 class _SinksFactory:

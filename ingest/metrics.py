@@ -39,6 +39,7 @@ from structlog.typing import EventDict
 from ingest.errors import DatabaseUnavailableError
 from ingest.health import HealthReport
 from ingest.secrets import redact
+from ingest.terminal import printable
 
 log = structlog.get_logger("ingest.metrics")
 
@@ -319,7 +320,9 @@ class _QuietHandler(WSGIRequestHandler):
 
 
 def _text(start_response: StartResponse, status: str, body: str) -> list[bytes]:
-    data = redact(body).encode()  # /healthz quotes errors: no secret of the settings in them
+    """A plain-text answer, read by people (curl in a terminal): /healthz quotes errors, so no
+    secret of the settings in it, and each line made printable (a site's text can be anything)."""
+    data = "\n".join(map(printable, redact(body).split("\n"))).encode()
     start_response(
         status,
         [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(data)))],

@@ -1,4 +1,4 @@
-"""Pure text helpers: HTML fragments to paragraphs, title keys, content hashes.
+"""Pure text helpers: HTML fragments to paragraphs, title keys, content hashes, XML text.
 
 No I/O and no globals but constant tables; every function is deterministic.
 """
@@ -237,6 +237,18 @@ def without_nul(text: str) -> str:
     """``text`` without NUL characters, which PostgreSQL's text type cannot hold: a site's
     text stores the same on every engine."""
     return text.replace("\x00", "") if "\x00" in text else text
+
+
+# Everything but XML 1.0's Char production (section 2.2): C0 controls other than tab, line feed
+# and carriage return, lone surrogates, U+FFFE and U+FFFF. No XML parser reads a document that
+# holds one, even escaped as a character reference.
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_text(text: str) -> str:
+    """``text`` as XML character data or a quoted attribute value: the characters XML forbids
+    dropped, ``& < > " '`` escaped."""
+    return html.escape(_NOT_XML.sub("", text), quote=True)
 
 
 def content_hash(*parts: str | None) -> str:

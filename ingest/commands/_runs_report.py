@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, TextIO
 
 from ingest.commands._common import EXIT_FAILED, EXIT_OK
-from ingest.terminal import is_terminal, redraw
+from ingest.terminal import is_terminal, printable, redraw
 
 if TYPE_CHECKING:
     from ingest.crawl import Outcome, Progress, RunSummary
@@ -29,7 +29,7 @@ class ProgressLine:
     def update(self, progress: Progress) -> None:
         self._sites[progress.site] = progress
         width = max(len(site) for site in self._sites)
-        lines = [_progress_line(p, width) for p in self._sites.values()]
+        lines = [printable(_progress_line(p, width)) for p in self._sites.values()]
         self._stream.write(redraw(self._lines, lines))
         self._stream.flush()
         self._lines = len(lines)
@@ -61,15 +61,15 @@ def report_runs(outcomes: Sequence[Outcome], out: TextIO, progress: ProgressLine
     code = EXIT_OK
     for outcome in outcomes:
         if isinstance(outcome, SiteSkipped):
-            out.write(f"{outcome.site}: skipped: {outcome.reason}\n")
+            _say(out, f"{outcome.site}: skipped: {outcome.reason}")
             code = EXIT_FAILED
         elif _report_run(outcome, out) != EXIT_OK:
             code = EXIT_FAILED
     # Why a run stopped early ("storage full ...") is the command's last word.
     for outcome in outcomes:
         if isinstance(outcome, RunSummary) and outcome.reason is not None:
-            out.write(f"{outcome.site}: run {outcome.run_id} {outcome.status.value}: "
-                      f"{outcome.reason}\n")  # fmt: skip
+            _say(out, f"{outcome.site}: run {outcome.run_id} {outcome.status.value}: "
+                      f"{outcome.reason}")  # fmt: skip
             code = EXIT_FAILED
     return code
 
@@ -90,3 +90,8 @@ def _report_run(summary: RunSummary, out: TextIO) -> int:
             f"{summary.site}: failed dates: {shown}{f' and {more} more' if more > 0 else ''}\n"
         )
     return EXIT_OK if not summary.failed_dates else EXIT_FAILED
+
+
+def _say(out: TextIO, line: str) -> None:
+    """One line for a person: why a run stopped or was skipped can quote a site's text."""
+    out.write(printable(line) + "\n")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import calendar as _calendar
-import html
 import json
 import sys
 from collections.abc import Sequence
@@ -25,7 +24,8 @@ from ingest.commands._common import (
 )
 from ingest.coverage import GLYPHS, SHADES, Calendar, Day, Kind, read_calendar
 from ingest.settings import Settings
-from ingest.terminal import Colour, paint, wants_colour
+from ingest.terminal import Colour, paint, printable, wants_colour
+from ingest.text import xml_text
 
 NAME = "coverage"
 HELP = "draw each site's archive as a calendar: complete, empty, failed days"
@@ -70,7 +70,7 @@ def handle(args: argparse.Namespace, settings: Settings) -> int:
         if number:
             print()
         if cal is None:
-            print(f"{site.name}: never crawled")
+            print(printable(f"{site.name}: never crawled"))
             continue
         for line in render_text(cal, colour=colour):
             print(line)
@@ -90,7 +90,7 @@ def glyph(day: Day) -> str:
 def render_text(cal: Calendar, *, colour: bool = False) -> list[str]:
     """The calendar as lines: a block per year (a row per month, a cell per day of the month),
     the legend, and the per-year totals."""
-    lines = [_title(cal)]
+    lines = [printable(_title(cal))]
     for year in range(cal.first.year, cal.last.year + 1):
         lines += ["", _tick_line(str(year)) + "  articles"]
         for month in range(1, 13):
@@ -205,7 +205,7 @@ def _tooltip(day: Day) -> str:
         tip += f" ({day.listing_only} with the listing's text only)"
     if day.error:
         tip += f": {day.error}"
-    return f"<title>{html.escape(tip)}</title>"
+    return f"<title>{xml_text(tip)}</title>"
 
 
 def _cell(x: float, y: float, day: Day, *, tooltip: bool = True) -> str:
@@ -229,7 +229,7 @@ def _text(x: float, y: float, text: str, *, size: int = 11, anchor: str = "start
           weight: str = "normal", fill: str = "#24292f") -> str:  # fmt: skip
     return (
         f'<text x="{x}" y="{y}" font-size="{size}" text-anchor="{anchor}" '
-        f'font-weight="{weight}" fill="{fill}">{html.escape(text)}</text>'
+        f'font-weight="{weight}" fill="{fill}">{xml_text(text)}</text>'
     )
 
 

@@ -1,4 +1,8 @@
-"""``ingest export``: stored articles as JSON lines or CSV, streamed so memory stays flat."""
+"""``ingest export``: stored articles as JSON lines or CSV, streamed so memory stays flat.
+
+JSON lines are the data exactly. CSV is what a spreadsheet opens, so a cell that a spreadsheet
+would take for a formula gets a leading ``'`` (``spreadsheet_cell``).
+"""
 
 from __future__ import annotations
 
@@ -40,6 +44,17 @@ FIELDS = (
     "first_seen_at",
     "updated_at",
 )
+# OWASP's "CSV Injection" advice: a cell starting with one of these is a formula (or becomes one
+# when a spreadsheet trims it) to Excel, LibreOffice and Google Sheets; a leading ' keeps it text.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_cell(value: str | None) -> str | None:
+    """``value`` as a CSV cell that no spreadsheet runs: ``'`` before a formula's first
+    character, as OWASP advises; anything else as it is."""
+    if value is not None and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 def _rows(
@@ -81,7 +96,7 @@ def export_articles(
         writer = csv.DictWriter(out, fieldnames=FIELDS, lineterminator="\n")
         writer.writeheader()
         for row in rows:
-            writer.writerow(row)
+            writer.writerow({field: spreadsheet_cell(value) for field, value in row.items()})
             count += 1
     else:
         for row in rows:

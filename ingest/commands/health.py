@@ -17,6 +17,7 @@ from ingest.commands._common import (
     stored_sites,
 )
 from ingest.settings import Settings
+from ingest.terminal import printable
 
 NAME = "health"
 HELP = "exit 0 when ingestion is healthy, 1 if not"
@@ -45,5 +46,5 @@ def handle(args: argparse.Namespace, settings: Settings) -> int:
         print(json.dumps({"healthy": all_healthy, "sites": figures}, ensure_ascii=False, indent=2))
     else:
         for report in reports:
-            print(report.line)
+            print(printable(report.line))
     return EXIT_OK if all_healthy else EXIT_FAILED

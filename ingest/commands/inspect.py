@@ -13,6 +13,7 @@ from ingest.commands._common import EXIT_FAILED, EXIT_OK, iso_date, start_loggin
 from ingest.errors import FetchError, ParseError, UsageError
 from ingest.settings import Settings
 from ingest.sites import ArticlePage, ListingItem
+from ingest.terminal import printable
 
 if TYPE_CHECKING:
     from ingest.inspection import Inspection
@@ -42,7 +43,7 @@ def handle(args: argparse.Namespace, settings: Settings) -> int:
     try:
         found = inspect_site(site, day=args.day, url=args.url, article=args.article)
     except (FetchError, ParseError) as exc:
-        print(f"ingest: {site.name}: {type(exc).__name__}: {exc}", file=sys.stderr)
+        print(printable(f"ingest: {site.name}: {type(exc).__name__}: {exc}"), file=sys.stderr)
         return EXIT_FAILED
     if args.json:
         print(json.dumps(as_dict(found), ensure_ascii=False, indent=2))
@@ -95,7 +96,8 @@ def _article_dict(page: ArticlePage) -> dict[str, Any]:
 
 
 def render(inspection: Inspection, width: int = 120) -> list[str]:
-    """The inspection as lines for a person: a table of items, then pages, count, article."""
+    """The inspection as lines for a person: a table of items, then pages, count, article;
+    the site's text made printable."""
     lines: list[str] = []
     rows: list[tuple[str, ...]] = [("TITLE", "URL", "CATEGORY", "DATE", "EXCERPT")]
     for item in inspection.items:
@@ -108,6 +110,7 @@ def render(inspection: Inspection, width: int = 120) -> list[str]:
                 item.text.replace("\n\n", " ¶ ") or "-",
             )
         )
+    rows = [tuple(map(printable, row)) for row in rows]
     caps = _column_caps(rows, width)
     for row in rows:
         cells = [_cut(cell, cap).ljust(cap) for cell, cap in zip(row, caps, strict=True)]
@@ -127,7 +130,7 @@ def render(inspection: Inspection, width: int = 120) -> list[str]:
             f"  published_at: {when}",
             f"  body:         {_cut(found.body.replace(chr(10) * 2, ' ¶ '), width - 16)}",
         ]
-    return lines
+    return [printable(line) for line in lines]
 
 
 def _column_caps(rows: list[tuple[str, ...]], width: int) -> list[int]:

@@ -20,7 +20,7 @@ from ingest.commands._common import (
     start_logging,
 )
 from ingest.settings import Settings
-from ingest.terminal import Colour, paint, wants_colour
+from ingest.terminal import Colour, paint, printable, wants_colour
 
 NAME = "logs"
 HELP = "show a run's events from the log file"
@@ -106,15 +106,17 @@ def keep(
 
 
 def render(event: dict[str, Any], *, colour: bool) -> str:
-    level = str(event.get("level", "info"))
-    stamp = str(event.get("timestamp", ""))[:19].replace("T", " ")
+    """One event on one line; what the log file holds (site text, errors) made printable."""
+    level = printable(str(event.get("level", "info")))
+    stamp = printable(str(event.get("timestamp", ""))[:19].replace("T", " "))
     rest = " ".join(
         f"{key}={value}" for key, value in event.items() if key not in _FIRST and value is not None
     )
     head = paint(f"{level.upper():<8}", _COLOURS.get(level), enabled=colour)
     run = f" run={event['run_id']}" if "run_id" in event else ""
     site = f" site={event['site']}" if "site" in event else ""
-    return f"{stamp} {head} {event.get('event', '?'):<22}{run}{site} {rest}".rstrip()
+    body = printable(f"{event.get('event', '?'):<22}{run}{site} {rest}")
+    return f"{stamp} {head} {body}".rstrip()
 
 
 def follow(path: Path, out: TextIO, *, run_ids: Collection[int] | None, errors_only: bool,

@@ -19,6 +19,7 @@ from ingest.commands._common import (
 from ingest.settings import Settings
 from ingest.store import runs
 from ingest.store.engine import Database
+from ingest.terminal import printable
 
 NAME = "runs"
 HELP = "show recent runs, newest first"
@@ -108,7 +109,7 @@ _HEADER = (
 
 def render_table(found: Sequence[RunView]) -> list[str]:
     """The runs as aligned columns under a header."""
-    rows = [_HEADER]
+    rows: list[tuple[str, ...]] = [_HEADER]
     for run in found:
         took = run.duration_seconds
         rows.append(
@@ -129,6 +130,7 @@ def render_table(found: Sequence[RunView]) -> list[str]:
                 (run.error_summary or "").split("; ")[0][:60],
             )
         )
+    rows = [tuple(map(printable, row)) for row in rows]  # site text in the error, say
     widths = [max(len(row[i]) for row in rows) for i in range(len(_HEADER))]
     return [
         "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()

@@ -1,6 +1,8 @@
-"""Text helpers: paragraphs from author HTML, title keys, content hashes."""
+"""Text helpers: paragraphs from author HTML, title keys, content hashes, XML text."""
 
 from __future__ import annotations
+
+import xml.etree.ElementTree as ET
 
 from selectolax.lexbor import LexborHTMLParser
 
@@ -12,6 +14,7 @@ from ingest.text import (
     paragraphs_of_html,
     plain_text,
     title_key,
+    xml_text,
 )
 
 
@@ -102,3 +105,13 @@ def test_html_input_parses_bytes_exactly_as_their_replaced_text() -> None:
         assert isinstance(given, bytes) == (given == raw)
         assert LexborHTMLParser(given).html == LexborHTMLParser(text).html
     assert html_input("<p>x</p>") == "<p>x</p>"
+
+
+def test_xml_text_drops_what_xml_forbids_and_escapes_markup() -> None:
+    """Every code point an error message could hold: the document parses and keeps the rest."""
+    forbidden = [*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0xD800, 0xDFFF, 0xFFFE, 0xFFFF]
+    every = "".join(map(chr, [*range(0x3000), 0xD800, 0xDFFF, 0xFFFE, 0xFFFF, 0x1F600])) + "<&>\"'"
+    every = every.replace("\r", "")  # a parser reads a carriage return as a line feed
+    element = ET.fromstring(f'<t a="{xml_text(every)}">{xml_text(every)}</t>')
+    assert element.text == every.translate(dict.fromkeys(forbidden))
+    assert "<&>\"'" in element.attrib["a"]
