@@ -172,3 +172,30 @@ def test_a_site_name_is_as_long_as_the_database_holds() -> None:
         settings_from_mapping({"site": {**site, "name": "n" * 101}})
     with pytest.raises(ConfigError, match=r"control characters"):
         settings_from_mapping({"site": {**site, "name": "a\x00b"}})
+
+
+def test_a_traceback_in_the_log_holds_no_secret(tmp_path: Path) -> None:
+    """An exception logged with its traceback, its message quoting the password: neither the
+    log file nor the stream holds it (redaction is the pipeline's last step)."""
+    import io
+
+    import structlog
+
+    from ingest.logs import close_logging, configure_logging
+    from ingest.settings import LoggingSettings
+
+    secrets.remember(urls=["postgresql://u:Tr4ce/back@h/db"])
+    stream = io.StringIO()
+    log_file = tmp_path / "ingest.jsonl"
+    configure_logging(LoggingSettings(file=str(log_file), format="console"), stream=stream)
+    try:
+        try:
+            raise ValueError("connect to postgresql://u:Tr4ce%2Fback@h/db failed: Tr4ce/back")
+        except ValueError:
+            structlog.get_logger("test").exception("internal_error", url="u:Tr4ce/back")
+    finally:
+        close_logging()
+        structlog.reset_defaults()
+    written = log_file.read_text(encoding="utf-8") + stream.getvalue()
+    assert "internal_error" in written and "Traceback" in written
+    assert "Tr4ce" not in written
