@@ -233,7 +233,8 @@ class RobotsFile:
         return cls(text.removeprefix("\ufeff"))
 
     def policy(self, user_agent: str) -> RobotsPolicy:
-        """The file as the agent sending ``user_agent`` must obey it."""
+        """The file as the agent sending ``user_agent`` must obey it (its rules compiled on
+        the first call for the agent's product token; safe from any thread)."""
         if self.text is None:
             return RobotsPolicy(None, unreachable=self.unreachable)
         token = product_token(user_agent).lower()
