@@ -95,6 +95,7 @@ def backfill(
         on_progress=on_progress,
         heartbeat=settings.schedule.heartbeat,
         hosts=Hosts.for_sites(settings.sites),
+        archive=settings.archive,
     )
     return crawl_sites(
         sites or settings.sites,

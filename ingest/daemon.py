@@ -88,6 +88,7 @@ def crawl_once(
             stop=stop,
             heartbeat=settings.schedule.heartbeat,
             hosts=Hosts.for_sites(settings.sites),
+            archive=settings.archive,
         ),
         kind=kind,
         parallel=settings.schedule.max_parallel_sites,
@@ -272,6 +273,7 @@ class Replica:
                 heartbeat=self.heartbeat,
                 turns=self.turns,
                 hosts=self.hosts,
+                archive=self.settings.archive,
             )
             run = SiteRun(site, deps, RunKind.SCHEDULED, first, last)
             run_id = (await run.execute()).run_id

@@ -78,6 +78,16 @@ class ArticleRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class WarcLocation:
+    """Where a response lies: the file (a name under ``archive.dir``), the offset of its
+    record's gzip member, and its WARC-Record-ID."""
+
+    file: str
+    offset: int
+    record_id: str
+
+
+@dataclass(frozen=True, slots=True)
 class DayOutcome:
     """What storing one day changed."""
 

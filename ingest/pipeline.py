@@ -21,6 +21,7 @@ from typing import Protocol
 
 import structlog
 
+from ingest.archive import WarcFiles
 from ingest.bounds import DayBudget, parse_guarded
 from ingest.dedupe import KeyedItem, dedupe_items
 from ingest.domain import ArticleRecord, BodySource, DateStatus, DayOutcome
@@ -78,6 +79,7 @@ class DayPipeline:
         clock: Callable[[], datetime],
         turns: Turns,
         never_crawled: set[date] | None = None,
+        archive: WarcFiles | None = None,
     ) -> None:
         self.site = site
         self.layout = layout
@@ -92,6 +94,7 @@ class DayPipeline:
         # Dates with nothing stored when the run began (no state row): their first attempt
         # skips the read before the fetch. Taken out on use, so a retried date reads first.
         self.never_crawled = never_crawled if never_crawled is not None else set()
+        self.archive = archive
         self.article_pages = site.fetch_article_pages and self.layout.fetches_article_pages
 
     async def crawl_day(self, day: date) -> DayResult:
@@ -123,6 +126,10 @@ class DayPipeline:
                 listing.last_modified,
                 stored_before=bool(before.known),
             )
+            # The date's responses are on the disk before the rows that point at them: a crash
+            # may leave records nothing points at, never a row that points at nothing.
+            if self.archive is not None:
+                await self.archive.sync()
             # No await from here to the commit: the date's figures are added to the run's in
             # the transaction that stores it, so the record counts the date once it is in.
             with self.database.transaction() as tx:

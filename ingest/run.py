@@ -21,9 +21,11 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 import structlog
 
+from ingest.archive import WarcFiles, recover
 from ingest.domain import DateStatus, DayOutcome, RunKind, RunStatus, utc_now
 from ingest.errors import (
     DatabaseUnavailableError,
@@ -37,7 +39,7 @@ from ingest.gate import StorageGate
 from ingest.listing import check_site_index
 from ingest.pipeline import DayPipeline
 from ingest.planning import DateQueue, dates_between, dates_in_flight
-from ingest.settings import SiteSettings
+from ingest.settings import ArchiveSettings, SiteSettings
 from ingest.sites import build_layout
 from ingest.store import liveness, runs
 from ingest.store.days import date_statuses
@@ -77,6 +79,8 @@ class CrawlDeps:
     # The process's host slots and robots.txt reads (``fetch.hosts``): sites on one host share
     # its strictest limits.
     hosts: Hosts = field(default_factory=Hosts)
+    # Where every response is kept as WARC (``archive``); off unless the settings say so.
+    archive: ArchiveSettings = field(default_factory=lambda: ArchiveSettings(enabled=False))
 
 
 @dataclass(frozen=True, slots=True)
@@ -300,8 +304,27 @@ class SiteRun:
             await asyncio.gather(*watchers, return_exceptions=True)
 
     async def _fetch_and_store(self, planned: list[date]) -> None:
+        warc = self._warc_files()
+        try:
+            await self._fetch_and_store_with(planned, warc)
+        finally:
+            if warc is not None:
+                warc.close()
+
+    def _warc_files(self) -> WarcFiles | None:
+        """This run's WARC files, once the files a killed run of the site left open are
+        closed at their last whole record; None with the archive off."""
+        archive = self.deps.archive
+        if not archive.enabled:
+            return None
+        directory = Path(archive.dir)
+        for name in recover(directory, self.site.name):
+            log.warning("warc_file_recovered", file=name)
+        return WarcFiles(directory, self.site.name, self.run_id, archive.max_file_bytes)
+
+    async def _fetch_and_store_with(self, planned: list[date], warc: WarcFiles | None) -> None:
         site, http = self.site, self.site.http
-        async with Fetcher(site, http, self.deps.hosts) as fetcher:
+        async with Fetcher(site, http, self.deps.hosts, capture=warc) as fetcher:
             self.tally.stats = fetcher.stats
             await fetcher.load_robots()
             layout = build_layout(site.layout, site.shape)
@@ -317,6 +340,7 @@ class SiteRun:
                 clock=self.deps.clock,
                 turns=self.deps.turns,
                 never_crawled=self.never_crawled,
+                archive=warc,
             )
             # A fixed set of workers takes the dates in order from one iterator, so memory
             # does not grow with the length of the range.

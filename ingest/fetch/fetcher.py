@@ -22,10 +22,11 @@ from dataclasses import replace
 from types import TracebackType
 from urllib.parse import urljoin
 
+from ingest.domain import utc_now
 from ingest.errors import FetchError, PermanentFetchError, TransientFetchError
 from ingest.fetch.hosts import Hosts
 from ingest.fetch.inflate import CappedBody, every_value, inflater
-from ingest.fetch.page import FetchStats, Page
+from ingest.fetch.page import Capture, FetchStats, Page
 from ingest.fetch.redirects import SiteScope, redirect_target, refuse_unfit
 from ingest.fetch.retry import Retry, status_error
 from ingest.fetch.robots import RobotsFile, RobotsPolicy
@@ -61,12 +62,14 @@ class Fetcher:
         hosts: Hosts | None = None,
         *,
         transport: Transport | None = None,
+        capture: Capture | None = None,
     ) -> None:
         self._site = site
         self._http = http
         self._hosts = hosts if hosts is not None else Hosts()
         self._owns_transport = transport is None
         self._transport: Transport = transport if transport is not None else make_transport(http)
+        self._capture = capture
         self._headers = {
             "User-Agent": http.user_agent,
             "Accept": "text/html,*/*;q=0.5",
@@ -240,8 +243,14 @@ class Fetcher:
                     raise PermanentFetchError(self._robots.refusal(current), url=url)
             async with self._slot:
                 started = time.perf_counter()
-                status, response_headers, body = await self._request(current, headers, robots)
+                answer = await self._request(current, headers, robots)
+                status, response_headers, body, raw, cut = answer
                 elapsed = time.perf_counter() - started
+            warc = None
+            if self._capture is not None:
+                warc = self._capture.response(
+                    current, headers, status, response_headers.items(), raw, utc_now(), cut
+                )
             # DEBUG: a line per page cost a tenth of the crawl's CPU at INFO; the day's
             # date_done line stays at INFO, and the metrics collector still sees this one.
             if self._log_pages:
@@ -269,15 +278,18 @@ class Fetcher:
                     body=body,
                     headers=response_headers,
                     attempts=attempt,
+                    warc=warc,
                 )
             raise status_error(status, url, response_headers)
         raise PermanentFetchError(f"more than {hops} redirects", url=url, status=status)
 
     async def _request(
         self, url: str, headers: Mapping[str, str], robots: bool
-    ) -> tuple[int, Mapping[str, str], bytes]:
-        """One GET: status, headers and the body inflated; a page's refused past
-        ``max_body_bytes``, robots.txt's cut at ``ROBOTS_MAX_BYTES`` (the rest never read)."""
+    ) -> tuple[int, Mapping[str, str], bytes, bytes, bool]:
+        """One GET: status, headers, the body inflated, its bytes as they arrived, and whether
+        they were cut short; a page's
+        refused past ``max_body_bytes``, robots.txt's cut at ``ROBOTS_MAX_BYTES`` (the rest
+        never read, and the archive's record says it was cut: ``WARC-Truncated``)."""
         cap = ROBOTS_MAX_BYTES if robots else self._http.max_body_bytes
         try:
             async with asyncio.timeout(self._http.timeout_seconds):
@@ -298,6 +310,7 @@ class Fetcher:
                         url,
                         status,
                         keep_prefix=robots,
+                        keep_raw=self._capture is not None,
                     )
                     # A length declared under the cap (checked above) is read in one piece.
                     if whole:
@@ -307,7 +320,8 @@ class Fetcher:
                             body.take(raw)
                             if body.full:
                                 break
-                    return status, answer_headers, body.joined()
+                    joined = body.joined()
+                    return status, answer_headers, joined, body.raw(joined), body.full
                 finally:
                     answer.release()
         except TimeoutError as exc:

@@ -71,6 +71,7 @@ class CappedBody:
         status: int,
         *,
         keep_prefix: bool = False,
+        keep_raw: bool = False,
     ) -> None:
         self._inflate = inflate
         self._cap = cap
@@ -80,8 +81,12 @@ class CappedBody:
         self._chunks: list[bytes] = []
         self._size = 0
         self.full = False
+        # The bytes as they arrived, for the archive; only when they differ from the body.
+        self._raw: list[bytes] | None = [] if keep_raw and inflate is not None else None
 
     def take(self, raw: bytes) -> None:
+        if self._raw is not None:
+            self._raw.append(raw)
         for chunk in self._inflate(raw) if self._inflate is not None else (raw,):
             self._size += len(chunk)
             if self._size > self._cap:
@@ -99,6 +104,10 @@ class CappedBody:
 
     def joined(self) -> bytes:
         return b"".join(self._chunks)
+
+    def raw(self, body: bytes) -> bytes:
+        """The bytes as they arrived (``body``, the joined body, when nothing was inflated)."""
+        return b"".join(self._raw) if self._raw is not None else body
 
 
 def every_value(headers: Mapping[str, str], name: str) -> str | None:

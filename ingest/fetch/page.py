@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from ingest.domain import WarcLocation
 
 
 @dataclass(frozen=True, slots=True)
@@ -15,6 +19,8 @@ class Page:
     body: bytes
     headers: Mapping[str, str]  # case-insensitive names
     attempts: int
+    # Where the archive keeps this answer as it arrived; None with the archive off.
+    warc: WarcLocation | None = None
 
     @property
     def charset(self) -> str:
@@ -45,6 +51,22 @@ class Page:
                 return self.text
             return self.body
         return self.text
+
+
+class Capture(Protocol):
+    """Where every answer goes as it arrived (``archive.WarcFiles``): redirects, errors and
+    304s included."""
+
+    def response(
+        self,
+        url: str,
+        request_headers: Mapping[str, str],
+        status: int,
+        response_headers: Iterable[tuple[str, str]],
+        payload: bytes,
+        fetched_at: datetime,
+        truncated: bool = False,
+    ) -> WarcLocation: ...
 
 
 @dataclass(slots=True)

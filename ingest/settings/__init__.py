@@ -24,6 +24,7 @@ from ingest.settings.loading import DEFAULT_CONFIG_PATH, load_settings, settings
 from ingest.settings.types import (
     PROJECT_URL,
     AlertSettings,
+    ArchiveSettings,
     DatabaseSettings,
     HealthSettings,
     HttpSettings,
@@ -61,6 +62,7 @@ __all__ = [
     "DEFAULT_CONFIG_PATH",
     "PROJECT_URL",
     "AlertSettings",
+    "ArchiveSettings",
     "Cron",
     "DatabaseSettings",
     "DatabaseUrl",

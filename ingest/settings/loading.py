@@ -22,6 +22,7 @@ from ingest import secrets
 from ingest.errors import ConfigError
 from ingest.settings.types import (
     AlertSettings,
+    ArchiveSettings,
     DatabaseSettings,
     HealthSettings,
     HttpSettings,
@@ -39,7 +40,7 @@ DEFAULT_CONFIG_PATH = Path("config/ingest.toml")
 # The database's columns hold a site name of at most this many characters (a test holds the
 # two equal): a longer one is refused here, not by the first write of a crawl.
 SITE_NAME_MAX_LENGTH = 100
-_TABLES = ("http", "database", "schedule", "logging", "metrics", "health", "alerts")
+_TABLES = ("http", "database", "schedule", "logging", "metrics", "archive", "health", "alerts")
 _T = TypeVar("_T", bound=Struct)
 
 
@@ -127,6 +128,7 @@ def settings_from_mapping(data: Mapping[str, Any], *, source: str = "mapping") -
         schedule=schedule,
         logging=_table("logging", data.get("logging"), LoggingSettings),
         metrics=_table("metrics", data.get("metrics"), MetricsSettings),
+        archive=_table("archive", data.get("archive"), ArchiveSettings),
         health=_table("health", data.get("health"), HealthSettings),
         alerts=_table("alerts", data.get("alerts"), AlertSettings),
         source=source,

@@ -205,6 +205,19 @@ class LoggingSettings(_Table, frozen=True):
     backups: NonNegative = 5
 
 
+class ArchiveSettings(_Table, frozen=True):
+    """The WARC archive: every response a crawl receives, kept as it arrived (docs/operations.md,
+    "The WARC archive")."""
+
+    # Keep every response as WARC/1.1 records; this is an archiver, so on unless switched off.
+    enabled: bool = True
+    # The folder of the WARC files, made owner-only when the product makes it; a relative path
+    # is relative to the working directory, as ``database.url``'s SQLite file is.
+    dir: str = "data/warc"
+    # A file is closed and a new one begun once it would pass this size.
+    max_file_bytes: Positive = 1024 * 1024 * 1024
+
+
 class MetricsSettings(_Table, frozen=True):
     """The daemon's Prometheus endpoint (docs/monitoring.md)."""
 
@@ -286,6 +299,7 @@ class Settings(_Table, frozen=True):
     schedule: ScheduleSettings = msgspec.field(default_factory=ScheduleSettings)
     logging: LoggingSettings = msgspec.field(default_factory=LoggingSettings)
     metrics: MetricsSettings = msgspec.field(default_factory=MetricsSettings)
+    archive: ArchiveSettings = msgspec.field(default_factory=ArchiveSettings)
     health: HealthSettings = msgspec.field(default_factory=HealthSettings)
     alerts: AlertSettings = msgspec.field(default_factory=AlertSettings)
     source: str = "built-in defaults"

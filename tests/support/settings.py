@@ -36,6 +36,7 @@ def fast_settings(
             "http": http_values,
             "database": {"url": database_url or f"sqlite:///{tmp_path / 'ingest.db'}"},
             "logging": {"file": str(tmp_path / "ingest.jsonl")},
+            "archive": {"dir": str(tmp_path / "warc")},
         }
     )
 

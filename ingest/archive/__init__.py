@@ -1,0 +1,6 @@
+"""The WARC archive: every response a crawl receives, kept as it arrived (``warc``)."""
+
+from ingest.archive.warc import WarcFiles, recover
+from ingest.domain import WarcLocation
+
+__all__ = ["WarcFiles", "WarcLocation", "recover"]

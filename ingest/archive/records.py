@@ -1,0 +1,123 @@
+"""WARC/1.1 records (ISO 28500) as bytes: a response, a revisit for a 304, and the request.
+
+Written here rather than through warcio's ``WARCWriter``, by measurement: warcio's record
+building cost about 95 µs a page in its Python layers (header objects, a stream copy, the
+digests computed over a second buffer), as much as a fifth of a crawled page's whole CPU.
+These are the same records (warcio's reader checks their digests in the tests, and FastWARC
+reads them) for a third of that. Digests are SHA-1 in base 32, as every WARC tool expects.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import uuid
+from collections.abc import Iterable, Mapping
+from http import HTTPStatus
+from urllib.parse import urlsplit
+
+_MAX_UUID = (1 << 128) - 1
+NOT_MODIFIED_PROFILE = "http://netpreserve.org/warc/1.1/revisit/server-not-modified"
+# Framing the transport undid: the payload is kept whole, not in chunks.
+_HOP_BY_HOP = frozenset({"transfer-encoding", "connection", "keep-alive"})
+_RESPONSE_TYPE = "application/http; msgtype=response"
+_REQUEST_TYPE = "application/http; msgtype=request"
+
+
+class RecordIds:
+    """WARC-Record-IDs: version 4 UUIDs from one random 122-bit start per writer, counted up.
+    As unique as ``uuid4`` (the starts of two writers collide with odds of 2^-122), without
+    a system call for each: ``uuid4`` reads 16 random bytes from the kernel per record."""
+
+    __slots__ = ("_next",)
+
+    def __init__(self) -> None:
+        self._next = int.from_bytes(os.urandom(16))
+
+    def new(self) -> str:
+        self._next = (self._next + 1) & _MAX_UUID
+        return f"<urn:uuid:{uuid.UUID(int=self._next, version=4)}>"
+
+
+def response_head(status: int, headers: Iterable[tuple[str, str]]) -> bytes:
+    """The status line and headers as HTTP/1.1 sent them (the transport's framing left out)."""
+    lines = [f"HTTP/1.1 {status} {_reason(status)}"]
+    lines.extend(f"{name}: {value}" for name, value in headers if name.lower() not in _HOP_BY_HOP)
+    return _head(lines)
+
+
+def request_head(url: str, headers: Mapping[str, str]) -> bytes:
+    parts = urlsplit(url)
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    lines = [f"GET {target} HTTP/1.1", f"Host: {parts.netloc}"]
+    lines.extend(f"{name}: {value}" for name, value in headers.items())
+    return _head(lines)
+
+
+def response(
+    record_id: str, url: str, date: str, head: bytes, payload: bytes, *, truncated: bool = False
+) -> bytes:
+    """A ``response`` record: ``head`` (``response_head``) and the payload as it arrived;
+    ``truncated``, only its first part (``WARC-Truncated: length``)."""
+    block = hashlib.sha1(head)
+    block.update(payload)
+    fields = (
+        f"WARC-Payload-Digest: sha1:{_base32(hashlib.sha1(payload).digest())}\r\n"
+        f"WARC-Block-Digest: sha1:{_base32(block.digest())}\r\n"
+    )
+    if truncated:
+        fields += "WARC-Truncated: length\r\n"
+    return _record("response", record_id, url, date, fields, _RESPONSE_TYPE, head, payload)
+
+
+def not_modified(record_id: str, url: str, date: str, head: bytes) -> bytes:
+    """A ``revisit`` record for a 304: the answer's head, the server-not-modified profile."""
+    fields = (
+        f"WARC-Profile: {NOT_MODIFIED_PROFILE}\r\n"
+        f"WARC-Block-Digest: sha1:{_base32(hashlib.sha1(head).digest())}\r\n"
+    )
+    return _record("revisit", record_id, url, date, fields, _RESPONSE_TYPE, head, b"")
+
+
+def request(record_id: str, url: str, date: str, head: bytes, concurrent_to: str) -> bytes:
+    """The ``request`` record of an exchange, ``WARC-Concurrent-To`` its answer."""
+    fields = (
+        f"WARC-Concurrent-To: {concurrent_to}\r\n"
+        f"WARC-Block-Digest: sha1:{_base32(hashlib.sha1(head).digest())}\r\n"
+    )
+    return _record("request", record_id, url, date, fields, _REQUEST_TYPE, head, b"")
+
+
+def _record(
+    kind: str,
+    record_id: str,
+    url: str,
+    date: str,
+    fields: str,
+    content_type: str,
+    head: bytes,
+    payload: bytes,
+) -> bytes:
+    header = (
+        f"WARC/1.1\r\nWARC-Type: {kind}\r\nWARC-Record-ID: {record_id}\r\n"
+        f"WARC-Date: {date}\r\nWARC-Target-URI: {url}\r\n{fields}"
+        f"Content-Type: {content_type}\r\nContent-Length: {len(head) + len(payload)}\r\n\r\n"
+    )
+    return b"".join((header.encode("utf-8", "surrogateescape"), head, payload, b"\r\n\r\n"))
+
+
+def _head(lines: list[str]) -> bytes:
+    # aiohttp decodes header bytes as UTF-8 with surrogate escapes: this gives them back.
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("utf-8", "surrogateescape")
+
+
+def _base32(digest: bytes) -> str:
+    return base64.b32encode(digest).decode("ascii")
+
+
+def _reason(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Unknown"
