@@ -78,6 +78,7 @@ def bench_settings(
                 "max_retry_after_seconds": 1.0,
             },
             "database": {"url": f"sqlite:///{db_path}"},
+            "archive": {"dir": str(Path(db_path).parent / "warc")},
             "logging": {"file": "", "level": "WARNING"},
         }
     )

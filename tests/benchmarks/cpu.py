@@ -101,7 +101,11 @@ def _crawl_child(
                 "backoff_max_seconds": 0.05,
             },
             "database": {"url": f"sqlite:///{workdir}/cpu.db"},
-            "archive": {"dir": f"{workdir}/warc", "enabled": os.environ.get("INGEST_BENCH_ARCHIVE", "1") == "1"},
+            # INGEST_BENCH_ARCHIVE=0: the archive off, for a paired on / off run.
+            "archive": {
+                "dir": f"{workdir}/warc",
+                "enabled": os.environ.get("INGEST_BENCH_ARCHIVE", "1") == "1",
+            },
             "logging": {"file": f"{workdir}/ingest.jsonl", "level": "INFO", "format": "json"},
         }
     )
