@@ -47,6 +47,16 @@ class BodySource(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class WarcLocation:
+    """Where a response lies: the file (a name under ``archive.dir``), the offset of its
+    record's gzip member, and its WARC-Record-ID."""
+
+    file: str
+    offset: int
+    record_id: str
+
+
+@dataclass(frozen=True, slots=True)
 class ArticleRecord:
     """One deduplicated article of one day, ready to store."""
 
@@ -60,6 +70,9 @@ class ArticleRecord:
     body_source: BodySource
     listing_hash: str
     published_at: datetime | None
+    # Where the page its body was read from lies in the WARC archive (the article page, else
+    # the listing page); not part of the content: a new capture of the same text is no edit.
+    warc: WarcLocation | None = None
     content_hash: str = field(init=False)
 
     def __post_init__(self) -> None:
@@ -75,16 +88,6 @@ class ArticleRecord:
         # The title is left out: it is part of the key, and kept as first seen.
         digest = content_hash(self.url, self.category, self.body, published)
         object.__setattr__(self, "content_hash", digest)
-
-
-@dataclass(frozen=True, slots=True)
-class WarcLocation:
-    """Where a response lies: the file (a name under ``archive.dir``), the offset of its
-    record's gzip member, and its WARC-Record-ID."""
-
-    file: str
-    offset: int
-    record_id: str
 
 
 @dataclass(frozen=True, slots=True)

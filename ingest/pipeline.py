@@ -24,7 +24,7 @@ import structlog
 from ingest.archive import WarcFiles
 from ingest.bounds import DayBudget, parse_guarded
 from ingest.dedupe import KeyedItem, dedupe_items
-from ingest.domain import ArticleRecord, BodySource, DateStatus, DayOutcome
+from ingest.domain import ArticleRecord, BodySource, DateStatus, DayOutcome, WarcLocation
 from ingest.errors import (
     DatabaseUnavailableError,
     FetchError,
@@ -39,7 +39,7 @@ from ingest.listing import walk_listing
 from ingest.settings import SiteSettings
 from ingest.sites import ArticlePage, Layout, ListingItem
 from ingest.store import articles, days, runs
-from ingest.store.engine import Database
+from ingest.store.engine import Database, Transaction
 from ingest.tally import DayResult
 from ingest.text import content_hash
 from ingest.turns import Turns
@@ -61,6 +61,9 @@ class _Listing:
     first_url: str
     etag: str | None
     last_modified: str | None
+    # Where the first page, and the page each item was listed on, lie in the WARC archive.
+    first_warc: WarcLocation | None
+    warcs: dict[int, WarcLocation | None]  # by id() of the item
 
 
 class DayPipeline:
@@ -115,7 +118,9 @@ class DayPipeline:
             if listing is None:
                 return self._day_not_modified(day)
             deduped = dedupe_items(listing.items)
-            records, article_error = await self._records(deduped.items, day, before.known, budget)
+            records, article_error = await self._records(
+                deduped.items, day, before.known, budget, listing.warcs
+            )
             crawled = articles.CrawledDay(
                 site,
                 day,
@@ -125,6 +130,7 @@ class DayPipeline:
                 listing.etag,
                 listing.last_modified,
                 stored_before=bool(before.known),
+                listing_warc=listing.first_warc,
             )
             # The date's responses are on the disk before the rows that point at them: a crash
             # may leave records nothing points at, never a row that points at nothing.
@@ -137,10 +143,7 @@ class DayPipeline:
                     tx.connection, crawled, run_id=self.run_id, now=self.clock()
                 )
                 result = DayResult(day, outcome, deduped.duplicates, article_error)
-                increment = self.tally.increment(result)
-                runs.add_counts(tx.connection, self.run_id, increment)
-                tx.commit()
-                self.tally.settle(increment, stored=True)
+                self._commit_counted(tx, result)
         except (StorageFullError, DatabaseUnavailableError):
             raise  # the run's to handle: the date cannot be stored now
         except (FetchError, ParseError, StorageError) as exc:
@@ -159,6 +162,13 @@ class DayPipeline:
         )
         return result
 
+    def _commit_counted(self, tx: Transaction, result: DayResult) -> None:
+        """Add the date's figures to the run record in the date's own transaction, commit."""
+        increment = self.tally.increment(result)
+        runs.add_counts(tx.connection, self.run_id, increment)
+        tx.commit()
+        self.tally.settle(increment, stored=True)
+
     def _day_not_modified(self, day: date) -> DayResult:
         """The listing answered 304: the day is as stored; count its articles unchanged."""
         with self.database.transaction() as tx:
@@ -174,10 +184,7 @@ class DayPipeline:
                 now=now,
             )
             result = DayResult(day, DayOutcome(unchanged=stored), 0, None)
-            increment = self.tally.increment(result)
-            runs.add_counts(tx.connection, self.run_id, increment)
-            tx.commit()
-            self.tally.settle(increment, stored=True)
+            self._commit_counted(tx, result)
         log.info("date_done", date=day.isoformat(), status="not_modified", unchanged=stored)
         return result
 
@@ -197,10 +204,7 @@ class DayPipeline:
                     run_id=self.run_id,
                     now=self.clock(),
                 )
-                increment = self.tally.increment(result)
-                runs.add_counts(tx.connection, self.run_id, increment)
-                tx.commit()
-                self.tally.settle(increment, stored=True)
+                self._commit_counted(tx, result)
         except (StorageFullError, DatabaseUnavailableError):
             raise
         except StorageError as storage_exc:
@@ -224,17 +228,22 @@ class DayPipeline:
         if before.last_modified:
             validators["If-Modified-Since"] = before.last_modified
         items: list[ListingItem] = []
+        warcs: dict[int, WarcLocation | None] = {}
         etag = modified = None
+        first_warc = None
         walk = walk_listing(self.fetcher, self.layout, first_url, validators, self.turns, budget)
         async with aclosing(walk) as steps:
             async for step in steps:
                 if step.listing is None:
                     return None  # 304: the day is as stored
+                if step.first:
+                    first_warc = step.page.warc
                 if step.first and step.page.status == 200:
                     headers = step.page.headers
                     etag, modified = headers.get("etag"), headers.get("last-modified")
                 items.extend(step.listing.items)
-        return _Listing(self._of_day(items, day), first_url, etag, modified)
+                warcs.update((id(item), step.page.warc) for item in step.listing.items)
+        return _Listing(self._of_day(items, day), first_url, etag, modified, first_warc, warcs)
 
     def _of_day(self, items: list[ListingItem], day: date) -> list[ListingItem]:
         """The items filed under ``day``: all of them, unless an item's own day decides."""
@@ -263,6 +272,7 @@ class DayPipeline:
         day: date,
         known: dict[str, articles.KnownArticle],
         budget: DayBudget,
+        warcs: dict[int, WarcLocation | None],
     ) -> tuple[list[ArticleRecord], str | None]:
         """Build the day's records, fetching the pages of new or changed articles; ParseError
         when their pages and the listing's pass the date's byte budget together."""
@@ -291,8 +301,10 @@ class DayPipeline:
         if any(wanted):
             read = await self.turns.run(lambda: [self._read_article(page) for page, _ in pages])
         records = [
-            _record(self.site.name, day, k, listing_hash, self._article(k.item, article))
-            for k, listing_hash, article in zip(items, listing_hashes, read, strict=True)
+            _record(
+                self.site.name, day, k, h, self._article(k.item, a), page, warcs.get(id(k.item))
+            )
+            for k, h, a, (page, _) in zip(items, listing_hashes, read, pages, strict=True)
         ]
         error = None
         if errors:
@@ -351,10 +363,17 @@ class DayPipeline:
 
 
 def _record(
-    site: str, day: date, keyed: KeyedItem, listing_hash: str, page: ArticlePage | None
+    site: str,
+    day: date,
+    keyed: KeyedItem,
+    listing_hash: str,
+    page: ArticlePage | None,
+    fetched: Page | None,
+    listing_warc: WarcLocation | None,
 ) -> ArticleRecord:
     """The stored form of one item: the article page's body and time when it was read, else
-    the listing's (the whole text when the listing carries it, as a REST API does)."""
+    the listing's (the whole text when the listing carries it, as a REST API does); with the
+    WARC location of the page the body came from."""
     item = keyed.item
     from_page = page is not None and bool(page.body)
     full = from_page or item.full_text
@@ -370,6 +389,7 @@ def _record(
         body_source=BodySource.ARTICLE if full else BodySource.LISTING,
         listing_hash=listing_hash,
         published_at=(page.published_at if page is not None else None) or item.published_at,
+        warc=fetched.warc if fetched is not None and from_page else listing_warc,
     )
 
 

@@ -44,6 +44,8 @@ FIELDS = (
     "first_seen_at",
     "updated_at",
 )
+# With --warc: where the page the article's body came from lies in the WARC archive.
+WARC_FIELDS = ("warc_file", "warc_offset", "warc_record_id")
 # OWASP's "CSV Injection" advice: a cell starting with one of these is a formula (or becomes one
 # when a spreadsheet trims it) to Excel, LibreOffice and Google Sheets; a leading ' keeps it text.
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -58,12 +60,16 @@ def spreadsheet_cell(value: str | None) -> str | None:
 
 
 def _rows(
-    database: Database, sites: Mapping[str, tzinfo], first: date | None, last: date | None
+    database: Database,
+    sites: Mapping[str, tzinfo],
+    first: date | None,
+    last: date | None,
+    warc: bool,
 ) -> Iterator[dict[str, Any]]:
     with database.transaction() as tx:
         for article in exported(tx.connection, list(sites), first, last):
             published = article.published_at
-            yield {
+            row = {
                 "site": article.site,
                 "date": article.date.isoformat(),
                 "title": article.title,
@@ -77,6 +83,9 @@ def _rows(
                 "first_seen_at": article.first_seen_at.isoformat(),
                 "updated_at": article.updated_at.isoformat(),
             }
+            if warc:
+                row.update((name, getattr(article, name)) for name in WARC_FIELDS)
+            yield row
 
 
 def export_articles(
@@ -87,16 +96,24 @@ def export_articles(
     fmt: ExportFormat,
     first: date | None = None,
     last: date | None = None,
+    warc: bool = False,
 ) -> int:
     """Write one record per article of ``sites`` (name -> the calendar its publication times
-    are shown in) to ``out``; return how many were written."""
+    are shown in) to ``out``, with ``warc`` its WARC location too; return how many were
+    written."""
     count = 0
-    rows = _rows(database, sites, first, last)
+    rows = _rows(database, sites, first, last, warc)
     if fmt == "csv":
-        writer = csv.DictWriter(out, fieldnames=FIELDS, lineterminator="\n")
+        fields = (*FIELDS, *WARC_FIELDS) if warc else FIELDS
+        writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\n")
         writer.writeheader()
         for row in rows:
-            writer.writerow({field: spreadsheet_cell(value) for field, value in row.items()})
+            writer.writerow(
+                {
+                    field: spreadsheet_cell(value) if isinstance(value, str) else value
+                    for field, value in row.items()
+                }
+            )
             count += 1
     else:
         for row in rows:
@@ -110,6 +127,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--from", dest="first", type=iso_date, metavar="DATE")
     parser.add_argument("--to", dest="last", type=iso_date, metavar="DATE")
     parser.add_argument("--output", metavar="FILE", help="write here instead of stdout")
+    parser.add_argument(
+        "--warc",
+        action="store_true",
+        help="add where each article's page lies in the WARC archive (file, offset, record id)",
+    )
     site_option(parser, also="any site stored in the database")
 
 
@@ -133,7 +155,13 @@ def handle(args: argparse.Namespace, settings: Settings) -> int:
             else:
                 out = sys.stdout
             count = export_articles(
-                database, out, sites=sites, fmt=args.fmt, first=args.first, last=args.last
+                database,
+                out,
+                sites=sites,
+                fmt=args.fmt,
+                first=args.first,
+                last=args.last,
+                warc=args.warc,
             )
     finally:
         database.dispose()

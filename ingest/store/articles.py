@@ -17,10 +17,11 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, Executable, Select, bindparam, func, select, update
 
-from ingest.domain import ArticleRecord, BodySource, DateStatus, DayOutcome
+from ingest.domain import ArticleRecord, BodySource, DateStatus, DayOutcome, WarcLocation
 from ingest.store import driver
 from ingest.store.days import read_validators, record_date_state, save_validators
 from ingest.store.engine import dialect_insert
+from ingest.store.tables import WARC_COLUMNS, warc_columns
 from ingest.store.tables import article_revisions as _revisions
 from ingest.store.tables import articles as _articles
 from ingest.text import title_digest
@@ -82,6 +83,8 @@ class CrawledDay:
     # articles are then inserted without reading the date's rows first (read only when some
     # were stored meanwhile, as for any concurrent writer).
     stored_before: bool = True
+    # Where the date's first listing page lies in the WARC archive (None with it off).
+    listing_warc: WarcLocation | None = None
 
 
 def store_crawled_day(
@@ -105,6 +108,7 @@ def store_crawled_day(
         error=crawled.error,
         run_id=run_id,
         now=now,
+        warc=None if failed else crawled.listing_warc,
     )
     save_validators(
         conn,
@@ -231,7 +235,10 @@ _ARTICLE_UPDATE = (
     .where(_STORED.id == bindparam("article_id"))
     .values(
         {
-            **{name: bindparam(name) for name in (*_CHANGED, "content_hash", "updated_at")},
+            **{
+                name: bindparam(name)
+                for name in (*_CHANGED, "content_hash", "updated_at", *WARC_COLUMNS)
+            },
             "last_run_id": bindparam("run_id"),
         }
     )
@@ -297,6 +304,7 @@ def _article_row(record: ArticleRecord, *, run_id: int, now: datetime) -> dict[s
         "updated_at": now,
         "first_run_id": run_id,
         "last_run_id": run_id,
+        **warc_columns(record.warc),
     }
 
 
@@ -331,6 +339,7 @@ def _change_row(
         "content_hash": record.content_hash,
         "updated_at": now,
         "run_id": run_id,
+        **warc_columns(record.warc),
     }
 
 
@@ -367,6 +376,9 @@ class ExportedArticle(NamedTuple):
     published_at: datetime | None
     first_seen_at: datetime
     updated_at: datetime
+    warc_file: str | None
+    warc_offset: int | None
+    warc_record_id: str | None
 
 
 def exported(

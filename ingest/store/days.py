@@ -13,9 +13,10 @@ from functools import cache
 
 from sqlalchemy import Connection, Executable, bindparam, delete, func, select
 
-from ingest.domain import DateStatus
+from ingest.domain import DateStatus, WarcLocation
 from ingest.store import driver
 from ingest.store.engine import dialect_insert, storable_text
+from ingest.store.tables import WARC_COLUMNS, warc_columns
 from ingest.store.tables import crawl_state as _states
 from ingest.store.tables import http_validators as _validators
 
@@ -39,8 +40,11 @@ def record_date_state(
     error: str | None,
     run_id: int,
     now: datetime,
+    warc: WarcLocation | None = None,
 ) -> int:
     """Record a crawl of the date (one upsert); ``item_count`` None keeps the stored count.
+    ``warc``: where the date's first listing page lies in the archive; None keeps the one
+    stored (a 304, a failed date).
 
     Returns the date's item count after the write.
     """
@@ -58,6 +62,7 @@ def record_date_state(
         "last_error": storable_text(error),
         "failing_since": None if complete else now,
         "last_run_id": run_id,
+        **warc_columns(warc),
     }
     ((count,),) = driver.execute(conn, statement, params)
     return int(count or 0)
@@ -82,6 +87,7 @@ def _date_state_upsert(dialect: str, complete: bool, keep_count: bool) -> Execut
             "failing_since": None
             if complete
             else func.coalesce(table.c.failing_since, insert.excluded.failing_since),
+            **{name: func.coalesce(insert.excluded[name], table.c[name]) for name in WARC_COLUMNS},
         },
     ).returning(table.c.item_count)
     return statement

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Column,
     Date,
     DateTime,
@@ -26,6 +27,8 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
 )
+
+from ingest.domain import WarcLocation
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -62,6 +65,31 @@ metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 def _utc(name: str, *, nullable: bool = False, primary_key: bool = False) -> Column[datetime]:
     return Column(name, UTCDateTime(), nullable=nullable, primary_key=primary_key)
+
+
+def _warc_location() -> tuple[Column[Any], ...]:
+    """Where a page lies in the WARC archive (``archive.warc``): the file under
+    ``archive.dir``, its record's offset, its WARC-Record-ID. Null with the archive off, and
+    for what was stored before the archive kept pages."""
+    return (
+        Column("warc_file", String(200), nullable=True),
+        Column("warc_offset", BigInteger(), nullable=True),
+        Column("warc_record_id", String(100), nullable=True),
+    )
+
+
+WARC_COLUMNS = ("warc_file", "warc_offset", "warc_record_id")
+
+
+def warc_columns(location: WarcLocation | None) -> dict[str, Any]:
+    """A page's WARC location as the tables' three columns (null without one)."""
+    if location is None:
+        return dict.fromkeys(WARC_COLUMNS)
+    return {
+        "warc_file": location.file,
+        "warc_offset": location.offset,
+        "warc_record_id": location.record_id,
+    }
 
 
 def _count(name: str) -> Column[int]:
@@ -120,6 +148,7 @@ articles = Table(
     _utc("updated_at"),
     Column("first_run_id", Integer(), ForeignKey("runs.id"), nullable=False),
     Column("last_run_id", Integer(), ForeignKey("runs.id"), nullable=False),
+    *_warc_location(),
     UniqueConstraint("site", "date", "title_digest"),
     Index(None, "date"),
 )
@@ -158,6 +187,8 @@ crawl_state = Table(
     # When the date's current run of failures began; cleared by a success.
     _utc("failing_since", nullable=True),
     Column("last_run_id", Integer(), ForeignKey("runs.id"), nullable=True),
+    # Where the date's first listing page, as last stored, lies in the WARC archive.
+    *_warc_location(),
 )
 
 # The ETag / Last-Modified of a listing URL, saved with the date its body was stored for.
