@@ -13,15 +13,18 @@ import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
+import msgspec
 import structlog
 
+from ingest.archive.replay import WarcReplay
 from ingest.domain import RunKind, utc_now
 from ingest.errors import SiteBusyError
 from ingest.fetch import Hosts
 from ingest.planning import dates_between
 from ingest.run import CrawlDeps, Progress, RunSummary, SiteRun
-from ingest.settings import Settings, SiteSettings
+from ingest.settings import ArchiveSettings, Settings, SiteSettings
 from ingest.store.engine import Database
 
 log = structlog.get_logger("ingest.crawl")
@@ -35,6 +38,7 @@ __all__ = [
     "crawl_sites",
     "dates_between",
     "incremental_window",
+    "reparse",
     "run_crawl",
     "utc_now",
 ]
@@ -105,6 +109,48 @@ def backfill(
         force=force,
         parallel=settings.schedule.max_parallel_sites,
     )
+
+
+def reparse(
+    settings: Settings,
+    database: Database,
+    first: date,
+    last: date,
+    *,
+    sites: Sequence[SiteSettings] | None = None,
+    on_progress: Callable[[Progress], None] | None = None,
+) -> list[Outcome]:
+    """Read ``first`` .. ``last`` of each site again from its WARC files, with its layout and
+    selectors as configured today: the crawl's own path (parse, dedupe, store, a run record
+    of kind ``reparse``), every page answered by the archive (``archive.WarcReplay``), no
+    request sent and nothing archived anew. A page the archive lacks fails its date."""
+    directory = Path(settings.archive.dir)
+    chosen = [_replaying(site) for site in (sites or settings.sites)]
+    deps = CrawlDeps(
+        database,
+        on_progress=on_progress,
+        heartbeat=settings.schedule.heartbeat,
+        hosts=Hosts.for_sites(chosen),
+        archive=ArchiveSettings(enabled=False),
+        transport=lambda site: WarcReplay(directory, site.name),
+    )
+    return crawl_sites(
+        chosen,
+        lambda _site: (first, last),
+        deps,
+        kind=RunKind.REPARSE,
+        force=True,
+        parallel=settings.schedule.max_parallel_sites,
+    )
+
+
+def _replaying(site: SiteSettings) -> SiteSettings:
+    """The site as a reparse reads it: unpaced (nothing goes to the site), robots.txt not
+    read again (the archive holds only what it allowed then), one attempt a page."""
+    http = msgspec.structs.replace(
+        site.http, requests_per_second=0.0, concurrency=16, max_attempts=1
+    )
+    return msgspec.structs.replace(site, http=http, respect_robots_txt=False)
 
 
 def crawl_sites(

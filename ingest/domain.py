@@ -23,6 +23,7 @@ class RunKind(StrEnum):
     BACKFILL = "backfill"
     SCHEDULED = "scheduled"
     MANUAL = "manual"
+    REPARSE = "reparse"  # the archive's pages read again, nothing requested
 
 
 class RunStatus(StrEnum):

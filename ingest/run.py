@@ -34,7 +34,7 @@ from ingest.errors import (
     StorageError,
     StorageFullError,
 )
-from ingest.fetch import Fetcher, Hosts
+from ingest.fetch import Fetcher, Hosts, Transport
 from ingest.gate import StorageGate
 from ingest.listing import check_site_index
 from ingest.pipeline import DayPipeline
@@ -79,6 +79,9 @@ class CrawlDeps:
     # The process's host slots and robots.txt reads (``fetch.hosts``): sites on one host share
     # its strictest limits.
     hosts: Hosts = field(default_factory=Hosts)
+    # What answers the run's requests, for a site: None, the network (an ``AiohttpTransport``);
+    # ``ingest reparse`` hands in the site's WARC files (``archive.WarcReplay``).
+    transport: Callable[[SiteSettings], Transport] | None = None
     # Where every response is kept as WARC (``archive``); off unless the settings say so.
     archive: ArchiveSettings = field(default_factory=lambda: ArchiveSettings(enabled=False))
 
@@ -207,7 +210,8 @@ class SiteRun:
             except SiteBusyError as exc:
                 # A silent holder on another host is watched until it is known dead or alive.
                 watching = isinstance(exc, SiteHolderSilentError)
-                if not (watching or self.kind is RunKind.BACKFILL) or self._stop_requested():
+                waits = self.kind in (RunKind.BACKFILL, RunKind.REPARSE)
+                if not (watching or waits) or self._stop_requested():
                     raise
                 if not waiting:
                     log.info("waiting_for_site_lock", site=site.name, reason=str(exc))
@@ -324,7 +328,10 @@ class SiteRun:
 
     async def _fetch_and_store_with(self, planned: list[date], warc: WarcFiles | None) -> None:
         site, http = self.site, self.site.http
-        async with Fetcher(site, http, self.deps.hosts, capture=warc) as fetcher:
+        transport = self.deps.transport(site) if self.deps.transport is not None else None
+        async with Fetcher(
+            site, http, self.deps.hosts, transport=transport, capture=warc
+        ) as fetcher:
             self.tally.stats = fetcher.stats
             await fetcher.load_robots()
             layout = build_layout(site.layout, site.shape)

@@ -27,6 +27,7 @@ from ingest.commands import (
     health,
     inspect,
     logs,
+    reparse,
     run,
     runs,
 )
@@ -47,6 +48,7 @@ class Command(Protocol):
 # In the order ``ingest --help`` lists them.
 COMMANDS: tuple[Command, ...] = (
     backfill,
+    reparse,
     export,
     runs,
     crawl,

@@ -204,3 +204,18 @@ def test_a_stored_article_is_read_again_from_its_recorded_place(
         states = db.execute("SELECT date, warc_file, warc_offset FROM crawl_state").fetchall()
     assert len(states) == len(dates_between(FIRST, LAST))
     assert all(file and offset is not None for _, file, offset in states)
+
+
+def test_reparse_reads_the_archive_and_asks_the_site_nothing(
+    server: SampleSiteServer, tmp_path: Path
+) -> None:
+    config = str(write_config(tmp_path, server))
+    assert ingest("--config", config, "backfill", *SPAN, cwd=tmp_path).returncode == 0
+    crawled = ingest("--config", config, "export", cwd=tmp_path).stdout
+    requests = len(server.requests)
+    done = ingest("--config", config, "reparse", *SPAN, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert len(server.requests) == requests
+    assert ingest("--config", config, "export", cwd=tmp_path).stdout == crawled
+    runs = ingest("--config", config, "runs", "--json", cwd=tmp_path)
+    assert [r["kind"] for r in json.loads(runs.stdout)] == ["reparse", "backfill"]

@@ -1,0 +1,101 @@
+"""``reparse``: a fix made to a site's config today applies to every day already archived, with
+no request to the site. The pages come from the WARC files the crawl kept."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from ingest import crawl
+from ingest.crawl import RunSummary
+from ingest.domain import RunKind, RunStatus
+from ingest.settings import Settings, settings_from_mapping
+from ingest.store import tables
+from ingest.store.engine import Database
+from tests.support.sample_site import SampleSiteServer
+from tests.support.sample_site.plain import SELECTORS
+
+FIRST, LAST = date(2020, 2, 1), date(2020, 2, 12)  # 2020-02-05 has no posts
+Key = tuple[date, str]
+Row = tuple[str, str | None, str, Any]
+
+
+def configure(server: SampleSiteServer, tmp_path: Path, url: str, **selectors: str) -> Settings:
+    return settings_from_mapping(
+        {
+            "http": {"requests_per_second": 0.0, "timeout_seconds": 2.0,
+                     "backoff_initial_seconds": 0.01, "backoff_max_seconds": 0.05},
+            "sites": [{"name": "plain", "base_url": server.base_url, "layout": "selectors",
+                       "listing_path": server.plain_listing_path,
+                       "selectors": {**SELECTORS, **selectors}}],
+            "database": {"url": url},
+            "archive": {"dir": str(tmp_path / "warc")},
+            "logging": {"file": str(tmp_path / "ingest.jsonl")},
+        }
+    )  # fmt: skip
+
+
+def stored(database: Database) -> dict[Key, Row]:
+    with database.transaction() as tx:
+        rows = tx.connection.execute(select(tables.articles)).all()
+    return {(a.date, a.title): (a.url, a.category, a.body, a.published_at) for a in rows}
+
+
+def truth(server: SampleSiteServer) -> dict[Key, Row]:
+    return {
+        (day, r.title): (r.url, r.category, r.body, r.published_at)
+        for day in crawl.dates_between(FIRST, LAST)
+        for r in server.site.expected_records(day, base_url=server.base_url, flavour="plain")
+    }
+
+
+def only(outcomes: list[crawl.Outcome]) -> RunSummary:
+    (outcome,) = outcomes
+    assert isinstance(outcome, RunSummary), outcome
+    return outcome
+
+
+def test_a_fixed_selector_applies_to_every_archived_day_without_a_request(
+    server: SampleSiteServer, tmp_path: Path, database_url: str, database: Database
+) -> None:
+    broken = configure(server, tmp_path, database_url, category="span.no-such-section")
+    crawled = only(crawl.backfill(broken, database, FIRST, LAST))
+    assert crawled.status is RunStatus.SUCCEEDED
+    want = truth(server)
+    before = stored(database)
+    assert before.keys() == want.keys()
+    assert {row[1] for row in before.values()} == {None}, "the broken selector read nothing"
+    requests = len(server.requests)
+
+    fixed = configure(server, tmp_path, database_url)
+    reparsed = only(crawl.reparse(fixed, database, FIRST, LAST))
+
+    assert len(server.requests) == requests, "not one request during the reparse"
+    assert reparsed.status is RunStatus.SUCCEEDED
+    assert reparsed.counts.articles_updated == len(want)
+    assert stored(database) == want
+    with database.transaction() as tx:
+        kinds = [r.kind for r in tx.connection.execute(select(tables.runs.c.kind)).all()]
+    assert kinds == [RunKind.BACKFILL.value, RunKind.REPARSE.value]
+
+
+def test_a_day_the_archive_lacks_fails_saying_so(
+    server: SampleSiteServer, tmp_path: Path, database_url: str, database: Database
+) -> None:
+    settings = configure(server, tmp_path, database_url)
+    only(crawl.backfill(settings, database, FIRST, FIRST))
+    requests = len(server.requests)
+    reparsed = only(crawl.reparse(settings, database, FIRST, date(2020, 2, 2)))
+    assert len(server.requests) == requests
+    assert reparsed.status is RunStatus.PARTIAL
+    assert reparsed.failed_dates == (date(2020, 2, 2),)
+    with database.transaction() as tx:
+        (error,) = tx.connection.execute(
+            select(tables.crawl_state.c.last_error).where(
+                tables.crawl_state.c.date == date(2020, 2, 2)
+            )
+        ).one()
+    assert "not in the WARC archive" in error
