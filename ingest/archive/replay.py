@@ -16,6 +16,7 @@ import re
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from fastwarc.warc import ArchiveIterator, WarcRecordType
 from multidict import CIMultiDict, CIMultiDictProxy
@@ -60,6 +61,8 @@ class WarcReplay:
         self._directory = directory
         self._site = site
         self._index: dict[str, _Capture] | None = None
+        # Each file opened once for the run (an open costs more than reading a record).
+        self._open: dict[Path, BinaryIO] = {}
         self.files = 0
 
     async def get(self, url: str, headers: Mapping[str, str]) -> ArchivedAnswer:
@@ -68,10 +71,16 @@ class WarcReplay:
         capture = self._index.get(url)
         if capture is None:
             raise PermanentFetchError(f"not in the WARC archive: {url}", url=url)
-        return _read(capture)
+        file = self._open.get(capture.file)
+        if file is None:
+            file = self._open[capture.file] = capture.file.open("rb")
+        return _read(file, capture.offset)
 
     async def aclose(self) -> None:
         self._index = None
+        for file in self._open.values():
+            file.close()
+        self._open.clear()
 
     def _build_index(self) -> dict[str, _Capture]:
         own = re.compile(rf"{re.escape(file_stem(self._site))}-\d{{8,}}-\d{{5,}}\.warc\.gz")
@@ -101,11 +110,10 @@ def _usable(status: int) -> bool:
     return status == 200 or status == 404 or 300 <= status < 400
 
 
-def _read(capture: _Capture) -> ArchivedAnswer:
-    with capture.file.open("rb") as file:
-        file.seek(capture.offset)
-        record = next(iter(ArchiveIterator(file, parse_http=True)))
-        http = record.http_headers
-        headers = CIMultiDict(http.items())
-        status = http.status_code or 0
-        return ArchivedAnswer(status, CIMultiDictProxy(headers), record.reader.read())
+def _read(file: BinaryIO, offset: int) -> ArchivedAnswer:
+    file.seek(offset)
+    record = next(iter(ArchiveIterator(file, parse_http=True)))
+    http = record.http_headers
+    headers = CIMultiDict(http.items())
+    status = http.status_code or 0
+    return ArchivedAnswer(status, CIMultiDictProxy(headers), record.reader.read())
