@@ -16,6 +16,7 @@ written when the database returns within as long again, else the next run marks 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 import time
 from collections.abc import Callable
@@ -328,10 +329,13 @@ class SiteRun:
 
     async def _fetch_and_store_with(self, planned: list[date], warc: WarcFiles | None) -> None:
         site, http = self.site, self.site.http
-        transport = self.deps.transport(site) if self.deps.transport is not None else None
-        async with Fetcher(
-            site, http, self.deps.hosts, transport=transport, capture=warc
-        ) as fetcher:
+        async with contextlib.AsyncExitStack() as stack:
+            transport = self.deps.transport(site) if self.deps.transport is not None else None
+            if transport is not None:
+                stack.push_async_callback(transport.aclose)  # handed in, so closed here
+            fetcher = await stack.enter_async_context(
+                Fetcher(site, http, self.deps.hosts, transport=transport, capture=warc)
+            )
             self.tally.stats = fetcher.stats
             await fetcher.load_robots()
             layout = build_layout(site.layout, site.shape)
