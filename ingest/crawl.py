@@ -23,9 +23,10 @@ from ingest.domain import RunKind, utc_now
 from ingest.errors import SiteBusyError
 from ingest.fetch import Hosts
 from ingest.planning import dates_between
-from ingest.run import CrawlDeps, Progress, RunSummary, SiteRun
+from ingest.run import CrawlDeps, SiteRun
 from ingest.settings import ArchiveSettings, Settings, SiteSettings
 from ingest.store.engine import Database
+from ingest.tally import Progress, RunSummary
 
 log = structlog.get_logger("ingest.crawl")
 

@@ -22,11 +22,10 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
-from pathlib import Path
 
 import structlog
 
-from ingest.archive import WarcFiles, recover
+from ingest.archive import WarcFiles, run_files
 from ingest.domain import DateStatus, DayOutcome, RunKind, RunStatus, utc_now
 from ingest.errors import (
     DatabaseUnavailableError,
@@ -45,21 +44,13 @@ from ingest.sites import build_layout
 from ingest.store import liveness, runs
 from ingest.store.days import date_statuses
 from ingest.store.engine import Database
-from ingest.tally import DayResult, RunTally
+from ingest.tally import DayResult, Progress, RunSummary, RunTally
 from ingest.turns import Turns
 
 log = structlog.get_logger("ingest.run")
 
 # How often a backfill waiting for a busy site tries its lock again.
 LOCK_POLL_SECONDS = 1.0
-
-
-@dataclass(frozen=True, slots=True)
-class Progress:
-    site: str
-    dates_done: int
-    dates_total: int
-    articles_new: int
 
 
 @dataclass(frozen=True)
@@ -85,20 +76,6 @@ class CrawlDeps:
     transport: Callable[[SiteSettings], Transport] | None = None
     # Where every response is kept as WARC (``archive``); off unless the settings say so.
     archive: ArchiveSettings = field(default_factory=lambda: ArchiveSettings(enabled=False))
-
-
-@dataclass(frozen=True, slots=True)
-class RunSummary:
-    site: str
-    run_id: int
-    status: RunStatus
-    counts: runs.RunCounts
-    dates_total: int
-    dates_skipped: int
-    failed_dates: tuple[date, ...]
-    duration_seconds: float
-    # Why the run stopped before its dates were done ("storage full ...", an outage too long).
-    reason: str | None = None
 
 
 class SiteRun:
@@ -309,23 +286,12 @@ class SiteRun:
             await asyncio.gather(*watchers, return_exceptions=True)
 
     async def _fetch_and_store(self, planned: list[date]) -> None:
-        warc = self._warc_files()
+        warc = run_files(self.deps.archive, self.site.name, self.run_id)
         try:
             await self._fetch_and_store_with(planned, warc)
         finally:
             if warc is not None:
                 warc.close()
-
-    def _warc_files(self) -> WarcFiles | None:
-        """This run's WARC files, once the files a killed run of the site left open are
-        closed at their last whole record; None with the archive off."""
-        archive = self.deps.archive
-        if not archive.enabled:
-            return None
-        directory = Path(archive.dir)
-        for name in recover(directory, self.site.name):
-            log.warning("warc_file_recovered", file=name)
-        return WarcFiles(directory, self.site.name, self.run_id, archive.max_file_bytes)
 
     async def _fetch_and_store_with(self, planned: list[date], warc: WarcFiles | None) -> None:
         site, http = self.site, self.site.http

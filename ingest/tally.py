@@ -1,5 +1,6 @@
 """A run's counts as its dates come in: one date's result, what each adds to the run record,
-what could not be written yet, the failed dates and their first errors."""
+what could not be written yet, the failed dates and their first errors; the progress a run
+reports as it goes, and its summary at the end."""
 
 from __future__ import annotations
 
@@ -68,3 +69,25 @@ class RunTally:
         if not self.failed:
             return RunStatus.SUCCEEDED
         return RunStatus.PARTIAL if self.counts.dates_done > 0 else RunStatus.FAILED
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    site: str
+    dates_done: int
+    dates_total: int
+    articles_new: int
+
+
+@dataclass(frozen=True, slots=True)
+class RunSummary:
+    site: str
+    run_id: int
+    status: RunStatus
+    counts: runs.RunCounts
+    dates_total: int
+    dates_skipped: int
+    failed_dates: tuple[date, ...]
+    duration_seconds: float
+    # Why the run stopped before its dates were done ("storage full ...", an outage too long).
+    reason: str | None = None

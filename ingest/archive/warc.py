@@ -27,12 +27,16 @@ from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
 
+import structlog
 from isal import igzip
 
 from ingest.archive import records
 from ingest.domain import WarcLocation
 from ingest.errors import StorageError, StorageFullError
 from ingest.owner_only import FILE_MODE, make_folders
+from ingest.settings import ArchiveSettings
+
+log = structlog.get_logger("ingest.archive")
 
 # Measured on the sample site's K2 pages (12 KB): warcio's own gzip (zlib, level 9) took 236 µs
 # a page on top of 130 for the records; zlib's level 1 63 µs, ISA-L's level 1 19 µs, with
@@ -143,6 +147,18 @@ class WarcFiles:
                 raise _storage_error(exc, self._name) from exc
             file = self._file = os.fdopen(descriptor, "wb")
         return file
+
+
+def run_files(archive: ArchiveSettings, site: str, run_id: int) -> WarcFiles | None:
+    """A run's WARC files, once the files a killed run of the site left open are closed at
+    their last whole record (each logged, ``warc_file_recovered``); None with the archive
+    off."""
+    if not archive.enabled:
+        return None
+    directory = Path(archive.dir)
+    for name in recover(directory, site):
+        log.warning("warc_file_recovered", file=name)
+    return WarcFiles(directory, site, run_id, archive.max_file_bytes)
 
 
 def recover(directory: Path, site: str) -> list[str]:

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from ingest.run import dates_in_flight
+from ingest.planning import dates_in_flight
 from tests.support.cli import ROOT, ingest, write_config
 from tests.support.listings import LISTING
 from tests.support.postgres import PrivatePostgres

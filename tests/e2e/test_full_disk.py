@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.run import dates_in_flight
+from ingest.planning import dates_in_flight
 from tests.support.cli import ingest, write_config
 from tests.support.listings import listing_dates
 from tests.support.sample_site import SampleSiteServer
