@@ -14,21 +14,18 @@ most specific first (as httpx's ``map_httpcore_exceptions`` does for httpcore):
     any other aiohttp.ClientError (refused, dropped,
     truncated, malformed, proxy)                     -> TransientFetchError "connection error: ..."
 
-so nothing above this module sees an aiohttp type. Nor a proxy's credentials: every message
-that leaves here has the proxy's user info, in any spelling, replaced by ``***``.
+so nothing above this module sees an aiohttp type. Nor a proxy's password: every message that
+leaves here has it, in any spelling, replaced by ``***`` (``Scrubber``).
 """
 
 from __future__ import annotations
 
-import contextlib
-import re
 from collections.abc import AsyncIterator, Mapping
 from typing import NoReturn, Protocol
-from urllib.parse import unquote
 
 import aiohttp
-from yarl import URL
 
+from ingest import secrets
 from ingest.errors import PermanentFetchError, TransientFetchError
 
 
@@ -66,39 +63,34 @@ class Transport(Protocol):
     async def aclose(self) -> None: ...
 
 
-_USERINFO = re.compile(r"(\b[a-zA-Z][a-zA-Z0-9+.-]*://)[^/?#@\s'\"<>]+@")
-
-
 class Scrubber:
-    """Hides a proxy's credentials in a text: its URL shown masked, and its user info and
-    password, each as written and percent-decoded, as ``***`` wherever they appear."""
+    """Hides a proxy's credentials in a text (``ingest.secrets`` says how one is shown): its
+    URL shown masked, its password in every spelling (as written, decoded, re-encoded as
+    yarl writes it back in aiohttp's messages) as ``***``, and any other URL's password too.
+    Per transport, so it holds whether or not the process's settings were loaded through
+    ``load_settings`` (which teaches ``secrets.redact`` the configured ones)."""
 
     __slots__ = ("_proxy", "_secrets")
 
     def __init__(self, proxy: str | None) -> None:
         self._proxy = proxy
-        _, sep, rest = (proxy or "").partition("://")
-        userinfo = rest.rpartition("@")[0] if sep else ""
-        password = userinfo.partition(":")[2]
-        found = {userinfo, unquote(userinfo), password, unquote(password)}
-        if userinfo:
-            with contextlib.suppress(ValueError, TypeError):
-                parsed = URL(proxy or "")  # as aiohttp re-encodes it in its messages
-                found |= {parsed.raw_user or "", parsed.raw_password or ""}
-                found |= {parsed.user or "", parsed.password or ""}
-        self._secrets = tuple(sorted(found - {""}, key=len, reverse=True))
+        found = (
+            {form for secret in secrets.url_secrets(proxy) for form in secrets.spellings(secret)}
+            if proxy
+            else set()
+        )
+        kept = (form for form in found if len(form) >= secrets.MIN_REDACTED)
+        self._secrets = tuple(sorted(kept, key=len, reverse=True))
 
     def __bool__(self) -> bool:
         return bool(self._secrets)
 
     def __call__(self, text: str) -> str:
         if self._proxy is not None and self._proxy in text:
-            scheme, _, rest = self._proxy.partition("://")
-            text = text.replace(self._proxy, f"{scheme}://***@{rest.rpartition('@')[2]}")
+            text = text.replace(self._proxy, secrets.mask_url(self._proxy))
         for secret in self._secrets:
-            text = text.replace(secret, "***")
-        # And the user info of any URL left, however spelled.
-        return _USERINFO.sub(r"\1***@", text)
+            text = text.replace(secret, secrets.MASK)
+        return secrets.redact(text)
 
 
 _NO_SECRETS = Scrubber(None)
