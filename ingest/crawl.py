@@ -18,7 +18,6 @@ from pathlib import Path
 import msgspec
 import structlog
 
-from ingest.archive.replay import WarcReplay
 from ingest.domain import RunKind, utc_now
 from ingest.errors import SiteBusyError
 from ingest.fetch import Hosts
@@ -125,6 +124,8 @@ def reparse(
     selectors as configured today: the crawl's own path (parse, dedupe, store, a run record
     of kind ``reparse``), every page answered by the archive (``archive.WarcReplay``), no
     request sent and nothing archived anew. A page the archive lacks fails its date."""
+    from ingest.archive.replay import WarcReplay  # FastWARC: only a reparse needs it
+
     directory = Path(settings.archive.dir)
     chosen = [_replaying(site) for site in (sites or settings.sites)]
     deps = CrawlDeps(
