@@ -8,6 +8,7 @@ import time
 
 from ingest.heap import keep_heap_between_pages
 from tests.benchmarks import (
+    archive,
     coverage_calendar,
     cpu,
     endtoend,
@@ -46,6 +47,7 @@ def main() -> int:
         ("calendar", coverage_calendar.run),
         ("cpu", cpu.run),
         ("real WordPress themes", wordpress_themes.run),
+        ("archive", archive.run),
         ("inflate", inflate.run),
         ("scale", scale.run),
     ):

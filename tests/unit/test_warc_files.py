@@ -1,0 +1,74 @@
+"""One run's WARC files: records written whole, synced together, closed whole."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from warcio.archiveiterator import ArchiveIterator
+
+from ingest.archive import WarcFiles, recover
+
+NOW = datetime(2020, 2, 1, 12, 0, tzinfo=UTC)
+
+
+def exchange(files: WarcFiles, n: int) -> None:
+    headers = [("Content-Type", "text/html")]
+    files.response(
+        f"https://x.example/{n}", {"User-Agent": "t"}, 200, headers, b"<p>%d</p>" % n, NOW
+    )
+
+
+def test_dates_syncing_together_share_one_fsync(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[int] = []
+    real = os.fsync
+
+    def counted(descriptor: int) -> None:
+        calls.append(descriptor)
+        real(descriptor)
+
+    monkeypatch.setattr(os, "fsync", counted)
+    files = WarcFiles(tmp_path, "s", 1, 1 << 30)
+
+    async def main() -> None:
+        for n in range(20):
+            exchange(files, n)
+        # Twenty dates in flight ask at once: the first fsync is under way when the rest
+        # ask, and one more covers them all.
+        await asyncio.gather(*(files.sync() for _ in range(20)))
+        assert len(calls) <= 2
+        exchange(files, 99)
+        await files.sync()  # a record written since: synced again
+        assert len(calls) <= 3
+        await files.sync()  # nothing new: no fsync
+        assert len(calls) <= 3
+
+    asyncio.run(main())
+    files.close()
+    (whole,) = tmp_path.glob("*.warc.gz")
+    with whole.open("rb") as file:
+        assert sum(1 for _ in ArchiveIterator(file)) == 42  # 21 responses, 21 requests
+
+
+def test_a_file_cut_off_mid_record_is_cut_back_to_its_last_whole_record(
+    tmp_path: Path,
+) -> None:
+    files = WarcFiles(tmp_path, "site-a", 3, 1 << 30)
+    for n in range(3):
+        exchange(files, n)
+    files.close()
+    written = (tmp_path / "site-a-00000003-00001.warc.gz").read_bytes()
+    # As a run killed with -9 leaves its file: open, a record cut off halfway.
+    left = tmp_path / "site-a-00000004-00001.warc.gz.open"
+    left.write_bytes(written + b"\x1f\x8b\x08\x00 half a record")
+    # Another site's file, and one of a site whose name begins the same, are left alone.
+    other = tmp_path / "site-a-b-00000001-00001.warc.gz.open"
+    other.write_bytes(b"x")
+    assert recover(tmp_path, "site-a") == ["site-a-00000004-00001.warc.gz"]
+    assert (tmp_path / "site-a-00000004-00001.warc.gz").read_bytes() == written
+    assert other.exists()
