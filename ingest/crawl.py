@@ -10,10 +10,11 @@ skipped, and one site's failure never stops another.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import TypeVar
 
 import msgspec
 import structlog
@@ -26,8 +27,11 @@ from ingest.run import CrawlDeps, SiteRun
 from ingest.settings import ArchiveSettings, Settings, SiteSettings
 from ingest.store.engine import Database
 from ingest.tally import Progress, RunSummary
+from ingest.turns import Turns
 
 log = structlog.get_logger("ingest.crawl")
+
+T = TypeVar("T")
 
 __all__ = [
     "CrawlDeps",
@@ -80,7 +84,7 @@ def run_crawl(
     unchanged day costs one request. When another live run holds the site, a backfill waits
     for it; scheduled and manual runs raise SiteBusyError.
     """
-    return asyncio.run(SiteRun(site, deps, kind, first, last, force=force).execute())
+    return _run(SiteRun(site, deps, kind, first, last, force=force).execute(), deps.turns)
 
 
 def backfill(
@@ -169,7 +173,20 @@ def crawl_sites(
     A busy site is skipped (SiteSkipped) for every kind but a backfill, which waits. Once
     every site has ended, the first unexpected error of any site is re-raised.
     """
-    return asyncio.run(_crawl_sites(sites, window, deps, kind, force, parallel))
+    return _run(_crawl_sites(sites, window, deps, kind, force, parallel), deps.turns)
+
+
+def _run(main: Awaitable[T], turns: Turns) -> T:
+    """``asyncio.run(main)``, with the parse thread of ``turns`` ended before the event loop
+    closes (``Turns.close``)."""
+
+    async def closing() -> T:
+        try:
+            return await main
+        finally:
+            turns.close()  # blocks the loop for the turn in flight at most: nothing else runs
+
+    return asyncio.run(closing())
 
 
 async def _crawl_sites(

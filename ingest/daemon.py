@@ -200,6 +200,12 @@ class Replica:
             clean = self.idle.wait(STOP_TIMEOUT_SECONDS)
             self.loop.call_soon_threadsafe(self.loop.stop)
             self.loop_thread.join(STOP_TIMEOUT_SECONDS)
+            # The parse thread ends before the loop closes, and the loop closes before the
+            # interpreter finalizes: none of them is left to the interpreter's exit.
+            self.turns.close()
+            if not self.loop_thread.is_alive():
+                with self.lock:  # a poll still under way starts no run on it
+                    self.loop.close()
             self._hand_back()
             log.info("daemon_stopped", clean=clean)
 
@@ -242,9 +248,11 @@ class Replica:
                 late = round((now - due_at).total_seconds())
                 log.warning("run_late", site=name, late_seconds=late, due_at=due_at.isoformat())
             with self.lock:
+                if self.loop.is_closed():
+                    break  # the daemon stopped meanwhile: its hand-back releases the claim
                 self.active.add(name)
                 self.idle.clear()
-            asyncio.run_coroutine_threadsafe(self._crawl(self.sites[name], due_at), self.loop)
+                asyncio.run_coroutine_threadsafe(self._crawl(self.sites[name], due_at), self.loop)
 
     def check_alerts(self) -> None:
         """Webhook alerts on health transitions; never raises, never fails a run."""

@@ -14,6 +14,10 @@ The event loop keeps serving every other site's requests meanwhile (Lexbor lets 
 while it parses), so a page that is slow to parse delays its own site, not the others. One
 thread, not a pool: a crawl's CPU work was measured as one core's, and the loop needs the other.
 
+Whoever makes a ``Turns`` closes it when its runs are over (``close``): the parse thread
+finishes the work it began and ends, before the event loop closes and before the interpreter
+finalizes, so Lexbor is never left parsing while either goes away.
+
 A turn delays a page's work by at most ``wait_seconds``; a run that is not paced by a rate
 keeps twice as many dates in flight as request slots, so the slots stay busy while dates wait
 their turn (``planning.dates_in_flight``). One ``Turns`` serves every site on an event loop: in the
@@ -90,6 +94,14 @@ class Turns:
             if waiter in self._waiting:
                 self._waiting.remove(waiter)
             raise
+
+    def close(self) -> None:
+        """End the parse thread once the works it began are done; turns not begun are dropped
+        (their tasks are gone: the runs ended or were stopped). Call it when no task waits any
+        more, before the event loop closes. A later ``run`` starts a new thread."""
+        thread, self._thread = self._thread, None
+        if thread is not None:
+            thread.shutdown(wait=True, cancel_futures=True)
 
     def _release(self) -> None:
         if self._timer is not None:

@@ -92,6 +92,32 @@ def test_sigterm_during_a_run_records_it_interrupted(
     assert [r["status"] for r in runs(config, tmp_path)] == ["interrupted"]
 
 
+def test_sigterm_while_pages_are_parsed_ends_the_process_in_order(
+    server: SampleSiteServer, tmp_path: Path
+) -> None:
+    """SIGTERM while the parse thread has work, at a few moments: each stop exits 0, and the
+    parse thread and the event loop are ended by the daemon itself, none of them left to the
+    interpreter's exit (an unclosed loop there is a ResourceWarning; a crash, a fault dump)."""
+    log = tmp_path / "ingest.jsonl"
+    config = str(
+        write_config(tmp_path, server, '[schedule]\ninterval = "1s"\nlookback_days = 60\n')
+    )
+    environment = {"PYTHONWARNINGS": "always::ResourceWarning", "PYTHONFAULTHANDLER": "1"}
+    for parsed in (1, 20, 60):
+        log.unlink(missing_ok=True)
+        daemon = start(["--config", config, "run"], tmp_path, environment)
+        try:
+            wait_for(
+                lambda n=parsed: log.exists() and log.read_text().count('"date_done"') >= n, 60
+            )
+        finally:
+            daemon.send_signal(signal.SIGTERM)
+            _, stderr = daemon.communicate(timeout=30)
+        assert daemon.returncode == 0, stderr[-3000:]
+        assert "Fatal Python error" not in stderr, stderr[-3000:]
+        assert "ResourceWarning" not in stderr, stderr[-3000:]
+
+
 def test_kill_9_backfill_is_abandoned_and_rerun_completes(
     server: SampleSiteServer, tmp_path: Path
 ) -> None:

@@ -64,12 +64,12 @@ def ingest(
     )
 
 
-def start(args: list[str], cwd: Path) -> subprocess.Popen[str]:
+def start(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
     """``ingest *args`` left running (a daemon): stdout discarded, stderr piped."""
     return subprocess.Popen(
         [sys.executable, "-m", "ingest", *args],
         cwd=cwd,
-        env=cli_environment(),
+        env=cli_environment(env),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import threading
+import time
 
 import pytest
 
@@ -164,3 +165,35 @@ def test_what_a_work_raises_is_raised_in_its_task_alone() -> None:
     failed, fine = asyncio.run(main())
     assert isinstance(failed, ValueError) and str(failed) == "bad page"
     assert fine == 2
+
+
+def test_close_waits_for_the_work_in_flight_and_ends_the_parse_thread() -> None:
+    """A run stopped mid-turn: ``close`` returns only once the parse thread has finished the
+    work it began and is gone, so nothing is left parsing while the event loop closes or the
+    interpreter finalizes; a later run gets a new thread."""
+    turns = Turns(size=1, wait_seconds=10.0)
+    started, finished = threading.Event(), threading.Event()
+    parse_threads: list[threading.Thread] = []
+
+    def slow() -> None:
+        parse_threads.append(threading.current_thread())
+        started.set()
+        time.sleep(0.3)  # a page being parsed when the run stops
+        finished.set()
+
+    async def stopped_mid_turn() -> None:
+        work = asyncio.create_task(turns.run(slow))
+        await asyncio.to_thread(started.wait, 5)
+        work.cancel()  # the run is stopped: nobody waits for the work any more
+        await asyncio.gather(work, return_exceptions=True)
+        turns.close()
+        assert finished.is_set(), "close returned with the work still running"
+
+    asyncio.run(asyncio.wait_for(stopped_mid_turn(), timeout=10))
+    assert not parse_threads[0].is_alive()
+
+    async def next_run() -> str:
+        return await asyncio.wait_for(turns.run(lambda: threading.current_thread().name), 5)
+
+    assert asyncio.run(next_run()).startswith("ingest-parse")
+    turns.close()
