@@ -151,12 +151,16 @@ def store_day(
     seen_ids: list[int] = []
     revisions: list[dict[str, Any]] = []
     changes: list[dict[str, Any]] = []
+    moves: list[dict[str, Any]] = []
     for record in records:
         if record.title_key in inserted:
             continue
         article = existing[record.title_key]
         if _keeps_stored_version(article, record):
             seen_ids.append(article.id)
+            unchanged += 1
+        elif _only_moved(article, record):
+            moves.append(_change_row(article.id, record, run_id=run_id, now=article.updated_at))
             unchanged += 1
         else:
             revisions.append(_revision_row(article, run_id=run_id, now=now))
@@ -165,6 +169,8 @@ def store_day(
     if revisions:
         driver.execute_many(conn, _REVISION_INSERT, revisions)
         driver.execute_many(conn, _ARTICLE_UPDATE, changes)
+    if moves:
+        driver.execute_many(conn, _ARTICLE_UPDATE, moves)
     driver.execute_many(conn, _SEEN_UPDATE, [{"run_id": run_id, "article_id": i} for i in seen_ids])
     return DayOutcome(new=len(inserted), updated=updated, unchanged=unchanged)
 
@@ -283,6 +289,18 @@ def _keeps_stored_version(article: _StoredArticle, record: ArticleRecord) -> boo
         record.body_source is BodySource.LISTING
         and article.body_source == BodySource.ARTICLE.value
         and record.listing_hash == article.listing_hash
+    )
+
+
+def _only_moved(article: _StoredArticle, record: ArticleRecord) -> bool:
+    """The same article at another URL (a site moved to https, to another host name, the demo
+    to another port): the URL is updated in place; no revision, no edit, ``updated_at`` kept."""
+    return (
+        record.url != article.url
+        and record.category == article.category
+        and record.body == article.body
+        and record.body_source.value == article.body_source
+        and record.published_at == article.published_at
     )
 
 

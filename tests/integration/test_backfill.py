@@ -157,6 +157,31 @@ def test_edited_article_is_updated_in_place_with_a_revision(
         assert tx.connection.scalar(select(func.count(tables.articles.c.id))) == 2
 
 
+def test_an_article_that_only_moved_is_no_edit(
+    site: SampleSite, server: SampleSiteServer, tmp_path: Path, database: Database
+) -> None:
+    """The same site at another address (as a move from http to https, or the demo's new port
+    each run): every article keeps its record and gets the new URL, with no revision and no
+    "updated"; an article edited meanwhile is still an edit."""
+    first, last = date(2020, 2, 1), date(2020, 2, 5)
+    settings = fast_settings(server.base_url, server.listing_path, tmp_path)
+    backfill(settings, database, first, last)
+    edited = site.articles_on(first)[0]
+    site.edit_article(edited.id, intro_paragraphs=("Corrected intro.",))
+    with SampleSiteServer(site) as moved:
+        assert moved.base_url != server.base_url
+        again = fast_settings(moved.base_url, moved.listing_path, tmp_path)
+        summary = backfill(again, database, first, last, force=True)
+        assert stored(database) == expected(site, moved.base_url, first, last)
+    assert (summary.counts.articles_new, summary.counts.articles_updated) == (0, 1)
+    assert summary.counts.articles_unchanged == len(stored(database)) - 1
+    with database.transaction() as tx:
+        urls = tx.connection.execute(select(tables.articles.c.url)).scalars().all()
+        revisions = tx.connection.execute(select(tables.article_revisions)).all()
+    assert all(not url.startswith(server.base_url) for url in urls)
+    assert [r.url.startswith(server.base_url) for r in revisions] == [True]
+
+
 def test_offsite_and_robots_disallowed_links_are_never_requested(
     site: SampleSite, server: SampleSiteServer, settings: Settings, database: Database
 ) -> None:
