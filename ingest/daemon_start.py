@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 import structlog
 
-from ingest.errors import DatabaseUnavailableError
+from ingest.errors import ConfigError, DatabaseUnavailableError
 
 if TYPE_CHECKING:
     from ingest.health import HealthReport
@@ -108,9 +108,13 @@ def serve(
 
     server = None
     if collector is not None and settings.metrics.port is not None:
-        server = serve_metrics(
-            collector, settings.metrics.host, settings.metrics.port, current_health
-        )
+        host, port = settings.metrics.host, settings.metrics.port
+        try:
+            server = serve_metrics(collector, host, port, current_health)
+        except OSError as exc:  # taken since the check at start (``check_start``)
+            raise ConfigError(
+                f"metrics.port = {port}: cannot listen on {host}:{port}: {exc.strerror or exc}"
+            ) from None
         log.info("metrics_serving", host=settings.metrics.host, port=server.server_port)
     try:
         database = wait_for_database(open_database, stop, startup)

@@ -13,7 +13,8 @@
     │   └── SchemaError               the schema is not the version this code needs
     ├── SiteBusyError        another live run holds the site's crawl lock
     │   └── SiteHolderSilentError  its holder, on another host, is silent: watched a while yet
-    └── DatabaseInUseError   another daemon already runs on this SQLite file
+    ├── DatabaseInUseError   another daemon already runs on this SQLite file
+    └── OutputError          a file the user named (export --output, --svg) cannot be written
 
 Library errors (aiohttp in ``fetch.transport``, httpx2 in ``alerts``, SQLAlchemy in ``store``) are
 translated where they enter, ``raise ... from exc``.
@@ -96,3 +97,8 @@ class SiteHolderSilentError(SiteBusyError):
 
 class DatabaseInUseError(IngestError):
     """A second daemon on one SQLite database: SQLite holds one; PostgreSQL holds several."""
+
+
+class OutputError(IngestError):
+    """A file the user named cannot be written; the message names it and why. The file, when
+    it existed, is as it was (``ingest.commands._output``)."""

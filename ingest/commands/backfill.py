@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from ingest.commands._common import (
+    check_start,
     configured_sites,
     iso_date,
     open_database,
@@ -30,6 +31,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def handle(args: argparse.Namespace, settings: Settings) -> int:
     require_range(args.first, args.last)
+    sites = configured_sites(args, settings)
+    check_start(settings)
     progress = ProgressLine.for_stream(sys.stderr)
     # Under a progress line stderr shows only warnings; without one the crawl narrates there.
     start_logging(settings, NAME, stream_level="WARNING" if progress else None)
@@ -44,7 +47,7 @@ def handle(args: argparse.Namespace, settings: Settings) -> int:
                 database,
                 args.first,
                 args.last,
-                sites=configured_sites(args, settings),
+                sites=sites,
                 force=args.force,
                 on_progress=progress.update if progress else None,
             )

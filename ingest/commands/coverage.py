@@ -15,12 +15,12 @@ from typing import Any
 from ingest.commands._common import (
     EXIT_FAILED,
     EXIT_OK,
+    database_sites,
     iso_date,
     open_database,
     require_range,
     site_option,
     start_logging,
-    stored_sites,
 )
 from ingest.coverage import GLYPHS, SHADES, Calendar, Day, Kind, read_calendar
 from ingest.settings import Settings
@@ -42,16 +42,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="default: the site's last crawled day")  # fmt: skip
     parser.add_argument("--json", action="store_true", help="print the per-day figures")
     parser.add_argument("--svg", metavar="PATH", help="also write the calendar as an SVG")
-    site_option(parser)
+    site_option(parser, also="any site stored in the database")
 
 
 def handle(args: argparse.Namespace, settings: Settings) -> int:
     """Reads only: no migration, no write (a SQLite file that does not exist is not created)."""
     require_range(args.first, args.last)
-    start_logging(settings, NAME, stream_level="CRITICAL")
-    sites = stored_sites(args, settings)
+    start_logging(settings, NAME, stream_level="CRITICAL", reads_only=True)
     database = open_database(settings, access="read")
     try:
+        sites = database_sites(args, settings, database)
         found = [read_calendar(database, s.name, args.first, args.last) for s in sites]
     finally:
         database.dispose()

@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from ingest.commands._common import (
+    check_start,
     configured_sites,
     non_negative_int,
     open_database,
@@ -23,12 +24,16 @@ HELP = "run the daemon's incremental crawl once"
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--days", type=non_negative_int, help="days back from today (default: lookback_days)"
+        "--days",
+        type=non_negative_int,
+        help="days back from today, 0 for today only (default: lookback_days)",
     )
     site_option(parser)
 
 
 def handle(args: argparse.Namespace, settings: Settings) -> int:
+    sites = configured_sites(args, settings)
+    check_start(settings)
     start_logging(settings, NAME, stream_level=None)
     from ingest.daemon import crawl_once
 
@@ -39,7 +44,7 @@ def handle(args: argparse.Namespace, settings: Settings) -> int:
             settings,
             database,
             kind=RunKind.MANUAL,
-            sites=configured_sites(args, settings),
+            sites=sites,
             days=args.days,
         )
     finally:

@@ -10,7 +10,7 @@ from pathlib import Path
 import structlog
 from sqlalchemy.engine import make_url
 
-from ingest.commands._common import EXIT_OK, EXIT_USAGE, open_database, start_logging
+from ingest.commands._common import EXIT_OK, EXIT_USAGE, check_start, start_logging
 from ingest.errors import ConfigError
 from ingest.settings import Settings
 from ingest.store.backup import Backup, backup_sqlite
@@ -32,7 +32,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def handle(args: argparse.Namespace, settings: Settings) -> int:
-    start_logging(settings, NAME, stream_level="CRITICAL")
+    if args.db_command == "upgrade":
+        check_start(settings)  # the log and database folders, before either is made
+    start_logging(settings, NAME, stream_level="CRITICAL", reads_only=args.db_command == "backup")
     if args.db_command == "backup":
         try:
             made = backup_database(settings, Path(args.path))
@@ -42,9 +44,27 @@ def handle(args: argparse.Namespace, settings: Settings) -> int:
         log.info("database_backed_up", path=str(made.path), pages=made.pages)
         print(f"backed up to {made.path} ({made.size_bytes} bytes)")
         return EXIT_OK
-    open_database(settings, access="upgrade").dispose()
-    print("database is at the newest schema")
+    before, after = upgrade(settings)
+    if before == after:
+        print(f"the database is already at the newest schema ({after}): nothing to do")
+    else:
+        print(f"migrated the database from {before or 'an empty database'} to {after}")
     return EXIT_OK
+
+
+def upgrade(settings: Settings) -> tuple[str | None, str]:
+    """Apply every pending migration: the schema version found, and the newest one."""
+    from ingest.store.engine import Database
+    from ingest.store.migrate import head_revision, upgrade_to_head
+
+    database = Database.from_url(settings.database.url)
+    try:
+        database.ping()
+        before = upgrade_to_head(database.engine)
+    finally:
+        database.dispose()
+    log.info("database_upgraded", schema_from=before, schema_to=head_revision())
+    return before, head_revision()
 
 
 def backup_database(settings: Settings, target: Path) -> Backup:

@@ -10,7 +10,13 @@ from zoneinfo import ZoneInfo
 
 import msgspec
 
-from ingest.commands._common import iso_date, open_database, require_range, start_logging
+from ingest.commands._common import (
+    check_start,
+    iso_date,
+    open_database,
+    require_range,
+    start_logging,
+)
 from ingest.commands._runs_report import ProgressLine, report_runs
 from ingest.heap import freeze_startup_objects
 from ingest.settings import Settings, SiteSettings, SiteUrl
@@ -31,6 +37,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def handle(args: argparse.Namespace, settings: Settings) -> int:
     require_range(args.first, args.last)
+    check_start(settings)
     progress = ProgressLine.for_stream(sys.stderr)
     start_logging(settings, NAME, stream_level="WARNING" if progress else None)
     from ingest import crawl

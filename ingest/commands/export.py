@@ -11,21 +11,22 @@ import csv
 import json
 import sys
 from collections.abc import Iterator, Mapping
-from contextlib import ExitStack
 from datetime import date, tzinfo
 from pathlib import Path
 from typing import Any, Literal, TextIO
 
 from ingest.commands._common import (
-    EXIT_FAILED,
     EXIT_OK,
+    database_sites,
     iso_date,
     open_database,
     require_range,
     site_option,
     start_logging,
 )
-from ingest.settings import Settings, SiteSettings
+from ingest.commands._output import replacing
+from ingest.errors import OutputError
+from ingest.settings import Settings
 from ingest.store.articles import exported
 from ingest.store.engine import Database
 
@@ -126,7 +127,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", dest="fmt", choices=("jsonl", "csv"), default="jsonl")
     parser.add_argument("--from", dest="first", type=iso_date, metavar="DATE")
     parser.add_argument("--to", dest="last", type=iso_date, metavar="DATE")
-    parser.add_argument("--output", metavar="FILE", help="write here instead of stdout")
+    parser.add_argument(
+        "--output", metavar="FILE", help="write here instead of stdout (replaced when complete)"
+    )
     parser.add_argument(
         "--warc",
         action="store_true",
@@ -136,35 +139,29 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def handle(args: argparse.Namespace, settings: Settings) -> int:
+    """Every record, or nothing: with ``--output`` the file is replaced only by a whole export
+    (``_output.replacing``), never truncated by one that fails."""
     require_range(args.first, args.last)
-    start_logging(settings, NAME, stream_level="CRITICAL")
-    configured = {site.name: site.timezone for site in settings.sites}
-    # A site stored but not configured (the demo's) is read in the default site calendar.
-    fallback = SiteSettings().timezone
-    sites = {name: configured.get(name, fallback) for name in (args.sites or configured)}
+    start_logging(settings, NAME, stream_level="CRITICAL", reads_only=True)
     database = open_database(settings, access="read")
     try:
-        with ExitStack() as stack:
-            if args.output:
-                path = Path(args.output)
-                try:
-                    out: TextIO = stack.enter_context(path.open("w", encoding="utf-8", newline=""))
-                except OSError as exc:
-                    print(f"ingest: error: cannot write {path}: {exc.strerror}", file=sys.stderr)
-                    return EXIT_FAILED
-            else:
-                out = sys.stdout
-            count = export_articles(
-                database,
-                out,
-                sites=sites,
-                fmt=args.fmt,
-                first=args.first,
-                last=args.last,
-                warc=args.warc,
-            )
+        # A site stored but not configured (the demo's) is read in the default site calendar.
+        sites = {site.name: site.timezone for site in database_sites(args, settings, database)}
+
+        def write(out: TextIO) -> int:
+            return export_articles(database, out, sites=sites, fmt=args.fmt, first=args.first,
+                                   last=args.last, warc=args.warc)  # fmt: skip
+
+        if args.output:
+            path = Path(args.output)
+            try:
+                with replacing(path) as out:
+                    count = write(out)
+            except OSError as exc:
+                raise OutputError(f"cannot write {path}: {exc.strerror}") from None
+            print(f"wrote {count} articles to {path}", file=sys.stderr)
+        else:
+            write(sys.stdout)
     finally:
         database.dispose()
-    if args.output:
-        print(f"wrote {count} articles to {args.output}", file=sys.stderr)
     return EXIT_OK

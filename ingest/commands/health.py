@@ -10,11 +10,11 @@ from ingest import health
 from ingest.commands._common import (
     EXIT_FAILED,
     EXIT_OK,
+    database_sites,
     duration,
     open_database,
     site_option,
     start_logging,
-    stored_sites,
 )
 from ingest.settings import Settings
 from ingest.terminal import printable
@@ -28,16 +28,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--max-age", type=duration, metavar="DURATION", help="e.g. 90m (default: 3 intervals)"
     )
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
-    site_option(parser)
+    site_option(parser, also="any site stored in the database")
 
 
 def handle(args: argparse.Namespace, settings: Settings) -> int:
-    start_logging(settings, NAME, stream_level="CRITICAL")
+    start_logging(settings, NAME, stream_level="CRITICAL", reads_only=True)
     database = open_database(settings, access="read")
     try:
-        reports = health.check_sites(
-            settings, database, sites=stored_sites(args, settings), max_age=args.max_age
-        )
+        sites = database_sites(args, settings, database)
+        reports = health.check_sites(settings, database, sites=sites, max_age=args.max_age)
     finally:
         database.dispose()
     all_healthy = all(report.healthy for report in reports)

@@ -9,7 +9,13 @@ import shutil
 import sys
 from typing import TYPE_CHECKING, Any
 
-from ingest.commands._common import EXIT_FAILED, EXIT_OK, iso_date, start_logging
+from ingest.commands._common import (
+    EXIT_FAILED,
+    EXIT_OK,
+    configured_sites,
+    iso_date,
+    start_logging,
+)
 from ingest.errors import FetchError, ParseError, UsageError
 from ingest.settings import Settings
 from ingest.sites import ArticlePage, ListingItem
@@ -32,14 +38,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def handle(args: argparse.Namespace, settings: Settings) -> int:
-    start_logging(settings, NAME, stream_level="CRITICAL")
+    start_logging(settings, NAME, stream_level="CRITICAL", reads_only=True)
     from ingest.inspection import inspect_site
 
     if (args.day is None) == (args.url is None):
         raise UsageError("inspect takes --date DATE or a URL")
     if args.site is None and len(settings.sites) > 1:
         raise UsageError(f"name the site with --site ({', '.join(settings.site_names)})")
-    (site,) = settings.select_sites([args.site] if args.site else settings.site_names[:1])
+    (site,) = configured_sites(
+        argparse.Namespace(sites=[args.site or settings.site.name]), settings
+    )
     try:
         found = inspect_site(site, day=args.day, url=args.url, article=args.article)
     except (FetchError, ParseError) as exc:

@@ -15,6 +15,7 @@ from ingest.commands._common import (
     EXIT_FAILED,
     EXIT_OK,
     EXIT_USAGE,
+    named_sites,
     positive_int,
     site_option,
     start_logging,
@@ -40,7 +41,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def handle(args: argparse.Namespace, settings: Settings) -> int:
     # It prints the log file: its own events stay out of it (--follow would show them).
-    start_logging(settings, NAME, stream_level="CRITICAL", log_file=False)
+    start_logging(settings, NAME, stream_level="CRITICAL", log_file=False, reads_only=True)
     if not settings.logging.file:
         print("ingest: error: logging.file is not set: there is no log file", file=sys.stderr)
         return EXIT_USAGE
@@ -51,6 +52,8 @@ def handle(args: argparse.Namespace, settings: Settings) -> int:
     colour = wants_colour(sys.stdout)
     with path.open(encoding="utf-8") as handle:
         events = list(read_events(handle))
+    in_log = {str(event["site"]) for event in events if event.get("site")}
+    named_sites(args, settings, stored=lambda: in_log, where="in the log")
     sites = set(args.sites) if args.sites else None
     # The given run, else the latest run of each site; a log without any run: everything.
     latest = {args.run_id} if args.run_id is not None else latest_run_ids(events, sites)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import threading
 
-from ingest.commands._common import EXIT_OK, open_database, start_logging
+from ingest.commands._common import EXIT_OK, check_start, open_database, start_logging
 from ingest.heap import freeze_startup_objects
 from ingest.settings import Settings
 
@@ -19,6 +19,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def handle(args: argparse.Namespace, settings: Settings) -> int:
     """The daemon: it waits for its database rather than exiting (``daemon_start``)."""
+    check_start(settings, metrics=True)  # before the log folder or the database is made
     collector = None
     if settings.metrics.port is not None:
         from ingest.metrics import MetricsCollector

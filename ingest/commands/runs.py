@@ -11,6 +11,7 @@ from datetime import date, datetime
 
 from ingest.commands._common import (
     EXIT_OK,
+    database_sites,
     open_database,
     positive_int,
     site_option,
@@ -84,10 +85,11 @@ def recent_runs(
 
 
 def handle(args: argparse.Namespace, settings: Settings) -> int:
-    start_logging(settings, NAME, stream_level="CRITICAL")
+    start_logging(settings, NAME, stream_level="CRITICAL", reads_only=True)
     database = open_database(settings, access="read")
     try:
-        found = recent_runs(database, limit=args.limit, sites=args.sites)
+        names = [site.name for site in database_sites(args, settings, database)]
+        found = recent_runs(database, limit=args.limit, sites=names if args.sites else None)
     finally:
         database.dispose()
     if args.json:

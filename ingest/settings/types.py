@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 import zoneinfo
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import timedelta
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
@@ -314,24 +314,32 @@ class Settings(_Table, frozen=True):
         return tuple(site.name for site in self.sites)
 
     def select_sites(
-        self, names: Sequence[str] | None, *, stored_too: bool = False
+        self,
+        names: Sequence[str] | None,
+        *,
+        stored: Collection[str] = (),
+        where: str = "stored in the database",
     ) -> tuple[SiteSettings, ...]:
-        """The sites named (in config order), or all of them; ConfigError for an unknown name.
+        """The sites named (in config order), or all of them; ConfigError, naming the sites
+        there are, for a name neither configured nor in ``stored``.
 
-        With ``stored_too`` (commands that only read), a name not configured is a site stored
-        in the database (the demo's, one removed from the config), with the default settings.
+        ``stored`` (commands that only read): the sites the database holds. A name among them
+        but not configured (the demo's, one removed from the config) is read with the default
+        settings.
         """
         if not names:
             return self.sites
         unknown = [name for name in names if name not in self.site_names]
-        if unknown and stored_too:
-            known = tuple(site for site in self.sites if site.name in names)
-            extra = tuple(msgspec.structs.replace(SiteSettings(), name=name) for name in unknown)
-            return known + extra
-        if unknown:
+        missing = [name for name in unknown if name not in stored]
+        if missing:
             listed = ", ".join(self.site_names)
-            raise ConfigError(f"no site named {unknown[0]!r} in the config (sites: {listed})")
-        return tuple(site for site in self.sites if site.name in names)
+            extra = sorted(set(stored) - set(self.site_names))
+            also = f"; {where}: {', '.join(extra)}" if extra else ""
+            raise ConfigError(f"no site named {missing[0]!r} (configured: {listed}{also})")
+        known = tuple(site for site in self.sites if site.name in names)
+        return known + tuple(
+            msgspec.structs.replace(SiteSettings(), name=name) for name in dict.fromkeys(unknown)
+        )
 
     @property
     def credential_urls(self) -> tuple[str, ...]:

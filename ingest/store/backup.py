@@ -40,6 +40,10 @@ def backup_sqlite(source: Path, target: Path) -> Backup:
         raise StorageError(f"no SQLite database at {source}")
     if target.resolve() == source.resolve():
         raise StorageError(f"the backup cannot overwrite the database itself ({source})")
+    if not target.parent.is_dir():
+        raise StorageError(f"cannot write the backup to {target}: no folder {target.parent}")
+    if target.is_dir():
+        raise StorageError(f"cannot write the backup to {target}: it is a folder")
     partial = target.with_name(f".{target.name}.partial")
     try:
         partial.unlink(missing_ok=True)
@@ -47,7 +51,10 @@ def backup_sqlite(source: Path, target: Path) -> Backup:
         create_file(partial)
         reader = sqlite3.connect(source, timeout=BUSY_TIMEOUT_SECONDS)
         try:
-            copy = sqlite3.connect(partial)
+            try:
+                copy = sqlite3.connect(partial)
+            except sqlite3.Error as exc:
+                raise StorageError(f"cannot write the backup to {target}: {exc}") from exc
             try:
                 # pages=-1: the whole database in one step, under one read transaction.
                 reader.backup(copy, pages=-1)

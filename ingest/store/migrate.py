@@ -52,12 +52,15 @@ def head_revision() -> str:
     return head
 
 
-def upgrade_to_head(engine: Engine) -> None:
+def upgrade_to_head(engine: Engine) -> str | None:
+    """Apply every pending migration; the version found before (None: an empty database),
+    read under the migration lock, so it says whether this call migrated."""
     found = None
     try:
         with _sqlite_migration_lock(engine):
             found = schema_version(engine)
             command.upgrade(alembic_config(engine), "head")
+            return found
     except SQLAlchemyError as exc:
         if _already_there(exc):
             raise SchemaError(

@@ -131,3 +131,8 @@ def recent_runs(
     if sites:
         query = query.where(_runs.c.site.in_(sites))
     return conn.execute(query).all()
+
+
+def site_names(conn: Connection) -> list[str]:
+    """Every site with a run recorded: the sites the database holds, configured or not."""
+    return [name for (name,) in conn.execute(select(_runs.c.site).distinct())]

@@ -184,9 +184,12 @@ def test_masked_settings_hide_the_database_password() -> None:
 def test_reading_commands_may_name_a_site_stored_but_not_configured() -> None:
     """The demo's site is in the database, not the config: health and coverage may name it."""
     settings = settings_from_mapping(_sites({}))
-    (stored,) = settings.select_sites(["etilaf-sample"], stored_too=True)
+    (stored,) = settings.select_sites(["etilaf-sample"], stored=["etilaf-sample"])
     assert stored.name == "etilaf-sample"
-    both = settings.select_sites(["s0", "etilaf-sample"], stored_too=True)
+    both = settings.select_sites(["s0", "etilaf-sample"], stored=["etilaf-sample", "s0"])
     assert [s.name for s in both] == ["s0", "etilaf-sample"]
     with pytest.raises(ConfigError):
         settings.select_sites(["etilaf-sample"])
+    # A name neither configured nor stored is refused, naming the sites there are.
+    with pytest.raises(ConfigError, match="configured: s0; stored in the database: etilaf-sample"):
+        settings.select_sites(["etilaf-sampel"], stored=["etilaf-sample"])

@@ -1,0 +1,278 @@
+"""The operator's first hour (issue 23), as a real process: a mistyped site name, a file named
+with --output, a rerun of the demo, a start that cannot bind or write, probes run from any
+folder."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.cli import ingest, write_config
+from tests.support.sample_site import SampleSiteServer
+
+
+@pytest.fixture
+def crawled(server: SampleSiteServer, tmp_path: Path) -> Path:
+    """A config (site "cli") whose database holds 2020-02-01..03, and the demo's site too."""
+    config = write_config(tmp_path, server)
+    done = ingest("--config", str(config), "backfill", "--from", "2020-02-01", "--to",
+                  "2020-02-03", cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    demo = ingest("--config", str(config), "demo", "--from", "2020-02-01", "--to", "2020-02-01",
+                  cwd=tmp_path)  # fmt: skip
+    assert demo.returncode == 0, demo.stderr
+    return config
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ("health",),
+        ("coverage",),
+        ("runs",),
+        ("export",),
+        ("logs",),
+        ("backfill", "--from", "2020-02-01", "--to", "2020-02-01"),
+        ("crawl", "--days", "1"),
+        ("inspect", "--date", "2020-02-01"),
+    ],
+    ids=lambda argv: argv[0],
+)
+def test_a_site_name_neither_configured_nor_stored_is_exit_2_naming_the_sites(
+    crawled: Path, argv: tuple[str, ...]
+) -> None:
+    """The issue's typo (`--site etilaf-sampel`) is refused by every command that takes --site,
+    never answered with "no runs yet", "never crawled" or 0 articles."""
+    done = ingest("--config", str(crawled), *argv, "--site", "etilaf-sampel", cwd=crawled.parent)
+    assert done.returncode == 2, (done.stdout, done.stderr)
+    assert done.stdout == ""
+    (line,) = done.stderr.splitlines()
+    assert line.startswith("ingest: error: no site named 'etilaf-sampel' (configured: cli")
+    if argv[0] not in ("backfill", "crawl", "inspect"):  # these need the site's configuration
+        assert "etilaf-sample" in line
+
+
+@pytest.mark.parametrize("argv", [("health",), ("coverage",), ("runs",), ("export",), ("logs",)])
+def test_a_site_stored_but_not_configured_is_read(crawled: Path, argv: tuple[str, ...]) -> None:
+    """The demo's site lives in the database only: the reading commands still show it."""
+    done = ingest("--config", str(crawled), *argv, "--site", "etilaf-sample", cwd=crawled.parent)
+    assert done.returncode == 0, done.stderr
+    assert "etilaf-sample" in done.stdout
+
+
+def test_export_output_replaces_the_file_only_with_a_whole_export(crawled: Path) -> None:
+    """A mistyped site leaves the file as it was; a good export replaces it whole (its mode
+    kept), leaving no temporary file behind."""
+    folder = crawled.parent
+    keep = folder / "keep.jsonl"
+    keep.write_text("".join(f"{n}\n" for n in range(134)))
+    keep.chmod(0o640)
+    wrong = ingest("--config", str(crawled), "export", "--site", "etilaf-sampel", "--output",
+                   str(keep), cwd=folder)  # fmt: skip
+    assert wrong.returncode == 2
+    assert len(keep.read_text().splitlines()) == 134
+    good = ingest("--config", str(crawled), "export", "--output", str(keep), cwd=folder)
+    assert good.returncode == 0, good.stderr
+    records = [json.loads(line) for line in keep.read_text().splitlines()]
+    assert good.stderr == f"wrote {len(records)} articles to {keep}\n"
+    assert {r["site"] for r in records} == {"cli"}
+    assert keep.stat().st_mode & 0o777 == 0o640
+    assert sorted(p.name for p in folder.iterdir() if p.name.startswith(".keep")) == []
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 64 KB tmpfs, unmounted afterwards; skipped where it cannot be mounted."""
+    if os.geteuid() != 0:
+        pytest.skip("mounting a tmpfs needs root")
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(disk)],
+                             capture_output=True, text=True, check=False)  # fmt: skip
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.strip()}")
+    try:
+        yield disk
+    finally:
+        subprocess.run(["umount", "-l", str(disk)], check=False)
+
+
+def test_an_export_that_fills_the_disk_leaves_the_good_file(
+    crawled: Path, small_disk: Path
+) -> None:
+    """The export does not fit beside the file it replaces on a 64 KB disk: exit 1 naming the
+    file, the file unchanged, no temporary file left."""
+    whole = ingest("--config", str(crawled), "export", cwd=crawled.parent).stdout
+    assert len(whole.encode()) > 12 * 1024
+    keep = small_disk / "keep.jsonl"
+    good = "".join(f'{{"n": {n:06d}}}\n' for n in range(56 * 1024 // 14))  # 56 KB
+    keep.write_text(good)
+    done = ingest("--config", str(crawled), "export", "--output", str(keep), cwd=crawled.parent)
+    assert done.returncode == 1, done.stderr
+    assert done.stderr == f"ingest: error: cannot write {keep}: No space left on device\n"
+    assert keep.read_text() == good
+    assert [p.name for p in small_disk.iterdir()] == ["keep.jsonl"]
+
+
+def test_a_demo_rerun_reports_no_new_and_no_updated_articles(tmp_path: Path) -> None:
+    """The demo serves on a new port each run: its URLs change, its articles do not."""
+    env = {"INGEST_DATABASE_URL": f"sqlite:///{tmp_path / 'demo.db'}"}
+    args = ("demo", "--from", "2020-02-01", "--to", "2020-02-07")
+    first = ingest(*args, cwd=tmp_path, env=env)
+    assert first.returncode == 0, first.stderr
+    assert " 0 updated" in first.stdout and " 0 new" not in first.stdout
+    again = ingest(*args, cwd=tmp_path, env=env)
+    assert again.returncode == 0, again.stderr
+    assert "articles 0 new, 0 updated, " in again.stdout, again.stdout
+
+
+def busy_port() -> socket.socket:
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    return taken
+
+
+def test_a_busy_metrics_port_is_one_line_and_nothing_is_created(tmp_path: Path) -> None:
+    """`ingest run` with metrics.port taken: exit 2, the key and the port named, before the
+    log folder or the database file exists."""
+    with busy_port() as taken:
+        port = taken.getsockname()[1]
+        config = tmp_path / "ingest.toml"
+        config.write_text(
+            f'[metrics]\nport = {port}\n[database]\nurl = "sqlite:///data/x.db"\n'
+            f'[logging]\nfile = "logs/ingest.jsonl"\n'
+        )
+        done = ingest("--config", str(config), "run", cwd=tmp_path)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr == (
+        f"ingest: config error: metrics.port = {port}: cannot listen on 127.0.0.1:{port}: "
+        "Address already in use\n"
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ingest.toml"]
+
+
+@pytest.mark.parametrize("command", [("run",), ("crawl",), ("demo",), ("db", "upgrade")])
+def test_a_database_folder_that_cannot_be_made_is_one_line_and_nothing_is_created(
+    tmp_path: Path, command: tuple[str, ...]
+) -> None:
+    (tmp_path / "data").write_text("a file where the folder should be")
+    config = tmp_path / "ingest.toml"
+    config.write_text('[database]\nurl = "sqlite:///data/x.db"\n')
+    done = ingest("--config", str(config), *command, cwd=tmp_path)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr == (
+        "ingest: config error: database.url = 'sqlite:///data/x.db': data is not a folder\n"
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data", "ingest.toml"]
+
+
+def test_a_log_folder_on_a_read_only_disk_is_one_line_and_nothing_is_created(
+    tmp_path: Path,
+) -> None:
+    if os.geteuid() != 0:
+        pytest.skip("mounting a tmpfs needs root")
+    disk = tmp_path / "ro"
+    disk.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=64k", "tmpfs", str(disk)],
+                             capture_output=True, text=True, check=False)  # fmt: skip
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.strip()}")
+    try:
+        config = tmp_path / "ingest.toml"
+        config.write_text(
+            '[logging]\nfile = "ro/logs/i.jsonl"\n[database]\nurl = "sqlite:///d/x.db"\n'
+        )
+        done = ingest("--config", str(config), "crawl", cwd=tmp_path)
+    finally:
+        subprocess.run(["umount", "-l", str(disk)], check=False)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr == (
+        "ingest: config error: logging.file = 'ro/logs/i.jsonl': cannot write in ro to make "
+        "ro/logs (Read-only file system)\n"
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ingest.toml", "ro"]
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ("health",),
+        ("runs",),
+        ("export",),
+        ("coverage",),
+        ("logs",),
+        ("db", "backup", "b.db"),
+    ],
+    ids=lambda argv: argv[0],
+)
+def test_a_read_command_run_from_any_folder_creates_nothing_there(
+    crawled: Path, tmp_path: Path, argv: tuple[str, ...]
+) -> None:
+    """Run where nothing is (the built-in defaults: logs/ and data/ in the working folder),
+    each fails or answers, and leaves the folder empty; on a database that exists, it
+    answers and still makes no logs/."""
+    empty = tmp_path / "elsewhere"
+    empty.mkdir()
+    ingest(*argv, cwd=empty)
+    assert list(empty.iterdir()) == []
+    database = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    ingest(*argv, cwd=empty, env={"INGEST_DATABASE_URL": database})
+    assert [p.name for p in empty.iterdir()] == (["b.db"] if argv[0] == "db" else [])
+
+
+def test_a_probe_logs_one_short_line(crawled: Path) -> None:
+    """health, runs and export, run every few seconds, add one short line each to the log,
+    not the settings; a crawl still logs the settings it ran with."""
+    log = crawled.parent / "ingest.jsonl"
+    for argv in (("health",), ("runs",), ("export",)):
+        before = log.read_text().splitlines()
+        ingest("--config", str(crawled), *argv, cwd=crawled.parent)
+        added = log.read_text().splitlines()[len(before) :]
+        assert len(added) == 1 and len(added[0]) < 200, added
+        assert json.loads(added[0])["event"] == "command_started"
+    started = [json.loads(line) for line in log.read_text().splitlines()]
+    assert "settings" in next(e for e in started if e.get("command") == "backfill")
+
+
+def test_db_upgrade_says_whether_it_migrated_and_backup_names_its_target(tmp_path: Path) -> None:
+    env = {"INGEST_DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"}
+    first = ingest("db", "upgrade", cwd=tmp_path, env=env)
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.startswith("migrated the database from an empty database to ")
+    again = ingest("db", "upgrade", cwd=tmp_path, env=env)
+    assert again.stdout.startswith("the database is already at the newest schema (")
+    backup = ingest("db", "backup", "/nodir/b.db", cwd=tmp_path, env=env)
+    assert backup.returncode == 1
+    assert backup.stderr == (
+        "ingest: error: cannot write the backup to /nodir/b.db: no folder /nodir\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("argv", "said"),
+    [
+        (("crawl", "--days", "-3"), "argument --days: '-3' is negative: it must be 0 or more"),
+        (
+            ("backfill", "--from", "2020-02-30", "--to", "2020-03-01"),
+            "argument --from: '2020-02-30' is not a valid date (day is out of range for month)",
+        ),
+        (
+            ("backfill", "--from", "Feb 1", "--to", "2020-03-01"),
+            "argument --from: 'Feb 1' is not a date like 2020-02-01",
+        ),
+    ],
+)
+def test_argument_mistakes_are_named_as_they_are(
+    tmp_path: Path, argv: tuple[str, ...], said: str
+) -> None:
+    done = ingest(*argv, cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr == f"ingest: error: {said}\n"
+    assert list(tmp_path.iterdir()) == []
