@@ -23,6 +23,7 @@ from ingest.commands._common import (
     EXIT_OK,
     EXIT_READER_GONE,
     EXIT_USAGE,
+    config_option,
 )
 from ingest.errors import ConfigError, IngestError, SiteBusyError, UsageError
 from ingest.heap import keep_heap_between_pages
@@ -51,7 +52,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     commands.required = True
     for command in COMMANDS:
-        command.add_arguments(commands.add_parser(command.NAME, help=command.HELP))
+        subparser = commands.add_parser(command.NAME, help=command.HELP)
+        command.add_arguments(subparser)
+        config_option(subparser)
     return parser
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from ingest.bounds import parse_guarded
-from ingest.errors import ParseError
+from ingest.errors import UsageError
 from ingest.fetch import Fetcher
 from ingest.listing import walk_listing
 from ingest.settings import SiteSettings
@@ -82,9 +82,12 @@ async def _inspect(
         items = [item for p in pages for item in p.items]
         if article:
             if not items:
-                raise ParseError("--article: the listing has no item to follow")
+                raise UsageError("--article: the listing has no item to follow")
             if not layout.fetches_article_pages or items[0].full_text:
-                raise ParseError(f"--article: layout {site.layout!r} reads no article pages")
+                raise UsageError(
+                    f"--article: the {site.layout} layout reads no article pages (its listing "
+                    "holds the whole text)"
+                )
             page = await fetcher.get(items[0].url, kind="article")
             found = parse_guarded(lambda: layout.parse_article(page.markup, page.url), page.url)
     return Inspection(site.name, site.layout, tuple(pages), found)

@@ -50,6 +50,15 @@ def paint(text: str, colour: Colour | None, *, enabled: bool) -> str:
     return f"{_ESC}{colour.value}m{text}{_ESC}0m"
 
 
+def erase(drawn: int) -> str:
+    """What erases the ``drawn`` lines written last: back to the start of the first of them,
+    then everything below cleared (the cursor stays there, for what replaces them)."""
+    if drawn == 0:
+        return ""
+    up = f"{_ESC}{drawn - 1}F" if drawn > 1 else "\r"
+    return f"{up}{_ESC}J"
+
+
 def redraw(drawn: int, lines: Sequence[str]) -> str:
     """What draws ``lines`` over the ``drawn`` lines written last: back to the start of the
     first of them, then each line cleared and written again (the cursor ends on the last)."""

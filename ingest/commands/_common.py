@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable, Collection, Sequence
 from datetime import date, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 import msgspec
 import structlog
@@ -57,6 +57,12 @@ def non_negative_int(text: str) -> int:
     return int(text)
 
 
+def port_number(text: str) -> int:
+    if not text.isdigit() or int(text) > 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (0 to 65535)")
+    return int(text)
+
+
 def duration(text: str) -> timedelta:
     try:
         return parse_duration(text)
@@ -64,14 +70,23 @@ def duration(text: str) -> timedelta:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def config_option(parser: argparse.ArgumentParser) -> None:
+    """``--config`` after the command name too (``ingest runs --config x.toml``), as before it;
+    unset here, it leaves the one before the command as it is."""
+    parser.add_argument(
+        "--config", metavar="PATH", default=argparse.SUPPRESS, help="TOML config file"
+    )
+
+
 def site_option(parser: argparse.ArgumentParser, *, also: str | None = None) -> None:
-    where = "configured" if also is None else f"configured, or {also}"
+    """``--site NAME``, repeatable: a configured site, or (``also``) one known elsewhere."""
+    which = "a configured site" if also is None else f"a configured site or {also}"
     parser.add_argument(
         "--site",
         dest="sites",
         action="append",
         metavar="NAME",
-        help=f"only this site (repeatable; default: every site); a site {where}",
+        help=f"only this site, {which} (repeatable; default: every configured site)",
     )
 
 
@@ -131,6 +146,7 @@ def start_logging(
     observers: Sequence[Processor] = (),
     log_file: bool = True,
     reads_only: bool = False,
+    stream: TextIO | None = None,
 ) -> None:
     """Configure the process's logging for ``command`` and log its start.
 
@@ -146,7 +162,9 @@ def start_logging(
     if not log_file or (reads_only and not _log_folder_exists(logging_settings.file)):
         logging_settings = msgspec.structs.replace(logging_settings, file=None)
     try:
-        configure_logging(logging_settings, stream_level=stream_level, observers=observers)
+        configure_logging(
+            logging_settings, stream=stream, stream_level=stream_level, observers=observers
+        )
     except OSError as exc:
         raise ConfigError(
             f"logging.file = {settings.logging.file!r}: cannot open it: {exc.strerror}"

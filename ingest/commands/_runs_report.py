@@ -3,14 +3,21 @@ then one summary per site."""
 
 from __future__ import annotations
 
+import io
+import os
+import socket
+import threading
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, TextIO
+from datetime import datetime
+from typing import TYPE_CHECKING, TextIO, cast
 
 from ingest.commands._common import EXIT_FAILED, EXIT_OK
-from ingest.terminal import is_terminal, printable, redraw
+from ingest.errors import StorageError
+from ingest.terminal import erase, is_terminal, printable, redraw
 
 if TYPE_CHECKING:
     from ingest.crawl import Outcome, Progress, RunSummary
+    from ingest.store.engine import Database
 
 
 class ProgressLine:
@@ -20,6 +27,7 @@ class ProgressLine:
         self._stream = stream
         self._sites: dict[str, Progress] = {}
         self._lines = 0
+        self._lock = threading.Lock()
 
     @classmethod
     def for_stream(cls, stream: TextIO) -> ProgressLine | None:
@@ -27,19 +35,50 @@ class ProgressLine:
         return cls(stream) if is_terminal(stream) else None
 
     def update(self, progress: Progress) -> None:
-        self._sites[progress.site] = progress
-        width = max(len(site) for site in self._sites)
-        lines = [printable(_progress_line(p, width)) for p in self._sites.values()]
-        self._stream.write(redraw(self._lines, lines))
-        self._stream.flush()
-        self._lines = len(lines)
+        with self._lock:
+            self._sites[progress.site] = progress
+            lines = self._current()
+            self._stream.write(redraw(self._lines, lines))
+            self._stream.flush()
+            self._lines = len(lines)
 
     def close(self) -> None:
-        if self._lines:
-            self._stream.write("\n")
+        with self._lock:
+            if self._lines:
+                self._stream.write("\n")
+                self._stream.flush()
+                self._lines = 0
+                self._sites.clear()
+
+    def above(self) -> TextIO:
+        """A stream for the log's warnings: each line goes above the progress lines, which are
+        drawn again under it, rather than over them."""
+        return cast(TextIO, _Above(self))
+
+    def write_above(self, text: str) -> None:
+        with self._lock:
+            self._stream.write(erase(self._lines) + text)
+            if self._lines:
+                self._stream.write("\n".join(self._current()))
             self._stream.flush()
-            self._lines = 0
-            self._sites.clear()
+
+    def _current(self) -> list[str]:
+        width = max(len(site) for site in self._sites)
+        return [printable(_progress_line(p, width)) for p in self._sites.values()]
+
+
+class _Above(io.TextIOBase):
+    """What the log writes to under a progress line (``ProgressLine.above``)."""
+
+    def __init__(self, progress: ProgressLine) -> None:
+        self._progress = progress
+
+    def write(self, text: str) -> int:
+        self._progress.write_above(text)
+        return len(text)
+
+    def isatty(self) -> bool:
+        return True
 
 
 def _progress_line(progress: Progress, width: int) -> str:
@@ -95,3 +134,26 @@ def _report_run(summary: RunSummary, out: TextIO) -> int:
 def _say(out: TextIO, line: str) -> None:
     """One line for a person: why a run stopped or was skipped can quote a site's text."""
     out.write(printable(line) + "\n")
+
+
+def report_interrupted(database: Database, since: datetime, out: TextIO, resume: str) -> None:
+    """After Ctrl-C: what each run of this process stored before it stopped (every date it
+    committed is whole), and how a rerun resumes."""
+    from ingest.store import runs
+
+    try:
+        with database.transaction() as tx:
+            found = runs.runs_of_process(
+                tx.connection, f"{socket.gethostname()}:{os.getpid()}:", since
+            )
+    except StorageError:  # the database went away too: `ingest runs` shows them later
+        found = []
+    for run in found:
+        skipped = f", {run.dates_skipped} were complete already" if run.dates_skipped else ""
+        _say(
+            out,
+            f"{run.site}: run {run.id} {run.status}: {run.dates_done} of "
+            f"{run.dates_total - run.dates_skipped} dates crawled and stored{skipped}; "
+            f"{run.articles_new} new articles, {run.articles_updated} updated",
+        )
+    _say(out, resume)

@@ -14,12 +14,14 @@ from ingest.commands._common import (
     site_option,
     start_logging,
 )
-from ingest.commands._runs_report import ProgressLine, report_runs
+from ingest.commands._runs_report import ProgressLine, report_interrupted, report_runs
+from ingest.domain import utc_now
 from ingest.heap import freeze_startup_objects
 from ingest.settings import Settings
 
 NAME = "backfill"
 HELP = "crawl a range of dates once"
+RESUME = "interrupted: run the same command again to resume (the dates done are skipped)"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -35,12 +37,18 @@ def handle(args: argparse.Namespace, settings: Settings) -> int:
     check_start(settings)
     progress = ProgressLine.for_stream(sys.stderr)
     # Under a progress line stderr shows only warnings; without one the crawl narrates there.
-    start_logging(settings, NAME, stream_level="WARNING" if progress else None)
+    start_logging(
+        settings,
+        NAME,
+        stream_level="WARNING" if progress else None,
+        stream=progress.above() if progress else None,
+    )
     from ingest import crawl
 
     freeze_startup_objects()  # the crawl's modules are start-up's too
     try:
         database = open_database(settings, access="crawl")
+        since = utc_now()
         try:
             outcomes = crawl.backfill(
                 settings,
@@ -51,6 +59,11 @@ def handle(args: argparse.Namespace, settings: Settings) -> int:
                 force=args.force,
                 on_progress=progress.update if progress else None,
             )
+        except KeyboardInterrupt:
+            if progress is not None:
+                progress.close()
+            report_interrupted(database, since, sys.stderr, RESUME)
+            raise
         finally:
             database.dispose()
         return report_runs(outcomes, sys.stdout, progress)

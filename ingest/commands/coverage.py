@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 from ingest.commands._common import (
-    EXIT_FAILED,
     EXIT_OK,
     database_sites,
     iso_date,
@@ -22,6 +21,7 @@ from ingest.commands._common import (
     site_option,
     start_logging,
 )
+from ingest.commands._output import write_whole
 from ingest.coverage import GLYPHS, SHADES, Calendar, Day, Kind, read_calendar
 from ingest.settings import Settings
 from ingest.terminal import Colour, paint, printable, wants_colour
@@ -42,7 +42,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="default: the site's last crawled day")  # fmt: skip
     parser.add_argument("--json", action="store_true", help="print the per-day figures")
     parser.add_argument("--svg", metavar="PATH", help="also write the calendar as an SVG")
-    site_option(parser, also="any site stored in the database")
+    site_option(parser, also="one stored in the database, such as the demo's")
 
 
 def handle(args: argparse.Namespace, settings: Settings) -> int:
@@ -57,11 +57,8 @@ def handle(args: argparse.Namespace, settings: Settings) -> int:
         database.dispose()
     calendars = [cal for cal in found if cal is not None]
     if args.svg:
-        try:
-            Path(args.svg).write_text(render_svg(calendars), encoding="utf-8")
-        except OSError as exc:
-            print(f"ingest: error: cannot write {args.svg}: {exc.strerror}", file=sys.stderr)
-            return EXIT_FAILED
+        write_whole(Path(args.svg), render_svg(calendars))  # OutputError (exit 1) naming it
+        print(f"wrote the calendar of {len(calendars)} site(s) to {args.svg}", file=sys.stderr)
     if args.json:
         print(json.dumps(render_json(calendars), ensure_ascii=False, indent=2))
         return EXIT_OK
@@ -185,17 +182,18 @@ def render_json(calendars: Sequence[Calendar]) -> dict[str, Any]:
 
 _CELL, _PITCH = 12, 14
 _LEFT, _TOP = 84, 16
-_FILLS = {
-    Kind.COMPLETE: ("#9be9a8", "#40c463", "#30a14e", "#216e39"),
-    Kind.LISTING: ("#fbe7a1", "#f5cd4f", "#e0a800", "#b07f00"),
-}
-_FLAT = {Kind.EMPTY: "#dfe3e8", Kind.FAILED: "#d73a49", Kind.NEVER: "#ffffff"}
+# Complete days by article count, lightest to darkest: each shade's contrast with the next is
+# at least 1.9:1 (WCAG's relative luminance), so neighbours are told apart at a glance. The
+# other kinds are one colour each, as the legend shows them (and the text glyphs are one).
+_SHADE_FILLS = ("#d8f6de", "#5cc177", "#22803d", "#0b3d1c")
+_FLAT = {Kind.EMPTY: "#dfe3e8", Kind.LISTING: "#f2b600", Kind.FAILED: "#d73a49",
+         Kind.NEVER: "#ffffff"}  # fmt: skip
 _FONT = "font-family=\"system-ui, -apple-system, 'Segoe UI', Helvetica, Arial, sans-serif\""
 
 
 def _fill(day: Day) -> str:
-    if day.kind in _FILLS:
-        return _FILLS[day.kind][max(day.level, 1) - 1]
+    if day.kind is Kind.COMPLETE:
+        return _SHADE_FILLS[max(day.level, 1) - 1]
     return _FLAT[day.kind]
 
 
@@ -286,7 +284,7 @@ def _svg_legend(cal: Calendar, top: float) -> tuple[list[str], float]:
         (Kind.FAILED, "failed"),
         (Kind.NEVER, "never crawled"),
     ):
-        example = Day(sample.day, kind, 2 if kind is Kind.LISTING else 0, None, 0, 0, 0, None)
+        example = Day(sample.day, kind, 0, None, 0, 0, 0, None)
         out.append(_cell(x, y, example, tooltip=False))
         out.append(_text(x + 16, y + 10, label))
         x += 30 + 6.2 * len(label)

@@ -13,13 +13,14 @@ from ingest.commands._common import (
     site_option,
     start_logging,
 )
-from ingest.commands._runs_report import report_runs
-from ingest.domain import RunKind
+from ingest.commands._runs_report import report_interrupted, report_runs
+from ingest.domain import RunKind, utc_now
 from ingest.heap import freeze_startup_objects
 from ingest.settings import Settings
 
 NAME = "crawl"
 HELP = "run the daemon's incremental crawl once"
+RESUME = "interrupted: run it again to crawl the rest (each date is stored whole or not at all)"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -39,6 +40,7 @@ def handle(args: argparse.Namespace, settings: Settings) -> int:
 
     freeze_startup_objects()  # the crawl's modules are start-up's too
     database = open_database(settings, access="crawl")
+    since = utc_now()
     try:
         outcomes = crawl_once(
             settings,
@@ -47,6 +49,9 @@ def handle(args: argparse.Namespace, settings: Settings) -> int:
             sites=sites,
             days=args.days,
         )
+    except KeyboardInterrupt:
+        report_interrupted(database, since, sys.stderr, RESUME)
+        raise
     finally:
         database.dispose()
     return report_runs(outcomes, sys.stdout, None)

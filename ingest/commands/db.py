@@ -10,7 +10,13 @@ from pathlib import Path
 import structlog
 from sqlalchemy.engine import make_url
 
-from ingest.commands._common import EXIT_OK, EXIT_USAGE, check_start, start_logging
+from ingest.commands._common import (
+    EXIT_OK,
+    EXIT_USAGE,
+    check_start,
+    config_option,
+    start_logging,
+)
 from ingest.errors import ConfigError
 from ingest.settings import Settings
 from ingest.store.backup import Backup, backup_sqlite
@@ -24,11 +30,12 @@ log = structlog.get_logger("ingest.cli")
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     actions = parser.add_subparsers(dest="db_command", metavar="ACTION", parser_class=type(parser))
     actions.required = True
-    actions.add_parser("upgrade", help="apply every pending migration")
+    config_option(actions.add_parser("upgrade", help="apply every pending migration"))
     backup = actions.add_parser(
         "backup", help="write a consistent copy of the SQLite database, safe while crawls run"
     )
     backup.add_argument("path", metavar="PATH", help="the copy to write (replaced if it exists)")
+    config_option(backup)
 
 
 def handle(args: argparse.Namespace, settings: Settings) -> int:

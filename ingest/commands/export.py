@@ -135,7 +135,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="add where each article's page lies in the WARC archive (file, offset, record id)",
     )
-    site_option(parser, also="any site stored in the database")
+    site_option(parser, also="one stored in the database, such as the demo's")
 
 
 def handle(args: argparse.Namespace, settings: Settings) -> int:

@@ -28,7 +28,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--max-age", type=duration, metavar="DURATION", help="e.g. 90m (default: 3 intervals)"
     )
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
-    site_option(parser, also="any site stored in the database")
+    site_option(parser, also="one stored in the database, such as the demo's")
 
 
 def handle(args: argparse.Namespace, settings: Settings) -> int:

@@ -36,7 +36,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("run_id", nargs="?", type=positive_int, help="default: the latest run")
     parser.add_argument("--errors", action="store_true", help="warnings and errors only")
     parser.add_argument("--follow", action="store_true", help="keep printing new events")
-    site_option(parser, also="any site in the log")
+    site_option(parser, also="one named in the log")
 
 
 def handle(args: argparse.Namespace, settings: Settings) -> int:

@@ -27,9 +27,11 @@ HELP = "show recent runs, newest first"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--limit", type=positive_int, default=20)
+    parser.add_argument(
+        "--limit", type=positive_int, default=20, help="how many runs (default: 20)"
+    )
     parser.add_argument("--json", action="store_true", help="print a JSON array")
-    site_option(parser, also="any site stored in the database")
+    site_option(parser, also="one stored in the database, such as the demo's")
 
 
 @dataclass(frozen=True, slots=True)

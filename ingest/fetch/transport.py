@@ -20,6 +20,7 @@ leaves here has it, in any spelling, replaced by ``***`` (``Scrubber``).
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Mapping
 from typing import NoReturn, Protocol
 
@@ -101,6 +102,11 @@ def _translated(exc: BaseException, url: str, scrub: Scrubber = _NO_SECRETS) -> 
     credentials to hide, aiohttp's error is not chained either: its attributes (the request's
     headers among them) could show them in a traceback."""
     reason = str(exc) or type(exc).__name__
+    if isinstance(exc, aiohttp.ClientConnectorError) and not isinstance(
+        exc, aiohttp.ClientSSLError
+    ):
+        # aiohttp's own text names its default TLS context ("ssl:default") even for http://.
+        reason = f"cannot connect to {exc.host}:{exc.port}: {_os_reason(exc.os_error)}"
     if scrub:
         reason = scrub(reason)
         if isinstance(exc, aiohttp.InvalidURL | aiohttp.NonHttpUrlClientError):
@@ -113,6 +119,13 @@ def _translated(exc: BaseException, url: str, scrub: Scrubber = _NO_SECRETS) -> 
     if isinstance(exc, TimeoutError):  # aiohttp's ServerTimeoutError is one
         raise TransientFetchError(f"timeout: {type(exc).__name__}", url=url) from exc
     raise TransientFetchError(f"connection error: {reason}", url=url) from exc
+
+
+def _os_reason(error: OSError) -> str:
+    """What the system said, in its own words ("Connection refused"), not Python's wrapping."""
+    if error.errno is not None and error.errno > 0:
+        return os.strerror(error.errno)
+    return error.strerror or str(error) or type(error).__name__
 
 
 class _AiohttpAnswer:

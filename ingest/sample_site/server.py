@@ -138,7 +138,7 @@ class SiteHandler(BaseHTTPRequestHandler):
 
 
 class SampleSiteServer:
-    """Serve a ``SampleSite`` on ``127.0.0.1`` at a free port; a context manager.
+    """Serve a ``SampleSite`` on ``127.0.0.1`` at ``port`` (0: a free one); a context manager.
 
     ``listing_path`` is the listing's format string of ``year``, ``month`` and ``day``.
     """
@@ -146,9 +146,12 @@ class SampleSiteServer:
     listing_path = K2_LISTING_PATH
     handler: type[SiteHandler] = SiteHandler  # what answers each request
 
-    def __init__(self, site: SampleSite, *, robots_txt: str | None = DEFAULT_ROBOTS) -> None:
+    def __init__(
+        self, site: SampleSite, *, robots_txt: str | None = DEFAULT_ROBOTS, port: int = 0
+    ) -> None:
         self.site = site
         self.robots_txt = robots_txt
+        self.port = port
         self._lock = threading.Lock()
         self._connections: set[socket.socket] = set()
         self._httpd: LoopbackHTTPServer | None = None
@@ -159,7 +162,7 @@ class SampleSiteServer:
     def start(self) -> SampleSiteServer:
         if self._httpd is not None:
             return self
-        httpd = LoopbackHTTPServer(("127.0.0.1", 0), self.handler)
+        httpd = LoopbackHTTPServer(("127.0.0.1", self.port), self.handler)
         httpd.owner = self
         self._httpd = httpd
         self._thread = threading.Thread(

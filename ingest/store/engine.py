@@ -59,7 +59,8 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(parsed, **kwargs)
     except ImportError as exc:
         raise ConfigError(
-            f"database.url needs psycopg 3 for PostgreSQL: pip install 'ingest[postgres]' ({exc})"
+            "database.url needs psycopg 3 for PostgreSQL: install the postgres extra, from a "
+            f"clone `.venv/bin/pip install -e '.[postgres]'` ({exc})"
         ) from exc
     except ArgumentError as exc:
         raise ConfigError(f"database.url cannot be used: {exc}") from exc

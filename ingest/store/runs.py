@@ -136,3 +136,13 @@ def recent_runs(
 def site_names(conn: Connection) -> list[str]:
     """Every site with a run recorded: the sites the database holds, configured or not."""
     return [name for (name,) in conn.execute(select(_runs.c.site).distinct())]
+
+
+def runs_of_process(conn: Connection, owner_prefix: str, since: datetime) -> Sequence[Row[Any]]:
+    """The runs this process (its owners start with ``host:pid:``) opened since ``since``."""
+    query = (
+        select(_runs)
+        .where(_runs.c.started_at >= since, _runs.c.owner.startswith(owner_prefix, autoescape=True))
+        .order_by(_runs.c.id)
+    )
+    return conn.execute(query).all()

@@ -187,11 +187,14 @@ def test_db_upgrade_and_demo(tmp_path: Path) -> None:
     demo = ingest("demo", "--from", "2020-02-01", "--to", "2020-02-03", cwd=tmp_path, env=env)
     assert demo.returncode == 0, demo.stderr
     assert "etilaf-sample" in demo.stdout and "articles in all" in demo.stdout
-    # The closing lines say where the data went, and each command they name works.
-    hints = [line.strip() for line in demo.stdout.splitlines() if line.startswith("  ingest ")]
-    assert "ingest health --site etilaf-sample" in hints
+    # The closing lines say where the data went, and each command they name works as printed
+    # (here `python -m ingest`: the command as it was run, not an `ingest` the shell may lack).
+    command = f"{sys.executable} -m ingest"
+    hints = [line.strip() for line in demo.stdout.splitlines() if line.startswith(f"  {command} ")]
+    assert f"{command} health --site etilaf-sample" in hints and len(hints) == 4
     for hint in hints:
-        shown = ingest(*hint.split()[1:], cwd=tmp_path, env=env)
+        shown = subprocess.run(hint.split(), cwd=tmp_path, env=cli_environment(env),
+                               capture_output=True, text=True, timeout=60, check=False)  # fmt: skip
         assert shown.returncode == 0, (hint, shown.stderr)
     health = ingest("health", "--site", "etilaf-sample", cwd=tmp_path, env=env)
     assert health.stdout.startswith("etilaf-sample: healthy")

@@ -4,17 +4,24 @@ folder."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
+import re
+import shlex
+import signal
 import socket
 import subprocess
+import sys
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 
-from tests.support.cli import ingest, write_config
-from tests.support.sample_site import SampleSiteServer
+from tests.support.cli import cli_environment, ingest, wait_for, write_config
+from tests.support.sample_site import Delay, SampleSiteServer, Status
 
 
 @pytest.fixture
@@ -276,3 +283,155 @@ def test_argument_mistakes_are_named_as_they_are(
     assert done.returncode == 2
     assert done.stderr == f"ingest: error: {said}\n"
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "Ctrl-C"])
+def test_demo_serve_keeps_the_site_up_for_the_inspect_line_it_prints(
+    tmp_path: Path, stop: signal.Signals
+) -> None:
+    """`ingest demo --serve`: after the ingest it prints the site's URL and an inspect command
+    line that works as printed, serves until SIGTERM or Ctrl-C, then stops cleanly (exit 0),
+    its temporary config gone."""
+    env = cli_environment({"INGEST_DATABASE_URL": f"sqlite:///{tmp_path / 'demo.db'}"})
+    process = subprocess.Popen(
+        [sys.executable, "-m", "ingest", "demo", "--serve", "--from", "2020-02-01", "--to",
+         "2020-02-02"],
+        cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert process.stdout is not None
+    try:
+        lines = []
+        while not lines or "inspect --date" not in lines[-1]:
+            line = process.stdout.readline()
+            assert line, "demo --serve ended before printing the inspect line"
+            lines.append(line)
+        serving = next(line for line in lines if line.startswith("serving the sample site at "))
+        url = serving.split()[5]
+        with urllib.request.urlopen(f"{url}/date/2020/2/1.html", timeout=10) as page:
+            assert page.status == 200
+        command = shlex.split(lines[-1])
+        config = Path(command[command.index("--config") + 1])
+        shown = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True,
+                               timeout=60, check=False)  # fmt: skip
+        assert shown.returncode == 0, shown.stderr
+        assert "2 items on 1 page(s)" in shown.stdout and f"article {url}/" in shown.stdout
+    finally:
+        process.send_signal(stop)
+        _, stderr = process.communicate(timeout=30)
+    assert process.returncode == 0, stderr
+    assert stderr.endswith("stopped serving the sample site\n")
+    assert not config.exists()
+
+
+def test_warnings_go_above_the_progress_line_on_a_terminal(
+    server: SampleSiteServer, tmp_path: Path
+) -> None:
+    """A backfill on a terminal with a failing date: each warning starts a line of its own
+    above the progress line (erased first, drawn again under it), never on it."""
+    import pty
+
+    server.faults.add("/date/2020/2/20.html", Status(503), times=None)  # the last date
+    config = str(write_config(tmp_path, server))
+    leader, follower = pty.openpty()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "ingest", "--config", config, "backfill", "--from", "2020-02-01",
+         "--to", "2020-02-20"],
+        cwd=tmp_path, env=cli_environment(), stdout=subprocess.DEVNULL, stderr=follower,
+    )  # fmt: skip
+    os.close(follower)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    process.wait(timeout=60)
+    os.close(leader)
+    shown = b"".join(chunks).decode()
+    assert process.returncode == 1
+    warnings = shown.count('{"')
+    assert warnings >= 1 and "new articles" in shown
+    # Each warning follows the erasing of the progress line (or a line's end), and the
+    # progress line is drawn again after it.
+    assert shown.count('\x1b[J{"') == warnings, shown
+    assert "new articles{" not in shown
+    assert shown.rstrip().endswith("new articles")
+
+
+def test_after_ctrl_c_a_backfill_says_what_it_stored_and_that_a_rerun_resumes(
+    server: SampleSiteServer, tmp_path: Path
+) -> None:
+    """Ctrl-C in a backfill of slow days: exit 130, a line saying how many dates were stored
+    and one saying a rerun resumes; the rerun skips exactly those dates."""
+    for day in range(1, 21):
+        server.faults.add(f"/date/2020/2/{day}.html", Delay(0.3), times=None)
+    config = str(write_config(tmp_path, server))
+    args = ["--config", config, "backfill", "--from", "2020-02-01", "--to", "2020-02-20"]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "ingest", *args], cwd=tmp_path, env=cli_environment(),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    log = tmp_path / "ingest.jsonl"
+    wait_for(lambda: log.exists() and log.read_text().count('"date_done"') >= 2, timeout=60)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr
+    said = stderr.splitlines()
+    done = re.fullmatch(
+        r"cli: run 1 interrupted: (\d+) of 20 dates crawled and stored; (\d+) new articles, "
+        r"0 updated",
+        said[-3],
+    )
+    assert done is not None, stderr
+    assert said[-2:] == [
+        "interrupted: run the same command again to resume (the dates done are skipped)",
+        "ingest: interrupted",
+    ]
+    again = ingest(*args, cwd=tmp_path)
+    assert f"{done[1]} skipped (already complete)" in again.stdout, again.stdout
+
+
+def luminance(colour: str) -> float:
+    """WCAG relative luminance of ``#rrggbb``."""
+    channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def test_coverage_svg_says_it_wrote_and_its_legend_shows_the_cells_colours(
+    server: SampleSiteServer, tmp_path: Path
+) -> None:
+    """`coverage --svg`: a line saying where the picture went; every colour a day's cell has is
+    in the legend, and neighbouring shades of complete days differ by at least 1.9:1."""
+    config = str(write_config(tmp_path, server))
+    first = ingest("--config", config, "backfill", "--from", "2020-02-01", "--to", "2020-02-20",
+                   cwd=tmp_path)  # fmt: skip
+    assert first.returncode == 0, first.stderr
+    server.faults.add(lambda path: "/item/" in path, Status(404), times=None)  # listing bodies
+    listing = ingest("--config", config, "backfill", "--from", "2020-02-21", "--to",
+                     "2020-02-29", cwd=tmp_path)  # fmt: skip
+    assert listing.returncode == 0, listing.stderr
+    svg = tmp_path / "c.svg"
+    shown = ingest("--config", config, "coverage", "--svg", str(svg), cwd=tmp_path)
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stderr == f"wrote the calendar of 1 site(s) to {svg}\n"
+    tree = ElementTree.fromstring(svg.read_text())
+    cells: dict[str, set[str]] = {}
+    legend: set[str] = set()
+    for rect in tree.iter("{http://www.w3.org/2000/svg}rect"):
+        title = rect.find("{http://www.w3.org/2000/svg}title")
+        if title is None:
+            legend.add(rect.get("fill", ""))
+        else:
+            kind = (title.text or "").split(": ")[1].split(",")[0]
+            cells.setdefault(kind, set()).add(rect.get("fill", ""))
+    assert {"complete", "listing"} <= cells.keys()
+    assert len(cells["complete"]) >= 3, "the month's counts span several shades"
+    for kind, fills in cells.items():
+        assert fills <= legend, (kind, fills, legend)
+    shades = sorted((luminance(c) for c in cells["complete"]), reverse=True)
+    for lighter, darker in itertools.pairwise(shades):
+        assert (lighter + 0.05) / (darker + 0.05) >= 1.9
