@@ -148,7 +148,8 @@ class DatabaseSettings(_Table, frozen=True):
 
     # ``sqlite:///path/to/ingest.db`` or ``postgresql+psycopg://user:password@host:5432/db``
     # (``postgresql://`` also uses psycopg 3); any other URL is refused at start. SQLite runs in
-    # WAL mode with foreign keys on.
+    # WAL mode with foreign keys on; its folder is made if missing, and a folder that cannot be
+    # made or written is refused (exit 2) before a crawl creates anything.
     url: DatabaseUrl = DatabaseUrl("sqlite:///data/ingest.db")
     # Crawls (``backfill``, ``crawl``, ``run``, ``demo``) bring the schema to this code's
     # version at start; ``false``: they refuse an older schema, like the commands that only
@@ -196,7 +197,9 @@ class LoggingSettings(_Table, frozen=True):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     # Of stderr only; the file is always JSON lines.
     format: Literal["json", "console"] = "json"
-    # ``""`` to log to stderr only.
+    # ``""`` to log to stderr only. A crawl makes its folder (one it cannot make or write is
+    # refused at start, exit 2); the commands that only read write here only when the folder
+    # exists, and then one short line.
     file: str | None = "logs/ingest.jsonl"
     # Rotate the file by size (``ingest.jsonl.1`` ...); an external logrotate is also safe: the
     # file is reopened when moved.
@@ -222,6 +225,7 @@ class MetricsSettings(_Table, frozen=True):
     """The daemon's Prometheus endpoint (docs/monitoring.md)."""
 
     # The daemon serves Prometheus ``/metrics`` and ``/healthz`` on this port; unset: no server.
+    # A port already taken is refused at start (exit 2), before anything is created.
     port: Annotated[int, Meta(ge=0, le=65535)] | None = None
     # The metrics bind address (``0.0.0.0`` in a container).
     host: str = "127.0.0.1"

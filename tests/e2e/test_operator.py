@@ -435,3 +435,16 @@ def test_coverage_svg_says_it_wrote_and_its_legend_shows_the_cells_colours(
     shades = sorted((luminance(c) for c in cells["complete"]), reverse=True)
     for lighter, darker in itertools.pairwise(shades):
         assert (lighter + 0.05) / (darker + 0.05) >= 1.9
+
+
+@pytest.mark.parametrize(
+    "command", ["backfill", "crawl", "health", "runs", "export", "logs", "coverage"]
+)
+def test_site_help_is_a_whole_sentence(tmp_path: Path, command: str) -> None:
+    """`--help` says what --site takes, to the end of the sentence; --config is there too."""
+    shown = ingest(command, "--help", cwd=tmp_path, env={"COLUMNS": "300"})
+    (line,) = [line for line in shown.stdout.splitlines() if line.startswith("  --site NAME")]
+    assert re.search(r"only this site, a configured site( or one (stored in the database, such "
+                     r"as the demo's|named in the log))? \(repeatable; default: every "
+                     r"configured site\)$", line), line  # fmt: skip
+    assert "--config PATH" in shown.stdout

@@ -42,7 +42,7 @@ INTRO = f"""\
 <!-- Generated from ingest/settings/types.py by `{COMMAND}` (`make docs`).
      Do not edit: change the types' comments and docstrings, then run it again. -->
 
-One TOML file: `--config PATH` (before the command name), else `$INGEST_CONFIG`, else
+One TOML file: `--config PATH` (before or after the command name), else `$INGEST_CONFIG`, else
 `config/ingest.toml` in the working directory, else the built-in defaults (the real site).
 `$INGEST_DATABASE_URL` overrides `[database] url`. [`config/ingest.toml`](../config/ingest.toml)
 lists every key with its default and a comment.
