@@ -367,7 +367,7 @@ def test_after_ctrl_c_a_backfill_says_what_it_stored_and_that_a_rerun_resumes(
     """Ctrl-C in a backfill of slow days: exit 130, a line saying how many dates were stored
     and one saying a rerun resumes; the rerun skips exactly those dates."""
     for day in range(1, 21):
-        server.faults.add(f"/date/2020/2/{day}.html", Delay(0.3), times=None)
+        server.faults.add(f"/date/2020/2/{day}.html", Delay(1.0), times=None)
     config = str(write_config(tmp_path, server))
     args = ["--config", config, "backfill", "--from", "2020-02-01", "--to", "2020-02-20"]
     process = subprocess.Popen(
