@@ -40,8 +40,6 @@ def backup_sqlite(source: Path, target: Path) -> Backup:
         raise StorageError(f"no SQLite database at {source}")
     if target.resolve() == source.resolve():
         raise StorageError(f"the backup cannot overwrite the database itself ({source})")
-    if not target.parent.is_dir():
-        raise StorageError(f"cannot write the backup to {target}: no folder {target.parent}")
     if target.is_dir():
         raise StorageError(f"cannot write the backup to {target}: it is a folder")
     partial = target.with_name(f".{target.name}.partial")

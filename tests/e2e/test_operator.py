@@ -255,11 +255,12 @@ def test_db_upgrade_says_whether_it_migrated_and_backup_names_its_target(tmp_pat
     assert first.stdout.startswith("migrated the database from an empty database to ")
     again = ingest("db", "upgrade", cwd=tmp_path, env=env)
     assert again.stdout.startswith("the database is already at the newest schema (")
-    backup = ingest("db", "backup", "/nodir/b.db", cwd=tmp_path, env=env)
+    # A folder that cannot be made (a file is in the way): the target is named, not the source.
+    (tmp_path / "nodir").write_text("")
+    target = tmp_path / "nodir" / "b.db"
+    backup = ingest("db", "backup", str(target), cwd=tmp_path, env=env)
     assert backup.returncode == 1
-    assert backup.stderr == (
-        "ingest: error: cannot write the backup to /nodir/b.db: no folder /nodir\n"
-    )
+    assert backup.stderr == f"ingest: error: cannot write the backup to {target}: Not a directory\n"
 
 
 @pytest.mark.parametrize(
