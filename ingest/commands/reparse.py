@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from ingest.commands._common import (
+    check_start,
     configured_sites,
     iso_date,
     open_database,
@@ -29,8 +30,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def handle(args: argparse.Namespace, settings: Settings) -> int:
     require_range(args.first, args.last)
+    sites = configured_sites(args, settings)
+    check_start(settings)  # the log and database folders, before either is made
     progress = ProgressLine.for_stream(sys.stderr)
-    start_logging(settings, NAME, stream_level="WARNING" if progress else None)
+    start_logging(
+        settings,
+        NAME,
+        stream_level="WARNING" if progress else None,
+        stream=progress.above() if progress else None,
+    )
     from ingest import crawl
 
     freeze_startup_objects()
@@ -42,7 +50,7 @@ def handle(args: argparse.Namespace, settings: Settings) -> int:
                 database,
                 args.first,
                 args.last,
-                sites=configured_sites(args, settings),
+                sites=sites,
                 on_progress=progress.update if progress else None,
             )
         finally:

@@ -46,6 +46,7 @@ def crawled(server: SampleSiteServer, tmp_path: Path) -> Path:
         ("export",),
         ("logs",),
         ("backfill", "--from", "2020-02-01", "--to", "2020-02-01"),
+        ("reparse", "--from", "2020-02-01", "--to", "2020-02-01"),
         ("crawl", "--days", "1"),
         ("inspect", "--date", "2020-02-01"),
     ],
@@ -61,7 +62,7 @@ def test_a_site_name_neither_configured_nor_stored_is_exit_2_naming_the_sites(
     assert done.stdout == ""
     (line,) = done.stderr.splitlines()
     assert line.startswith("ingest: error: no site named 'etilaf-sampel' (configured: cli")
-    if argv[0] not in ("backfill", "crawl", "inspect"):  # these need the site's configuration
+    if argv[0] not in ("backfill", "reparse", "crawl", "inspect"):  # these need its config
         assert "etilaf-sample" in line
 
 
@@ -439,7 +440,7 @@ def test_coverage_svg_says_it_wrote_and_its_legend_shows_the_cells_colours(
 
 
 @pytest.mark.parametrize(
-    "command", ["backfill", "crawl", "health", "runs", "export", "logs", "coverage"]
+    "command", ["backfill", "reparse", "crawl", "health", "runs", "export", "logs", "coverage"]
 )
 def test_site_help_is_a_whole_sentence(tmp_path: Path, command: str) -> None:
     """`--help` says what --site takes, to the end of the sentence; --config is there too."""
