@@ -64,7 +64,9 @@ async def _inspect(
     url: str | None,
     article: bool,
 ) -> Inspection:
-    layout = build_layout(site.layout, site.shape)
+    # The layout that reads the day asked for (a site's layouts over time), else the current.
+    name, shape = site.layout_on(day) if day is not None else (site.layout, site.shape)
+    layout = build_layout(name, shape)
     async with Fetcher(site, site.http) as fetcher:
         await fetcher.load_robots()
         pages: list[InspectedPage] = []
@@ -85,12 +87,12 @@ async def _inspect(
                 raise UsageError("--article: the listing has no item to follow")
             if not layout.fetches_article_pages or items[0].full_text:
                 raise UsageError(
-                    f"--article: the {site.layout} layout reads no article pages (its listing "
+                    f"--article: the {name} layout reads no article pages (its listing "
                     "holds the whole text)"
                 )
             page = await fetcher.get(items[0].url, kind="article")
             found = parse_guarded(lambda: layout.parse_article(page.markup, page.url), page.url)
-    return Inspection(site.name, site.layout, tuple(pages), found)
+    return Inspection(site.name, name, tuple(pages), found)
 
 
 def _inspected(url: str, status: int, listing: ListingPage) -> InspectedPage:

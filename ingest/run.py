@@ -37,10 +37,10 @@ from ingest.errors import (
 from ingest.fetch import Fetcher, Hosts, Transport
 from ingest.gate import StorageGate
 from ingest.listing import check_site_index
+from ingest.periods import LayoutPeriods
 from ingest.pipeline import DayPipeline
 from ingest.planning import DateQueue, dates_between, dates_in_flight
 from ingest.settings import ArchiveSettings, SiteSettings
-from ingest.sites import build_layout
 from ingest.store import liveness, runs
 from ingest.store.days import date_statuses
 from ingest.store.engine import Database
@@ -304,21 +304,23 @@ class SiteRun:
             )
             self.tally.stats = fetcher.stats
             await fetcher.load_robots()
-            layout = build_layout(site.layout, site.shape)
-            await check_site_index(layout, fetcher)
-            pipeline = DayPipeline(
+            pipelines = LayoutPeriods(  # one per layout the site has had: a day is read by its own
                 site,
-                layout,
-                fetcher,
-                self.deps.database,
-                run_id=self.run_id,
-                tally=self.tally,
-                conditional=not self.force,
-                clock=self.deps.clock,
-                turns=self.deps.turns,
-                never_crawled=self.never_crawled,
-                archive=warc,
+                lambda layout: DayPipeline(
+                    site,
+                    layout,
+                    fetcher,
+                    self.deps.database,
+                    run_id=self.run_id,
+                    tally=self.tally,
+                    conditional=not self.force,
+                    clock=self.deps.clock,
+                    turns=self.deps.turns,
+                    never_crawled=self.never_crawled,
+                    archive=warc,
+                ),
             )
+            await asyncio.gather(*(check_site_index(p.layout, fetcher) for p in pipelines))
             # A fixed set of workers takes the dates in order from one iterator, so memory
             # does not grow with the length of the range.
             workers = min(dates_in_flight(fetcher.concurrency, paced=fetcher.paced), len(planned))
@@ -334,11 +336,11 @@ class SiteRun:
                     if day is None:
                         return
                     try:
-                        if not pipeline.conditional:
+                        if self.force:
                             # A forced run reads nothing before its first fetch: touch the
                             # database first, so an outage costs no page.
                             self.deps.database.ping()
-                        result = await pipeline.crawl_day(day)
+                        result = await pipelines.on(day).crawl_day(day)
                     except DatabaseUnavailableError as exc:
                         gate.failed(exc)
                         days.back(day)

@@ -201,7 +201,15 @@ def _site(
     name = table.get("name")
     label = f" (site {name!r})" if isinstance(name, str) and not single else ""
     try:
+        if "layouts" in table:
+            given = sorted({"layout", "listing_path", "selectors"} & set(table))
+            if given:
+                raise ConfigError(
+                    f"{path}: {', '.join(given)} and {path}.layouts are both given: with"
+                    f" layouts over time, each [[{path.split('[')[0]}.layouts]] table says its own"
+                )
         site = _table(path, table, SiteSettings)
+        site = _current_layout(path, site)
         http_changes = _fields(f"{path}.http", own_http, HttpSettings)
         schedule_changes = _fields(f"{path}.schedule", own_schedule, SiteSchedule)
         if {"cron", "interval"} <= set(schedule_changes):
@@ -224,6 +232,52 @@ def _site(
     return site
 
 
+def _current_layout(path: str, site: SiteSettings) -> SiteSettings:
+    """With ``[[sites.layouts]]``: their order checked, each one's layout built once (a bad
+    selector refused now), and the site's ``layout``, ``listing_path`` and ``selectors`` made
+    the last, current one's."""
+    if not site.layouts:
+        return site
+    periods = site.layouts
+    for index, period in enumerate(periods):
+        where = f"{path}.layouts[{index}]"
+        last = index == len(periods) - 1
+        if last and period.until is not None:
+            raise ConfigError(f"{where}.until: the last layout reads every later day: drop until")
+        if not last and period.until is None:
+            raise ConfigError(f"{where}.until: required on every layout but the last")
+        before = periods[index - 1].until if index else None
+        if before is not None and period.until is not None and period.until <= before:
+            raise ConfigError(f"{where}.until: {period.until} is not after {before}")
+        _check_layout(where, period.layout, period.listing_path, period.selectors, site)
+    current = periods[-1]
+    return msgspec.structs.replace(
+        site,
+        layout=current.layout,
+        listing_path=current.listing_path,
+        selectors=current.selectors,
+    )
+
+
+def _check_layout(
+    where: str,
+    layout: str,
+    listing_path: str | None,
+    selectors: dict[str, str | bool],
+    site: SiteSettings,
+) -> None:
+    if layout not in LAYOUTS:
+        raise ConfigError(f"{where}.layout: {layout!r} is not available in this build")
+    if selectors and layout != "selectors":
+        raise ConfigError(f"{where}.selectors: only read by layout 'selectors', not {layout!r}")
+    if (listing_path or default_listing_path(layout)) is None:
+        raise ConfigError(f"{where}.listing_path: required for layout {layout!r}")
+    try:
+        build_layout(layout, site.shape_of(layout, listing_path, selectors))
+    except ValueError as exc:
+        raise ConfigError(f"{where}.{exc}") from None
+
+
 def _check_site(path: str, site: SiteSettings) -> None:
     if not site.name.strip():
         raise ConfigError(f"{path}.name must not be empty")
@@ -233,18 +287,9 @@ def _check_site(path: str, site: SiteSettings) -> None:
         )
     if not site.name.isprintable():
         raise ConfigError(f"{path}.name must not hold control characters")
-    if site.layout not in LAYOUTS:
-        raise ConfigError(f"{path}.layout: {site.layout!r} is not available in this build")
-    if site.selectors and site.layout != "selectors":
-        raise ConfigError(f"{path}.selectors: only read by layout 'selectors', not {site.layout!r}")
-    if site.listing_path is None:
-        raise ConfigError(f"{path}.listing_path: required for layout {site.layout!r}")
     # The layout is built here only to refuse a bad one at start (a selector that does not
     # parse, a listing path without the day); the crawl and ``inspect`` build their own.
-    try:
-        build_layout(site.layout, site.shape)
-    except ValueError as exc:
-        raise ConfigError(f"{path}.{exc}") from None
+    _check_layout(path, site.layout, site.listing_path, site.selectors, site)
     _check_http(f"{path}.http", site.http)
 
 

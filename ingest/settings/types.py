@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import zoneinfo
 from collections.abc import Collection, Sequence
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
@@ -96,6 +96,22 @@ class SiteSchedule(_Table, frozen=True):
     lookback_days: NonNegative = 3
 
 
+class LayoutPeriod(_Table, frozen=True):
+    """One of a site's layouts over time, ``[[sites.layouts]]`` (``[[site.layouts]]`` for a
+    single site): the site's markup until a date, as when a site moved from Joomla + K2 to
+    WordPress. In date order; every one but the last has ``until``. The crawl and ``reparse``
+    read each day with its own."""
+
+    # The markup parser for these days (docs/layouts.md).
+    layout: LayoutName
+    # As the site's ``listing_path``, for these days; unset: the layout's own.
+    listing_path: str | None = None
+    # As the site's ``selectors``, for layout ``selectors``.
+    selectors: dict[str, str | bool] = msgspec.field(default_factory=dict)
+    # The last day (inclusive, in the site's calendar) this layout reads; unset on the last.
+    until: date | None = None
+
+
 class SiteSettings(_Table, frozen=True):
     """One site as the crawl sees it: its own markup, politeness limits and schedule.
 
@@ -130,6 +146,10 @@ class SiteSettings(_Table, frozen=True):
     http: HttpSettings = msgspec.field(default_factory=HttpSettings)
     # This site's own schedule, ``[sites.schedule]``.
     schedule: SiteSchedule = msgspec.field(default_factory=SiteSchedule)
+    # The site's layouts over time, ``[[sites.layouts]]``, in place of ``layout``,
+    # ``listing_path`` and ``selectors`` (which then say the last, current one): one site
+    # name, one archive, across a change of CMS.
+    layouts: tuple[LayoutPeriod, ...] = ()
 
     @property
     def host(self) -> str:
@@ -139,8 +159,31 @@ class SiteSettings(_Table, frozen=True):
     def shape(self) -> SiteShape:
         """What the site's layout is built from (``ingest.sites.build_layout``): the crawl
         and ``inspect`` build it; the settings only check, at load, that it builds."""
-        path = self.listing_path or default_listing_path(self.layout) or ""
-        return SiteShape(self.base_url, path, self.timezone, dict(self.selectors))
+        return self.shape_of(self.layout, self.listing_path, self.selectors)
+
+    def periods(self) -> tuple[tuple[date | None, LayoutName, SiteShape], ...]:
+        """Each layout with the last day it reads (None: every later day) and its shape; one,
+        the site's own, without ``[[sites.layouts]]``."""
+        if not self.layouts:
+            return ((None, self.layout, self.shape),)
+        return tuple(
+            (p.until, p.layout, self.shape_of(p.layout, p.listing_path, p.selectors))
+            for p in self.layouts
+        )
+
+    def layout_on(self, day: date) -> tuple[LayoutName, SiteShape]:
+        """The layout that reads ``day``, and its shape."""
+        for until, layout, shape in self.periods():
+            if until is None or day <= until:
+                return layout, shape
+        return self.layout, self.shape  # past every period's end: the current one
+
+    def shape_of(
+        self, layout: str, listing_path: str | None, selectors: dict[str, str | bool]
+    ) -> SiteShape:
+        """What ``layout`` is built from with this listing path and selectors on this site."""
+        path = listing_path or default_listing_path(layout) or ""
+        return SiteShape(self.base_url, path, self.timezone, dict(selectors))
 
 
 class DatabaseSettings(_Table, frozen=True):

@@ -128,6 +128,8 @@ def _tables() -> list[Table]:
                 walk(f"{prefix}.{field.name}", info.cls, notes[field.name])
             elif isinstance(info, mi.DictType) and isinstance(info.value_type, mi.StructType):
                 walk(f"{prefix}.{field.name}.NAME", info.value_type.cls, notes[field.name])
+            elif isinstance(info, mi.VarTupleType) and isinstance(info.item_type, mi.StructType):
+                walk(f"{prefix}.{field.name}", info.item_type.cls, notes[field.name])
 
     notes = _comments(types.Settings)
     for field in msgspec.structs.fields(types.Settings):
@@ -154,6 +156,8 @@ def _canonical(tables: list[Table]) -> dict[type, Table]:
 def _title(table: Table) -> str:
     if table.heading == "sites":
         return "`[site]` / `[[sites]]`"
+    if table.heading == "sites.layouts":
+        return "`[[site.layouts]]` / `[[sites.layouts]]`"
     return f"`[{table.heading}]`"
 
 
@@ -187,6 +191,8 @@ def _type(info: Any, used: set[type]) -> str:
         return f"[{name}](#{_anchor(name)})"
     if isinstance(info, mi.DictType):
         return "table"
+    if isinstance(info, mi.DateType):
+        return "date"
     raise TypeError(f"no rendering for {info!r}")
 
 
@@ -203,7 +209,7 @@ def _default(field: msgspec.structs.FieldInfo) -> str:
         return f'`"{encode_value(value)}"`'
     if isinstance(value, str):
         return f'`"{value.replace(__version__, "<version>")}"`'
-    if isinstance(value, dict):
+    if isinstance(value, dict | tuple) and not value:
         return "none"
     return f"`{value!r}`"
 
@@ -224,8 +230,10 @@ def _section(table: Table, home: dict[type, Table], used: set[type]) -> list[str
     rows = ["| key | type | default | meaning |", "|---|---|---|---|"]
     for field in msgspec.structs.fields(table.cls):
         info = mi.type_info(field.type)
-        if isinstance(info, mi.StructType) or (
-            isinstance(info, mi.DictType) and isinstance(info.value_type, mi.StructType)
+        if (
+            isinstance(info, mi.StructType)
+            or (isinstance(info, mi.DictType) and isinstance(info.value_type, mi.StructType))
+            or (isinstance(info, mi.VarTupleType) and isinstance(info.item_type, mi.StructType))
         ):
             continue  # a table of its own, below
         meaning = _markdown(notes[field.name])
