@@ -92,10 +92,10 @@ def serve(
     stop: threading.Event,
     open_database: Callable[[], Database],
     health: Callable[[Database], Sequence[HealthReport]],
+    run: Callable[[Settings, Database, threading.Event], None],
 ) -> None:
-    """The metrics server (when ``metrics.port`` is set), the database once reachable, then the
-    daemon until ``stop``."""
-    from ingest.daemon import run_daemon
+    """The metrics server (when ``metrics.port`` is set), the database once reachable, then
+    ``run`` (the daemon, ``daemon.run_daemon``) until ``stop``."""
     from ingest.metrics import serve_metrics
 
     startup = Startup()
@@ -122,7 +122,7 @@ def serve(
             log.info("daemon_stopped", clean=True, reason="stopped while waiting for the database")
             return
         try:
-            run_daemon(settings, database, stop=stop)
+            run(settings, database, stop)
         finally:
             database.dispose()
     finally:

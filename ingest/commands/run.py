@@ -28,7 +28,7 @@ def handle(args: argparse.Namespace, settings: Settings) -> int:
     # The daemon narrates on stderr; the metrics collector counts every event as it passes.
     start_logging(settings, NAME, stream_level=None, observers=[collector] if collector else [])
     from ingest import health
-    from ingest.daemon import install_stop_signals
+    from ingest.daemon import install_stop_signals, run_daemon
     from ingest.daemon_start import serve
 
     freeze_startup_objects()  # the crawl's modules are start-up's too
@@ -40,5 +40,6 @@ def handle(args: argparse.Namespace, settings: Settings) -> int:
         stop=stop,
         open_database=lambda: open_database(settings, access="crawl"),
         health=lambda database: health.check_sites(settings, database),
+        run=lambda config, database, stop: run_daemon(config, database, stop=stop),
     )
     return EXIT_OK
