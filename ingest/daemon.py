@@ -29,6 +29,7 @@ On SQLite there is one daemon per database file: a second is refused at start.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import fcntl
 import random
 import signal
@@ -198,6 +199,11 @@ class Replica:
             # The runs in progress see ``stop`` within a fraction of a second, drop the dates
             # in flight and record themselves interrupted; wait for that, but not forever.
             clean = self.idle.wait(STOP_TIMEOUT_SECONDS)
+            # Whatever the runs left on the loop is cancelled and awaited, as asyncio.run does,
+            # so that no task is destroyed pending when the loop closes.
+            with contextlib.suppress(Exception):
+                leftovers = asyncio.run_coroutine_threadsafe(_cancel_leftovers(), self.loop)
+                leftovers.result(STOP_TIMEOUT_SECONDS)
             self.loop.call_soon_threadsafe(self.loop.stop)
             self.loop_thread.join(STOP_TIMEOUT_SECONDS)
             # The parse thread ends before the loop closes, and the loop closes before the
@@ -384,3 +390,11 @@ def install_stop_signals(stop: threading.Event) -> None:
 
     signal.signal(signal.SIGTERM, handler)
     signal.signal(signal.SIGINT, handler)
+
+
+async def _cancel_leftovers() -> None:
+    """Cancel every task on the running loop but this one, and wait for them to end."""
+    tasks = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)

@@ -83,3 +83,7 @@ class Hosts:
         )
         if shared.users <= 0 or failed:
             del self._robots[url]
+        if shared.users <= 0 and not shared.read.done():
+            # Every run that shared the read has ended (stopped): nobody waits for it, and a
+            # task left pending would be destroyed with the event loop.
+            shared.read.cancel()

@@ -138,3 +138,33 @@ def test_sites_on_one_host_share_one_slot_at_the_strictest_limits() -> None:
     assert shared.concurrency == 3 and shared.honour_crawl_delay(0.0) == 1.0
     other = hosts.slot(c.host, c.http)
     assert other is not shared and other.concurrency == c.http.concurrency
+
+
+def test_a_robots_read_no_run_waits_for_any_more_is_cancelled() -> None:
+    """Every run that shared a read stopped before it ended (a daemon's SIGTERM): the read is
+    cancelled with the last of them, not left pending on the loop to be destroyed at exit
+    (a soak found its traceback in the log)."""
+
+    async def go() -> None:
+        hosts = Hosts()
+        started = asyncio.Event()
+
+        async def read() -> RobotsFile:
+            started.set()
+            await asyncio.sleep(60)  # a robots.txt that never answers
+            return RobotsFile()
+
+        url = "https://news.example/robots.txt"
+        runs = [asyncio.ensure_future(hosts.robots(url, read)) for _ in range(2)]
+        await started.wait()
+        shared = hosts._robots[url].read
+        for run in runs:
+            run.cancel()
+        await asyncio.gather(*runs, return_exceptions=True)
+        hosts.done_with_robots(url)
+        assert not shared.done(), "one run left: still its read"
+        hosts.done_with_robots(url)
+        await asyncio.sleep(0.01)
+        assert shared.cancelled(), "the last run gone: its read cancelled, not left pending"
+
+    asyncio.run(go())
