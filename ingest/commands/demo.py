@@ -29,7 +29,7 @@ from ingest.domain import utc_now
 from ingest.errors import UsageError
 from ingest.heap import freeze_startup_objects
 from ingest.settings import Settings, SiteSettings, SiteUrl
-from ingest.store import articles
+from ingest.store import exports
 from ingest.store.engine import Database
 
 NAME = "demo"
@@ -111,8 +111,8 @@ def _narrate(demo: Settings, database: Database, first: date, last: date, ingest
     name = demo.site.name
     print(f"\nstored in {demo.masked()['database']['url']} as site {name!r}:")
     with database.transaction() as tx:
-        stored = articles.articles_between(tx.connection, name, first, last, limit=12)
-        total = articles.count_articles(tx.connection, name, first, last)
+        stored = exports.articles_between(tx.connection, name, first, last, limit=12)
+        total = exports.count_articles(tx.connection, name, first, last)
     for day, category, title in stored:
         print(f"  {day.isoformat()}  {(category or '-')[:16]:<16}  {title[:90]}")
     print(f"... {total} articles in all, stored as their own site {name!r}. Look at them with:")

@@ -27,8 +27,8 @@ from ingest.commands._common import (
 from ingest.commands._output import replacing
 from ingest.errors import OutputError
 from ingest.settings import Settings
-from ingest.store.articles import exported
 from ingest.store.engine import Database
+from ingest.store.exports import exported
 
 NAME = "export"
 HELP = "write stored articles as JSON lines or CSV"

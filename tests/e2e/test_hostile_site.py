@@ -22,7 +22,7 @@ from ingest import crawl
 from ingest.crawl import RunSummary
 from ingest.domain import RunStatus
 from ingest.settings import Settings, settings_from_mapping
-from ingest.store import articles
+from ingest.store import exports
 from ingest.store.engine import Database
 from ingest.store.migrate import upgrade_to_head
 from tests.support.sample_site import Delay, SampleSite, SampleSiteServer
@@ -100,7 +100,7 @@ def crawl_once(tmp_path: Path, *sites: dict[str, Any]) -> Crawled:
         with database.transaction() as tx:
             export = [
                 (row.date, row.title, row.url, row.category, row.body, row.published_at)
-                for row in articles.exported(tx.connection, ["normal"], None, None)
+                for row in exports.exported(tx.connection, ["normal"], None, None)
             ]
     finally:
         database.dispose()

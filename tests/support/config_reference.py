@@ -39,7 +39,7 @@ COMMAND = "python -m tests.support.config_reference"
 INTRO = f"""\
 # Configuration
 
-<!-- Generated from ingest/settings/types.py by `{COMMAND}` (`make docs`).
+<!-- Generated from the settings types (ingest/settings/) by `{COMMAND}` (`make docs`).
      Do not edit: change the types' comments and docstrings, then run it again. -->
 
 One TOML file: `--config PATH` (before or after the command name), else `$INGEST_CONFIG`, else

@@ -18,7 +18,7 @@ PAGES = [
 
 
 def test_configuration_reference_is_current() -> None:
-    """docs/configuration.md is generated from ingest/settings/types.py; edit the types."""
+    """docs/configuration.md is generated from the settings types (ingest/settings/); edit them."""
     committed = (ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")
     assert committed == config_reference.render(), (
         "docs/configuration.md is stale: regenerate it with "
