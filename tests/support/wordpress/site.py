@@ -9,10 +9,12 @@ Needs the Debian packages ``wordpress``, ``wordpress-theme-twentytwentyone``, ``
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
 import shutil
+import signal
 import socket
 import subprocess
 import time
@@ -148,6 +150,8 @@ require_once ABSPATH . 'wp-settings.php';
                 env=env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
+                # A group of its own: its PHP_CLI_SERVER_WORKERS are stopped with it.
+                start_new_session=True,
             )  # fmt: skip
         self._processes.append(process)
         deadline = time.monotonic() + 20
@@ -207,17 +211,25 @@ require_once ABSPATH . 'wp-settings.php';
 
     # -- tear-down ---------------------------------------------------------------------------
     def stop(self) -> None:
+        # The whole process group: terminating the parent alone left its workers running.
         for process in self._processes:
-            process.terminate()
+            _signal_group(process, signal.SIGTERM)
         for process in self._processes:
             try:
                 process.wait(timeout=10)
             except subprocess.TimeoutExpired:
-                process.kill()
+                _signal_group(process, signal.SIGKILL)
                 process.wait()
+            _signal_group(process, signal.SIGKILL)  # a worker that outlived its parent
         self._processes.clear()
         self._mysql(f"DROP DATABASE IF EXISTS `{self.database}`")
 
 
 def published(truth: Mapping[str, Any]) -> list[dict[str, Any]]:
     return [post for post in truth["posts"] if post["status"] == "publish"]
+
+
+def _signal_group(process: subprocess.Popen[bytes], signum: int) -> None:
+    """Send ``signum`` to ``process``'s group (its own, ``start_new_session``); gone: nothing."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signum)
