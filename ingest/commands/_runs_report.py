@@ -6,17 +6,27 @@ from __future__ import annotations
 import io
 import os
 import socket
+import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, TextIO, cast
 
-from ingest.commands._common import EXIT_FAILED, EXIT_OK
+from ingest.commands._common import (
+    EXIT_FAILED,
+    EXIT_OK,
+    check_start,
+    open_database,
+    start_logging,
+)
+from ingest.domain import utc_now
 from ingest.errors import StorageError
+from ingest.heap import freeze_startup_objects
 from ingest.terminal import erase, is_terminal, printable, redraw
 
 if TYPE_CHECKING:
     from ingest.crawl import Outcome, Progress, RunSummary
+    from ingest.settings import Settings
     from ingest.store.engine import Database
 
 
@@ -157,3 +167,43 @@ def report_interrupted(database: Database, since: datetime, out: TextIO, resume:
             f"{run.articles_new} new articles, {run.articles_updated} updated",
         )
     _say(out, resume)
+
+
+def crawl_with_progress(
+    settings: Settings,
+    name: str,
+    crawl: Callable[[Database, Callable[[Progress], None] | None], Sequence[Outcome]],
+    resume: str,
+) -> int:
+    """A crawl command's whole course (``backfill``, ``reparse``): the start checked before
+    anything is made, the log started (warnings above the progress line on a terminal), the
+    crawl run, each run reported; after Ctrl-C, what was stored and how a rerun resumes."""
+
+    check_start(settings)  # the log and database folders, before either is made
+    progress = ProgressLine.for_stream(sys.stderr)
+    # Under a progress line stderr shows only warnings; without one the crawl narrates there.
+    start_logging(
+        settings,
+        name,
+        stream_level="WARNING" if progress else None,
+        stream=progress.above() if progress else None,
+    )
+    import ingest.crawl  # noqa: F401 (imported now, so that its modules are start-up's)
+
+    freeze_startup_objects()  # the crawl's modules are start-up's too
+    try:
+        database = open_database(settings, access="crawl")
+        since = utc_now()
+        try:
+            outcomes = crawl(database, progress.update if progress else None)
+        except KeyboardInterrupt:
+            if progress is not None:
+                progress.close()
+            report_interrupted(database, since, sys.stderr, resume)
+            raise
+        finally:
+            database.dispose()
+        return report_runs(outcomes, sys.stdout, progress)
+    finally:
+        if progress is not None:
+            progress.close()

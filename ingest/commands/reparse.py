@@ -3,23 +3,20 @@
 from __future__ import annotations
 
 import argparse
-import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from ingest.commands._common import (
-    check_start,
-    configured_sites,
-    iso_date,
-    open_database,
-    require_range,
-    site_option,
-    start_logging,
-)
-from ingest.commands._runs_report import ProgressLine, report_runs
-from ingest.heap import freeze_startup_objects
+from ingest.commands._common import configured_sites, iso_date, require_range, site_option
+from ingest.commands._runs_report import crawl_with_progress
 from ingest.settings import Settings
+
+if TYPE_CHECKING:
+    from ingest.crawl import Outcome, Progress
+    from ingest.store.engine import Database
 
 NAME = "reparse"
 HELP = "read stored pages again from the WARC archive with today's layout (no request)"
+RESUME = "interrupted: run the same command again to read the rest (the dates done are read again)"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -31,31 +28,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def handle(args: argparse.Namespace, settings: Settings) -> int:
     require_range(args.first, args.last)
     sites = configured_sites(args, settings)
-    check_start(settings)  # the log and database folders, before either is made
-    progress = ProgressLine.for_stream(sys.stderr)
-    start_logging(
-        settings,
-        NAME,
-        stream_level="WARNING" if progress else None,
-        stream=progress.above() if progress else None,
-    )
-    from ingest import crawl
 
-    freeze_startup_objects()
-    try:
-        database = open_database(settings, access="crawl")
-        try:
-            outcomes = crawl.reparse(
-                settings,
-                database,
-                args.first,
-                args.last,
-                sites=sites,
-                on_progress=progress.update if progress else None,
-            )
-        finally:
-            database.dispose()
-        return report_runs(outcomes, sys.stdout, progress)
-    finally:
-        if progress is not None:
-            progress.close()
+    def work(database: Database, on_progress: Callable[[Progress], None] | None) -> list[Outcome]:
+        from ingest import crawl
+
+        return crawl.reparse(
+            settings, database, args.first, args.last, sites=sites, on_progress=on_progress
+        )
+
+    return crawl_with_progress(settings, NAME, work, RESUME)
