@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Mapping
+from functools import cache
 from pathlib import Path
 from typing import Any, Literal, TypeVar, get_args, get_origin
 
@@ -148,15 +149,24 @@ def _mapping(path: str, value: Any) -> dict[str, Any]:
 def _table(path: str, value: Any, cls: type[_T]) -> _T:
     """A whole table: every key known, every required key given."""
     fields = _fields(path, _mapping(path, value), cls)
-    for field in msgspec.structs.fields(cls):
-        if field.required and field.name not in fields:
-            raise ConfigError(f"{path}.{field.name}: required")
+    for name in _field_types(cls)[1]:
+        if name not in fields:
+            raise ConfigError(f"{path}.{name}: required")
     return cls(**fields)
+
+
+@cache
+def _field_types(cls: type[Struct]) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """Each field's type by name, and the required fields' names. Cached per struct:
+    ``msgspec.structs.fields`` evaluates the class's annotations afresh on every call, and that
+    was nine tenths of loading 10,000 ``[[sites]]`` (docs/performance.md, "Many sites")."""
+    fields = msgspec.structs.fields(cls)
+    return {f.name: f.type for f in fields}, tuple(f.name for f in fields if f.required)
 
 
 def _fields(path: str, table: Mapping[str, Any], cls: type[Struct]) -> dict[str, Any]:
     """The keys ``table`` gives, each decoded as the field of ``cls`` it names."""
-    types_by_name = {field.name: field.type for field in msgspec.structs.fields(cls)}
+    types_by_name = _field_types(cls)[0]
     decoded: dict[str, Any] = {}
     for key, value in table.items():
         if key not in types_by_name:
