@@ -18,6 +18,7 @@ import argparse
 from typing import Protocol
 
 from ingest.commands import (
+    add,
     backfill,
     coverage,
     crawl,
@@ -56,6 +57,7 @@ COMMANDS: tuple[Command, ...] = (
     health,
     logs,
     inspect,
+    add,
     coverage,
     db,
     demo,

@@ -103,8 +103,13 @@ class RealWordPress:
             posts=[asdict(post) for post in posts],
         )["ids"]
         for theme, port in ports.items():
-            self._serve(theme, port)
+            self.servers[theme] = self._serve(theme, port, rest=self.rest)
         return self
+
+    def serve_refusing_rest(self, theme: str) -> ThemeServer:
+        """One more server of ``theme`` on this installation, its REST API refused by the
+        must-use plugin (401 ``rest_disabled``), as security plugins refuse it."""
+        return self._serve(theme, free_port(), rest=False)
 
     def _config(self) -> str:
         keys = "\n".join(
@@ -131,7 +136,7 @@ define('ABSPATH', __DIR__ . '/');
 require_once ABSPATH . 'wp-settings.php';
 """
 
-    def _serve(self, theme: str, port: int) -> None:
+    def _serve(self, theme: str, port: int, *, rest: bool) -> ThemeServer:
         base_url = f"http://127.0.0.1:{port}"
         env = {
             **os.environ,
@@ -139,9 +144,9 @@ require_once ABSPATH . 'wp-settings.php';
             "INGEST_WP_HOME": base_url,
             "INGEST_WP_THEME": theme,
         }
-        if not self.rest:
+        if not rest:
             env["INGEST_WP_NO_REST"] = "1"
-        log_path = self.root / f"php-{theme}.log"
+        log_path = self.root / f"php-{theme}-{port}.log"
         with log_path.open("wb") as log:  # the server keeps its own copy of the descriptor
             process = subprocess.Popen(
                 ["php", "-S", f"127.0.0.1:{port}", "-t", str(self.tree),
@@ -157,7 +162,10 @@ require_once ABSPATH . 'wp-settings.php';
         deadline = time.monotonic() + 20
         while True:
             try:
-                with urllib.request.urlopen(base_url + "/wp-json/", timeout=5) as answer:
+                # Ready when WordPress answers (its REST API may be the part refused).
+                with urllib.request.urlopen(
+                    base_url + ("/wp-json/" if rest else "/"), timeout=5
+                ) as answer:
                     answer.read()
                 break
             except OSError:
@@ -166,7 +174,7 @@ require_once ABSPATH . 'wp-settings.php';
                         f"php -S for {theme} did not start; see {log.name}"
                     ) from None
                 time.sleep(0.1)
-        self.servers[theme] = ThemeServer(theme, base_url)
+        return ThemeServer(theme, base_url)
 
     # -- what the tests ask of it ------------------------------------------------------------
     def truth(self, theme: str) -> dict[str, Any]:

@@ -1,0 +1,209 @@
+"""``ingest add URL``: look at a site politely, choose its layout, check it on a recent day, and
+print its ``[[sites]]`` block (a comment on each choice), or append it to a config file.
+
+``--write CONFIG`` appends the block only when the whole resulting file loads as settings, and
+writes it atomically (a temporary file beside it, then a rename; ``_output.replacing``), the
+existing text kept byte for byte; a name already taken there is refused before any request.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tomllib
+from datetime import timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ingest.commands._common import EXIT_FAILED, EXIT_OK, start_logging
+from ingest.errors import ConfigError, UsageError
+from ingest.settings import HttpSettings, Settings, SiteSettings, load_settings
+from ingest.settings.loading import SITE_NAME_MAX_LENGTH, settings_from_mapping
+from ingest.terminal import printable
+
+if TYPE_CHECKING:
+    from ingest.adding import Placement
+
+NAME = "add"
+HELP = "look at a site and print its [[sites]] block (or append it to a config)"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("url", metavar="URL", help="the site's address, e.g. its home page")
+    parser.add_argument("--name", metavar="NAME", help="the site's name (default: from its host)")
+    parser.add_argument(
+        "--write",
+        metavar="CONFIG",
+        type=Path,
+        help="append the block to this config file (checked to load first; written atomically)",
+    )
+
+
+def handle(args: argparse.Namespace, settings: Settings) -> int:
+    start_logging(settings, NAME, stream_level="CRITICAL", reads_only=True)
+    from ingest.adding import SiteUnreadable, place_site
+    from ingest.discovery import default_name, site_address
+
+    try:
+        base_url, start_url = site_address(args.url)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    name = args.name if args.name is not None else default_name(base_url)
+    _check_name(name)
+    existing: str | None = None
+    http = settings.http
+    if args.write is not None:
+        existing = _existing_text(args.write)
+        taken = _site_names(args.write, existing)
+        if name in taken:
+            raise UsageError(
+                f"{args.write} has a site named {name!r} already: choose another with --name"
+            )
+        if args.config is None and existing is not None:
+            # The file the site joins says how to fetch (user agent, rate), as its crawl will.
+            http = _http_of(args.write)
+    from ingest.domain import utc_now
+
+    try:
+        placement = place_site(base_url, start_url, http, utc_now().date())
+    except SiteUnreadable as exc:
+        print(printable(f"ingest: add: {exc}"), file=sys.stderr)
+        return EXIT_FAILED
+    config = str(args.write or args.config or "CONFIG")
+    block = render(name, placement, config)
+    if args.write is None:
+        sys.stdout.write(block)
+        return EXIT_OK
+    _write(args.write, existing, block)
+    sys.stdout.write(block)
+    print(f"ingest: add: site {name!r} appended to {args.write}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _check_name(name: str) -> None:
+    if not name.strip() or not name.isprintable() or len(name) > SITE_NAME_MAX_LENGTH:
+        raise UsageError(
+            f"--name {name!r}: a site name is printable text of 1 to {SITE_NAME_MAX_LENGTH} "
+            "characters"
+        )
+
+
+def _existing_text(path: Path) -> str | None:
+    """The config's text as it stands; None when there is no file yet."""
+    if path.is_dir():
+        raise UsageError(f"--write {path}: it is a folder")
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"--write {path}: cannot read it: {exc}") from None
+
+
+def _site_names(path: Path, text: str | None) -> set[str]:
+    """The names the config's own site tables use; ConfigError when it does not load now,
+    UsageError when it holds one ``[site]`` table (a ``[[sites]]`` table cannot join it)."""
+    if text is None:
+        return set()
+    data = _toml(path, text)
+    if "site" in data:
+        raise UsageError(
+            f"{path} holds one [site] table: rename it [[sites]] to add another site beside it"
+        )
+    settings_from_mapping(data, source=str(path))  # it loads as it is, or says why not
+    tables = data.get("sites", [])
+    if not isinstance(tables, list):
+        return set()
+    return {t["name"] for t in tables if isinstance(t, dict) and isinstance(t.get("name"), str)}
+
+
+def _http_of(path: Path) -> HttpSettings:
+    return load_settings(path, {}).http
+
+
+def _toml(path: Path, text: str) -> dict[str, object]:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path} is not valid TOML: {exc}") from None
+
+
+def _write(path: Path, existing: str | None, block: str) -> None:
+    """``existing`` and the block, checked to load as a whole, then put in place atomically."""
+    from ingest.commands._output import write_whole
+
+    text = block
+    if existing:
+        text = existing + ("" if existing.endswith("\n") else "\n") + "\n" + block
+    try:
+        settings_from_mapping(_toml(path, text), source=str(path))
+    except ConfigError as exc:
+        raise ConfigError(f"{path} with this site would not load, left as it was: {exc}") from None
+    write_whole(path, text)
+
+
+def render(name: str, placement: Placement, config: str) -> str:
+    """The ``[[sites]]`` block: each choice with its reason above it, what was found beside
+    it, and the check's count (or, for a site not placed, the ``inspect`` line to fill it)."""
+    from ingest.discovery import site_zone
+
+    found, chosen, check = placement.findings, placement.chosen, placement.check
+    zone = site_zone(found)
+    lines = ["[[sites]]", *(comment(why) for why in chosen.why)]
+    lines += [f"name = {_string(name)}", f"base_url = {_string(found.base_url)}"]
+    lines.append(f"layout = {_string(chosen.layout)}")
+    if chosen.listing_path is not None:
+        lines.append(f"listing_path = {_string(chosen.listing_path)}")
+    lines += [comment(zone.why), f"timezone = {_string(zone.name)}"]
+    feeds = ", ".join(f"{feed.kind} {feed.url}" for feed in found.home.feeds)
+    if feeds and "feed" in SiteSettings.__struct_fields__:
+        lines += [comment(f"feeds: {feeds}; new articles are read there first"), "feed = true"]
+    elif feeds:
+        lines.append(comment(f"feeds: {feeds} (found, not read: a day's listing is its source)"))
+    else:
+        lines.append(comment('feeds: none announced (<link rel="alternate">)'))
+    sitemaps = "; ".join(f"{url} ({how})" for url, how in found.sitemaps)
+    lines.append(comment(f"sitemaps: {sitemaps or 'none named by robots.txt or found'}"))
+    for candidate, why in placement.tried:
+        where = f" ({candidate.listing_path})" if candidate.listing_path else ""
+        lines.append(comment(f"not {candidate.layout}{where}: {why}"))
+    if check is not None:
+        more = ", and more pages follow" if check.more else ""
+        lines.append(
+            comment(
+                f"checked: {check.day} read with this layout as `ingest inspect --date` reads "
+                f"it: {_count(check.count, 'article')} on {_count(check.pages, 'page')}{more} "
+                f"({placement.requests} requests in all)"
+            )
+        )
+    else:
+        day = found.today - timedelta(days=1)
+        lines.append(
+            comment(
+                f"fill it in, checking each change with: ingest --config {config} inspect "
+                f"--site {name} --date {day} (docs/layouts.md)"
+            )
+        )
+    if chosen.selectors:
+        lines.append("[sites.selectors]")
+        lines += [f"{key} = {_value(value)}" for key, value in chosen.selectors.items()]
+    return "\n".join(lines) + "\n"
+
+
+def comment(text: str) -> str:
+    """Site text made safe as one TOML comment line: printable, no line break."""
+    return "# " + printable(text).replace("\n", " ")
+
+
+def _count(number: int, thing: str) -> str:
+    return f"{number} {thing}{'' if number == 1 else 's'}"
+
+
+def _string(text: str) -> str:
+    """A TOML basic string: JSON's escapes are TOML's."""
+    return json.dumps(text, ensure_ascii=False)
+
+
+def _value(value: str | bool) -> str:
+    return ("true" if value else "false") if isinstance(value, bool) else _string(value)

@@ -1,0 +1,251 @@
+"""`ingest add URL` as a user runs it: against a real WordPress (its REST API on, and refused by
+a must-use plugin), the sample site's K2, a site it cannot place, and `--write`'s refusals."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from threading import Thread
+
+import pytest
+
+from ingest.sample_site import SampleSite, SampleSiteServer
+from tests.support import cli
+from tests.support.wordpress import corpus
+from tests.support.wordpress.site import THEMES, RealWordPress, missing, published
+
+README = cli.ROOT / "README.md"
+HTTP = """
+[http]
+requests_per_second = 0
+timeout_seconds = 20
+backoff_initial_seconds = 0.01
+backoff_max_seconds = 0.05
+"""
+
+
+def ingest(tmp_path: Path, *args: str) -> cli.subprocess.CompletedProcess[str]:
+    config = tmp_path / "fetching.toml"
+    if not config.exists():
+        config.write_text(HTTP + f'[logging]\nfile = "{tmp_path / "ingest.jsonl"}"\n')
+    return cli.ingest("--config", str(config), "add", *args, cwd=tmp_path)
+
+
+def block_of(output: str) -> dict[str, object]:
+    sites = tomllib.loads(output)["sites"]
+    assert isinstance(sites, list) and len(sites) == 1
+    site: dict[str, object] = sites[0]
+    return site
+
+
+def checked(output: str) -> tuple[str, int]:
+    found = re.search(r"# checked: (\S+) read with this layout .*?: (\d+) articles?", output)
+    assert found is not None, output
+    return found.group(1), int(found.group(2))
+
+
+def one_line_error(done: cli.subprocess.CompletedProcess[str], code: int) -> str:
+    assert done.returncode == code, done.stdout + done.stderr
+    assert done.stdout == ""
+    assert len(done.stderr.splitlines()) == 1 and "Traceback" not in done.stderr
+    return done.stderr
+
+
+# -- a real WordPress -------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def wordpress(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealWordPress]:
+    reason = missing()
+    if reason is not None:
+        pytest.skip(f"no real WordPress here: {reason}")
+    site = RealWordPress(tmp_path_factory.mktemp("wordpress"))
+    try:
+        yield site.start(themes=THEMES[:1])
+    finally:
+        site.stop()
+
+
+def newest_day(wordpress: RealWordPress) -> tuple[str, int]:
+    """The newest day with published posts, and how many it has: what the check must read."""
+    days = [post["post_date"][:10] for post in published(wordpress.truth(THEMES[0]))]
+    newest = max(days)
+    return newest, days.count(newest)
+
+
+def test_wordpress_with_its_api_is_read_through_the_api_in_its_own_zone(
+    wordpress: RealWordPress, tmp_path: Path
+) -> None:
+    """The API on: `wordpress-api`, the zone /wp-json/ names, the newest day's posts counted."""
+    base_url = wordpress.servers[THEMES[0]].base_url
+    done = ingest(tmp_path, base_url + "/")
+    assert done.returncode == 0, done.stderr
+    site = block_of(done.stdout)
+    assert site["layout"] == "wordpress-api"
+    assert site["timezone"] == corpus.TIMEZONE
+    assert site["base_url"] == base_url
+    assert f"({base_url}/wp-json/)" in done.stdout  # the Link header it was told by
+    assert f"RSS {base_url}/feed/" in done.stdout
+    assert checked(done.stdout) == newest_day(wordpress)
+    requests = int(re.search(r"(\d+) requests in all", done.stdout).group(1))  # type: ignore[union-attr]
+    assert requests <= 10
+    # The README shows this very output, captured on another port.
+    shown = README.read_text(encoding="utf-8").split("$ ingest add ", 1)[1].split("```", 1)[0]
+    url, _, printed = shown.partition("\n")
+    readme_port, port = url.rstrip("/").rsplit(":", 1)[1], base_url.rsplit(":", 1)[1]
+    assert printed.replace(readme_port, port) == done.stdout
+
+
+def test_wordpress_refusing_its_api_is_read_from_its_date_archives(
+    wordpress: RealWordPress, tmp_path: Path
+) -> None:
+    """The API refused by a must-use plugin (401): `wordpress`, checked on the newest day."""
+    server = wordpress.serve_refusing_rest(THEMES[0])
+    done = ingest(tmp_path, server.base_url)
+    assert done.returncode == 0, done.stderr
+    site = block_of(done.stdout)
+    assert site["layout"] == "wordpress"
+    assert "the REST API is refused (HTTP 401)" in done.stdout
+    assert checked(done.stdout) == newest_day(wordpress)
+    # No zone from the API: the fixed offset its pages print on the newest day, said so.
+    newest = datetime.fromisoformat(newest_day(wordpress)[0]).replace(tzinfo=UTC)
+    hours = int(corpus_offset(newest).total_seconds() // 3600)
+    assert site["timezone"] == f"Etc/GMT{-hours:+d}"
+
+
+def corpus_offset(moment: datetime) -> timedelta:
+    from zoneinfo import ZoneInfo
+
+    offset = moment.astimezone(ZoneInfo(corpus.TIMEZONE)).utcoffset()
+    assert offset is not None
+    return offset
+
+
+# -- the sample site's K2, and what is refused -------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def k2_site() -> Iterator[SampleSiteServer]:
+    with SampleSiteServer(SampleSite()) as server:
+        yield server
+
+
+def test_the_sample_sites_k2_is_placed_and_its_day_counted(
+    k2_site: SampleSiteServer, tmp_path: Path
+) -> None:
+    """Joomla's generator leads to K2's date listing, checked on yesterday's listing."""
+    done = ingest(tmp_path, k2_site.base_url, "--name", "coalition")
+    assert done.returncode == 0, done.stderr
+    site = block_of(done.stdout)
+    assert site == {
+        "name": "coalition",
+        "base_url": k2_site.base_url,
+        "layout": "k2",
+        "timezone": "UTC",
+    }
+    day, count = checked(done.stdout)
+    items = SampleSite().articles_on(date.fromisoformat(day))
+    assert count == min(len(items), 30)
+    assert date.fromisoformat(day) == datetime.now(UTC).date() - timedelta(days=1)
+
+
+def test_write_appends_the_block_atomically_and_keeps_the_text(
+    k2_site: SampleSiteServer, tmp_path: Path
+) -> None:
+    """--write: the old text kept byte for byte, the block after it, the file replaced by a
+    rename (a new inode, no temporary file left), and the whole config loads with the site."""
+    config = tmp_path / "sites.toml"
+    before = (
+        '# my sites\n[[sites]]\nname = "other"\nbase_url = "https://example.org"\nlayout = "k2"'
+    )
+    config.write_text(before)
+    inode = config.stat().st_ino
+    done = ingest(tmp_path, k2_site.base_url, "--write", str(config))
+    assert done.returncode == 0, done.stderr
+    text = config.read_text()
+    assert text.startswith(before + "\n\n[[sites]]\n")
+    assert text.endswith(done.stdout)
+    assert config.stat().st_ino != inode
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".sites.toml")] == []
+    name = f"127-0-0-1-{k2_site.base_url.rsplit(':', 1)[1]}"
+    assert f"site '{name}' appended to {config}" in done.stderr
+    shown = cli.ingest("--config", str(config), "inspect", "--site", name, "--date", "2020-02-01",
+                       "--json", cwd=tmp_path)  # fmt: skip
+    assert shown.returncode == 0, shown.stderr
+
+
+def test_write_refuses_a_name_taken_and_a_config_that_would_not_load(
+    k2_site: SampleSiteServer, tmp_path: Path
+) -> None:
+    """A name already in the file, and a file with one [site] table: one line, exit 2, the
+    file untouched (not even rewritten)."""
+    config = tmp_path / "sites.toml"
+    config.write_text('[[sites]]\nname = "taken"\nbase_url = "https://example.org"\n')
+    stat = config.stat()
+    done = ingest(tmp_path, k2_site.base_url, "--name", "taken", "--write", str(config))
+    assert "has a site named 'taken' already" in one_line_error(done, 2)
+    single = tmp_path / "single.toml"
+    single.write_text('[site]\nname = "one"\n')
+    done = ingest(tmp_path, k2_site.base_url, "--write", str(single))
+    assert "rename it [[sites]]" in one_line_error(done, 2)
+    assert config.stat().st_ino == stat.st_ino and config.stat().st_mtime_ns == stat.st_mtime_ns
+    assert single.read_text() == '[site]\nname = "one"\n'
+
+
+def test_bad_input_is_one_line_and_no_request_when_not_a_url(
+    tmp_path: Path, unused_port: int
+) -> None:
+    """Not a URL (exit 2), a host that does not answer (exit 1), robots.txt saying no (exit 1)."""
+    assert "is not a URL" in one_line_error(ingest(tmp_path, "example.org/news"), 2)
+    done = ingest(tmp_path, f"http://127.0.0.1:{unused_port}/")
+    assert "robots.txt could not be fetched" in one_line_error(done, 1)
+    with SampleSiteServer(SampleSite(), robots_txt="User-agent: *\nDisallow: /\n") as server:
+        done = ingest(tmp_path, server.base_url + "/")
+    assert "disallowed by robots.txt" in one_line_error(done, 1)
+
+
+@pytest.fixture
+def unused_port() -> int:
+    return cli.free_port()
+
+
+class _PlainPage(BaseHTTPRequestHandler):
+    """A site of no software ``add`` knows: one page, no feed, no sitemap."""
+
+    def do_GET(self) -> None:
+        found = self.path == "/"
+        body = b"<html><head><title>Town news</title></head><body><p>News</p></body></html>"
+        self.send_response(200 if found else 404)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        """Quiet."""
+
+
+def test_a_site_it_cannot_place_gets_a_selectors_skeleton_to_inspect(tmp_path: Path) -> None:
+    """No WordPress, K2 or sitemap: a `selectors` block that loads, and the inspect line."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _PlainPage)
+    Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        base_url = f"http://127.0.0.1:{server.server_address[1]}"
+        config = tmp_path / "new.toml"
+        done = ingest(tmp_path, base_url, "--name", "town", "--write", str(config))
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert done.returncode == 0, done.stderr
+    site = block_of(config.read_text())
+    assert site["layout"] == "selectors"
+    assert set(site["selectors"]) >= {"item", "title"}  # type: ignore[arg-type]
+    assert f"ingest --config {config} inspect --site town --date " in done.stdout
+    assert "sitemaps: none" in done.stdout
+    loaded = cli.ingest("--config", str(config), "inspect", "--site", "town", "--date",
+                        "2020-02-01", cwd=tmp_path)  # fmt: skip
+    assert loaded.returncode == 1 and "config error" not in loaded.stderr
