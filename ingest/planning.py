@@ -7,15 +7,18 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 
 
-def dates_in_flight(concurrency: int, *, paced: bool) -> int:
+def dates_in_flight(concurrency: int) -> int:
     """How many dates a run works on at once: enough to keep every request slot busy, few
     enough that a crash or a stop loses little.
 
-    A date waiting for its CPU turn (``turns``) holds no slot, so a run whose pace is its
-    slots (no rate spaces its requests) keeps twice as many dates as slots: with as many, it
-    took a fifth longer on the CPU benchmark.
+    A date waiting for its CPU turn (``turns``) holds no slot, so a run keeps twice as many
+    dates as slots: with as many, it took a fifth longer on the CPU benchmark. A rate
+    (``requests_per_second``, a robots.txt ``Crawl-delay``) changes nothing here: kept to as
+    many dates as slots, a run with a rate it never reached took 1.35-1.39x as long as one with
+    none; with twice as many, the tighter of its rate and its slots sets its pace
+    (docs/performance.md).
     """
-    return max(2, concurrency if paced else 2 * concurrency)
+    return max(2, 2 * concurrency)
 
 
 def dates_between(first: date, last: date) -> list[date]:

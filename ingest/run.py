@@ -323,7 +323,7 @@ class SiteRun:
             await asyncio.gather(*(check_site_index(p.layout, fetcher) for p in pipelines))
             # A fixed set of workers takes the dates in order from one iterator, so memory
             # does not grow with the length of the range.
-            workers = min(dates_in_flight(fetcher.concurrency, paced=fetcher.paced), len(planned))
+            workers = min(dates_in_flight(fetcher.concurrency), len(planned))
             total = len(planned)
             days = DateQueue(planned)
             gate = self.gate

@@ -18,9 +18,9 @@ Whoever makes a ``Turns`` closes it when its runs are over (``close``): the pars
 finishes the work it began and ends, before the event loop closes and before the interpreter
 finalizes, so Lexbor is never left parsing while either goes away.
 
-A turn delays a page's work by at most ``wait_seconds``; a run that is not paced by a rate
-keeps twice as many dates in flight as request slots, so the slots stay busy while dates wait
-their turn (``planning.dates_in_flight``). One ``Turns`` serves every site on an event loop: in the
+A turn delays a page's work by at most ``wait_seconds``; a run keeps twice as many dates in
+flight as request slots, rate or no rate, so the slots stay busy while dates wait their turn
+(``planning.dates_in_flight``). One ``Turns`` serves every site on an event loop: in the
 daemon, sites crawled side by side share their turns.
 """
 

@@ -103,11 +103,6 @@ class Fetcher:
             await self._transport.aclose()
 
     @property
-    def paced(self) -> bool:
-        """True when requests are spaced by a rate rather than only bounded in number."""
-        return self._slot.paced
-
-    @property
     def concurrency(self) -> int:
         """Requests in flight at most, on the host (shared with its other sites)."""
         return self._slot.concurrency

@@ -73,11 +73,6 @@ class HostSlot:
         """Requests in flight at most."""
         return self._places
 
-    @property
-    def paced(self) -> bool:
-        """True when a rate (configured, or robots.txt's ``Crawl-delay``) spaces requests."""
-        return self._rate.rate > 0
-
     def tighten(self, concurrency: int, requests_per_second: float) -> None:
         """Keep the stricter of the limits in force and these (a rate of 0 is no limit)."""
         self._places = min(self._places, concurrency)

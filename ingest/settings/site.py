@@ -35,8 +35,8 @@ class HttpSettings(_Table, frozen=True):
     # Per attempt, the whole response included.
     timeout_seconds: PositiveFloat = 30.0
     # Requests in flight to the site, at most (listing and article pages together); a run works
-    # on as many dates at once, twice as many when no rate paces it (``requests_per_second = 0``
-    # and no robots.txt ``Crawl-delay``; docs/performance.md).
+    # on twice as many dates at once, so that dates waiting for their CPU turn leave no request
+    # slot idle, whatever the rate (docs/performance.md).
     concurrency: Positive = 4
     # Sustained request rate to the site, at most; ``0`` = unlimited.
     requests_per_second: NonNegativeFloat = 2.0

@@ -8,7 +8,9 @@ one process can keep busy. Each measurement runs in a fresh interpreter (a child
 start-up (interpreter, imports, settings, migrations) is taken off by measuring from just
 before the command's work. The site is served by another child (``served.py``). Scrapy crawls
 the same site for comparison (``scrapy_crawl.py``; its CPU is the whole process's, as it
-resolves host names on threads).
+resolves host names on threads). Each round also runs the backfill with a rate that never binds
+and with one that binds, for the pace rows (``pace.py``), whose walls are compared with the
+same rounds' bare httpx replays and Scrapy.
 
 Run as ``python -m tests.benchmarks.cpu crawl ...`` / ``replay ...`` it is such a child.
 """
@@ -30,6 +32,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from tests.benchmarks import pace
 from tests.benchmarks.common import Row, get_all
 from tests.benchmarks.served import ServedSite
 from tests.support.sample_site import Flavour
@@ -70,8 +73,10 @@ def _crawl_child(
     layout: str = "k2",
     first: str = "",
     last: str = "",
+    requests_per_second: str = "0",
 ) -> None:
-    """One backfill (``first``..``last``, ISO dates, default the year of FIRST..LAST),
+    """One backfill (``first``..``last``, ISO dates, default the year of FIRST..LAST; at most
+    ``requests_per_second``, 0 for no rate),
     configured and logged as ``ingest backfill`` does (INFO to the JSON log file, stderr at
     INFO but to /dev/null), with CPU time per stage."""
     import structlog
@@ -94,7 +99,7 @@ def _crawl_child(
                 "layout": layout,
             },
             "http": {
-                "requests_per_second": 0.0,
+                "requests_per_second": float(requests_per_second),
                 "concurrency": CONCURRENCY,
                 "timeout_seconds": 10.0,
                 "backoff_initial_seconds": 0.01,
@@ -274,6 +279,8 @@ def measure_crawls() -> dict[str, Any]:
     scrapy: list[dict[str, Any]] = []
     scrapy_python = _scrapy_python()
     replays: dict[str, list[dict[str, Any]]] = {c: [] for _, c in REPLAYS}
+    paced: list[dict[str, Any]] = []  # a rate that never binds
+    binding: list[dict[str, Any]] = []  # a rate that binds
     requests = 0
     with ServedSite(seed=0, latency_seconds=LATENCY, first=FIRST, last=LAST) as server:
 
@@ -282,11 +289,20 @@ def measure_crawls() -> dict[str, Any]:
             (staged if timed else crawls[transport]).append(result)
             return paths
 
+        def rated(n: int, requests_per_second: float) -> dict[str, Any]:
+            return _backfill(server, f"r{n}", SHIPPED, requests_per_second=requests_per_second)[0]
+
         def replay(paths_file: Path, client: str) -> None:
             replays[client].append(_child("replay", client, server.base_url, str(paths_file)))
 
         for n in range(ROUNDS):
+            # The same backfill with a rate that never binds, next to it in time (in turn
+            # before and after it), for the pace rows.
+            if n % 2:
+                paced.append(rated(n, pace.NEVER_BINDS))
             paths = crawl(n, SHIPPED)
+            if not n % 2:
+                paced.append(rated(n, pace.NEVER_BINDS))
             requests = len(paths)
             with _written(paths) as paths_file:
                 replay(paths_file, "aiohttp")
@@ -308,12 +324,14 @@ def measure_crawls() -> dict[str, Any]:
                 for _, client in REPLAYS:
                     if client != "aiohttp":
                         replay(paths_file, client)
+            binding.append(rated(n, pace.BINDS))
     return {
         "crawls": crawls,
         "staged": staged,
         "scrapy": scrapy,
         "replays": replays,
         "requests": requests,
+        "pace": {"never": paced, "binding": binding},
         "wordpress": measure_wordpress(),
     }
 
@@ -344,16 +362,20 @@ def _backfill(
     *,
     layout: str = "k2",
     listing_path: str | None = None,
+    requests_per_second: float = 0.0,
 ) -> tuple[dict[str, Any], list[str]]:
     """One backfill child against ``server`` from a fresh database: its result (requests
-    counted), and the paths it requested."""
+    counted, and their rate as the server answered them), and the paths it requested."""
     with tempfile.TemporaryDirectory(prefix=f"ingest-bench-cpu{tag}-") as tmp:
         server.take_requested_paths()
         path = listing_path or server.listing_path
-        result = _child("crawl", server.base_url, path, tmp, transport, timed, layout)
+        rate = str(requests_per_second)
+        result = _child("crawl", server.base_url, path, tmp, transport, timed, layout, "", "", rate)
         assert result["status"] == "succeeded", result
+        times = server.answer_times()
         paths = server.take_requested_paths()
         result["requests"] = len(paths)
+        result["rate"] = pace.served_rate(paths, times)
         return result, paths
 
 
@@ -402,7 +424,6 @@ def rows(crawled: dict[str, Any], startup: dict[str, float]) -> list[Row]:
         t: statistics.median(1000 * r["cpu"] / r["requests"] for r in results)
         for t, results in crawled["crawls"].items()
     }
-    wall = {t: statistics.median(r["wall"] for r in rs) for t, rs in crawled["crawls"].items()}
     replay_ms = {
         c: statistics.median(1000 * r["cpu"] / requests for r in rs)
         for c, rs in crawled["replays"].items()
@@ -481,27 +502,13 @@ def rows(crawled: dict[str, Any], startup: dict[str, float]) -> list[Row]:
             f"{rest:.2f}",
         )
     )
-    ratio = wall[chosen] / replay_wall["httpx"]
-    out.append(
-        Row(
-            "cpu",
-            "wall: ingest backfill / bare httpx 0.28.1 replay",
-            f"{wall[chosen]:.2f} s / {replay_wall['httpx']:.2f} s = {ratio:.2f}",
-            "<= 1.15",
-            ratio <= 1.15,
-        )
+    out += pace.rows(
+        crawled["crawls"][chosen],
+        crawled["pace"]["never"],
+        crawled["pace"]["binding"],
+        replay_wall["httpx"],
+        scrapy_wall,
     )
-    if scrapy_wall is not None:
-        ratio = wall[chosen] / scrapy_wall
-        out.append(
-            Row(
-                "cpu",
-                "wall: ingest backfill / Scrapy",
-                f"{wall[chosen]:.2f} s / {scrapy_wall:.2f} s = {ratio:.2f}",
-                "<= 0.8",
-                ratio <= 0.8,
-            )
-        )
     ratio = startup["health"] / startup["sqlalchemy"]
     out.append(
         Row(
@@ -518,7 +525,7 @@ def rows(crawled: dict[str, Any], startup: dict[str, float]) -> list[Row]:
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["crawl"]:
-        _crawl_child(*sys.argv[2:10])
+        _crawl_child(*sys.argv[2:11])
     elif sys.argv[1:2] == ["replay"]:
         _replay_child(*sys.argv[2:5])
     else:

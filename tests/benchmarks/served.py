@@ -4,8 +4,9 @@ interpreter's GIL (the end-to-end figures would otherwise measure both).
 Run as ``python -m tests.benchmarks.served SEED LATENCY FIRST LAST FLAVOURS`` it is that child
 (FLAVOURS: comma-separated ``k2``, ``wordpress``, ``wordpress-api``, the ones rendered up front):
 it prints the site's base URL and listing path as one JSON line, then answers each ``paths``
-line on stdin with the JSON list of the paths requested since the last one, and stops at end
-of input.
+line on stdin with the JSON list of the paths requested since the last one, each ``times`` line
+with the JSON list of the times (seconds, monotonic) those requests were answered at, and stops
+at end of input.
 """
 
 from __future__ import annotations
@@ -67,6 +68,15 @@ class ServedSite:
         self._child.stdin.flush()
         paths: list[str] = json.loads(self._child.stdout.readline())
         return paths
+
+    def answer_times(self) -> list[float]:
+        """When each request since the last ``take_requested_paths`` was answered (seconds on
+        the server's monotonic clock), in order: a rate read where the requests arrive."""
+        assert self._child is not None and self._child.stdin and self._child.stdout
+        self._child.stdin.write("times\n")
+        self._child.stdin.flush()
+        times: list[float] = json.loads(self._child.stdout.readline())
+        return times
 
     def __exit__(
         self,
@@ -205,18 +215,27 @@ async def _serve(
     rendered up front and one event loop answers; other paths are rendered when asked.
     """
     requested: list[str] = []
-    site = KeptAliveSite(latency_seconds, lambda target, _headers: requested.append(target))
+    answered: list[float] = []
+    loop = asyncio.get_running_loop()
+
+    def on_answer(target: str, _headers: dict[str, str]) -> None:
+        requested.append(target)
+        answered.append(loop.time())
+
+    site = KeptAliveSite(latency_seconds, on_answer)
     server = await asyncio.start_server(site, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
     pages = site.pages = _Pages(SampleSite(seed=seed), f"http://127.0.0.1:{port}")
     site.rendered.update(pages.prerender(first, last, flavours))
     print(json.dumps({"base_url": pages.base_url, "listing_path": pages.listing_path}), flush=True)
-    loop = asyncio.get_running_loop()
     async with server:
         while line := await loop.run_in_executor(None, sys.stdin.readline):
             if line.strip() == "paths":
                 print(json.dumps(requested), flush=True)
                 requested.clear()
+                answered.clear()
+            elif line.strip() == "times":
+                print(json.dumps(answered), flush=True)
 
 
 if __name__ == "__main__":

@@ -153,7 +153,7 @@ def test_run_rides_out_a_database_restart(
     assert [(run_id, status) for run_id, status, _ in runs(url)] == [(1, "succeeded")]
     # Dates in flight at the stop may go on fetching (a date taken just before it may send
     # its first request, queued behind the others', after it); no other date starts.
-    in_flight = dates_in_flight(4, paced=False)  # the test config: 4 requests, no rate
+    in_flight = dates_in_flight(4)  # the test config: 4 requests
     started = first_requests(slow_site)
     assert len([day for day, when in started.items() if stopped < when < restarting]) <= in_flight
     assert len(listing_dates_between(slow_site, stopped, restarting)) <= in_flight

@@ -55,7 +55,7 @@ def test_full_disk_ends_the_run_and_a_rerun_after_freeing_space_completes_it(
     counts = re.search(r"(\d+) dates done, (\d+) failed", done.stdout)
     assert counts is not None
     stored_days, failed_days = int(counts[1]), int(counts[2])
-    in_flight = dates_in_flight(4, paced=False)  # the test config: 4 requests, no rate
+    in_flight = dates_in_flight(4)  # the test config: 4 requests
     assert 1 <= failed_days <= in_flight, "only the dates in flight failed"
     assert len(listing_dates(server)) == stored_days + failed_days < 90
     events = [json.loads(line) for line in (tmp_path / "ingest.jsonl").read_text().splitlines()]

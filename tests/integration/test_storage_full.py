@@ -59,7 +59,7 @@ def test_full_store_stops_the_run_and_a_rerun_completes_it(
     assert summary.reason is not None and summary.reason.startswith("storage full (sqlite ")
     assert summary.counts.dates_done > 0, "some days fitted"
     failed = set(summary.failed_dates)
-    in_flight = dates_in_flight(settings.site.http.concurrency, paced=False)
+    in_flight = dates_in_flight(settings.site.http.concurrency)
     assert 1 <= len(failed) <= in_flight, "only dates in flight failed"
     fetched = listing_dates(server)
     assert len(fetched) == summary.counts.dates_done + len(failed)

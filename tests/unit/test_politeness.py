@@ -8,7 +8,6 @@ import time
 
 from ingest.fetch import Hosts, RobotsFile
 from ingest.fetch.politeness import HostSlot, RateLimiter
-from ingest.planning import dates_in_flight
 from ingest.settings import settings_from_mapping
 
 
@@ -77,16 +76,6 @@ def test_spacing_counts_from_the_request_before_the_slow_down() -> None:
         return time.monotonic() - started
 
     assert asyncio.run(go()) >= 0.09
-
-
-def test_a_run_keeps_twice_its_slots_in_dates_only_when_no_rate_paces_it() -> None:
-    """Dates waiting for their CPU turn hold no slot: an unpaced run keeps more of them; a
-    configured rate or a robots.txt Crawl-delay paces it, and it keeps as many as slots."""
-    unpaced, rated, delayed = HostSlot(4, 0), HostSlot(4, 2.0), HostSlot(4, 0)
-    delayed.honour_crawl_delay(1.0)
-    assert [s.paced for s in (unpaced, rated, delayed)] == [False, True, True]
-    assert [dates_in_flight(4, paced=s.paced) for s in (unpaced, rated, delayed)] == [8, 4, 4]
-    assert dates_in_flight(1, paced=True) == 2  # a date fetching while another is stored
 
 
 def test_robots_is_read_once_for_the_runs_under_way_and_afresh_after() -> None:
