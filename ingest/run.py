@@ -38,9 +38,9 @@ from ingest.fetch import Fetcher, Hosts, Transport
 from ingest.gate import StorageGate
 from ingest.listing import check_site_index
 from ingest.periods import LayoutPeriods
-from ingest.pipeline import DayPipeline
 from ingest.planning import DateQueue, dates_between, dates_in_flight
 from ingest.settings import ArchiveSettings, SiteSettings
+from ingest.sitemap_day import day_pipeline
 from ingest.store import liveness, runs
 from ingest.store.days import date_statuses
 from ingest.store.engine import Database
@@ -306,7 +306,7 @@ class SiteRun:
             await fetcher.load_robots()
             pipelines = LayoutPeriods(  # one per layout the site has had: a day is read by its own
                 site,
-                lambda layout: DayPipeline(
+                lambda layout: day_pipeline(
                     site,
                     layout,
                     fetcher,

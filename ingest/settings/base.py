@@ -11,7 +11,7 @@ Positive = Annotated[int, Meta(ge=1)]
 PositiveFloat = Annotated[float, Meta(gt=0)]
 NonNegative = Annotated[int, Meta(ge=0)]
 NonNegativeFloat = Annotated[float, Meta(ge=0)]
-LayoutName = Literal["k2", "wordpress", "wordpress-api", "selectors"]
+LayoutName = Literal["k2", "wordpress", "wordpress-api", "selectors", "sitemap"]
 
 
 class Table(Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):

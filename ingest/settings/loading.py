@@ -278,8 +278,10 @@ def _check_layout(
 ) -> None:
     if layout not in LAYOUTS:
         raise ConfigError(f"{where}.layout: {layout!r} is not available in this build")
-    if selectors and layout != "selectors":
-        raise ConfigError(f"{where}.selectors: only read by layout 'selectors', not {layout!r}")
+    if selectors and layout not in ("selectors", "sitemap"):
+        raise ConfigError(
+            f"{where}.selectors: only read by layouts 'selectors' and 'sitemap', not {layout!r}"
+        )
     if (listing_path or default_listing_path(layout)) is None:
         raise ConfigError(f"{where}.listing_path: required for layout {layout!r}")
     try:

@@ -108,7 +108,8 @@ class SiteSettings(_Table, frozen=True):
     base_url: SiteUrl = SiteUrl("https://en.etilaf.org")
     # Unset: the layout's own (``wordpress``: ``"/{year}/{month:02d}/{day:02d}/"``; ``k2``:
     # ``"/date/{year}/{month}/{day}.html"``; ``wordpress-api``: the endpoint,
-    # ``"/wp-json/wp/v2/posts"``). ``str.format`` with ``year``, ``month``, ``day`` (ints) and
+    # ``"/wp-json/wp/v2/posts"``; ``sitemap``: the sitemap or index the run starts from,
+    # ``"/sitemap.xml"``). ``str.format`` with ``year``, ``month``, ``day`` (ints) and
     # ``date`` (a ``datetime.date``); it may carry a query such as ``?cat=16``. The
     # ``selectors`` layout has no default, so its sites must give one.
     listing_path: str | None = None
@@ -122,7 +123,7 @@ class SiteSettings(_Table, frozen=True):
     respect_robots_txt: bool = True
     # The ``selectors`` layout's table, ``[site.selectors]`` or ``[sites.selectors]``: CSS
     # selectors by key (``item``, ``title``, ...), and ``missing_day_is_empty`` (a boolean);
-    # every key in docs/layouts.md.
+    # every key in docs/layouts.md. The ``sitemap`` layout reads its ``article_*`` keys.
     selectors: dict[str, str | bool] = msgspec.field(default_factory=dict)
     # This site's own politeness limits, ``[sites.http]``: any ``[http]`` key, for this site;
     # a key it leaves out keeps the top-level ``[http]`` value.

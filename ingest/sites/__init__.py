@@ -50,6 +50,7 @@ LAYOUTS: Mapping[str, LayoutModule] = _Layouts(
         "wordpress": "wordpress",
         "wordpress-api": "wordpress_api",
         "selectors": "selectors",
+        "sitemap": "sitemap",
     }
 )
 

@@ -49,6 +49,22 @@ def _known_articles(conn: Connection, site: str, day: date) -> dict[str, KnownAr
     return {key: KnownArticle(listing_hash, source) for key, listing_hash, source in rows}
 
 
+_BY_URL = select(_articles.c.url, _articles.c.listing_hash, _articles.c.body_source).where(
+    _articles.c.site == bindparam("site"), _articles.c.url.in_(bindparam("urls", expanding=True))
+)
+
+
+def stored_by_url(conn: Connection, site: str, urls: Sequence[str]) -> dict[str, KnownArticle]:
+    """The site's stored articles at these URLs, whatever their date (the sitemap layout's
+    articles are found by URL, their date only once their page is read)."""
+    found: dict[str, KnownArticle] = {}
+    for start in range(0, len(urls), 500):  # within every engine's bound parameter limit
+        chunk = list(urls[start : start + 500])
+        for url, listing_hash, source in conn.execute(_BY_URL, {"site": site, "urls": chunk}):
+            found[url] = KnownArticle(listing_hash, source)
+    return found
+
+
 @dataclass(frozen=True, slots=True)
 class DayBefore:
     """What the store holds for a date before it is fetched again."""
@@ -278,6 +294,12 @@ def _articles_of_day(conn: Connection, site: str, day: date) -> dict[str, _Store
     query = _ARTICLES_OF_DAY_FOR_UPDATE if postgres else _ARTICLES_OF_DAY
     rows = driver.execute(conn, query, {"site": site, "day": day})
     return {row[1]: _StoredArticle(*row) for row in rows}
+
+
+def urls_by_title(conn: Connection, site: str, day: date) -> dict[str, str]:
+    """The URL stored for each title key of the date (locked for the transaction, as
+    ``store_day``'s own read)."""
+    return {key: article.url for key, article in _articles_of_day(conn, site, day).items()}
 
 
 def _keeps_stored_version(article: _StoredArticle, record: ArticleRecord) -> bool:

@@ -17,6 +17,7 @@ from tests.benchmarks import (
     memory,
     parsing,
     scale,
+    sitemap,
     storage,
     wordpress_themes,
 )
@@ -50,6 +51,7 @@ def main() -> int:
         ("archive", archive.run),
         ("inflate", inflate.run),
         ("scale", scale.run),
+        ("sitemap", sitemap.run),
     ):
         print(f"running {name} ...", flush=True)
         rows += bench()

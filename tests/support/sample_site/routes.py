@@ -33,6 +33,7 @@ from tests.support.sample_site.responses import html_response
 Conditional = Callable[[str, bytes, dict[str, str]], Response]
 
 _WP = re.compile(r"(/private)?/(\d{4})/(\d{2})/(\d{2})(?:/page/(\d+)|/([a-z0-9-]+))?(/?)")
+WORDPRESS_PATH = _WP  # group 6: a post's slug
 _PLAIN_LISTING = re.compile(r"/archive/(\d{4})-(\d{2})-(\d{2})\.html")
 _PLAIN_STORY = re.compile(r"(/private)?/story/(\d+)\.html")
 

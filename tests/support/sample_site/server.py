@@ -34,7 +34,8 @@ from tests.support.sample_site.flavours import (
 )
 from tests.support.sample_site.responses import Conditional, FaultHandler
 from tests.support.sample_site.rest import RestApi
-from tests.support.sample_site.routes import FlavourPages
+from tests.support.sample_site.routes import WORDPRESS_PATH, FlavourPages
+from tests.support.sample_site.sitemaps import INDEX_PATH, Sitemaps
 
 # The product's robots.txt, and the WordPress and plain flavours' disallowed paths.
 DEFAULT_ROBOTS = """User-agent: *
@@ -75,7 +76,11 @@ class SampleSiteServer(sample_site.SampleSiteServer):
     ``year``, ``month`` and ``day``. ``rest_api=False`` answers the REST API with
     ``rest_disabled_status`` (401 or 403, ``rest_disabled``), as a site that turned it off;
     ``api_span`` is the first and last day an API query without ``after``/``before`` sees.
-    ``faults`` injects failures; ``latency_seconds`` delays every answer.
+    ``faults`` injects failures; ``latency_seconds`` delays every answer. The sitemaps
+    (``sitemaps``: an index, a gzip child, a news sitemap) cover ``api_span`` too;
+    ``sitemap_only=True`` serves a site without date archives: robots.txt (naming the index in
+    a ``Sitemap:`` line), the sitemaps and the WordPress post pages, without the REST API's
+    ``Link`` header; anything else answers 404.
     """
 
     wordpress_listing_path = WORDPRESS_LISTING_PATH
@@ -95,6 +100,7 @@ class SampleSiteServer(sample_site.SampleSiteServer):
         rest_api: bool = True,
         rest_disabled_status: int = 401,
         api_span: tuple[date, date] = DEFAULT_API_SPAN,
+        sitemap_only: bool = False,
     ) -> None:
         if pagination not in ("page", "start"):
             raise ValueError(f"unknown pagination {pagination!r}")
@@ -106,6 +112,9 @@ class SampleSiteServer(sample_site.SampleSiteServer):
         self.rest_api = rest_api
         self.rest_disabled_status = rest_disabled_status
         self.api_span = api_span
+        self.sitemap_only = sitemap_only
+        if sitemap_only:
+            self.rest_api = False
         self.faults = Faults()
         self._requests: list[RequestRecord] = []
         self._conditional = Conditional()
@@ -168,6 +177,11 @@ class SampleSiteServer(sample_site.SampleSiteServer):
         """The normal (fault-free) response to a GET of ``target`` (path with query)."""
         parts = urlsplit(target)
         path, query = parts.path, parse_qs(parts.query)
+        sitemap = Sitemaps(self.site, self.base_url, self.api_span).respond(path)
+        if sitemap is not None:
+            return sitemap
+        if self.sitemap_only:
+            return self._sitemap_only(path, query, target, headers)
         listed = listing_page(path)
         if listed is not None:
             return self._listing(*listed, "/Page-" in path, query, target, headers)
@@ -182,6 +196,21 @@ class SampleSiteServer(sample_site.SampleSiteServer):
             if answer is not None:
                 return answer
         return super().respond(target, headers)
+
+    def _sitemap_only(
+        self, path: str, query: dict[str, list[str]], target: str, headers: dict[str, str]
+    ) -> Response:
+        """A site without date archives: robots.txt, its post pages, else 404."""
+        if path == "/robots.txt" and self.robots_txt is not None:
+            robots = f"{self.robots_txt}\nSitemap: {self.base_url}{INDEX_PATH}\n"
+            return Response(200, robots.encode(), "text/plain; charset=utf-8")
+        pages = FlavourPages(self.site, self.base_url, self._conditional, api=False)
+        post = WORDPRESS_PATH.fullmatch(path)
+        if post is not None and post.group(6) and path.endswith("/"):  # a post, not an archive
+            answer = pages.wordpress(path, query, target, headers)
+            if answer is not None:
+                return answer
+        return self.not_found()
 
     def _listing(
         self,
