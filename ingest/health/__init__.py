@@ -2,10 +2,10 @@
 ``/healthz``, and the webhook alerts.
 
 ``verdict`` judges, purely, from the run history and the quiet signals; ``reads`` gathers them
-from the database for each configured site (``check_sites``).
+from the database for every configured site at once (``check_sites``).
 """
 
-from ingest.health.reads import check_site, check_sites
+from ingest.health.reads import check_sites
 from ingest.health.verdict import (
     FAILING_DATE_AFTER,
     PARTIAL_RUNS,
@@ -25,7 +25,6 @@ __all__ = [
     "QuietSignals",
     "RunLike",
     "assess",
-    "check_site",
     "check_sites",
     "quiet_failures",
 ]

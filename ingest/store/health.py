@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, Row, case, func, select
+from sqlalchemy import Connection, Row, case, func, literal_column, or_, select, true
 
 from ingest.domain import BodySource, DateStatus
 from ingest.store.tables import articles as _articles
@@ -86,3 +87,135 @@ def latest_complete_date(conn: Connection, site: str) -> date | None:
         )
     )
     return latest
+
+
+# -- every site at once (``ingest health``, ``/metrics``): a few set-based reads, not six per site
+
+
+def _sites_filter(column: Any, sites: Collection[str] | None) -> Any:
+    return true() if sites is None else column.in_(sorted(sites))
+
+
+def failing_dates_by_site(
+    conn: Connection, sites: Collection[str] | None = None
+) -> dict[str, list[Row[Any]]]:
+    """``failing_dates`` of every site (or of ``sites``), by site."""
+    query = select(_states).where(
+        _states.c.status == DateStatus.FAILED.value, _sites_filter(_states.c.site, sites)
+    )
+    found: dict[str, list[Row[Any]]] = defaultdict(list)
+    for row in conn.execute(query.order_by(_states.c.site, _states.c.date)):
+        found[row.site].append(row)
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class DaySignals:
+    """A site's ``recent_day_counts`` and ``latest_complete_date`` together."""
+
+    counts: DayCounts
+    latest: date | None
+
+
+def day_signals_by_site(
+    conn: Connection, days: int, sites: Collection[str] | None = None
+) -> dict[str, DaySignals]:
+    """``recent_day_counts`` and ``latest_complete_date`` of every site (or of ``sites``) that
+    has a complete day, in two reads: each site's totals, and its newest ``days`` days (a
+    site's own ``days``-th newest complete day found by its primary key, so only those rows
+    are read)."""
+    complete = _states.c.status == DateStatus.COMPLETE.value
+    totals = (
+        select(
+            _states.c.site,
+            func.count().label("days"),
+            func.coalesce(func.sum(_states.c.item_count), 0).label("items"),
+            func.max(_states.c.date).label("latest"),
+        )
+        .where(complete, _sites_filter(_states.c.site, sites))
+        .group_by(_states.c.site)
+        .subquery()
+    )
+    known = select(_states.c.site).group_by(_states.c.site)
+    if sites is not None:
+        known = known.where(_states.c.site.in_(sorted(sites)))
+    known_sites = known.subquery()
+    other = _states.alias()
+    nth = (
+        select(other.c.date)
+        .where(other.c.site == known_sites.c.site, other.c.status == DateStatus.COMPLETE.value)
+        .order_by(other.c.date.desc())
+        .limit(1)
+        .offset(days - 1)
+        .scalar_subquery()
+    )
+    # Materialized: a subquery would be flattened into the join, and the cutoff found again
+    # for every row instead of once a site.
+    cutoffs = (
+        select(known_sites.c.site, nth.label("cutoff")).cte("cutoffs").prefix_with("MATERIALIZED")
+    )
+    recent = (
+        select(_states.c.site, _states.c.item_count)
+        .join(cutoffs, cutoffs.c.site == _states.c.site)
+        .where(complete, or_(cutoffs.c.cutoff.is_(None), _states.c.date >= cutoffs.c.cutoff))
+        .order_by(_states.c.site, _states.c.date.desc())
+    )
+    items: dict[str, list[int]] = defaultdict(list)
+    for site, count in conn.execute(recent):
+        items[site].append(count)
+    found: dict[str, DaySignals] = {}
+    for row in conn.execute(select(totals)):
+        own = items.get(row.site, [])
+        counts = DayCounts(tuple(own), int(row.days) - len(own), int(row.items) - sum(own))
+        found[row.site] = DaySignals(counts, row.latest)
+    return found
+
+
+def field_fills_by_site(
+    conn: Connection, window_days: int, sites: Collection[str] | None = None
+) -> dict[str, tuple[FieldFill, FieldFill]]:
+    """Each site's ``field_fill`` of its articles dated from ``window_days - 1`` days before
+    its latest complete day on, and of those before: one grouped read over the articles.
+    A site without a complete day is left out (both counts are zero)."""
+    latest = (
+        select(_states.c.site, func.max(_states.c.date).label("latest"))
+        .where(_states.c.status == DateStatus.COMPLETE.value, _sites_filter(_states.c.site, sites))
+        .group_by(_states.c.site)
+        .subquery()
+    )
+    a = _articles.c
+    recent = a.date >= _days_before(conn, latest.c.latest, window_days - 1)
+    bodies = a.body_source == BodySource.ARTICLE.value
+
+    def counted(condition: Any) -> Any:
+        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+    query = (
+        select(
+            a.site,
+            func.count(),
+            func.count(a.published_at),
+            counted(bodies),
+            func.count(a.category),
+            counted(recent),
+            counted(recent & a.published_at.is_not(None)),
+            counted(recent & bodies),
+            counted(recent & a.category.is_not(None)),
+        )
+        .join(latest, latest.c.site == a.site)
+        .group_by(a.site)
+    )
+    found: dict[str, tuple[FieldFill, FieldFill]] = {}
+    for site, *figures in conn.execute(query):
+        every = [int(n) for n in figures[:4]]
+        own = [int(n) for n in figures[4:]]
+        earlier = FieldFill(*(e - r for e, r in zip(every, own, strict=True)))
+        found[site] = (FieldFill(*own), earlier)
+    return found
+
+
+def _days_before(conn: Connection, day: Any, days: int) -> Any:
+    """The date ``days`` days before the date column ``day``, in SQL."""
+    if conn.dialect.name == "sqlite":
+        return func.date(day, f"-{int(days)} days")
+    return day - literal_column(str(int(days)))  # PostgreSQL: date - integer is a date

@@ -6,12 +6,12 @@ belongs to: a date committed is counted, a date rolled back is not.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, fields
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, insert, select, update
+from sqlalchemy import Connection, Row, Select, bindparam, insert, or_, select, update
 
 from ingest.domain import RunKind, RunStatus
 from ingest.store import driver
@@ -146,3 +146,56 @@ def runs_of_process(conn: Connection, owner_prefix: str, since: datetime) -> Seq
         .order_by(_runs.c.id)
     )
     return conn.execute(query).all()
+
+
+def recent_runs_by_site(
+    conn: Connection, *, limit: int, sites: Collection[str] | None = None
+) -> dict[str, list[Row[Any]]]:
+    """Each site's (or each of ``sites``') ``limit`` newest runs, as ``recent_runs`` orders
+    them, in one read; only their ``id``, ``site`` and ``status`` (``runs_by_id`` reads the
+    whole records of the few a caller needs).
+
+    Each site's ``limit``-th newest start is found on the (site, started_at) index, so only the
+    runs from it on are read; ties on it are cut here, in the same order."""
+    sites_of = select(_runs.c.site).group_by(_runs.c.site)
+    if sites is not None:
+        sites_of = sites_of.where(_runs.c.site.in_(sorted(sites)))
+    known = sites_of.subquery()
+    other = _runs.alias()
+    nth = (
+        select(other.c.started_at)
+        .where(other.c.site == known.c.site)
+        .order_by(other.c.started_at.desc(), other.c.id.desc())
+        .limit(1)
+        .offset(limit - 1)
+        .scalar_subquery()
+    )
+    # Materialized: a subquery would be flattened into the join, and the cutoff found again
+    # for every run row instead of once a site.
+    cutoffs = select(known.c.site, nth.label("cutoff")).cte("cutoffs").prefix_with("MATERIALIZED")
+    query: Select[Any] = (
+        select(_runs.c.id, _runs.c.site, _runs.c.status)
+        .join(cutoffs, cutoffs.c.site == _runs.c.site)
+        .where(or_(cutoffs.c.cutoff.is_(None), _runs.c.started_at >= cutoffs.c.cutoff))
+        .order_by(_runs.c.site, _runs.c.started_at.desc(), _runs.c.id.desc())
+    )
+    found: dict[str, list[Row[Any]]] = {}
+    for row in conn.execute(query).all():
+        own = found.setdefault(row.site, [])
+        if len(own) < limit:
+            own.append(row)
+    return found
+
+
+def runs_by_id(conn: Connection, ids: Collection[int]) -> dict[int, Row[Any]]:
+    """The whole records of the runs ``ids`` names, by id."""
+    wanted = sorted(ids)
+    found: dict[int, Row[Any]] = {}
+    for start in range(0, len(wanted), _IDS_AT_ONCE):
+        query = select(_runs).where(_runs.c.id.in_(wanted[start : start + _IDS_AT_ONCE]))
+        found.update((row.id, row) for row in conn.execute(query))
+    return found
+
+
+# Bound parameters per ``IN``: well under SQLite's 32,766 and PostgreSQL's 65,535.
+_IDS_AT_ONCE = 5000
