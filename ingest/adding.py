@@ -44,8 +44,9 @@ from ingest.sites import SiteShape, build_layout
 MAX_REQUESTS = 10
 # A day's pages read for the check: enough to prove the layout, not the whole of a busy day.
 CHECK_PAGES = 3
-# One try more at most: a person waits for the answer, and a site that is down says so.
-ADD_ATTEMPTS = 2
+# One try a page: a person waits for the answer, a site that fails says so at once, and the
+# count of requests shown is exact.
+ADD_ATTEMPTS = 1
 
 
 class SiteUnreadable(Exception):
@@ -171,9 +172,12 @@ async def _sitemaps(budget: _Budget, found: Findings, robots: str | None) -> Fin
     named = sitemaps_in_robots(robots, found.base_url)
     if named:
         page = await budget.get(named[0], "application/xml, text/xml, */*;q=0.5")
-        kind = sitemap_kind(page.body) if page is not None and page.status == 200 else None
-        first = f"robots.txt; {kind}" if kind else "robots.txt"
-        rest = tuple((url, "robots.txt") for url in named[1:])
+        first = "named by robots.txt"
+        if page is not None and page.status != 200:
+            first += f"; it answers HTTP {page.status}"
+        elif page is not None:
+            first += f"; {sitemap_kind(page.body) or 'not a sitemap'}"
+        rest = tuple((url, "named by robots.txt") for url in named[1:])
         return replace(found, sitemaps=((named[0], first), *rest))
     for path in SITEMAP_PATHS:
         url = found.base_url + path

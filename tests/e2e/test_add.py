@@ -90,6 +90,7 @@ def test_wordpress_with_its_api_is_read_through_the_api_in_its_own_zone(
     assert site["base_url"] == base_url
     assert f"({base_url}/wp-json/)" in done.stdout  # the Link header it was told by
     assert f"RSS {base_url}/feed/" in done.stdout
+    assert f"{base_url}/wp-sitemap.xml (named by robots.txt" in done.stdout
     assert checked(done.stdout) == newest_day(wordpress)
     requests = int(re.search(r"(\d+) requests in all", done.stdout).group(1))  # type: ignore[union-attr]
     assert requests <= 10

@@ -25,7 +25,9 @@ function ingest_out($value) {
 
 if ($command === 'install') {
     require_once ABSPATH . 'wp-admin/includes/upgrade.php';
-    wp_install('Ingest test site', 'admin', 'admin@example.org', false, '', 'not-a-secret');
+    // Public, as a news site is: WordPress then serves its core sitemap (/wp-sitemap.xml) and
+    // names it in its robots.txt, which `ingest add` reports.
+    wp_install('Ingest test site', 'admin', 'admin@example.org', true, '', 'not-a-secret');
     update_option('home', $home);
     update_option('siteurl', $home);
     update_option('timezone_string', $spec['timezone']);
