@@ -3,7 +3,9 @@ ORM or HTTP imports."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import json
+from collections.abc import Iterable
+from dataclasses import astuple, dataclass, field
 from datetime import UTC, date, datetime
 from enum import StrEnum
 
@@ -58,6 +60,19 @@ class WarcLocation:
 
 
 @dataclass(frozen=True, slots=True)
+class Captured:
+    """An answer as the archive kept it: where its payload lies (for an answer identical to
+    the URL's capture before, where that one lies), and what identifies the payload, so the
+    next capture of the URL can say "the same" instead of keeping a copy."""
+
+    url: str
+    status: int
+    payload_digest: str  # "sha1:" and base 32, as WARC-Payload-Digest; "" for a 304
+    date: str  # the WARC-Date of the record that holds the payload
+    location: WarcLocation
+
+
+@dataclass(frozen=True, slots=True)
 class ArticleRecord:
     """One deduplicated article of one day, ready to store."""
 
@@ -98,3 +113,23 @@ class DayOutcome:
     new: int = 0
     updated: int = 0
     unchanged: int = 0
+
+
+def encode_captures(captures: Iterable[Captured]) -> str:
+    """Captures as compact JSON text, a list a capture, for a column or a file."""
+    return json.dumps(
+        [[c.url, c.status, c.payload_digest, c.date, *astuple(c.location)] for c in captures],
+        separators=(",", ":"),
+    )
+
+
+def decode_captures(text: str) -> tuple[Captured, ...]:
+    """The captures ``encode_captures`` wrote; none when they cannot be read (that costs a
+    copy, nothing more)."""
+    try:
+        return tuple(
+            Captured(url, status, digest, when, WarcLocation(file, offset, record_id))
+            for url, status, digest, when, file, offset, record_id in json.loads(text)
+        )
+    except (ValueError, TypeError):
+        return ()

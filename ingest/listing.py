@@ -1,5 +1,6 @@
 """A day's listing: its pages fetched and parsed one after another, through each page's own
-"Next" link, and the layout's check of the site's own settings at a run's start.
+"Next" link, its items gathered for the crawl, and the layout's check of the site's own
+settings at a run's start.
 
 Shared by the crawl (``pipeline``) and ``inspect``, so both walk a listing the same way: the
 same 404 rule, the same refusal lines, the same guard against a pagination loop.
@@ -8,15 +9,18 @@ same 404 rule, the same refusal lines, the same guard against a pagination loop.
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Callable, Mapping
+from contextlib import aclosing
 from dataclasses import dataclass
+from datetime import date
 from typing import TypeVar
 
 import structlog
 
 from ingest.bounds import MAX_PAGES_PER_DAY, DayBudget, check_items, parse_guarded
+from ingest.domain import Captured, WarcLocation
 from ingest.errors import FetchError, ParseError, PermanentFetchError
 from ingest.fetch import Fetcher, Page
-from ingest.sites import Layout, ListingPage
+from ingest.sites import Layout, ListingItem, ListingPage
 from ingest.turns import Turns
 
 T = TypeVar("T")
@@ -31,6 +35,88 @@ class ListingStep:
     page: Page
     listing: ListingPage | None  # None: the first page answered 304 Not Modified
     first: bool
+
+
+@dataclass(frozen=True, slots=True)
+class DayListing:
+    """A day's listing as the crawl goes on with it."""
+
+    items: list[ListingItem]
+    etag: str | None
+    last_modified: str | None
+    # Where the first page, and the page each item was listed on, lie in the WARC archive.
+    first_warc: WarcLocation | None
+    warcs: dict[int, WarcLocation | None]  # by id() of the item
+    captures: tuple[Captured, ...]  # how the archive kept each page
+
+
+def conditional_headers(etag: str | None, last_modified: str | None) -> dict[str, str]:
+    """The validators kept for a listing as a conditional request's headers."""
+    headers = {}
+    if etag:
+        headers["If-None-Match"] = etag
+    if last_modified:
+        headers["If-Modified-Since"] = last_modified
+    return headers
+
+
+async def read_day_listing(
+    fetcher: Fetcher,
+    layout: Layout,
+    day: date,
+    first_url: str,
+    validators: Mapping[str, str],
+    turns: Turns,
+    budget: DayBudget,
+) -> DayListing | None:
+    """Every item of the day, following each page's own "Next" link to the last page.
+
+    None when the first page answers 304 Not Modified to the ``validators`` kept for it. A
+    404 on the first page is read by the layout when its sites answer 404 for a day without
+    posts (WordPress). Where an item's own day decides (``item_day_decides``), an item of
+    another day is left to that day's listing.
+    """
+    items: list[ListingItem] = []
+    warcs: dict[int, WarcLocation | None] = {}
+    captures: list[Captured] = []
+    etag = modified = None
+    walk = walk_listing(fetcher, layout, first_url, validators, turns, budget)
+    async with aclosing(walk) as steps:
+        async for step in steps:
+            if step.listing is None:
+                return None  # 304: the day is as stored
+            if step.first and step.page.status == 200:
+                headers = step.page.headers
+                etag, modified = headers.get("etag"), headers.get("last-modified")
+            items.extend(step.listing.items)
+            warcs.update((id(item), step.page.warc) for item in step.listing.items)
+            if step.page.captured is not None:
+                captures.append(step.page.captured)
+    first_warc = captures[0].location if captures else None
+    of_day = _of_day(items, day, layout.item_day_decides)
+    return DayListing(of_day, etag, modified, first_warc, warcs, tuple(captures))
+
+
+def _of_day(items: list[ListingItem], day: date, item_day_decides: bool) -> list[ListingItem]:
+    """The items filed under ``day``: all of them, unless an item's own day decides."""
+    others = [item for item in items if item.day is not None and item.day != day]
+    if not others:
+        return items
+    if item_day_decides:
+        log.info(
+            "items_of_other_days",
+            date=day.isoformat(),
+            count=len(others),
+            days=sorted({item.day.isoformat() for item in others if item.day is not None}),
+        )
+        return [item for item in items if item.day is None or item.day == day]
+    for item in others:
+        assert item.day is not None
+        log.warning(
+            "item_day_mismatch", date=day.isoformat(), item_day=item.day.isoformat(),
+            url=item.url,
+        )  # fmt: skip
+    return items
 
 
 async def walk_listing(

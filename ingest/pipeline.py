@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from contextlib import aclosing
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol
 
@@ -24,7 +22,13 @@ import structlog
 from ingest.archive import WarcFiles
 from ingest.bounds import DayBudget, parse_guarded
 from ingest.dedupe import KeyedItem, dedupe_items
-from ingest.domain import ArticleRecord, BodySource, DateStatus, DayOutcome, WarcLocation
+from ingest.domain import (
+    ArticleRecord,
+    BodySource,
+    DateStatus,
+    DayOutcome,
+    WarcLocation,
+)
 from ingest.errors import (
     DatabaseUnavailableError,
     FetchError,
@@ -35,7 +39,7 @@ from ingest.errors import (
     StorageFullError,
 )
 from ingest.fetch import Fetcher, Page
-from ingest.listing import walk_listing
+from ingest.listing import conditional_headers, read_day_listing
 from ingest.settings import SiteSettings
 from ingest.sites import ArticlePage, Layout, ListingItem
 from ingest.store import articles, days, runs
@@ -53,17 +57,6 @@ class Tally(Protocol):
     def increment(self, result: DayResult) -> runs.RunCounts: ...
 
     def settle(self, increment: runs.RunCounts, *, stored: bool) -> None: ...
-
-
-@dataclass(frozen=True, slots=True)
-class _Listing:
-    items: list[ListingItem]
-    first_url: str
-    etag: str | None
-    last_modified: str | None
-    # Where the first page, and the page each item was listed on, lie in the WARC archive.
-    first_warc: WarcLocation | None
-    warcs: dict[int, WarcLocation | None]  # by id() of the item
 
 
 class DayPipeline:
@@ -111,10 +104,25 @@ class DayPipeline:
             else:
                 with self.database.transaction() as tx:
                     before = articles.day_before_fetch(
-                        tx.connection, site, day, first_url, validators=self.conditional
+                        tx.connection,
+                        site,
+                        day,
+                        first_url,
+                        validators=self.conditional,
+                        captures=self.archive is not None,
                     )
             budget = DayBudget()
-            listing = await self._listing(day, first_url, before, budget)
+            validators = conditional_headers(before.etag, before.last_modified)
+            if self.archive is not None:
+                # An unchanged page is then kept as a revisit that refers to the one stored.
+                self.archive.expect(before.captures)
+            try:
+                listing = await read_day_listing(
+                    self.fetcher, self.layout, day, first_url, validators, self.turns, budget
+                )
+            finally:
+                if self.archive is not None:
+                    self.archive.forget(captured.url for captured in before.captures)
             if listing is None:
                 return self._day_not_modified(day)
             deduped = dedupe_items(listing.items)
@@ -126,11 +134,12 @@ class DayPipeline:
                 day,
                 records,
                 article_error,
-                listing.first_url,
+                first_url,
                 listing.etag,
                 listing.last_modified,
                 stored_before=bool(before.known),
                 listing_warc=listing.first_warc,
+                listing_captures=listing.captures,
             )
             # The date's responses are on the disk before the rows that point at them: a crash
             # may leave records nothing points at, never a row that points at nothing.
@@ -211,60 +220,6 @@ class DayPipeline:
             log.error("date_state_not_saved", date=day.isoformat(), reason=str(storage_exc))
             self.tally.settle(self.tally.increment(result), stored=False)
         return result
-
-    async def _listing(
-        self, day: date, first_url: str, before: articles.DayBefore, budget: DayBudget
-    ) -> _Listing | None:
-        """Every item of the day, following each page's own "Next" link to the last page.
-
-        None when the first page answers 304 Not Modified to the validators kept for it. A
-        404 on the first page is read by the layout when its sites answer 404 for a day
-        without posts (WordPress). Where an item's own day decides (``item_day_decides``), an
-        item of another day is left to that day's listing.
-        """
-        validators = {}
-        if before.etag:
-            validators["If-None-Match"] = before.etag
-        if before.last_modified:
-            validators["If-Modified-Since"] = before.last_modified
-        items: list[ListingItem] = []
-        warcs: dict[int, WarcLocation | None] = {}
-        etag = modified = None
-        first_warc = None
-        walk = walk_listing(self.fetcher, self.layout, first_url, validators, self.turns, budget)
-        async with aclosing(walk) as steps:
-            async for step in steps:
-                if step.listing is None:
-                    return None  # 304: the day is as stored
-                if step.first:
-                    first_warc = step.page.warc
-                if step.first and step.page.status == 200:
-                    headers = step.page.headers
-                    etag, modified = headers.get("etag"), headers.get("last-modified")
-                items.extend(step.listing.items)
-                warcs.update((id(item), step.page.warc) for item in step.listing.items)
-        return _Listing(self._of_day(items, day), first_url, etag, modified, first_warc, warcs)
-
-    def _of_day(self, items: list[ListingItem], day: date) -> list[ListingItem]:
-        """The items filed under ``day``: all of them, unless an item's own day decides."""
-        others = [item for item in items if item.day is not None and item.day != day]
-        if not others:
-            return items
-        if self.layout.item_day_decides:
-            log.info(
-                "items_of_other_days",
-                date=day.isoformat(),
-                count=len(others),
-                days=sorted({item.day.isoformat() for item in others if item.day is not None}),
-            )
-            return [item for item in items if item.day is None or item.day == day]
-        for item in others:
-            assert item.day is not None
-            log.warning(
-                "item_day_mismatch", date=day.isoformat(), item_day=item.day.isoformat(),
-                url=item.url,
-            )  # fmt: skip
-        return items
 
     async def _records(
         self,

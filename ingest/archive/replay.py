@@ -4,9 +4,10 @@ the very request path a crawl takes (redirects, inflate, caps), with no request 
 ``WarcReplay`` indexes the site's whole files (``{site}-*.warc.gz``; a file still ``.open``
 belongs to a live run and is left alone) once, on its first request: each URL's latest answer
 that a crawl went on with (a page, a redirect, a 404), so a failed attempt (a 503) never hides
-the page a retry got, and a 304's ``revisit`` record is passed over, since the page it
-confirmed is the one indexed. Each page is then read from its record's offset alone, with
-FastWARC, chosen by measurement over warcio (docs/performance.md).
+the page a retry got. A 304's ``revisit`` record is passed over, since the page it confirmed
+is the one indexed; an identical payload's ``revisit`` stands for the response it refers to.
+Each page is then read from its record's offset alone, with FastWARC, chosen by measurement
+over warcio (docs/performance.md).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import BinaryIO
 from fastwarc.warc import ArchiveIterator, WarcRecordType
 from multidict import CIMultiDict, CIMultiDictProxy
 
+from ingest.archive.records import IDENTICAL_PROFILE
 from ingest.archive.warc import file_stem
 from ingest.errors import PermanentFetchError
 
@@ -85,23 +87,35 @@ class WarcReplay:
     def _build_index(self) -> dict[str, _Capture]:
         own = re.compile(rf"{re.escape(file_stem(self._site))}-\d{{8,}}-\d{{5,}}\.warc\.gz")
         index: dict[str, _Capture] = {}
+        # Every response record by its WARC-Record-ID, for the revisits that refer to one.
+        responses: dict[str, _Capture] = {}
         paths = sorted(self._directory.glob("*.warc.gz")) if self._directory.is_dir() else []
         for path in paths:
             if not own.fullmatch(path.name):
                 continue
             self.files += 1
             with path.open("rb") as file:
-                records = ArchiveIterator(
-                    file, record_types=WarcRecordType.response, parse_http=True
-                )
-                for record in records:
+                kinds = WarcRecordType.response | WarcRecordType.revisit
+                for record in ArchiveIterator(file, record_types=kinds, parse_http=True):
                     if not _usable(record.http_headers.status_code or 0):
                         continue  # a failed attempt: the page it failed to get is elsewhere
-                    url = record.headers["WARC-Target-URI"]
-                    date = record.headers["WARC-Date"]
+                    headers = record.headers
+                    date = headers["WARC-Date"]
+                    if record.record_type == WarcRecordType.response:
+                        capture = _Capture(path, record.stream_pos, date)
+                        responses[headers.get("WARC-Record-ID") or ""] = capture
+                    elif headers.get("WARC-Profile") == IDENTICAL_PROFILE:
+                        # The same payload again: the page is the one it refers to.
+                        referred = responses.get(headers.get("WARC-Refers-To") or "")
+                        if referred is None:
+                            continue  # its file is no longer here
+                        capture = _Capture(referred.file, referred.offset, date)
+                    else:
+                        continue  # a 304's: the page it confirmed is indexed already
+                    url = headers["WARC-Target-URI"]
                     known = index.get(url)
                     if known is None or date >= known.date:
-                        index[url] = _Capture(path, record.stream_pos, date)
+                        index[url] = capture
         return index
 
 

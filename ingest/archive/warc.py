@@ -3,8 +3,11 @@
 Each request is kept as a ``request`` record and its answer as a ``response`` record (status
 line, headers and the payload as it came off the wire, ``Content-Encoding`` included), each
 record a gzip member of its own, so any record can be read from its offset alone. A 304 is a
-``revisit`` record with the server-not-modified profile. The records are built by ``records``
-and compressed here by ISA-L's igzip, at ``GZIP_LEVEL``.
+``revisit`` record with the server-not-modified profile; so is, with the
+identical-payload-digest profile and ``WARC-Refers-To``, an answer whose payload is the one
+the URL's capture before holds (``expect``: a date's listing pages, whose captures are stored
+with the date), so an unchanged page polled again costs a few hundred bytes, not a copy. The
+records are built by ``records`` and compressed here by ISA-L's igzip, at ``GZIP_LEVEL``.
 
 Files are named ``{site}-{run:08d}-{sequence:05d}.warc.gz``. While one is written it carries
 the suffix ``.open``, so it is never taken for a whole file; ``close`` renames it. A file
@@ -26,12 +29,14 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
+from urllib.parse import urlsplit
 
 import structlog
 from isal import igzip
 
 from ingest.archive import records
-from ingest.domain import WarcLocation
+from ingest.archive.captures import SITE_FILE_SUFFIX, read_site_file, write_site_file
+from ingest.domain import Captured, WarcLocation
 from ingest.errors import StorageError, StorageFullError
 from ingest.owner_only import FILE_MODE, make_folders
 from ingest.settings import ArchiveSettings
@@ -60,6 +65,25 @@ class WarcFiles:
         # Bytes written and bytes known to be on the disk, over every file of the run.
         self._written = self._synced = 0
         self._syncing: asyncio.Future[None] | None = None
+        # The captures before of the URLs being fetched (``expect``), by URL.
+        self._before: dict[str, Captured] = {}
+        # Files of earlier captures found in the archive, so each is looked for once.
+        self._kept: set[str] = set()
+        # The answers of this run the next one takes as its captures before (robots.txt),
+        # and the file that keeps them (``captures``).
+        self._carried: dict[str, Captured] = {}
+        self._carry_file = directory / (file_stem(site) + SITE_FILE_SUFFIX)
+
+    def expect(self, captures: Iterable[Captured]) -> None:
+        """The URLs' captures before (a date's listing pages, as stored with it): an answer
+        with the same status and payload is then kept as a revisit that refers to it."""
+        for captured in captures:
+            self._before[captured.url] = captured
+
+    def forget(self, urls: Iterable[str]) -> None:
+        """Let go of the captures ``expect`` was given for ``urls`` (their date is done)."""
+        for url in urls:
+            self._before.pop(url, None)
 
     def response(
         self,
@@ -70,23 +94,56 @@ class WarcFiles:
         payload: bytes,
         fetched_at: datetime,
         truncated: bool = False,
-    ) -> WarcLocation:
-        """Keep one exchange: a ``revisit`` for a 304, else a ``response``; the request after
-        it, ``WARC-Concurrent-To`` the answer. ``truncated``: the payload is the first part
-        of the body only (robots.txt past its cap), said by ``WARC-Truncated: length``. The
-        answer's location."""
+    ) -> Captured:
+        """Keep one exchange: a ``revisit`` for a 304, and for a payload identical to the
+        URL's capture before (``expect``); else a ``response``. The request after it,
+        ``WARC-Concurrent-To`` the answer. ``truncated``: the payload is the first part of
+        the body only (robots.txt past its cap), said by ``WARC-Truncated: length``. How the
+        answer is kept: for an identical payload, the capture it refers to."""
         date = fetched_at.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
         answer_id = self._ids.new()
         head = records.response_head(status, response_headers)
+        captured: Captured | None = None
         if status == 304:
             answer = records.not_modified(answer_id, url, date, head)
+            digest = ""
         else:
-            answer = records.response(answer_id, url, date, head, payload, truncated=truncated)
+            digest = records.payload_digest(payload)
+            before = self._before.get(url)
+            if (
+                before is not None
+                and not truncated
+                and before.status == status
+                and before.payload_digest == digest
+                and self._still_kept(before.location.file)
+            ):
+                captured = before
+                answer = records.identical(
+                    answer_id, url, date, head, digest, before.location.record_id, before.date
+                )
+            else:
+                answer = records.response(
+                    answer_id, url, date, head, payload, digest, truncated=truncated
+                )
         location = self._write(answer, answer_id)
         request_id = self._ids.new()
         sent = records.request_head(url, request_headers)
         self._write(records.request(request_id, url, date, sent, answer_id), request_id)
-        return location
+        captured = captured or Captured(url, status, digest, date, location)
+        if urlsplit(url).path == "/robots.txt":
+            self._carried[url] = captured
+        return captured
+
+    def _still_kept(self, name: str) -> bool:
+        """Whether the file holding a capture before is still in the archive (an operator
+        may have moved old files away): a revisit must refer to a record one can read."""
+        if name in self._kept or name == self._name:
+            return True
+        directory = self._directory
+        if (directory / name).is_file() or (directory / (name + OPEN_SUFFIX)).is_file():
+            self._kept.add(name)
+            return True
+        return False
 
     async def sync(self) -> None:
         """The records written so far are on the disk.
@@ -138,6 +195,12 @@ class WarcFiles:
         self._synced = self._written  # what earlier files hold was synced as each closed
         final = self._directory / self._name
         final.with_name(final.name + OPEN_SUFFIX).replace(final)
+        if self._carried:
+            # Only now: the records it points at are on the disk, under their whole names.
+            try:
+                write_site_file(self._carry_file, self._carried.values())
+            except OSError as exc:
+                raise _storage_error(exc, self._carry_file.name) from exc
 
     def _write(self, record: bytes, record_id: str) -> WarcLocation:
         member = igzip.compress(record, GZIP_LEVEL)
@@ -181,7 +244,9 @@ def run_files(archive: ArchiveSettings, site: str, run_id: int) -> WarcFiles | N
     directory = Path(archive.dir)
     for name in recover(directory, site):
         log.warning("warc_file_recovered", file=name)
-    return WarcFiles(directory, site, run_id, archive.max_file_bytes)
+    files = WarcFiles(directory, site, run_id, archive.max_file_bytes)
+    files.expect(read_site_file(directory / (file_stem(site) + SITE_FILE_SUFFIX)))
+    return files
 
 
 def recover(directory: Path, site: str) -> list[str]:

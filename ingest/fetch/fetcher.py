@@ -241,9 +241,9 @@ class Fetcher:
                 answer = await self._request(current, headers, robots)
                 status, response_headers, body, raw, cut = answer
                 elapsed = time.perf_counter() - started
-            warc = None
+            captured = None
             if self._capture is not None:
-                warc = self._capture.response(
+                captured = self._capture.response(
                     current, headers, status, response_headers.items(), raw, utc_now(), cut
                 )
             # DEBUG: a line per page cost a tenth of the crawl's CPU at INFO; the day's
@@ -273,7 +273,7 @@ class Fetcher:
                     body=body,
                     headers=response_headers,
                     attempts=attempt,
-                    warc=warc,
+                    captured=captured,
                 )
             raise status_error(status, url, response_headers)
         raise PermanentFetchError(f"more than {hops} redirects", url=url, status=status)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from ingest.domain import WarcLocation
+from ingest.domain import Captured, WarcLocation
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,8 +19,13 @@ class Page:
     body: bytes
     headers: Mapping[str, str]  # case-insensitive names
     attempts: int
-    # Where the archive keeps this answer as it arrived; None with the archive off.
-    warc: WarcLocation | None = None
+    # How the archive keeps this answer as it arrived; None with the archive off.
+    captured: Captured | None = None
+
+    @property
+    def warc(self) -> WarcLocation | None:
+        """Where the archive keeps this answer's payload; None with the archive off."""
+        return self.captured.location if self.captured is not None else None
 
     @property
     def charset(self) -> str:
@@ -66,7 +71,7 @@ class Capture(Protocol):
         payload: bytes,
         fetched_at: datetime,
         truncated: bool = False,
-    ) -> WarcLocation: ...
+    ) -> Captured: ...
 
 
 @dataclass(slots=True)

@@ -17,9 +17,21 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, Executable, Select, bindparam, func, select, update
 
-from ingest.domain import ArticleRecord, BodySource, DateStatus, DayOutcome, WarcLocation
+from ingest.domain import (
+    ArticleRecord,
+    BodySource,
+    Captured,
+    DateStatus,
+    DayOutcome,
+    WarcLocation,
+)
 from ingest.store import driver
-from ingest.store.days import read_validators, record_date_state, save_validators
+from ingest.store.days import (
+    read_listing_captures,
+    read_validators,
+    record_date_state,
+    save_validators,
+)
 from ingest.store.engine import dialect_insert
 from ingest.store.tables import WARC_COLUMNS, warc_columns
 from ingest.store.tables import article_revisions as _revisions
@@ -72,16 +84,26 @@ class DayBefore:
     etag: str | None
     last_modified: str | None
     known: dict[str, KnownArticle]
+    # How the archive kept the date's listing pages as last stored.
+    captures: tuple[Captured, ...] = ()
 
 
 def day_before_fetch(
-    conn: Connection, site: str, day: date, listing_url: str, *, validators: bool
+    conn: Connection,
+    site: str,
+    day: date,
+    listing_url: str,
+    *,
+    validators: bool,
+    captures: bool = False,
 ) -> DayBefore:
-    """The listing's validators (when ``validators``) and the date's stored articles."""
+    """The listing's validators (when ``validators``), the date's stored articles, and how
+    the archive kept its listing pages (when ``captures``)."""
     etag = modified = None
     if validators:
         etag, modified = read_validators(conn, site, listing_url)
-    return DayBefore(etag, modified, _known_articles(conn, site, day))
+    kept = read_listing_captures(conn, site, day) if captures else ()
+    return DayBefore(etag, modified, _known_articles(conn, site, day), kept)
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,8 +121,10 @@ class CrawledDay:
     # articles are then inserted without reading the date's rows first (read only when some
     # were stored meanwhile, as for any concurrent writer).
     stored_before: bool = True
-    # Where the date's first listing page lies in the WARC archive (None with it off).
+    # Where the date's first listing page lies in the WARC archive (None with it off), and
+    # how the archive kept each of its listing pages.
     listing_warc: WarcLocation | None = None
+    listing_captures: Sequence[Captured] = ()
 
 
 def store_crawled_day(
@@ -125,6 +149,7 @@ def store_crawled_day(
         run_id=run_id,
         now=now,
         warc=None if failed else crawled.listing_warc,
+        captures=() if failed else crawled.listing_captures,
     )
     save_validators(
         conn,

@@ -8,12 +8,13 @@ needs work.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from functools import cache
 
 from sqlalchemy import Connection, Executable, bindparam, delete, func, select
 
-from ingest.domain import DateStatus, WarcLocation
+from ingest.domain import Captured, DateStatus, WarcLocation, decode_captures, encode_captures
 from ingest.store import driver
 from ingest.store.engine import dialect_insert, storable_text
 from ingest.store.tables import WARC_COLUMNS, warc_columns
@@ -41,10 +42,12 @@ def record_date_state(
     run_id: int,
     now: datetime,
     warc: WarcLocation | None = None,
+    captures: Sequence[Captured] = (),
 ) -> int:
     """Record a crawl of the date (one upsert); ``item_count`` None keeps the stored count.
-    ``warc``: where the date's first listing page lies in the archive; None keeps the one
-    stored (a 304, a failed date).
+    ``warc``: where the date's first listing page lies in the archive, and ``captures`` how
+    the archive kept each of its listing pages; None and none keep the ones stored (a 304, a
+    failed date).
 
     Returns the date's item count after the write.
     """
@@ -63,6 +66,7 @@ def record_date_state(
         "failing_since": None if complete else now,
         "last_run_id": run_id,
         **warc_columns(warc),
+        "listing_captures": encode_captures(captures) if captures else None,
     }
     ((count,),) = driver.execute(conn, statement, params)
     return int(count or 0)
@@ -87,10 +91,24 @@ def _date_state_upsert(dialect: str, complete: bool, keep_count: bool) -> Execut
             "failing_since": None
             if complete
             else func.coalesce(table.c.failing_since, insert.excluded.failing_since),
-            **{name: func.coalesce(insert.excluded[name], table.c[name]) for name in WARC_COLUMNS},
+            **{
+                name: func.coalesce(insert.excluded[name], table.c[name])
+                for name in (*WARC_COLUMNS, "listing_captures")
+            },
         },
     ).returning(table.c.item_count)
     return statement
+
+
+_LISTING_CAPTURES = select(_states.c.listing_captures).where(
+    _states.c.site == bindparam("site"), _states.c.date == bindparam("day")
+)
+
+
+def read_listing_captures(conn: Connection, site: str, day: date) -> tuple[Captured, ...]:
+    """How the archive kept the date's listing pages as last stored; none before."""
+    rows = driver.execute(conn, _LISTING_CAPTURES, {"site": site, "day": day})
+    return decode_captures(rows[0][0]) if rows and rows[0][0] else ()
 
 
 _LISTING_VALIDATORS = select(_validators.c.etag, _validators.c.last_modified).where(

@@ -189,6 +189,9 @@ crawl_state = Table(
     Column("last_run_id", Integer(), ForeignKey("runs.id"), nullable=True),
     # Where the date's first listing page, as last stored, lies in the WARC archive.
     *_warc_location(),
+    # How the archive kept each of the date's listing pages as last stored (``days``): the
+    # next fetch of an unchanged one is then kept as a revisit that refers to it.
+    Column("listing_captures", Text(), nullable=True),
 )
 
 # The ETag / Last-Modified of a listing URL, saved with the date its body was stored for.

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from ingest.archive import WarcFiles, recover
+from ingest.archive import WarcFiles, recover, run_files
+from ingest.settings import ArchiveSettings
 
 NOW = datetime(2020, 2, 1, 12, 0, tzinfo=UTC)
 
@@ -72,3 +73,59 @@ def test_a_file_cut_off_mid_record_is_cut_back_to_its_last_whole_record(
     assert recover(tmp_path, "site-a") == ["site-a-00000004-00001.warc.gz"]
     assert (tmp_path / "site-a-00000004-00001.warc.gz").read_bytes() == written
     assert other.exists()
+
+
+def answer_kinds(directory: Path) -> list[tuple[str, str | None]]:
+    """Each answer record of the directory's whole files: its type and WARC-Refers-To."""
+    kinds = []
+    for path in sorted(directory.glob("*.warc.gz")):
+        with path.open("rb") as file:
+            for record in ArchiveIterator(file):
+                if record.rec_type != "request":
+                    kinds.append((record.rec_type, record.rec_headers.get_header("WARC-Refers-To")))
+    return kinds
+
+
+def test_a_payload_the_capture_before_holds_is_a_revisit_only_while_that_record_is_kept(
+    tmp_path: Path,
+) -> None:
+    headers = [("Content-Type", "text/html")]
+    url = "https://x.example/day"
+    first = WarcFiles(tmp_path, "s", 1, 1 << 30)
+    kept = first.response(url, {}, 200, headers, b"<p>same</p>", NOW)
+    first.close()
+    second = WarcFiles(tmp_path, "s", 2, 1 << 30)
+    second.expect([kept])
+    assert second.response(url, {}, 200, headers, b"<p>same</p>", NOW) == kept
+    assert second.response(url, {}, 200, headers, b"<p>new</p>", NOW) != kept
+    assert second.response(url, {}, 404, headers, b"<p>same</p>", NOW) != kept
+    second.close()
+    assert answer_kinds(tmp_path) == [
+        ("response", None),
+        ("revisit", kept.location.record_id),
+        ("response", None),
+        ("response", None),
+    ]
+    # The operator moved the first file away: the same payload is a whole response again.
+    (tmp_path / kept.location.file).rename(tmp_path / "moved")
+    third = WarcFiles(tmp_path, "s", 3, 1 << 30)
+    third.expect([kept])
+    assert third.response(url, {}, 200, headers, b"<p>same</p>", NOW) != kept
+    third.close()
+    assert answer_kinds(tmp_path)[-1] == ("response", None)
+
+
+def test_robots_txt_is_carried_to_the_next_run_once_its_record_is_on_the_disk(
+    tmp_path: Path,
+) -> None:
+    settings = ArchiveSettings(dir=str(tmp_path))
+    robots = "https://x.example/robots.txt"
+    first = run_files(settings, "s", 1)
+    assert first is not None
+    kept = first.response(robots, {}, 200, [], b"User-agent: *\n", NOW)
+    assert not (tmp_path / "s.captures.json").exists()  # its record is not closed yet
+    first.close()
+    second = run_files(settings, "s", 2)
+    assert second is not None
+    assert second.response(robots, {}, 200, [], b"User-agent: *\n", NOW) == kept
+    second.close()
