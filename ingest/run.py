@@ -231,7 +231,8 @@ class SiteRun:
         summary = "; ".join(tally.errors[:5])[:2000] or None
         # An unreachable database gets as long again as a run waits for it, unless the run
         # is being stopped: then the next run marks the record abandoned.
-        patience = 0.0 if status is RunStatus.INTERRUPTED else self._outage_seconds()
+        outage = self.deps.database.outage_timeout.total_seconds()
+        patience = 0.0 if status is RunStatus.INTERRUPTED else outage
         deadline = time.monotonic() + patience
         wait = 0.25
         while True:
@@ -289,6 +290,9 @@ class SiteRun:
         warc = run_files(self.deps.archive, self.site.name, self.run_id)
         try:
             await self._fetch_and_store_with(planned, warc)
+        except StorageFullError as exc:  # the archive's disk, before any date (robots.txt)
+            assert self.gate is not None
+            self.gate.failed(exc)
         finally:
             if warc is not None:
                 warc.close()
@@ -369,8 +373,7 @@ class SiteRun:
             self.deps.on_progress(Progress(self.site.name, done, total, counts.articles_new))
 
     def _stop_requested(self) -> bool:
-        if self.deps.stop is not None and self.deps.stop.is_set():
-            self.stopped = True
+        self.stopped = self.stopped or (self.deps.stop is not None and self.deps.stop.is_set())
         return self.stopped
 
     async def _watch_stop(self, work: asyncio.Task[None]) -> None:
@@ -383,9 +386,6 @@ class SiteRun:
         with self.deps.database.transaction() as tx:
             liveness.heartbeat(tx.connection, self.run_id, self.site.name, self.owner, utc_now())
             tx.commit()
-
-    def _outage_seconds(self) -> float:
-        return self.deps.database.outage_timeout.total_seconds()
 
     async def _heartbeats(self) -> None:
         while True:

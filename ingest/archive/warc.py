@@ -22,6 +22,7 @@ at nothing.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import re
 import zlib
@@ -73,6 +74,10 @@ class WarcFiles:
         # and the file that keeps them (``captures``).
         self._carried: dict[str, Captured] = {}
         self._carry_file = directory / (file_stem(site) + SITE_FILE_SUFFIX)
+        # The first write or sync that failed: the file may end in part of a record, so
+        # nothing more is written to it, nothing is synced (no row may point past the
+        # failure), and it is left ``.open`` for the next run to cut back (``recover``).
+        self._broken: StorageError | None = None
 
     def expect(self, captures: Iterable[Captured]) -> None:
         """The URLs' captures before (a date's listing pages, as stored with it): an answer
@@ -164,17 +169,19 @@ class WarcFiles:
     async def _fsync(self) -> None:
         upto = self._written
         try:
+            if self._broken is not None:
+                raise self._broken
             if self._file is not None:
                 try:
                     self._file.flush()
                     descriptor = os.dup(self._file.fileno())
                 except OSError as exc:
-                    raise _storage_error(exc, self._name) from exc
+                    raise self._fail(exc) from exc
                 try:
                     loop = asyncio.get_running_loop()
                     await loop.run_in_executor(None, os.fsync, descriptor)
                 except OSError as exc:
-                    raise _storage_error(exc, self._name) from exc
+                    raise self._fail(exc) from exc
                 finally:
                     os.close(descriptor)
             self._synced = max(self._synced, upto)
@@ -182,14 +189,23 @@ class WarcFiles:
             self._syncing = None
 
     def close(self) -> None:
-        """Sync the file being written and give it its whole name."""
+        """Sync the file being written and give it its whole name. After a failed write or
+        sync (a full disk) the file is only closed, left ``.open`` for the next run to cut
+        back to its last whole record: what it lacks, no row points at (``sync`` failed)."""
         if self._file is None:
             return
-        try:
-            self._file.flush()
-            os.fsync(self._file.fileno())
-        except OSError as exc:
-            raise _storage_error(exc, self._name) from exc
+        if self._broken is None:
+            try:
+                self._file.flush()
+                os.fsync(self._file.fileno())
+            except OSError as exc:
+                self._fail(exc)
+        if self._broken is not None:
+            with contextlib.suppress(OSError):  # its buffer cannot be written either
+                self._file.close()
+            self._file = None
+            log.warning("warc_file_left_open", file=self._name, reason=str(self._broken))
+            return
         self._file.close()
         self._file = None
         self._synced = self._written  # what earlier files hold was synced as each closed
@@ -199,17 +215,19 @@ class WarcFiles:
             # Only now: the records it points at are on the disk, under their whole names.
             try:
                 write_site_file(self._carry_file, self._carried.values())
-            except OSError as exc:
-                raise _storage_error(exc, self._carry_file.name) from exc
+            except OSError as exc:  # costs the next run a copy of robots.txt, nothing more
+                log.warning("warc_captures_not_saved", file=self._carry_file.name, reason=str(exc))
 
     def _write(self, record: bytes, record_id: str) -> WarcLocation:
+        if self._broken is not None:
+            raise self._broken
         member = igzip.compress(record, GZIP_LEVEL)
         file = self._file_for(len(member))
         offset = file.tell()
         try:
             file.write(member)
         except OSError as exc:
-            raise _storage_error(exc, self._name) from exc
+            raise self._fail(exc) from exc
         self._written += len(member)
         return WarcLocation(self._name, offset, record_id)
 
@@ -217,6 +235,8 @@ class WarcFiles:
         file = self._file
         if file is not None and file.tell() > 0 and file.tell() + size > self._max_file_bytes:
             self.close()
+            if self._broken is not None:
+                raise self._broken
             file = None
         if file is None:
             self._sequence += 1
@@ -230,9 +250,14 @@ class WarcFiles:
                 )
                 os.fchmod(descriptor, FILE_MODE)
             except OSError as exc:
-                raise _storage_error(exc, self._name) from exc
+                raise self._fail(exc) from exc
             file = self._file = os.fdopen(descriptor, "wb")
         return file
+
+    def _fail(self, exc: OSError) -> StorageError:
+        """The archive's storage error for ``exc``, kept: the files take no more writes."""
+        self._broken = _storage_error(exc, self._name)
+        return self._broken
 
 
 def run_files(archive: ArchiveSettings, site: str, run_id: int) -> WarcFiles | None:

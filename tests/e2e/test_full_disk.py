@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import os
 import re
+import sqlite3
 import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
@@ -75,3 +77,53 @@ def test_full_disk_ends_the_run_and_a_rerun_after_freeing_space_completes_it(
         for r in server.site.expected_records(day, base_url=server.base_url)
     )
     assert got == want
+
+
+def test_a_full_disk_under_the_archive_ends_the_run_and_a_rerun_completes_it(
+    server: SampleSiteServer, tmp_path: Path, small_disk: Path
+) -> None:
+    """The WARC archive on the small disk, the database elsewhere: the backfill stops with
+    the archive's full disk as its last line, no date points at a record that is not on the disk,
+    and after the disk grows a plain rerun completes the store and the archive exactly."""
+    archive = small_disk / "warc"
+    config = str(write_config(tmp_path, server, extra=f'[archive]\ndir = "{archive}"\n'))
+    args = ("--config", config, "backfill", "--from", "2020-01-01", "--to", "2020-03-31")
+    done = ingest(*args, cwd=tmp_path)
+    assert done.returncode == 1, (done.stdout[-2000:], done.stderr[-2000:])
+    last = done.stdout.strip().splitlines()[-1]
+    assert "failed: the WARC archive's disk is full (writing " in last, done.stdout
+    events = [json.loads(line) for line in (tmp_path / "ingest.jsonl").read_text().splitlines()]
+    assert [e["event"] for e in events].count("storage_full") == 1
+    with sqlite3.connect(tmp_path / "db.sqlite") as db:
+        pointed = db.execute(
+            "SELECT warc_file, warc_offset FROM articles UNION "
+            "SELECT warc_file, warc_offset FROM crawl_state WHERE warc_file IS NOT NULL"
+        ).fetchall()
+    for name, offset in pointed:  # a row never points past what the disk holds
+        path = archive / name
+        if not path.exists():
+            path = archive / (name + ".open")
+        assert offset < path.stat().st_size, (name, offset)
+
+    subprocess.run(["mount", "-o", "remount,size=20m", str(small_disk)], check=True)
+    again = ingest(*args, cwd=tmp_path)
+    assert again.returncode == 0, again.stdout + again.stderr[-2000:]
+    assert not list(archive.glob("*.open")), "the rerun closed what the full disk left open"
+    exported = ingest("--config", config, "export", cwd=tmp_path)
+    got = sorted(
+        (r["date"], r["title"], r["body"]) for r in map(json.loads, exported.stdout.splitlines())
+    )
+    first, last_day = date(2020, 1, 1), date(2020, 3, 31)
+    want = sorted(
+        (day.isoformat(), r.title, r.body)
+        for day in (first + timedelta(days=n) for n in range((last_day - first).days + 1))
+        for r in server.site.expected_records(day, base_url=server.base_url)
+    )
+    assert got == want
+    checked = subprocess.run(
+        [sys.executable, "-m", "warcio.cli", "check", *map(str, sorted(archive.glob("*.warc.gz")))],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert checked.returncode == 0, checked.stdout[-2000:]
