@@ -19,10 +19,10 @@ from zoneinfo import ZoneInfo
 
 import msgspec
 
+from ingest.bounds import parse_guarded
 from ingest.discovery import (
     SITEMAP_PATHS,
     Candidate,
-    Check,
     Findings,
     newest_feed_day,
     newest_listed_day,
@@ -47,6 +47,19 @@ CHECK_PAGES = 3
 # One try a page: a person waits for the answer, a site that fails says so at once, and the
 # count of requests shown is exact.
 ADD_ATTEMPTS = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """One recent day read with a candidate layout, as ``ingest inspect --date`` reads it."""
+
+    day: date
+    count: int
+    pages: int
+    more: bool  # pages were left unread (the request budget)
+    # What ``count`` counts: articles a listing shows; for the sitemap layout, the entries
+    # its sitemaps place on the day (``pages``: the sitemaps read).
+    sitemaps: bool = False
 
 
 class SiteUnreadable(Exception):
@@ -201,7 +214,10 @@ async def _choose(
             tried.append((candidate, "not checked: the requests ran out"))
             continue
         try:
-            check = await check_day(budget.fetcher, found.base_url, candidate, zone)
+            if candidate.layout == "sitemap":
+                check = await check_sitemaps(budget, found.base_url, candidate, zone)
+            else:
+                check = await check_day(budget.fetcher, found.base_url, candidate, zone)
         except (FetchError, ParseError, ValueError) as exc:
             tried.append((candidate, str(exc)))
             continue
@@ -226,6 +242,40 @@ async def check_day(fetcher: Fetcher, base_url: str, candidate: Candidate, zone:
                 more = True
                 break
     return Check(candidate.day, count, pages, more)
+
+
+async def check_sitemaps(budget: _Budget, base_url: str, candidate: Candidate, zone: str) -> Check:
+    """The newest day the sitemaps place entries on, and how many they place on it: the
+    start sitemap and, of an index, the children changed last (as many as the requests
+    left), read in the index's order with the first entry of a URL kept, as a crawl of the
+    day reads them (``ingest/sitemap_day.py``)."""
+    from ingest.sites.sitemap import SitemapLayout
+    from ingest.sites.sitemap_xml import SitemapFile, as_day
+
+    layout = build_layout("sitemap", _shape(base_url, "sitemap", candidate, zone))
+    assert isinstance(layout, SitemapLayout)
+    tz = ZoneInfo(zone)
+
+    async def read(url: str) -> SitemapFile:
+        page = await budget.fetcher.get(url, kind="sitemap", headers={"Accept": layout.accept})
+        return parse_guarded(lambda: layout.parse_sitemap(page.body, page.url), page.url)
+
+    root = await read(layout.sitemap_url)
+    files, more = [root], False
+    if root.index:
+        room = max(budget.left, 1)
+        newest = sorted(root.children, key=lambda r: as_day(r.lastmod, tz) or date.min)[-room:]
+        more = len(root.children) > room
+        files += [await read(ref.url) for ref in root.children if ref in newest]
+    placed: dict[str, date | None] = {}
+    for sitemap in files:
+        for entry in sitemap.entries:
+            placed.setdefault(entry.url, entry.hint_day(tz))
+    day = max((d for d in placed.values() if d is not None), default=None)
+    if day is None:
+        raise ParseError(f"{layout.sitemap_url}: its sitemaps place no entry on a day")
+    count = sum(1 for placed_on in placed.values() if placed_on == day)
+    return Check(day, count, len(files), more, sitemaps=True)
 
 
 def _shape(base_url: str, layout: str, candidate: Candidate | None, zone: str) -> SiteShape:

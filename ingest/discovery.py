@@ -18,7 +18,7 @@ from email.utils import parsedate_to_datetime
 from urllib.parse import urljoin, urlsplit
 
 from ingest.errors import ParseError
-from ingest.sites import LAYOUTS, ListingItem, Markup
+from ingest.sites import LAYOUTS, ListingItem, Markup, default_listing_path
 from ingest.sites.base import html_tree
 
 # Where sites keep a sitemap when robots.txt names none: WordPress core's (5.5+), then the
@@ -346,9 +346,12 @@ def candidates(found: Findings) -> list[Candidate]:
         for path in K2_PATHS:
             why = (said, f"K2's date listing: {path}")
             chosen.append(Candidate("k2", why, None if path == K2_PATHS[0] else path, recent))
-    if found.sitemaps and "sitemap" in LAYOUTS:
-        reason = "no date archive found; its sitemaps name the articles"
-        chosen.append(Candidate("sitemap", (reason,), None, recent))
+    on_site = [url for url, _ in found.sitemaps if url.startswith(found.base_url + "/")]
+    if on_site and "sitemap" in LAYOUTS:
+        path = on_site[0][len(found.base_url) :]
+        reason = f"no date archive read; its sitemaps ({path}) place the articles on days"
+        sitemap_path = None if path == default_listing_path("sitemap") else path
+        chosen.append(Candidate("sitemap", (reason,), sitemap_path, recent))
     chosen.append(skeleton())
     return chosen
 
@@ -388,13 +391,3 @@ def site_zone(found: Findings) -> Zone:
             )
     return Zone("UTC", "the site does not say its zone: set its own (times without an "
                 "offset are read in it, and a day is a day of that calendar)")  # fmt: skip
-
-
-@dataclass(frozen=True, slots=True)
-class Check:
-    """One recent day read with a candidate layout, as ``ingest inspect --date`` reads it."""
-
-    day: date
-    count: int
-    pages: int
-    more: bool  # pages were left unread (the request budget)

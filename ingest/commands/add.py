@@ -147,6 +147,7 @@ def render(name: str, placement: Placement, config: str) -> str:
     """The ``[[sites]]`` block: each choice with its reason above it, what was found beside
     it, and the check's count (or, for a site not placed, the ``inspect`` line to fill it)."""
     from ingest.discovery import site_zone
+    from ingest.sites import default_listing_path
 
     found, chosen, check = placement.findings, placement.chosen, placement.check
     zone = site_zone(found)
@@ -166,9 +167,19 @@ def render(name: str, placement: Placement, config: str) -> str:
     sitemaps = "; ".join(f"{url} ({how})" for url, how in found.sitemaps)
     lines.append(comment(f"sitemaps: {sitemaps or 'none named by robots.txt or found'}"))
     for candidate, why in placement.tried:
-        where = f" ({candidate.listing_path})" if candidate.listing_path else ""
+        path = candidate.listing_path or default_listing_path(candidate.layout)
+        where = f" ({path})" if path else ""
         lines.append(comment(f"not {candidate.layout}{where}: {why}"))
-    if check is not None:
+    if check is not None and check.sitemaps:
+        more = ", more not read" if check.more else ""
+        lines.append(
+            comment(
+                f"checked: {check.day}, the newest day its sitemaps place articles on: "
+                f"{_count(check.count, 'article')} in {_count(check.pages, 'sitemap')} read"
+                f"{more} ({placement.requests} requests in all)"
+            )
+        )
+    elif check is not None:
         more = ", and more pages follow" if check.more else ""
         lines.append(
             comment(

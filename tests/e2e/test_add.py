@@ -15,6 +15,10 @@ import pytest
 
 from ingest.sample_site import SampleSite, SampleSiteServer
 from tests.support import cli
+from tests.support import sample_site as suite_site
+from tests.support.sample_site.server import DEFAULT_API_SPAN
+from tests.support.sample_site.sitemaps import INDEX_PATH, lastmod
+from tests.support.sample_site.sitemaps import published as published_at
 from tests.support.wordpress import corpus
 from tests.support.wordpress.site import THEMES, RealWordPress, missing, published
 
@@ -152,6 +156,39 @@ def test_the_sample_sites_k2_is_placed_and_its_day_counted(
     items = SampleSite().articles_on(date.fromisoformat(day))
     assert count == min(len(items), 30)
     assert date.fromisoformat(day) == datetime.now(UTC).date() - timedelta(days=1)
+
+
+def placed_on(site: suite_site.SampleSite, day: date) -> int:
+    """The posts the sample site's sitemaps place on ``day`` of UTC's calendar (the zone add
+    proposes for a site that names none): the news sitemap's publication time for the span's
+    last two days, read first, else the month sitemap's lastmod."""
+    first, last = DEFAULT_API_SPAN
+    posts = [
+        a for n in range((last - first).days + 1) for a in site.articles_on(first + timedelta(n))
+    ]
+    news = last - timedelta(days=1)
+    hints = [
+        (published_at(a) if a.day >= news else lastmod(site, a)).astimezone(UTC).date()
+        for a in posts
+    ]
+    return hints.count(day)
+
+
+def test_a_sitemap_only_site_is_read_through_the_sitemap_robots_txt_names(tmp_path: Path) -> None:
+    """No date archive, a sitemap index named in robots.txt (a news sitemap among its
+    children): `sitemap` from that index, checked on the newest day its sitemaps place posts."""
+    site = suite_site.SampleSite()
+    with suite_site.SampleSiteServer(site, sitemap_only=True) as server:
+        done = ingest(tmp_path, server.base_url)
+    assert done.returncode == 0, done.stderr
+    block = block_of(done.stdout)
+    assert (block["layout"], block["listing_path"]) == ("sitemap", INDEX_PATH)
+    assert "(named by robots.txt; sitemap index, naming a news sitemap)" in done.stdout
+    found = re.search(r"# checked: (\S+), the newest day .*?: (\d+) articles? in", done.stdout)
+    assert found is not None, done.stdout
+    day = date.fromisoformat(found.group(1))
+    assert day == DEFAULT_API_SPAN[1]
+    assert int(found.group(2)) == placed_on(site, day) > 0
 
 
 def test_write_appends_the_block_atomically_and_keeps_the_text(

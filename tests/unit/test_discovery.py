@@ -133,3 +133,17 @@ def test_k2_tries_its_sef_then_its_plain_listing_on_yesterday() -> None:
         ("k2", discovery.K2_PATHS[1], date(2026, 1, 1)),
         ("selectors", "/{year}/{month:02d}/{day:02d}/", None),
     ]
+
+
+def test_a_sitemap_on_the_site_is_tried_after_the_archives_and_one_elsewhere_never() -> None:
+    sitemaps = (
+        ("https://cdn.example.net/sitemap.xml", "named by robots.txt"),
+        ("https://example.org/sitemap_index.xml", "named by robots.txt"),
+    )
+    found = replace(_findings(joomla=True), sitemaps=sitemaps)
+    chosen = [(c.layout, c.listing_path) for c in discovery.candidates(found)]
+    assert chosen[2:] == [("sitemap", "/sitemap_index.xml"), ("selectors", chosen[3][1])]
+    default = replace(found, sitemaps=(("https://example.org/sitemap.xml", "found"),))
+    assert ("sitemap", None) in [(c.layout, c.listing_path) for c in discovery.candidates(default)]
+    elsewhere = replace(found, sitemaps=sitemaps[:1])
+    assert "sitemap" not in [c.layout for c in discovery.candidates(elsewhere)]
