@@ -46,8 +46,11 @@ def check_sites(
         for run in liveness.stuck_runs(connection, now, 3 * settings.schedule.heartbeat):
             stuck[run.site].append(run)
         failing = health_reads.failing_dates_by_site(connection, names)
-        days = health_reads.day_signals_by_site(connection, thresholds.empty_days, names)
-        fills = health_reads.field_fills_by_site(connection, thresholds.field_window_days, names)
+        # A site whose layout changed is judged on the days of its current layout only.
+        since = {s.name: s.current_layout_since for s in chosen if s.current_layout_since}
+        days = health_reads.day_signals_by_site(connection, thresholds.empty_days, names, since)
+        window = thresholds.field_window_days
+        fills = health_reads.field_fills_by_site(connection, window, names, since)
     no_days = health_reads.DaySignals(health_reads.DayCounts((), 0, 0), None)
     empty = health_reads.FieldFill(0, 0, 0, 0)
     return [

@@ -4,7 +4,7 @@ its layouts over time, and the site itself (``[site]`` / ``[[sites]]``)."""
 from __future__ import annotations
 
 import zoneinfo
-from datetime import date
+from datetime import date, timedelta
 from urllib.parse import urlsplit
 
 import msgspec
@@ -154,6 +154,14 @@ class SiteSettings(_Table, frozen=True):
             (p.until, p.layout, self.shape_of(p.layout, p.listing_path, p.selectors))
             for p in self.layouts
         )
+
+    @property
+    def current_layout_since(self) -> date | None:
+        """The first day the site's current layout reads (the day after the last ``until``);
+        None when one layout reads every day. Health judges a site within it: a field the
+        layout before filled is no drift of this one."""
+        ends = [p.until for p in self.layouts if p.until is not None]
+        return max(ends) + timedelta(days=1) if ends else None
 
     def layout_on(self, day: date) -> tuple[LayoutName, SiteShape]:
         """The layout that reads ``day``, and its shape."""

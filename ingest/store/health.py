@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, Row, case, func, literal_column, or_, select, true
+from sqlalchemy import Connection, Row, and_, case, func, literal_column, or_, select, true
 
 from ingest.domain import BodySource, DateStatus
 from ingest.store.tables import articles as _articles
@@ -96,6 +96,12 @@ def _sites_filter(column: Any, sites: Collection[str] | None) -> Any:
     return true() if sites is None else column.in_(sorted(sites))
 
 
+def _since_filter(site: Any, day: Any, since: Mapping[str, date]) -> Any:
+    """Only the days from ``since[site]`` on, for the sites it names (those whose current
+    layout began on a date: each is judged by its own layout); every day of the others."""
+    return and_(true(), *(or_(site != name, day >= first) for name, first in since.items()))
+
+
 def failing_dates_by_site(
     conn: Connection, sites: Collection[str] | None = None
 ) -> dict[str, list[Row[Any]]]:
@@ -118,13 +124,17 @@ class DaySignals:
 
 
 def day_signals_by_site(
-    conn: Connection, days: int, sites: Collection[str] | None = None
+    conn: Connection,
+    days: int,
+    sites: Collection[str] | None = None,
+    since: Mapping[str, date] | None = None,
 ) -> dict[str, DaySignals]:
     """``recent_day_counts`` and ``latest_complete_date`` of every site (or of ``sites``) that
     has a complete day, in two reads: each site's totals, and its newest ``days`` days (a
     site's own ``days``-th newest complete day found by its primary key, so only those rows
-    are read)."""
-    complete = _states.c.status == DateStatus.COMPLETE.value
+    are read). A site in ``since`` counts only its days from that date on."""
+    within = _since_filter(_states.c.site, _states.c.date, since or {})
+    complete = and_(_states.c.status == DateStatus.COMPLETE.value, within)
     totals = (
         select(
             _states.c.site,
@@ -143,7 +153,11 @@ def day_signals_by_site(
     other = _states.alias()
     nth = (
         select(other.c.date)
-        .where(other.c.site == known_sites.c.site, other.c.status == DateStatus.COMPLETE.value)
+        .where(
+            other.c.site == known_sites.c.site,
+            other.c.status == DateStatus.COMPLETE.value,
+            _since_filter(other.c.site, other.c.date, since or {}),
+        )
         .order_by(other.c.date.desc())
         .limit(1)
         .offset(days - 1)
@@ -172,11 +186,15 @@ def day_signals_by_site(
 
 
 def field_fills_by_site(
-    conn: Connection, window_days: int, sites: Collection[str] | None = None
+    conn: Connection,
+    window_days: int,
+    sites: Collection[str] | None = None,
+    since: Mapping[str, date] | None = None,
 ) -> dict[str, tuple[FieldFill, FieldFill]]:
     """Each site's ``field_fill`` of its articles dated from ``window_days - 1`` days before
     its latest complete day on, and of those before: one grouped read over the articles.
-    A site without a complete day is left out (both counts are zero)."""
+    A site without a complete day is left out (both counts are zero); a site in ``since``
+    counts only its articles from that date on."""
     latest = (
         select(_states.c.site, func.max(_states.c.date).label("latest"))
         .where(_states.c.status == DateStatus.COMPLETE.value, _sites_filter(_states.c.site, sites))
@@ -203,6 +221,7 @@ def field_fills_by_site(
             counted(recent & a.category.is_not(None)),
         )
         .join(latest, latest.c.site == a.site)
+        .where(_since_filter(a.site, a.date, since or {}))
         .group_by(a.site)
     )
     found: dict[str, tuple[FieldFill, FieldFill]] = {}

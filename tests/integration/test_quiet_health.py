@@ -14,9 +14,10 @@ FAST_HTTP = {"requests_per_second": 0.0, "timeout_seconds": 2.0, "backoff_initia
 
 
 def wordpress_site(server: SampleSiteServer, tmp_path: Path, url: str, **site: object) -> Settings:
+    layout = {} if "layouts" in site else {"layout": "wordpress"}
     return settings_from_mapping(
         {
-            "site": {"name": "wp", "base_url": server.base_url, "layout": "wordpress", **site},
+            "site": {"name": "wp", "base_url": server.base_url, **layout, **site},
             "http": FAST_HTTP,
             "health": {"empty_days": 5, "field_window_days": 7},
             "database": {"url": url},
@@ -56,3 +57,23 @@ def test_article_bodies_gone_missing_turn_health_unhealthy(
     (report,) = health.check_sites(listing_only, database)
     assert not report.healthy
     assert "bodies from article pages went missing" in report.reason
+
+
+def test_a_site_is_judged_by_the_days_of_its_current_layout(
+    server: SampleSiteServer, tmp_path: Path, database_url: str, database: Database
+) -> None:
+    """The same change, but the site says its markup changed on that day
+    (``[[site.layouts]]``): the days before were another layout's, so a field it filled is
+    no drift of this one, and the site is healthy."""
+    reading = wordpress_site(server, tmp_path, database_url)
+    crawl.backfill(reading, database, date(2020, 1, 1), date(2020, 1, 20))
+    changed = wordpress_site(
+        server,
+        tmp_path,
+        database_url,
+        fetch_article_pages=False,
+        layouts=[{"layout": "wordpress", "until": date(2020, 1, 20)}, {"layout": "wordpress"}],
+    )
+    crawl.backfill(changed, database, date(2020, 1, 21), date(2020, 1, 31))
+    (report,) = health.check_sites(changed, database)
+    assert report.healthy, report.line
