@@ -135,7 +135,7 @@ class WarcFiles:
         sent = records.request_head(url, request_headers)
         self._write(records.request(request_id, url, date, sent, answer_id), request_id)
         captured = captured or Captured(url, status, digest, date, location)
-        if urlsplit(url).path == "/robots.txt":
+        if url.endswith("/robots.txt") and urlsplit(url).path == "/robots.txt":
             self._carried[url] = captured
         return captured
 
