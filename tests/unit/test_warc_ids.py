@@ -1,0 +1,44 @@
+"""The WARC records' identifiers and digests, built by hand for speed, are the standard
+spellings: version 4 UUIDs as ``uuid`` writes them, SHA-1 digests in RFC 4648 base 32."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import random
+import uuid
+
+from ingest.archive.records import RecordIds, payload_digest, request, response
+
+
+def test_record_ids_are_uuid4_as_the_uuid_module_writes_them() -> None:
+    """Counted up from a random start, across the wrap from the largest 128-bit number."""
+    ids = RecordIds()
+    starts = [random.getrandbits(128) for _ in range(200)] + [(1 << 128) - 3, 0]
+    for start in starts:
+        ids._next = start
+        for step in range(1, 6):
+            expected = uuid.UUID(int=(start + step) % (1 << 128), version=4)
+            assert ids.new() == f"<urn:uuid:{expected}>"
+
+
+def test_digests_are_sha1_in_base32() -> None:
+    for size in (0, 1, 19, 20, 21, 4096, 11_000):
+        payload = os.urandom(size)
+        head = b"HTTP/1.1 200 OK\r\n\r\n"
+        date = "2020-01-01T00:00:00Z"
+        digest = payload_digest(payload)
+        record = response("<urn:uuid:x>", "http://a.example/", date, head, payload, digest)
+        fields = dict(
+            line.split(": ", 1)
+            for line in record.split(b"\r\n\r\n", 1)[0].decode().split("\r\n")[1:]
+        )
+        sha1 = base64.b32encode(hashlib.sha1(payload).digest()).decode()
+        block = base64.b32encode(hashlib.sha1(head + payload).digest()).decode()
+        assert fields["WARC-Payload-Digest"] == f"sha1:{sha1}"
+        assert fields["WARC-Block-Digest"] == f"sha1:{block}"
+    asked = request(
+        "<urn:uuid:y>", "http://a.example/", "2020-01-01T00:00:00Z", head, "<urn:uuid:x>"
+    )
+    assert f"sha1:{base64.b32encode(hashlib.sha1(head).digest()).decode()}".encode() in asked
