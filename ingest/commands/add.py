@@ -78,7 +78,20 @@ def handle(args: argparse.Namespace, settings: Settings) -> int:
     _write(args.write, existing, block)
     sys.stdout.write(block)
     print(f"ingest: add: site {name!r} appended to {args.write}", file=sys.stderr)
+    if existing is not None and not _names_sites(args.write, existing):
+        # A file without site tables read the built-in site; a [[sites]] table replaces it.
+        default = SiteSettings().name
+        print(
+            f"ingest: add: {args.write} named no site, so it read the built-in {default!r}; "
+            f"it now reads {name!r} only",
+            file=sys.stderr,
+        )
     return EXIT_OK
+
+
+def _names_sites(path: Path, text: str) -> bool:
+    data = _toml(path, text)
+    return "site" in data or "sites" in data
 
 
 def _check_name(name: str) -> None:

@@ -216,6 +216,21 @@ def test_write_appends_the_block_atomically_and_keeps_the_text(
     assert shown.returncode == 0, shown.stderr
 
 
+def test_write_says_when_the_block_replaces_the_built_in_site(
+    k2_site: SampleSiteServer, tmp_path: Path
+) -> None:
+    """A config that named no site read the built-in one; with a [[sites]] table it reads
+    only that: add says so, in one more line."""
+    config = tmp_path / "only-http.toml"
+    config.write_text("[http]\nrequests_per_second = 0\n")
+    done = ingest(tmp_path, k2_site.base_url, "--name", "k2", "--write", str(config))
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.splitlines()[-1] == (
+        f"ingest: add: {config} named no site, so it read the built-in 'etilaf'; "
+        "it now reads 'k2' only"
+    )
+
+
 def test_write_refuses_a_name_taken_and_a_config_that_would_not_load(
     k2_site: SampleSiteServer, tmp_path: Path
 ) -> None:
