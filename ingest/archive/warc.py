@@ -12,7 +12,8 @@ records are built by ``records`` and compressed here by ISA-L's igzip, at ``GZIP
 Files are named ``{site}-{run:08d}-{sequence:05d}.warc.gz``. While one is written it carries
 the suffix ``.open``, so it is never taken for a whole file; ``close`` renames it. A file
 left ``.open`` by a killed process is cut back to its last whole record and renamed by the
-next run (``recover``). A new file starts once one passes ``max_file_bytes``.
+next run (``recover``), which finds it by the site's ``{site}.writing`` marker. A new file
+starts once one passes ``max_file_bytes``.
 
 ``sync`` flushes the records to the disk; the pipeline awaits it before the database commit
 that stores the date, so a crash may leave records nothing points at, never a row that points
@@ -49,6 +50,9 @@ log = structlog.get_logger("ingest.archive")
 # fewer bytes than zlib's level 1 (4,190 against 4,306).
 GZIP_LEVEL = 1
 OPEN_SUFFIX = ".open"
+# ``{site}.writing`` names the site's file being written, so the next run finds a file a killed
+# run left open with one read, not by listing a folder of a million files.
+WRITING_SUFFIX = ".writing"
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
@@ -74,6 +78,7 @@ class WarcFiles:
         # and the file that keeps them (``captures``).
         self._carried: dict[str, Captured] = {}
         self._carry_file = directory / (file_stem(site) + SITE_FILE_SUFFIX)
+        self._marker = directory / (file_stem(site) + WRITING_SUFFIX)
         # The first write or sync that failed: the file may end in part of a record, so
         # nothing more is written to it, nothing is synced (no row may point past the
         # failure), and it is left ``.open`` for the next run to cut back (``recover``).
@@ -211,6 +216,8 @@ class WarcFiles:
         self._synced = self._written  # what earlier files hold was synced as each closed
         final = self._directory / self._name
         final.with_name(final.name + OPEN_SUFFIX).replace(final)
+        with contextlib.suppress(OSError):  # a marker left names no open file: it is dropped
+            self._marker.unlink(missing_ok=True)
         if self._carried:
             # Only now: the records it points at are on the disk, under their whole names.
             try:
@@ -249,10 +256,26 @@ class WarcFiles:
                     FILE_MODE,
                 )
                 os.fchmod(descriptor, FILE_MODE)
+                file = self._file = os.fdopen(descriptor, "wb")
+                self._mark_writing()
             except OSError as exc:
                 raise self._fail(exc) from exc
-            file = self._file = os.fdopen(descriptor, "wb")
         return file
+
+    def _mark_writing(self) -> None:
+        """Name the new file in the site's marker, and make both names durable before any
+        record in the file is synced (a row may point at it from then on)."""
+        descriptor = os.open(self._marker, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
+        try:
+            os.write(descriptor, (self._name + OPEN_SUFFIX).encode("utf-8"))
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
+        folder = os.open(self._directory, os.O_RDONLY)
+        try:
+            os.fsync(folder)
+        finally:
+            os.close(folder)
 
     def _fail(self, exc: OSError) -> StorageError:
         """The archive's storage error for ``exc``, kept: the files take no more writes."""
@@ -275,17 +298,22 @@ def run_files(archive: ArchiveSettings, site: str, run_id: int) -> WarcFiles | N
 
 
 def recover(directory: Path, site: str) -> list[str]:
-    """Close every file a killed run of ``site`` left ``.open`` under ``directory``: cut back
-    to its last whole record and renamed. Only the site's: the site lock says no other run of
-    it is live, while other sites' runs may be writing theirs. The names recovered."""
+    """Close the file a killed run of ``site`` left ``.open`` under ``directory``, named by the
+    site's ``.writing`` marker: cut back to its last whole record and renamed. Only the
+    site's: the site lock says no other run of it is live, while other sites' runs may be
+    writing theirs. One read when there is nothing to do. The names recovered."""
+    marker = directory / (file_stem(site) + WRITING_SUFFIX)
+    try:
+        name = marker.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return []
+    except (OSError, UnicodeDecodeError):
+        name = ""
     recovered: list[str] = []
-    if not directory.is_dir():
-        return recovered
     # Exactly the site's: site "a" must not take "a-b-00000001-00001.warc.gz.open".
     own = re.compile(rf"{re.escape(file_stem(site))}-\d{{8,}}-\d{{5,}}\.warc\.gz{OPEN_SUFFIX}")
-    for left in sorted(directory.iterdir()):
-        if not own.fullmatch(left.name):
-            continue
+    left = directory / name
+    if own.fullmatch(name) and left.is_file():
         with left.open("r+b") as file:
             file.truncate(whole_length(file))
             file.seek(0, os.SEEK_END)
@@ -294,6 +322,7 @@ def recover(directory: Path, site: str) -> list[str]:
         final = left.with_name(left.name.removesuffix(OPEN_SUFFIX))
         left.replace(final)
         recovered.append(final.name)
+    marker.unlink(missing_ok=True)
     return recovered
 
 

@@ -39,6 +39,7 @@ def test_dates_syncing_together_share_one_fsync(
     async def main() -> None:
         for n in range(20):
             exchange(files, n)
+        calls.clear()  # the new file's marker and folder, synced as the file began
         # Twenty dates in flight ask at once: the first fsync is under way when the rest
         # ask, and one more covers them all.
         await asyncio.gather(*(files.sync() for _ in range(20)))
@@ -64,15 +65,26 @@ def test_a_file_cut_off_mid_record_is_cut_back_to_its_last_whole_record(
         exchange(files, n)
     files.close()
     written = (tmp_path / "site-a-00000003-00001.warc.gz").read_bytes()
-    # As a run killed with -9 leaves its file: open, a record cut off halfway.
+    assert not (tmp_path / "site-a.writing").exists(), "a closed file leaves no marker"
+    # As a run killed with -9 leaves its file: open, a record cut off halfway, and named by
+    # the site's marker.
+    killed = WarcFiles(tmp_path, "site-a", 4, 1 << 30)
+    exchange(killed, 0)
+    assert (tmp_path / "site-a.writing").read_text() == "site-a-00000004-00001.warc.gz.open"
+    assert killed._file is not None
+    killed._file.close()  # the process died: its descriptor closed, nothing more written
+    killed._file = None
     left = tmp_path / "site-a-00000004-00001.warc.gz.open"
     left.write_bytes(written + b"\x1f\x8b\x08\x00 half a record")
-    # Another site's file, and one of a site whose name begins the same, are left alone.
-    other = tmp_path / "site-a-b-00000001-00001.warc.gz.open"
-    other.write_bytes(b"x")
+    # A site whose name begins the same, with a file being written, is left alone.
+    other = WarcFiles(tmp_path, "site-a-b", 1, 1 << 30)
+    exchange(other, 0)
     assert recover(tmp_path, "site-a") == ["site-a-00000004-00001.warc.gz"]
     assert (tmp_path / "site-a-00000004-00001.warc.gz").read_bytes() == written
-    assert other.exists()
+    assert not (tmp_path / "site-a.writing").exists()
+    assert recover(tmp_path, "site-a") == [], "nothing left to do, without listing the folder"
+    assert (tmp_path / "site-a-b-00000001-00001.warc.gz.open").exists()
+    other.close()
 
 
 def answer_kinds(directory: Path) -> list[tuple[str, str | None]]:
