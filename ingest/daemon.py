@@ -23,7 +23,8 @@ one PostgreSQL share the sites without a coordinator of their own:
    finished and records ``interrupted``), and hands the claims back, due at once, so another
    replica picks the sites up (a rolling restart loses no tick).
 
-On SQLite there is one daemon per database file: a second is refused at start.
+On SQLite there is one daemon per database file: a second is refused at start. Each replica
+deletes old run records hourly (``store.retention``, ``[database]`` ``keep_runs``).
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ from ingest.fetch import Hosts
 from ingest.owner_only import create_file
 from ingest.run import SiteRun
 from ingest.settings import Settings, SiteSettings, format_duration
-from ingest.store import liveness
+from ingest.store import liveness, retention
 from ingest.store import schedule as shared
 from ingest.store.engine import Database
 from ingest.turns import Turns
@@ -76,10 +77,8 @@ def crawl_once(
     clock: Callable[[], datetime] = utc_now,
 ) -> list[Outcome]:
     """The incremental crawl of each site (default: all): its last ``lookback_days`` (or
-    ``days``) up to today, sites in parallel.
-
-    ``clock`` decides what "today" is (tests pin it); records are stamped with real time.
-    """
+    ``days``) up to today, sites in parallel. ``clock`` decides what "today" is (tests pin it);
+    records are stamped with real time."""
     now = clock()
     return crawl_sites(
         sites or settings.sites,
@@ -171,6 +170,7 @@ class Replica:
             # "nothing new" alert needs no run to fire.
             scheduler.add_job(self.check_alerts, "interval", seconds=ALERT_CHECK_SECONDS,
                               id="alerts", max_instances=1, coalesce=True)  # fmt: skip
+        retention.schedule_purge(scheduler, self.database, self.settings.database)  # hourly
         scheduler.start()
         log.info(
             "daemon_started",

@@ -1,5 +1,6 @@
-"""``ingest db``: database maintenance: ``upgrade`` (apply every pending migration) and
-``backup`` (a consistent copy of the SQLite file, safe while crawls run)."""
+"""``ingest db``: database maintenance: ``upgrade`` (apply every pending migration),
+``backup`` (a consistent copy of the SQLite file, safe while crawls run) and ``purge-runs``
+(delete the run records ``[database]`` ``keep_runs`` lets go, as the daemon does hourly)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from ingest.commands._common import (
     EXIT_USAGE,
     check_start,
     config_option,
+    open_database,
     start_logging,
 )
 from ingest.errors import ConfigError
@@ -36,10 +38,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     backup.add_argument("path", metavar="PATH", help="the copy to write (replaced if it exists)")
     config_option(backup)
+    config_option(
+        actions.add_parser(
+            "purge-runs", help="delete old run records, as [database] keep_runs says"
+        )
+    )
 
 
 def handle(args: argparse.Namespace, settings: Settings) -> int:
-    if args.db_command == "upgrade":
+    if args.db_command in ("upgrade", "purge-runs"):
         check_start(settings)  # the log and database folders, before either is made
     start_logging(settings, NAME, stream_level="CRITICAL", reads_only=args.db_command == "backup")
     if args.db_command == "backup":
@@ -50,6 +57,9 @@ def handle(args: argparse.Namespace, settings: Settings) -> int:
             return EXIT_USAGE
         log.info("database_backed_up", path=str(made.path), pages=made.pages)
         print(f"backed up to {made.path} ({made.size_bytes} bytes)")
+        return EXIT_OK
+    if args.db_command == "purge-runs":
+        print(purge_runs(settings))
         return EXIT_OK
     before, after = upgrade(settings)
     if before == after:
@@ -72,6 +82,28 @@ def upgrade(settings: Settings) -> tuple[str | None, str]:
         database.dispose()
     log.info("database_upgraded", schema_from=before, schema_to=head_revision())
     return before, head_revision()
+
+
+def purge_runs(settings: Settings) -> str:
+    """Delete the run records past retention (``store.retention``); the line saying so."""
+    from ingest.domain import utc_now
+    from ingest.store import retention
+
+    kept = settings.database
+    if kept.keep_runs <= 0:
+        return "database.keep_runs = 0: every run record is kept, none deleted"
+    database = open_database(settings, access="crawl")
+    try:
+        deleted = retention.purge_runs(database, keep_last=kept.keep_runs,
+                                       keep_days=kept.keep_runs_days, now=utc_now())  # fmt: skip
+    finally:
+        database.dispose()
+    log.info("runs_purged", deleted=deleted, keep_runs=kept.keep_runs,
+             keep_runs_days=kept.keep_runs_days)  # fmt: skip
+    return (
+        f"deleted {deleted:,} run records (kept: each site's newest {kept.keep_runs}, every run"
+        f" of the last {kept.keep_runs_days} days, and each run an article or a date names)"
+    )
 
 
 def backup_database(settings: Settings, target: Path) -> Backup:

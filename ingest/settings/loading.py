@@ -135,6 +135,7 @@ def settings_from_mapping(data: Mapping[str, Any], *, source: str = "mapping") -
         source=source,
     )
     _check_alerts(settings.alerts, settings.site_names)
+    _check_retention(settings)
     return settings
 
 
@@ -308,6 +309,17 @@ def _check_site(path: str, site: SiteSettings) -> None:
 def _check_http(path: str, http: HttpSettings) -> None:
     if not http.user_agent.strip():
         raise ConfigError(f"{path}.user_agent must not be empty")
+
+
+def _check_retention(settings: Settings) -> None:
+    """Purged runs must be runs nothing reads: health reads each site's newest 20, the alerts
+    ``after_failures + 10``."""
+    keep, least = settings.database.keep_runs, max(20, settings.alerts.after_failures + 10)
+    if 0 < keep < least:
+        raise ConfigError(
+            f"database.keep_runs: {keep} is fewer than the {least} runs health and alerts read"
+            f" of each site: at least {least}, or 0 to keep every run"
+        )
 
 
 def _check_alerts(alerts: AlertSettings, site_names: tuple[str, ...]) -> None:

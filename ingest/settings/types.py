@@ -67,6 +67,14 @@ class DatabaseSettings(_Table, frozen=True):
     # How long a run waits for an unreachable database before it ends ``failed``
     # (docs/operations.md, "When the database is full or away").
     outage_timeout: Duration = Duration(minutes=5)
+    # Run records: each site's newest ``keep_runs`` are kept (``0``: every run, nothing is
+    # deleted; else at least 20, and ``alerts.after_failures`` + 10: what health and the alerts
+    # read). The daemon deletes the others once ``keep_runs_days`` old, hourly, as
+    # ``ingest db purge-runs`` does; a run an article or a date still names is kept
+    # (docs/operations.md, "Run records").
+    keep_runs: NonNegative = 100
+    # Days every run is kept for, whatever ``keep_runs`` says.
+    keep_runs_days: NonNegative = 7
 
 
 class ScheduleSettings(_Table, frozen=True):

@@ -151,6 +151,9 @@ articles = Table(
     *_warc_location(),
     UniqueConstraint("site", "date", "title_digest"),
     Index(None, "date"),
+    # The columns naming a run are indexed: deleting a run (``retention``) looks them up.
+    Index(None, "first_run_id"),
+    Index(None, "last_run_id"),
 )
 
 # An article's earlier version, kept when a re-crawl finds its content changed.
@@ -170,6 +173,7 @@ article_revisions = Table(
     _utc("replaced_at"),
     Column("replaced_by_run_id", Integer(), ForeignKey("runs.id"), nullable=False),
     Index(None, "article_id"),
+    Index(None, "replaced_by_run_id"),
 )
 
 # Per-date progress of a site, so a backfill can resume where it stopped.
@@ -192,6 +196,7 @@ crawl_state = Table(
     # How the archive kept each of the date's listing pages as last stored (``days``): the
     # next fetch of an unchanged one is then kept as a revisit that refers to it.
     Column("listing_captures", Text(), nullable=True),
+    Index(None, "last_run_id"),
 )
 
 # The ETag / Last-Modified of a listing URL, saved with the date its body was stored for.

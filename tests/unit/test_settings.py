@@ -89,6 +89,11 @@ def _sites(*tables: dict[str, object]) -> dict[str, object]:
         ({"schedule": {"interval": "1x"}, **_sites({})}, "schedule.interval: '1x' is not a"),
         (_sites({}, {"http": {"concurrency": 0}}), "sites[1].http.concurrency: expected `int`"),
         ({"site": {"http": {"proxy": "ftp://p"}}}, "site.http.proxy must be an http(s) URL"),
+        ({"database": {"keep_runs": 19}}, "database.keep_runs: 19 is fewer than the 20 runs"),
+        (
+            {"database": {"keep_runs": 25}, "alerts": {"after_failures": 20}},
+            "database.keep_runs: 25 is fewer than the 30 runs health and alerts read",
+        ),
     ],
 )
 def test_bad_config_names_the_key(data: dict[str, object], message: str) -> None:
