@@ -192,43 +192,48 @@ def field_fills_by_site(
     since: Mapping[str, date] | None = None,
 ) -> dict[str, tuple[FieldFill, FieldFill]]:
     """Each site's ``field_fill`` of its articles dated from ``window_days - 1`` days before
-    its latest complete day on, and of those before: one grouped read over the articles.
-    A site without a complete day is left out (both counts are zero); a site in ``since``
-    counts only its articles from that date on."""
+    its latest complete day on, and of those before, in two grouped reads: every article's
+    counts, and the window's (found on the (site, date) index); the earlier ones are the
+    difference. A site without a complete day is left out (both counts are zero); a site in
+    ``since`` counts only its articles from that date on."""
     latest = (
         select(_states.c.site, func.max(_states.c.date).label("latest"))
         .where(_states.c.status == DateStatus.COMPLETE.value, _sites_filter(_states.c.site, sites))
         .group_by(_states.c.site)
-        .subquery()
+        .cte("latest")
+        .prefix_with("MATERIALIZED")
     )
     a = _articles.c
-    recent = a.date >= _days_before(conn, latest.c.latest, window_days - 1)
-    bodies = a.body_source == BodySource.ARTICLE.value
-
-    def counted(condition: Any) -> Any:
-        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
-
-    query = (
-        select(
-            a.site,
-            func.count(),
-            func.count(a.published_at),
-            counted(bodies),
-            func.count(a.category),
-            counted(recent),
-            counted(recent & a.published_at.is_not(None)),
-            counted(recent & bodies),
-            counted(recent & a.category.is_not(None)),
-        )
-        .join(latest, latest.c.site == a.site)
-        .where(_since_filter(a.site, a.date, since or {}))
-        .group_by(a.site)
+    within = _since_filter(a.site, a.date, since or {})
+    counts = (
+        func.count(),
+        func.count(a.published_at),
+        func.coalesce(func.sum(case((a.body_source == BodySource.ARTICLE.value, 1), else_=0)), 0),
+        func.count(a.category),
     )
+    every = {
+        site: [int(n) for n in figures]
+        for site, *figures in conn.execute(
+            select(a.site, *counts).where(_sites_filter(a.site, sites), within).group_by(a.site)
+        )
+    }
+    window = (
+        select(latest.c.site, *counts)
+        .select_from(latest)
+        .join(
+            _articles,
+            (a.site == latest.c.site)
+            & (a.date >= _days_before(conn, latest.c.latest, window_days - 1)),
+        )
+        .where(within)
+        .group_by(latest.c.site)
+    )
+    recent = {site: [int(n) for n in figures] for site, *figures in conn.execute(window)}
     found: dict[str, tuple[FieldFill, FieldFill]] = {}
-    for site, *figures in conn.execute(query):
-        every = [int(n) for n in figures[:4]]
-        own = [int(n) for n in figures[4:]]
-        earlier = FieldFill(*(e - r for e, r in zip(every, own, strict=True)))
+    for site in conn.execute(select(latest.c.site)).scalars():
+        own = recent.get(site, [0, 0, 0, 0])
+        total = every.get(site, [0, 0, 0, 0])
+        earlier = FieldFill(*(t - r for t, r in zip(total, own, strict=True)))
         found[site] = (FieldFill(*own), earlier)
     return found
 
