@@ -1,4 +1,5 @@
-"""Scale (issue 10): many sites in one daemon, and two daemon replicas on one PostgreSQL.
+"""Scale (issue 10): many sites in one daemon, and two daemon replicas on one PostgreSQL;
+then 10,000 sites' settings, health and metrics (``many_sites``, issue 26).
 
 ``SITES`` sites, each its own ``[[sites]]`` table (its own name, so its own run, lock and
 schedule row) on a host of its own (``site_url``: 127.0.0.1, 127.0.0.2, ..., every one the same
@@ -460,7 +461,9 @@ def measure() -> dict[str, Any]:
 
 
 def run() -> list[Row]:
-    return rows(measure())
+    from tests.benchmarks import many_sites  # 10,000 sites: settings, health, /metrics
+
+    return rows(measure()) + many_sites.run()
 
 
 def rows(m: dict[str, Any]) -> list[Row]:
