@@ -41,6 +41,22 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
         subprocess.run(["umount", "-l", str(disk)], check=False)
 
 
+FIRST, LAST = date(2020, 1, 1), date(2020, 3, 31)
+
+
+def exported_articles(export: str) -> list[tuple[str, str, str]]:
+    return sorted((r["date"], r["title"], r["body"]) for r in map(json.loads, export.splitlines()))
+
+
+def sample_articles(server: SampleSiteServer) -> list[tuple[str, str, str]]:
+    """The sample site's articles of ``FIRST`` .. ``LAST``, as the export gives them."""
+    return sorted(
+        (day.isoformat(), r.title, r.body)
+        for day in (FIRST + timedelta(days=n) for n in range((LAST - FIRST).days + 1))
+        for r in server.site.expected_records(day, base_url=server.base_url)
+    )
+
+
 def test_full_disk_ends_the_run_and_a_rerun_after_freeing_space_completes_it(
     server: SampleSiteServer, tmp_path: Path, small_disk: Path
 ) -> None:
@@ -67,16 +83,7 @@ def test_full_disk_ends_the_run_and_a_rerun_after_freeing_space_completes_it(
     again = ingest(*args, cwd=tmp_path, env=env)
     assert again.returncode == 0, again.stdout + again.stderr[-2000:]
     exported = ingest("--config", config, "export", cwd=tmp_path, env=env)
-    got = sorted(
-        (r["date"], r["title"], r["body"]) for r in map(json.loads, exported.stdout.splitlines())
-    )
-    first, last_day = date(2020, 1, 1), date(2020, 3, 31)
-    want = sorted(
-        (day.isoformat(), r.title, r.body)
-        for day in (first + timedelta(days=n) for n in range((last_day - first).days + 1))
-        for r in server.site.expected_records(day, base_url=server.base_url)
-    )
-    assert got == want
+    assert exported_articles(exported.stdout) == sample_articles(server)
 
 
 def test_a_full_disk_under_the_archive_ends_the_run_and_a_rerun_completes_it(
@@ -110,16 +117,7 @@ def test_a_full_disk_under_the_archive_ends_the_run_and_a_rerun_completes_it(
     assert again.returncode == 0, again.stdout + again.stderr[-2000:]
     assert not list(archive.glob("*.open")), "the rerun closed what the full disk left open"
     exported = ingest("--config", config, "export", cwd=tmp_path)
-    got = sorted(
-        (r["date"], r["title"], r["body"]) for r in map(json.loads, exported.stdout.splitlines())
-    )
-    first, last_day = date(2020, 1, 1), date(2020, 3, 31)
-    want = sorted(
-        (day.isoformat(), r.title, r.body)
-        for day in (first + timedelta(days=n) for n in range((last_day - first).days + 1))
-        for r in server.site.expected_records(day, base_url=server.base_url)
-    )
-    assert got == want
+    assert exported_articles(exported.stdout) == sample_articles(server)
     checked = subprocess.run(
         [sys.executable, "-m", "warcio.cli", "check", *map(str, sorted(archive.glob("*.warc.gz")))],
         capture_output=True,
