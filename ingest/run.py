@@ -40,7 +40,7 @@ from ingest.listing import check_site_index
 from ingest.periods import LayoutPeriods
 from ingest.planning import DateQueue, dates_between, dates_in_flight
 from ingest.settings import ArchiveSettings, SiteSettings
-from ingest.sitemap_day import day_pipeline
+from ingest.sources import day_pipeline
 from ingest.store import liveness, runs
 from ingest.store.days import date_statuses
 from ingest.store.engine import Database

@@ -38,8 +38,7 @@ from ingest.errors import (
 )
 from ingest.fetch import Fetcher, Page
 from ingest.pipeline import DayPipeline
-from ingest.settings import SiteSettings
-from ingest.sites import ArticlePage, Layout, ListingItem
+from ingest.sites import ArticlePage, ListingItem
 from ingest.sites.sitemap import SitemapLayout
 from ingest.sites.sitemap_xml import SitemapEntry, SitemapFile, as_day
 from ingest.store import articles, days
@@ -250,10 +249,3 @@ def _store(
         new, updated = new + outcome.new, updated + outcome.updated
         unchanged += outcome.unchanged
     return DayOutcome(new, updated, unchanged)
-
-
-def day_pipeline(site: SiteSettings, layout: Layout, *args: Any, **kwargs: Any) -> DayPipeline:
-    """The pipeline that crawls a date with ``layout``: a sitemap layout's own, else the
-    listing's (``DayPipeline``'s arguments)."""
-    kind = SitemapDayPipeline if isinstance(layout, SitemapLayout) else DayPipeline
-    return kind(site, layout, *args, **kwargs)

@@ -15,6 +15,7 @@ import tomllib
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from ingest.commands._common import EXIT_FAILED, EXIT_OK, start_logging
 from ingest.errors import ConfigError, UsageError
@@ -156,6 +157,12 @@ def _write(path: Path, existing: str | None, block: str) -> None:
     write_whole(path, text)
 
 
+def _feed_path(feed_url: str) -> str:
+    """The feed's path (with its query) on the site: ``feed_path`` reads the site's origin."""
+    parts = urlsplit(feed_url)
+    return parts.path + (f"?{parts.query}" if parts.query else "") or "/"
+
+
 def render(name: str, placement: Placement, config: str) -> str:
     """The ``[[sites]]`` block: each choice with its reason above it, what was found beside
     it, and the check's count (or, for a site not placed, the ``inspect`` line to fill it)."""
@@ -173,6 +180,9 @@ def render(name: str, placement: Placement, config: str) -> str:
     feeds = ", ".join(f"{feed.kind} {feed.url}" for feed in found.home.feeds)
     if feeds and "feed" in SiteSettings.__struct_fields__:
         lines += [comment(f"feeds: {feeds}; new articles are read there first"), "feed = true"]
+        feed_path = _feed_path(found.home.feeds[0].url)
+        if feed_path != "/feed/":  # the setting's default, WordPress's
+            lines.append(f"feed_path = {_string(feed_path)}")
     elif feeds:
         lines.append(comment(f"feeds: {feeds} (found, not read: a day's listing is its source)"))
     else:

@@ -303,6 +303,8 @@ def _check_site(path: str, site: SiteSettings) -> None:
     # The layout is built here only to refuse a bad one at start (a selector that does not
     # parse, a listing path without the day); the crawl and ``inspect`` build their own.
     _check_layout(path, site.layout, site.listing_path, site.selectors, site)
+    if not site.feed_path.startswith("/"):
+        raise ConfigError(f"{path}.feed_path must start with '/', not {site.feed_path!r}")
     _check_http(f"{path}.http", site.http)
 
 

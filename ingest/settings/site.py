@@ -121,6 +121,12 @@ class SiteSettings(_Table, frozen=True):
     fetch_article_pages: bool = True
     # Read robots.txt once per run and obey it.
     respect_robots_txt: bool = True
+    # Read the site's feed (RSS or Atom) before the listing of a date already complete, in
+    # every crawl but a forced one: a date the feed shows nothing new on is not read again
+    # (docs/layouts.md, "The feed first"). Listings still decide a date's completeness.
+    feed: bool = False
+    # Where the feed is, on the site (WordPress: ``"/feed/"``).
+    feed_path: str = "/feed/"
     # The ``selectors`` layout's table, ``[site.selectors]`` or ``[sites.selectors]``: CSS
     # selectors by key (``item``, ``title``, ...), and ``missing_day_is_empty`` (a boolean);
     # every key in docs/layouts.md. The ``sitemap`` layout reads its ``article_*`` keys.

@@ -12,6 +12,7 @@ from tests.benchmarks import (
     coverage_calendar,
     cpu,
     endtoend,
+    feeds,
     inflate,
     layouts,
     memory,
@@ -52,6 +53,7 @@ def main() -> int:
         ("inflate", inflate.run),
         ("scale", scale.run),
         ("sitemap", sitemap.run),
+        ("feeds", feeds.run),
     ):
         print(f"running {name} ...", flush=True)
         rows += bench()

@@ -23,6 +23,7 @@ from ingest import sample_site
 from ingest.sample_site.server import Response, listing_page
 from tests.support.sample_site.content import SampleSite
 from tests.support.sample_site.faults import Faults
+from tests.support.sample_site.feeds import FEED_PATH, feed_response
 from tests.support.sample_site.flavours import (
     API_CATEGORIES_PATH,
     API_POSTS_PATH,
@@ -80,7 +81,8 @@ class SampleSiteServer(sample_site.SampleSiteServer):
     (``sitemaps``: an index, a gzip child, a news sitemap) cover ``api_span`` too;
     ``sitemap_only=True`` serves a site without date archives: robots.txt (naming the index in
     a ``Sitemap:`` line), the sitemaps and the WordPress post pages, without the REST API's
-    ``Link`` header; anything else answers 404.
+    ``Link`` header; anything else answers 404. ``feed_day`` set, ``/feed/`` is the RSS feed of
+    the newest posts up to that day (``feeds``).
     """
 
     wordpress_listing_path = WORDPRESS_LISTING_PATH
@@ -113,6 +115,7 @@ class SampleSiteServer(sample_site.SampleSiteServer):
         self.rest_disabled_status = rest_disabled_status
         self.api_span = api_span
         self.sitemap_only = sitemap_only
+        self.feed_day: date | None = None  # the feed's "today" (feeds.py); None: no feed
         if sitemap_only:
             self.rest_api = False
         self.faults = Faults()
@@ -180,6 +183,9 @@ class SampleSiteServer(sample_site.SampleSiteServer):
         sitemap = Sitemaps(self.site, self.base_url, self.api_span).respond(path)
         if sitemap is not None:
             return sitemap
+        if path == FEED_PATH:
+            feed = feed_response(self.site, self.base_url, self.feed_day)
+            return feed if feed is not None else self.not_found()
         if self.sitemap_only:
             return self._sitemap_only(path, query, target, headers)
         listed = listing_page(path)
