@@ -17,21 +17,8 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, Executable, Select, bindparam, func, select, update
 
-from ingest.domain import (
-    ArticleRecord,
-    BodySource,
-    Captured,
-    DateStatus,
-    DayOutcome,
-    WarcLocation,
-)
-from ingest.store import driver
-from ingest.store.days import (
-    read_listing_captures,
-    read_validators,
-    record_date_state,
-    save_validators,
-)
+from ingest.domain import ArticleRecord, BodySource, Captured, DateStatus, DayOutcome, WarcLocation
+from ingest.store import days, driver
 from ingest.store.engine import dialect_insert
 from ingest.store.tables import WARC_COLUMNS, warc_columns
 from ingest.store.tables import article_revisions as _revisions
@@ -101,8 +88,8 @@ def day_before_fetch(
     the archive kept its listing pages (when ``captures``)."""
     etag = modified = None
     if validators:
-        etag, modified = read_validators(conn, site, listing_url)
-    kept = read_listing_captures(conn, site, day) if captures else ()
+        etag, modified = days.read_validators(conn, site, listing_url)
+    kept = days.read_listing_captures(conn, site, day) if captures else ()
     return DayBefore(etag, modified, _known_articles(conn, site, day), kept)
 
 
@@ -139,7 +126,7 @@ def store_crawled_day(
         conn, site, day, crawled.records, run_id=run_id, now=now, read_first=crawled.stored_before
     )
     failed = crawled.error is not None
-    record_date_state(
+    days.record_date_state(
         conn,
         site=site,
         day=day,
@@ -151,7 +138,7 @@ def store_crawled_day(
         warc=None if failed else crawled.listing_warc,
         captures=() if failed else crawled.listing_captures,
     )
-    save_validators(
+    days.save_validators(
         conn,
         site,
         crawled.listing_url,
