@@ -196,6 +196,8 @@ class Report:
     stop_codes: list[int | None] = field(default_factory=list)
     left_running: int = 0
     tracebacks: int = 0
+    # The first few log lines that hold one, ends kept: what a failed soak must show.
+    traceback_lines: list[str] = field(default_factory=list)
     sites: dict[str, dict[str, int]] = field(default_factory=dict)
     differences: list[str] = field(default_factory=list)  # a few missing and extra records
     wall_seconds: float = 0.0
@@ -239,6 +241,7 @@ class Report:
                 f"extra {figures['extra']}, duplicates {figures['duplicates']}"
             )
         lines.extend(f"  exited on its own: {line}" for line in self.unexpected_exits)
+        lines.extend(f"  traceback: {line}" for line in self.traceback_lines)
         lines.extend(f"  {line}" for line in self.differences)
         lines.append(f"  wall time {self.wall_seconds:.0f} s: {'PASS' if self.ok() else 'FAIL'}")
         return lines
@@ -462,9 +465,14 @@ class Soak:
         report.takeovers = names["site_taken_over"]
         report.claims_lost_alive = names["claim_taken_over"]
         report.waited_for_database = names["database_waiting"]
-        report.tracebacks = sum(
-            log.read_text(errors="replace").count("Traceback") for log in self.logs
-        )
+        with_traceback = [
+            line
+            for log in self.logs
+            for line in log.read_text(errors="replace").splitlines()
+            if "Traceback" in line
+        ]
+        report.tracebacks = sum(line.count("Traceback") for line in with_traceback)
+        report.traceback_lines = [line[-2000:] for line in with_traceback[:3]]
         for profile, server in zip(self.profiles, servers, strict=True):
             days = {
                 r.date_from + timedelta(days=n)
