@@ -21,6 +21,7 @@ from pathlib import Path
 from sqlalchemy import text
 
 from ingest import coverage
+from ingest.commands import coverage as drawing
 from ingest.store.engine import Database
 from ingest.store.migrate import upgrade_to_head
 from tests.benchmarks.common import Row, quiet_logging
@@ -62,9 +63,9 @@ def run() -> list[Row]:
         def command_work() -> None:
             cal = coverage.read_calendar(database, "bench")
             assert cal is not None and len(cal.days) == DAYS
-            coverage.render_text(cal)
-            json.dumps(coverage.render_json([cal]))
-            coverage.render_svg([cal])
+            drawing.render_text(cal)
+            json.dumps(drawing.render_json([cal]))
+            drawing.render_svg([cal])
 
         def bare_queries() -> None:
             with database.engine.connect() as connection:
