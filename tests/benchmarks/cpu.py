@@ -48,12 +48,20 @@ WORDPRESS_ROUNDS = 3
 # every command, the start-up row included).
 SCRAPY_PYTHON_VARIABLE = "INGEST_BENCH_SCRAPY_PYTHON"
 DEFAULT_SCRAPY_PYTHON = Path(__file__).resolve().parents[2] / ".venv-scrapy" / "bin" / "python"
+# The issue's floor for CPU per page (issue 26): what any crawler of this year must do, and no
+# more. Bare aiohttp, one Lexbor parse of each page (its <title> read, so the tree is used),
+# and the pages' rows written in one executemany and commit a date, to SQLite set up as the
+# store sets it up (WAL, synchronous=NORMAL): the crawl too commits each date on its own.
+FLOOR = "floor"
+FLOOR_TARGET = 2.0
+DATES = (LAST - FIRST).days + 1
 # The bare clients replaying the crawl's requests: (name shown, child argument).
 REPLAYS = (
     ("bare httpx 0.28.1 (AsyncClient, default transport)", "httpx"),
     ("bare httpx2 (AsyncClient, default transport: httpcore2)", "httpx2"),
     ("bare httpx2 with httpx-aiohttp's AiohttpTransport", "httpx2-aiohttp"),
     ("bare aiohttp (ClientSession)", "aiohttp"),
+    ("the floor: bare aiohttp, one Lexbor parse a page, one batched write a date", FLOOR),
 )
 # The crawl has one request path, over ingest.fetch.AiohttpTransport; httpx2's own transport
 # (httpcore2) is measured bare, in the replays.
@@ -230,11 +238,52 @@ async def _replay_aiohttp(base_url: str, paths: list[str]) -> None:
         await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
 
 
+async def _replay_floor(base_url: str, paths: list[str]) -> None:
+    import sqlite3
+
+    import aiohttp
+    from selectolax.lexbor import LexborHTMLParser
+
+    # As many commits as the crawl has dates, each of the pages' mean share of one.
+    batch = max(1, round(len(paths) / DATES))
+    pending = iter(paths)
+    rows: list[tuple[str, str]] = []
+    with tempfile.TemporaryDirectory(prefix="ingest-bench-floor-") as tmp:
+        database = sqlite3.connect(f"{tmp}/floor.db", isolation_level=None)
+        database.execute("PRAGMA journal_mode=WAL")
+        database.execute("PRAGMA synchronous=NORMAL")
+        database.execute("CREATE TABLE pages (path TEXT PRIMARY KEY, title TEXT)")
+
+        def write() -> None:
+            database.execute("BEGIN")
+            database.executemany("INSERT OR REPLACE INTO pages VALUES (?, ?)", rows)
+            database.execute("COMMIT")
+            rows.clear()
+
+        connector = aiohttp.TCPConnector(limit=CONCURRENCY)
+        async with aiohttp.ClientSession(base_url=base_url, connector=connector) as session:
+
+            async def worker() -> None:
+                for path in pending:
+                    async with session.get(path) as response:
+                        body = await response.read()
+                    title = LexborHTMLParser(body).css_first("title")
+                    rows.append((path, title.text() if title is not None else ""))
+                    if len(rows) >= batch:
+                        write()
+
+            await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
+        if rows:
+            write()
+        database.close()
+
+
 _REPLAYERS = {
     "httpx": _replay_httpx,
     "httpx2": _replay_httpx2,
     "httpx2-aiohttp": _replay_httpx2_aiohttp,
     "aiohttp": _replay_aiohttp,
+    FLOOR: _replay_floor,
 }
 
 
@@ -306,6 +355,7 @@ def measure_crawls() -> dict[str, Any]:
             requests = len(paths)
             with _written(paths) as paths_file:
                 replay(paths_file, "aiohttp")
+                replay(paths_file, FLOOR)
                 crawl(n, SHIPPED, "stages")
                 if scrapy_python is not None:
                     with tempfile.TemporaryDirectory(prefix=f"ingest-bench-scrapy{n}-") as work:
@@ -322,7 +372,7 @@ def measure_crawls() -> dict[str, Any]:
                         result["requests"] = len(server.take_requested_paths())
                         scrapy.append(result)
                 for _, client in REPLAYS:
-                    if client != "aiohttp":
+                    if client not in ("aiohttp", FLOOR):
                         replay(paths_file, client)
             binding.append(rated(n, pace.BINDS))
     return {
@@ -458,6 +508,22 @@ def rows(crawled: dict[str, Any], startup: dict[str, float]) -> list[Row]:
                 ratio <= 3 if transport == chosen else None,
             )
         )
+    # Issue 26's target: the shipped backfill over the floor replay of its requests, paired
+    # round by round as above.
+    over_floor = statistics.median(
+        r["cpu"] / f["cpu"]
+        for r, f in zip(crawled["crawls"][SHIPPED], crawled["replays"][FLOOR], strict=True)
+    )
+    out.append(
+        Row(
+            "cpu",
+            "ingest backfill / the floor (bare aiohttp, a Lexbor parse a page, a batched "
+            "write a date), CPU",
+            f"{ms[SHIPPED]:.2f} / {replay_ms[FLOOR]:.2f} ms = {over_floor:.2f}",
+            f"<= {FLOOR_TARGET}",
+            over_floor <= FLOOR_TARGET,
+        )
+    )
     for name, client in REPLAYS:
         out.append(Row("cpu", f"{name}: CPU ms per request", f"{replay_ms[client]:.2f}"))
     wordpress = crawled["wordpress"]
