@@ -10,6 +10,9 @@ A day is, first match wins:
 - ``failed``: its last crawl failed (articles stored by an earlier crawl are still counted);
 - ``never``: never crawled;
 - ``empty``: complete, no articles;
+- ``incomplete``: complete, and the cross-check found articles of the day elsewhere (its
+  sitemaps, feed or REST API) that its listing lacked: "listing incomplete (N found
+  elsewhere)", the articles stored all the same;
 - ``listing``: complete, and most of its articles (over half) have only the listing's text as
   body: the article pages were not read (a site's few off-site items always keep theirs);
 - ``complete``: complete, shaded 1-4 by its article count (quartiles of the drawn days).
@@ -33,6 +36,7 @@ from ingest.store.engine import Database
 class Kind(StrEnum):
     COMPLETE = "complete"
     EMPTY = "empty"
+    INCOMPLETE = "incomplete"
     LISTING = "listing"
     FAILED = "failed"
     NEVER = "never"
@@ -40,7 +44,8 @@ class Kind(StrEnum):
 
 # One glyph per kind, and per shade of a complete day: plain text reads without colour.
 SHADES = ("░", "▒", "▓", "█")
-GLYPHS = {Kind.EMPTY: "·", Kind.LISTING: "~", Kind.FAILED: "X", Kind.NEVER: "?"}
+GLYPHS = {Kind.EMPTY: "·", Kind.INCOMPLETE: "!", Kind.LISTING: "~", Kind.FAILED: "X",
+          Kind.NEVER: "?"}  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +58,14 @@ class Day:
     articles: int
     listing_only: int  # articles whose body is only the listing's text
     error: str | None
+    found_elsewhere: int = 0  # articles the listing lacked, found by the cross-check
+
+    @property
+    def note(self) -> str | None:
+        """``listing incomplete (N found elsewhere)`` for such a day, else None."""
+        if not self.found_elsewhere or self.status != "complete":
+            return None
+        return f"listing incomplete ({self.found_elsewhere} found elsewhere)"
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -63,6 +76,8 @@ class Day:
             "items": self.items,
             "articles": self.articles,
             "listing_only": self.listing_only,
+            "found_elsewhere": self.found_elsewhere,
+            "note": self.note,
             "error": self.error,
         }
 
@@ -73,8 +88,9 @@ class Totals:
 
     label: str
     days: int = 0
-    complete: int = 0  # complete days, the empty and listing-only ones included
+    complete: int = 0  # complete days, the empty, incomplete and listing-only ones included
     empty: int = 0
+    incomplete: int = 0
     listing: int = 0
     failed: int = 0
     never: int = 0
@@ -86,8 +102,9 @@ class Totals:
         return cls(
             label,
             len(days),
-            kinds[Kind.COMPLETE] + kinds[Kind.EMPTY] + kinds[Kind.LISTING],
+            kinds[Kind.COMPLETE] + kinds[Kind.EMPTY] + kinds[Kind.INCOMPLETE] + kinds[Kind.LISTING],
             kinds[Kind.EMPTY],
+            kinds[Kind.INCOMPLETE],
             kinds[Kind.LISTING],
             kinds[Kind.FAILED],
             kinds[Kind.NEVER],
@@ -148,6 +165,7 @@ def _totals_dict(totals: Totals) -> dict[str, Any]:
         "days": totals.days,
         "complete": totals.complete,
         "empty": totals.empty,
+        "incomplete": totals.incomplete,
         "listing": totals.listing,
         "failed": totals.failed,
         "never_crawled": totals.never,
@@ -197,6 +215,8 @@ def build(
             kind = Kind.NEVER
         elif not count:
             kind = Kind.EMPTY
+        elif state is not None and state.found_elsewhere:
+            kind = Kind.INCOMPLETE
         elif 2 * listing_only > count:
             kind = Kind.LISTING
         else:
@@ -211,6 +231,7 @@ def build(
                 count,
                 listing_only,
                 state.error if state and state.status == "failed" else None,
+                state.found_elsewhere if state else 0,
             )
         )
         day += timedelta(days=1)

@@ -49,6 +49,17 @@ class BodySource(StrEnum):
     ARTICLE = "article"
 
 
+class FoundBy(StrEnum):
+    """Which source found an article: the day's listing (or the REST API a ``wordpress-api``
+    site lists its days with), the sitemaps (the ``sitemap`` layout, or the cross-check),
+    the feed, or the REST API asked by the cross-check of a WordPress HTML site."""
+
+    LISTING = "listing"
+    SITEMAP = "sitemap"
+    FEED = "feed"
+    REST = "rest"
+
+
 @dataclass(frozen=True, slots=True)
 class WarcLocation:
     """Where a response lies: the file (a name under ``archive.dir``), the offset of its
@@ -89,6 +100,8 @@ class ArticleRecord:
     # Where the page its body was read from lies in the WARC archive (the article page, else
     # the listing page); not part of the content: a new capture of the same text is no edit.
     warc: WarcLocation | None = None
+    # Which source found it; kept as first stored (an update never changes it).
+    found_by: FoundBy = FoundBy.LISTING
     content_hash: str = field(init=False)
 
     def __post_init__(self) -> None:

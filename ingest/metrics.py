@@ -165,6 +165,14 @@ def _families() -> list[GaugeMetricFamily]:
             "ingest_health_max_age_seconds",
             "How old the last success may be before the site is unhealthy (3 intervals).",
         ),
+        gauge(
+            "ingest_listing_incomplete_days",
+            "Complete days whose listing lacked articles the cross-check found elsewhere.",
+        ),
+        gauge(
+            "ingest_found_elsewhere_articles",
+            "Articles of those days found by the sitemaps, feed or REST API, not the listing.",
+        ),
     ]
 
 
@@ -177,6 +185,7 @@ def _figures(report: HealthReport) -> list[float | None]:
     recent: list[int] = list(figures.get("recent_day_items") or [])
     empty_run = next((i for i, items in enumerate(recent) if items), len(recent))
     max_age = figures.get("max_age_seconds")
+    gaps = figures.get("listing_incomplete") or {}
     return [
         1.0 if report.healthy else 0.0,
         _timestamp(success_at) if success_at else None,
@@ -185,6 +194,8 @@ def _figures(report: HealthReport) -> list[float | None]:
         float(empty_run),
         float(sum(recent)),
         float(max_age) if max_age is not None else None,
+        float(gaps.get("days") or 0),
+        float(gaps.get("found_elsewhere") or 0),
     ]
 
 

@@ -2,6 +2,7 @@
 
 ``DayPipeline.crawl_day`` fetches the day's listing through every page's own "Next" link,
 parses it with the site's layout, dedupes it, fetches the pages of new or changed articles,
+with ``cross_check = true`` completes it from the site's other sources (``other_sources``),
 and stores the day with its crawl state, its listing validators and what it adds to the run's
 counts (an SQL increment) in one transaction. It knows nothing of the run around it (locks,
 heartbeats, stopping): the run hands it a ``Tally`` that says what a day adds to the run's
@@ -15,7 +16,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from datetime import date, datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import structlog
 
@@ -48,6 +49,9 @@ from ingest.tally import DayResult
 from ingest.text import content_hash
 from ingest.turns import Turns
 
+if TYPE_CHECKING:
+    from ingest.other_sources import CrossCheck
+
 log = structlog.get_logger("ingest.pipeline")
 
 
@@ -76,6 +80,7 @@ class DayPipeline:
         turns: Turns,
         never_crawled: set[date] | None = None,
         archive: WarcFiles | None = None,
+        cross_check: CrossCheck | None = None,
     ) -> None:
         self.site = site
         self.layout = layout
@@ -91,6 +96,8 @@ class DayPipeline:
         # skips the read before the fetch. Taken out on use, so a retried date reads first.
         self.never_crawled = never_crawled if never_crawled is not None else set()
         self.archive = archive
+        # The other sources a day's listing is compared with (``other_sources``); None: off.
+        self.cross_check = cross_check
         self.article_pages = site.fetch_article_pages and self.layout.fetches_article_pages
 
     async def crawl_day(self, day: date) -> DayResult:
@@ -129,6 +136,13 @@ class DayPipeline:
             records, article_error = await self._records(
                 deduped.items, day, before.known, budget, listing.warcs
             )
+            found = None
+            if self.cross_check is not None:  # the day's listing against the other sources
+                keys = {record.title_key for record in records}
+                found = await self.cross_check.found_on(
+                    day, self.layout, listing.items, keys, budget, refresh=not self.conditional
+                )
+                article_error = article_error or found.error
             crawled = articles.CrawledDay(
                 site,
                 day,
@@ -140,6 +154,8 @@ class DayPipeline:
                 stored_before=bool(before.known),
                 listing_warc=listing.first_warc,
                 listing_captures=listing.captures,
+                found=found.records if found is not None else (),
+                found_elsewhere=found.count if found is not None else None,
             )
             # The date's responses are on the disk before the rows that point at them: a crash
             # may leave records nothing points at, never a row that points at nothing.
@@ -167,8 +183,11 @@ class DayPipeline:
             updated=outcome.updated,
             unchanged=outcome.unchanged,
             duplicates=deduped.duplicates,
+            found_elsewhere=found.count if found is not None else None,
             error=article_error,
         )
+        if found is not None and found.count:
+            log.warning("listing_incomplete", date=day.isoformat(), found_elsewhere=found.count)
         return result
 
     def _commit_counted(self, tx: Transaction, result: DayResult) -> None:

@@ -40,7 +40,7 @@ from ingest.listing import check_site_index
 from ingest.periods import LayoutPeriods
 from ingest.planning import DateQueue, dates_between, dates_in_flight
 from ingest.settings import ArchiveSettings, SiteSettings
-from ingest.sources import day_pipeline
+from ingest.sources import day_pipeline, run_sources
 from ingest.store import liveness, runs
 from ingest.store.days import date_statuses
 from ingest.store.engine import Database
@@ -308,6 +308,7 @@ class SiteRun:
             )
             self.tally.stats = fetcher.stats
             await fetcher.load_robots()
+            shared = run_sources(site, fetcher, self.deps.turns, self.deps.database)
             pipelines = LayoutPeriods(  # one per layout the site has had: a day is read by its own
                 site,
                 lambda layout: day_pipeline(
@@ -322,6 +323,7 @@ class SiteRun:
                     turns=self.deps.turns,
                     never_crawled=self.never_crawled,
                     archive=warc,
+                    **shared,
                 ),
             )
             await asyncio.gather(*(check_site_index(p.layout, fetcher) for p in pipelines))

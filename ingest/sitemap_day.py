@@ -28,7 +28,7 @@ import structlog
 from sqlalchemy import Connection
 
 from ingest.bounds import DayBudget, parse_guarded
-from ingest.domain import ArticleRecord, BodySource, DateStatus, DayOutcome
+from ingest.domain import ArticleRecord, BodySource, DateStatus, DayOutcome, FoundBy
 from ingest.errors import (
     DatabaseUnavailableError,
     FetchError,
@@ -41,7 +41,7 @@ from ingest.pipeline import DayPipeline
 from ingest.sites import ArticlePage, ListingItem
 from ingest.sites.sitemap import SitemapLayout
 from ingest.sites.sitemap_xml import SitemapEntry, SitemapFile, as_day
-from ingest.store import articles, days
+from ingest.store import articles, days, urls
 from ingest.tally import DayResult
 from ingest.text import content_hash, title_key
 from ingest.turns import Turns
@@ -166,7 +166,7 @@ class SitemapDayPipeline(DayPipeline):
         """The records of the entries whose pages were fetched and read, how many were left
         alone as stored, and the first transient failure, if any."""
         with self.database.transaction() as tx:
-            known = articles.stored_by_url(tx.connection, self.site.name, [e.url for e in entries])
+            known = urls.stored_by_url(tx.connection, self.site.name, [e.url for e in entries])
         keys = [entry_hash(e) for e in entries]
         wanted = [
             e for e, key in zip(entries, keys, strict=True)
@@ -223,6 +223,7 @@ class SitemapDayPipeline(DayPipeline):
             listing_hash=entry_key,
             published_at=article.published_at,
             warc=page.warc,
+            found_by=FoundBy.SITEMAP,
         )
 
 
@@ -243,8 +244,8 @@ def _store(
         by_day.setdefault(record.date, {}).setdefault(record.title_key, record)
     new = updated = unchanged = 0
     for own_day, kept in sorted(by_day.items()):
-        urls = articles.urls_by_title(conn, site, own_day)
-        fresh = [r for key, r in kept.items() if urls.get(key, r.url) == r.url]
+        stored = articles.urls_by_title(conn, site, own_day)
+        fresh = [r for key, r in kept.items() if stored.get(key, r.url) == r.url]
         outcome = articles.store_day(conn, site, own_day, fresh, run_id=run_id, now=now)
         new, updated = new + outcome.new, updated + outcome.updated
         unchanged += outcome.unchanged

@@ -26,6 +26,7 @@ class Colour(StrEnum):
     YELLOW = "33"
     RED = "31"
     BOLD_RED = "1;31"
+    MAGENTA = "35"
     GREY = "90"
 
 

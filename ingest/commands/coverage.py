@@ -31,7 +31,8 @@ NAME = "coverage"
 HELP = "draw each site's archive as a calendar: complete, empty, failed days"
 
 COLOURS = {Kind.COMPLETE: Colour.GREEN, Kind.EMPTY: Colour.DIM, Kind.LISTING: Colour.YELLOW,
-           Kind.FAILED: Colour.BOLD_RED, Kind.NEVER: Colour.GREY}  # fmt: skip
+           Kind.INCOMPLETE: Colour.MAGENTA, Kind.FAILED: Colour.BOLD_RED,
+           Kind.NEVER: Colour.GREY}  # fmt: skip
 _MONTHS = _calendar.month_abbr
 
 
@@ -112,7 +113,7 @@ def _month_end(year: int, month: int) -> date:
 
 def _month_line(cal: Calendar, year: int, month: int, colour: bool) -> str:
     cells: list[str] = []
-    articles = failed = never = 0
+    articles = failed = never = found = 0
     for number in range(1, 32):
         held = None
         if number <= _calendar.monthrange(year, month)[1]:
@@ -123,6 +124,7 @@ def _month_line(cal: Calendar, year: int, month: int, colour: bool) -> str:
         articles += held.articles
         failed += held.kind is Kind.FAILED
         never += held.kind is Kind.NEVER
+        found += held.found_elsewhere if held.kind is Kind.INCOMPLETE else 0
         mark = glyph(held)
         cells.append(paint(mark, COLOURS[held.kind], enabled=colour) + " ")
     figures = f"{articles:>8,}"
@@ -130,6 +132,8 @@ def _month_line(cal: Calendar, year: int, month: int, colour: bool) -> str:
         figures += f"  {failed} failed"
     if never:
         figures += f"  {never} never crawled"
+    if found:
+        figures += f"  {found} found elsewhere"
     return f"  {_MONTHS[month]:<{_LABEL - 2}}" + "".join(cells) + figures
 
 
@@ -146,18 +150,20 @@ def _legend(cal: Calendar, colour: bool) -> list[str]:
         f"{mark(Kind.LISTING, GLYPHS[Kind.LISTING])} bodies mostly from the listing only   "
         f"{mark(Kind.FAILED, GLYPHS[Kind.FAILED])} failed   "
         f"{mark(Kind.NEVER, GLYPHS[Kind.NEVER])} never crawled",
+        f"{mark(Kind.INCOMPLETE, GLYPHS[Kind.INCOMPLETE])} listing incomplete: articles the "
+        "cross-check found elsewhere, stored",
     ]
 
 
-_COLUMNS = ("year", "days", "complete", "empty", "listing bodies", "failed", "never crawled",
-            "articles")  # fmt: skip
+_COLUMNS = ("year", "days", "complete", "empty", "listing incomplete", "listing bodies",
+            "failed", "never crawled", "articles")  # fmt: skip
 
 
 def _totals_rows(cal: Calendar) -> list[tuple[str, ...]]:
     rows = [*cal.by_year, *([cal.total] if cal.first.year != cal.last.year else [])]
     return [
-        (t.label, f"{t.days:,}", f"{t.complete:,}", f"{t.empty:,}", f"{t.listing:,}",
-         f"{t.failed:,}", f"{t.never:,}", f"{t.articles:,}")
+        (t.label, f"{t.days:,}", f"{t.complete:,}", f"{t.empty:,}", f"{t.incomplete:,}",
+         f"{t.listing:,}", f"{t.failed:,}", f"{t.never:,}", f"{t.articles:,}")
         for t in rows
     ]  # fmt: skip
 
@@ -186,8 +192,8 @@ _LEFT, _TOP = 84, 16
 # at least 1.9:1 (WCAG's relative luminance), so neighbours are told apart at a glance. The
 # other kinds are one colour each, as the legend shows them (and the text glyphs are one).
 _SHADE_FILLS = ("#d8f6de", "#5cc177", "#22803d", "#0b3d1c")
-_FLAT = {Kind.EMPTY: "#dfe3e8", Kind.LISTING: "#f2b600", Kind.FAILED: "#d73a49",
-         Kind.NEVER: "#ffffff"}  # fmt: skip
+_FLAT = {Kind.EMPTY: "#dfe3e8", Kind.INCOMPLETE: "#8250df", Kind.LISTING: "#f2b600",
+         Kind.FAILED: "#d73a49", Kind.NEVER: "#ffffff"}  # fmt: skip
 _FONT = "font-family=\"system-ui, -apple-system, 'Segoe UI', Helvetica, Arial, sans-serif\""
 
 
@@ -201,6 +207,8 @@ def _tooltip(day: Day) -> str:
     tip = f"{day.day.isoformat()}: {day.kind.value}, {day.articles} articles"
     if day.listing_only:
         tip += f" ({day.listing_only} with the listing's text only)"
+    if day.note:
+        tip += f"; {day.note}"
     if day.error:
         tip += f": {day.error}"
     return f"<title>{xml_text(tip)}</title>"
@@ -280,6 +288,7 @@ def _svg_legend(cal: Calendar, top: float) -> tuple[list[str], float]:
     x = 16.0
     for kind, label in (
         (Kind.EMPTY, "complete, no articles"),
+        (Kind.INCOMPLETE, "listing incomplete"),
         (Kind.LISTING, "bodies mostly from the listing only"),
         (Kind.FAILED, "failed"),
         (Kind.NEVER, "never crawled"),

@@ -44,6 +44,7 @@ FIELDS = (
     "published_at",
     "first_seen_at",
     "updated_at",
+    "found_by",
 )
 # With --warc: where the page the article's body came from lies in the WARC archive.
 WARC_FIELDS = ("warc_file", "warc_offset", "warc_record_id")
@@ -83,6 +84,8 @@ def _rows(
                 else None,
                 "first_seen_at": article.first_seen_at.isoformat(),
                 "updated_at": article.updated_at.isoformat(),
+                # The source that found it: listing, sitemap, feed, rest (null: before 0008).
+                "found_by": article.found_by,
             }
             if warc:
                 row.update((name, getattr(article, name)) for name in WARC_FIELDS)

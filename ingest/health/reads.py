@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from ingest.domain import RunStatus, utc_now
-from ingest.health.verdict import FailingDate, HealthReport, QuietSignals, assess
+from ingest.health.verdict import FailingDate, HealthReport, ListingGaps, QuietSignals, assess
 from ingest.settings import Settings, SiteSettings
 from ingest.store import health as health_reads
 from ingest.store import liveness, runs
@@ -51,6 +51,7 @@ def check_sites(
         days = health_reads.day_signals_by_site(connection, thresholds.empty_days, names, since)
         window = thresholds.field_window_days
         fills = health_reads.field_fills_by_site(connection, window, names, since)
+        gaps = health_reads.listing_gaps_by_site(connection, names)
     no_days = health_reads.DaySignals(health_reads.DayCounts((), 0, 0), None)
     empty = health_reads.FieldFill(0, 0, 0, 0)
     return [
@@ -70,9 +71,16 @@ def check_sites(
                 *fills.get(site.name, (empty, empty)),
                 settings=settings,
             ),
+            listing_gaps=_gaps(gaps.get(site.name)),
         )
         for site in chosen
     ]
+
+
+def _gaps(gaps: health_reads.ListingGapRow | None) -> ListingGaps:
+    if gaps is None:
+        return ListingGaps(0, 0, None, 0)
+    return ListingGaps(gaps.days, gaps.articles, gaps.latest, gaps.latest_found)
 
 
 def _recent_runs(connection: Connection, names: set[str] | None) -> dict[str, list[Any]]:

@@ -72,6 +72,25 @@ def quiet_failures(signals: QuietSignals) -> list[str]:
     return reasons
 
 
+@dataclass(frozen=True, slots=True)
+class ListingGaps:
+    """The site's complete days whose listing lacked articles the cross-check found elsewhere
+    (stored all the same): a figure, never a reason to be unhealthy."""
+
+    days: int
+    articles: int
+    latest: date | None
+    latest_found: int
+
+    def as_dict(self) -> dict[str, Any]:
+        latest = None
+        if self.latest is not None:
+            note = f"listing incomplete ({self.latest_found} found elsewhere)"
+            latest = {"date": self.latest.isoformat(), "found_elsewhere": self.latest_found,
+                      "note": note}  # fmt: skip
+        return {"days": self.days, "found_elsewhere": self.articles, "latest": latest}
+
+
 class RunLike(Protocol):
     @property
     def id(self) -> int: ...
@@ -125,6 +144,7 @@ def assess(
     now: datetime,
     max_age: timedelta,
     quiet: QuietSignals | None = None,
+    listing_gaps: ListingGaps | None = None,
 ) -> HealthReport:
     """The verdict over ``runs`` (newest first), the dates failing now and the quiet signals."""
     finished = [r for r in runs if r.status not in ("running",)]
@@ -178,6 +198,8 @@ def assess(
         figures["recent_day_items"] = list(quiet.recent_day_items)
         figures["fields_recent"] = {k: list(v) for k, v in quiet.fields_recent.items()}
         figures["fields_earlier"] = {k: list(v) for k, v in quiet.fields_earlier.items()}
+    if listing_gaps is not None:
+        figures["listing_incomplete"] = listing_gaps.as_dict()
     figures["reasons"] = reasons
     if reasons:
         return HealthReport(site, False, f"unhealthy: {reasons[0]}", figures)

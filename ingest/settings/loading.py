@@ -305,7 +305,23 @@ def _check_site(path: str, site: SiteSettings) -> None:
     _check_layout(path, site.layout, site.listing_path, site.selectors, site)
     if not site.feed_path.startswith("/"):
         raise ConfigError(f"{path}.feed_path must start with '/', not {site.feed_path!r}")
+    _check_cross_check(path, site)
     _check_http(f"{path}.http", site.http)
+
+
+def _check_cross_check(path: str, site: SiteSettings) -> None:
+    sitemap = site.sitemap_path
+    if sitemap is not None and (not sitemap.startswith("/") or "{" in sitemap):
+        raise ConfigError(
+            f"{path}.sitemap_path is the sitemap's path on the site (such as"
+            f" '/sitemap_index.xml'), not {sitemap!r}"
+        )
+    layouts = {layout for _, layout, _ in site.periods()}
+    if site.cross_check and not (site.sitemap_path or site.feed or "wordpress" in layouts):
+        raise ConfigError(
+            f"{path}.cross_check: no other source to compare the listings with: set"
+            " sitemap_path, or feed = true (the REST API is asked for layout 'wordpress')"
+        )
 
 
 def _check_http(path: str, http: HttpSettings) -> None:

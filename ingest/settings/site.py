@@ -127,6 +127,17 @@ class SiteSettings(_Table, frozen=True):
     feed: bool = False
     # Where the feed is, on the site (WordPress: ``"/feed/"``).
     feed_path: str = "/feed/"
+    # Compare each crawled day's listing with what the site's other sources place on that day:
+    # its sitemaps (``sitemap_path``), its feed (with ``feed = true``) and, for a ``wordpress``
+    # site, its REST API. An article they name and the listing lacks is fetched and stored,
+    # marked with its source, and the day is shown "listing incomplete" (docs/layouts.md,
+    # "The cross-check"). Costs requests: the sitemaps and the feed once a run, the REST API
+    # once a day, and each article found; ``ingest add`` checks its day this way whatever
+    # this says.
+    cross_check: bool = False
+    # The sitemap or sitemap index the cross-check reads (``"/sitemap_index.xml"``,
+    # WordPress core's ``"/wp-sitemap.xml"``); unset: no sitemap is read.
+    sitemap_path: str | None = None
     # The ``selectors`` layout's table, ``[site.selectors]`` or ``[sites.selectors]``: CSS
     # selectors by key (``item``, ``title``, ...), and ``missing_day_is_empty`` (a boolean);
     # every key in docs/layouts.md. The ``sitemap`` layout reads its ``article_*`` keys.

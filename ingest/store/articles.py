@@ -48,22 +48,6 @@ def _known_articles(conn: Connection, site: str, day: date) -> dict[str, KnownAr
     return {key: KnownArticle(listing_hash, source) for key, listing_hash, source in rows}
 
 
-_BY_URL = select(_articles.c.url, _articles.c.listing_hash, _articles.c.body_source).where(
-    _articles.c.site == bindparam("site"), _articles.c.url.in_(bindparam("urls", expanding=True))
-)
-
-
-def stored_by_url(conn: Connection, site: str, urls: Sequence[str]) -> dict[str, KnownArticle]:
-    """The site's stored articles at these URLs, whatever their date (the sitemap layout's
-    articles are found by URL, their date only once their page is read)."""
-    found: dict[str, KnownArticle] = {}
-    for start in range(0, len(urls), 500):  # within every engine's bound parameter limit
-        chunk = list(urls[start : start + 500])
-        for url, listing_hash, source in conn.execute(_BY_URL, {"site": site, "urls": chunk}):
-            found[url] = KnownArticle(listing_hash, source)
-    return found
-
-
 @dataclass(frozen=True, slots=True)
 class DayBefore:
     """What the store holds for a date before it is fetched again."""
@@ -112,6 +96,11 @@ class CrawledDay:
     # how the archive kept each of its listing pages.
     listing_warc: WarcLocation | None = None
     listing_captures: Sequence[Captured] = ()
+    # The cross-check: the records of the articles other sources found and the listing
+    # lacked, stored with the listing's, and how many such articles the date holds (None:
+    # not cross-checked, the count stored is kept).
+    found: Sequence[ArticleRecord] = ()
+    found_elsewhere: int | None = None
 
 
 def store_crawled_day(
@@ -122,8 +111,9 @@ def store_crawled_day(
     never hides a date that still needs work). The caller adds the run's counts in the same
     transaction (``runs.add_counts``)."""
     site, day = crawled.site, crawled.day
+    records = [*crawled.records, *crawled.found] if crawled.found else crawled.records
     outcome = store_day(
-        conn, site, day, crawled.records, run_id=run_id, now=now, read_first=crawled.stored_before
+        conn, site, day, records, run_id=run_id, now=now, read_first=crawled.stored_before
     )
     failed = crawled.error is not None
     days.record_date_state(
@@ -137,6 +127,7 @@ def store_crawled_day(
         now=now,
         warc=None if failed else crawled.listing_warc,
         captures=() if failed else crawled.listing_captures,
+        found_elsewhere=crawled.found_elsewhere,
     )
     days.save_validators(
         conn,
@@ -357,6 +348,7 @@ def _article_row(record: ArticleRecord, *, run_id: int, now: datetime) -> dict[s
         "first_run_id": run_id,
         "last_run_id": run_id,
         **warc_columns(record.warc),
+        "found_by": record.found_by.value,
     }
 
 

@@ -16,12 +16,14 @@ _articles = articles.c
 
 @dataclass(frozen=True, slots=True)
 class DayState:
-    """A date's crawl state: ``complete`` or ``failed``, the listing's item count, the error."""
+    """A date's crawl state: ``complete`` or ``failed``, the listing's item count, the error,
+    and the articles the cross-check found elsewhere that the listing lacked."""
 
     day: date
     status: str
     items: int
     error: str | None
+    found_elsewhere: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,15 +39,17 @@ def day_states(
     conn: Connection, site: str, first: date | None, last: date | None
 ) -> list[DayState]:
     """Every crawl state of the site between ``first`` and ``last`` (open ends: all), by date."""
-    query = select(_states.date, _states.status, _states.item_count, _states.last_error).where(
-        _states.site == site
-    )
+    columns = (_states.date, _states.status, _states.item_count, _states.last_error)
+    query = select(*columns, _states.found_elsewhere).where(_states.site == site)
     if first is not None:
         query = query.where(_states.date >= first)
     if last is not None:
         query = query.where(_states.date <= last)
     rows = conn.execute(query.order_by(_states.date))
-    return [DayState(day, status, int(items), error) for day, status, items, error in rows]
+    return [
+        DayState(day, status, int(items), error, int(found or 0))
+        for day, status, items, error, found in rows
+    ]
 
 
 def day_articles(conn: Connection, site: str, first: date, last: date) -> list[DayArticles]:

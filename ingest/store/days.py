@@ -43,17 +43,20 @@ def record_date_state(
     now: datetime,
     warc: WarcLocation | None = None,
     captures: Sequence[Captured] = (),
+    found_elsewhere: int | None = None,
 ) -> int:
     """Record a crawl of the date (one upsert); ``item_count`` None keeps the stored count.
     ``warc``: where the date's first listing page lies in the archive, and ``captures`` how
     the archive kept each of its listing pages; None and none keep the ones stored (a 304, a
-    failed date).
+    failed date). ``found_elsewhere``: the articles the cross-check found and the listing
+    lacked, written with a complete date; None keeps the stored count.
 
     Returns the date's item count after the write.
     """
     complete = status is DateStatus.COMPLETE
     keep_count = item_count is None or not complete
-    statement = _date_state_upsert(conn.dialect.name, complete, keep_count)
+    keep_found = found_elsewhere is None or not complete
+    statement = _date_state_upsert(conn.dialect.name, complete, keep_count, keep_found)
     params = {
         "site": site,
         "date": day,
@@ -67,13 +70,16 @@ def record_date_state(
         "last_run_id": run_id,
         **warc_columns(warc),
         "listing_captures": encode_captures(captures) if captures else None,
+        "found_elsewhere": found_elsewhere or 0,
     }
     ((count,),) = driver.execute(conn, statement, params)
     return int(count or 0)
 
 
 @cache
-def _date_state_upsert(dialect: str, complete: bool, keep_count: bool) -> Executable:
+def _date_state_upsert(
+    dialect: str, complete: bool, keep_count: bool, keep_found: bool
+) -> Executable:
     table = _states
     insert = dialect_insert(dialect)(table)
     statement: Executable = insert.on_conflict_do_update(
@@ -85,6 +91,9 @@ def _date_state_upsert(dialect: str, complete: bool, keep_count: bool) -> Execut
             "last_error": insert.excluded.last_error,
             "last_run_id": insert.excluded.last_run_id,
             "item_count": table.c.item_count if keep_count else insert.excluded.item_count,
+            "found_elsewhere": table.c.found_elsewhere
+            if keep_found
+            else insert.excluded.found_elsewhere,
             "last_success_at": insert.excluded.last_success_at
             if complete
             else table.c.last_success_at,

@@ -45,6 +45,7 @@ class ExportedArticle(NamedTuple):
     published_at: datetime | None
     first_seen_at: datetime
     updated_at: datetime
+    found_by: str | None
     warc_file: str | None
     warc_offset: int | None
     warc_record_id: str | None

@@ -243,3 +243,53 @@ def _days_before(conn: Connection, day: Any, days: int) -> Any:
     if conn.dialect.name == "sqlite":
         return func.date(day, f"-{int(days)} days")
     return day - literal_column(str(int(days)))  # PostgreSQL: date - integer is a date
+
+
+@dataclass(frozen=True, slots=True)
+class ListingGapRow:
+    """A site's complete days whose listing lacked articles the cross-check found elsewhere:
+    how many days, how many articles, and the newest such day with its count."""
+
+    days: int
+    articles: int
+    latest: date
+    latest_found: int
+
+
+def listing_gaps(conn: Connection, site: str) -> ListingGapRow | None:
+    """``ListingGapRow`` of one site; None when no complete day of it lacked an article."""
+    return listing_gaps_by_site(conn, [site]).get(site)
+
+
+def listing_gaps_by_site(
+    conn: Connection, sites: Collection[str] | None = None
+) -> dict[str, ListingGapRow]:
+    """``ListingGapRow`` of every site that has such a day (or of ``sites``): one grouped read
+    and one for the newest days, both over the ``found_elsewhere`` index's positive rows only."""
+    gap = and_(
+        _states.c.found_elsewhere > 0,
+        _states.c.status == DateStatus.COMPLETE.value,
+        _sites_filter(_states.c.site, sites),
+    )
+    totals = (
+        select(
+            _states.c.site,
+            func.count().label("days"),
+            func.sum(_states.c.found_elsewhere).label("articles"),
+            func.max(_states.c.date).label("latest"),
+        )
+        .where(gap)
+        .group_by(_states.c.site)
+        .subquery()
+    )
+    rows = conn.execute(
+        select(totals, _states.c.found_elsewhere).join(
+            _states, (_states.c.site == totals.c.site) & (_states.c.date == totals.c.latest)
+        )
+    )
+    return {
+        row.site: ListingGapRow(
+            int(row.days), int(row.articles), row.latest, int(row.found_elsewhere)
+        )
+        for row in rows
+    }

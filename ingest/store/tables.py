@@ -149,6 +149,9 @@ articles = Table(
     Column("first_run_id", Integer(), ForeignKey("runs.id"), nullable=False),
     Column("last_run_id", Integer(), ForeignKey("runs.id"), nullable=False),
     *_warc_location(),
+    # The source that found it (``domain.FoundBy``): ``listing``, ``sitemap``, ``feed`` or
+    # ``rest``; null for what was stored before 0008 recorded it.
+    Column("found_by", String(10), nullable=True),
     UniqueConstraint("site", "date", "title_digest"),
     Index(None, "date"),
     # The columns naming a run are indexed: deleting a run (``retention``) looks them up.
@@ -196,7 +199,12 @@ crawl_state = Table(
     # How the archive kept each of the date's listing pages as last stored (``days``): the
     # next fetch of an unchanged one is then kept as a revisit that refers to it.
     Column("listing_captures", Text(), nullable=True),
+    # Articles the cross-check found elsewhere (sitemap, feed, REST API) that the date's
+    # listing lacked, at its last complete crawl: above 0, the listing is incomplete.
+    # Indexed: health reads only the dates above 0, of every site.
+    Column("found_elsewhere", Integer(), nullable=False, default=0, server_default="0"),
     Index(None, "last_run_id"),
+    Index(None, "found_elsewhere"),
 )
 
 # The ETag / Last-Modified of a listing URL, saved with the date its body was stored for.

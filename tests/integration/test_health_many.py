@@ -10,7 +10,7 @@ import pytest
 
 from ingest import health
 from ingest.domain import ArticleRecord, BodySource, DateStatus, RunKind, RunStatus
-from ingest.health import FailingDate, HealthReport, QuietSignals, assess
+from ingest.health import FailingDate, HealthReport, ListingGaps, QuietSignals, assess
 from ingest.health import reads as health_module
 from ingest.settings import Settings, settings_from_mapping
 from ingest.store import health as health_reads
@@ -55,9 +55,11 @@ def add_runs(database: Database, site: str, statuses: list[str], *, tie: bool = 
 def add_days(
     database: Database, site: str, counts: list[int], *, failed: tuple[int, ...] = (),
     failing_for: timedelta = timedelta(hours=2), missing_from: int | None = None,
+    found_elsewhere: dict[int, int] | None = None,
 ) -> None:  # fmt: skip
     """Day ``n`` back from today (``counts[n]`` articles), newest first; ``failed`` days failed
-    for ``failing_for``; articles of days newer than ``missing_from`` lack their category."""
+    for ``failing_for``; articles of days newer than ``missing_from`` lack their category;
+    day ``n`` of ``found_elsewhere`` had that many articles its listing lacked."""
     with database.transaction() as tx:
         run_id = start_run(tx.connection, site=site, kind=RunKind.BACKFILL, date_from=None,
                            date_to=None, now=NOW - timedelta(days=60))  # fmt: skip
@@ -73,7 +75,8 @@ def add_days(
             status = DateStatus.FAILED if n in failed else DateStatus.COMPLETE
             record_date_state(tx.connection, site=site, day=day, status=status, item_count=count,
                               error="HTTP 503" if n in failed else None, run_id=run_id,
-                              now=NOW - failing_for)  # fmt: skip
+                              now=NOW - failing_for,
+                              found_elsewhere=(found_elsewhere or {}).get(n, 0))  # fmt: skip
         finish_run(tx.connection, run_id, status=RunStatus.SUCCEEDED, counts=RunCounts(),
                    error_summary=None, now=NOW - timedelta(days=59))  # fmt: skip
         tx.commit()
@@ -109,8 +112,13 @@ def one_by_one(settings: Settings, database: Database) -> list[HealthReport]:
                                  fills(fill_earlier), fills(fill_recent), thresholds.empty_days,
                                  thresholds.empty_history_min_per_day,
                                  thresholds.field_missing_share)  # fmt: skip
+            gap = health_reads.listing_gaps(conn, name)
+            gaps = ListingGaps(0, 0, None, 0)
+            if gap is not None:
+                gaps = ListingGaps(gap.days, gap.articles, gap.latest, gap.latest_found)
             reports.append(assess(name, recent, stuck=stuck, failing_dates=failing, now=NOW,
-                                  max_age=3 * site.schedule.interval, quiet=quiet))  # fmt: skip
+                                  max_age=3 * site.schedule.interval, quiet=quiet,
+                                  listing_gaps=gaps))  # fmt: skip
     return reports
 
 
@@ -129,7 +137,7 @@ def test_every_site_at_once_says_what_each_site_alone_says(
     if not few:  # read every site's rows, not only the named ones'
         monkeypatch.setattr(health_module, "FEW_SITES", 1)
     names = ["ok", "never", "failed", "partial", "old-success", "ties", "stuck", "dates",
-             "empty", "drift", "unknown-elsewhere"]  # fmt: skip
+             "empty", "drift", "incomplete", "unknown-elsewhere"]  # fmt: skip
     add_runs(database, "ok", ["failed", "succeeded", "succeeded"])
     add_runs(database, "failed", ["succeeded", "failed"])
     add_runs(database, "partial", ["succeeded", "partial", "partial", "partial"])
@@ -143,6 +151,9 @@ def test_every_site_at_once_says_what_each_site_alone_says(
     add_days(database, "empty", [0] * 6 + [4] * 14, failed=(1,))
     add_runs(database, "drift", ["succeeded"])
     add_days(database, "drift", [3] * 20, missing_from=6)
+    add_runs(database, "incomplete", ["succeeded"])
+    # Days 2 and 5 lacked articles; day 1's count is of a failed day: not a complete one's.
+    add_days(database, "incomplete", [3] * 8, failed=(1,), found_elsewhere={1: 4, 2: 1, 5: 2})
     add_runs(database, "not-configured", ["failed"])  # in the database, not asked about
     settings = settings_for(database_url, names)
     monkeypatch.setattr(health_module, "utc_now", lambda: NOW)
@@ -161,5 +172,10 @@ def test_every_site_at_once_says_what_each_site_alone_says(
     assert lines["dates"].startswith(f"unhealthy: date {TODAY - timedelta(days=4)} has failed")
     assert lines["empty"].startswith("unhealthy: the last 5 crawled days were all empty")
     assert lines["drift"].startswith("unhealthy: category went missing")
+    assert reports[names.index("incomplete")].figures["listing_incomplete"] == {
+        "days": 2, "found_elsewhere": 3,
+        "latest": {"date": str(TODAY - timedelta(days=2)), "found_elsewhere": 1,
+                   "note": "listing incomplete (1 found elsewhere)"},
+    }  # fmt: skip
     assert reports[names.index("old-success")].figures["last_success"] is None
     assert reports[names.index("ties")].figures["last_success"] is None

@@ -71,8 +71,8 @@ def test_json_gives_every_day_and_the_year_totals() -> None:
     (site,) = data["sites"]
     assert [d["kind"] for d in site["days"]][2:4] == ["failed", "never"]
     assert site["years"] == [
-        {"year": "2020", "days": 6, "complete": 4, "empty": 1, "listing": 1, "failed": 1,
-         "never_crawled": 1, "articles": 20}
+        {"year": "2020", "days": 6, "complete": 4, "empty": 1, "incomplete": 0, "listing": 1,
+         "failed": 1, "never_crawled": 1, "articles": 20}
     ]  # fmt: skip
 
 

@@ -60,6 +60,9 @@ class FlavourPages:
     base_url: str
     conditional: Conditional
     api: bool  # whether WordPress pages advertise the REST API
+    # Posts (by id) the WordPress date archives leave out, as a listing that silently hides
+    # some does; their own pages, the sitemaps, the feed and the REST API still show them.
+    hidden: frozenset[int] = frozenset()
 
     # -- WordPress ----------------------------------------------------------------------------
 
@@ -102,7 +105,7 @@ class FlavourPages:
     ) -> Response:
         cat = query.get("cat", [""])[0]
         catid = int(cat) if cat.isdigit() else None
-        posts = self.site.articles_on(day, catid=catid)
+        posts = [p for p in self.site.articles_on(day, catid=catid) if p.id not in self.hidden]
         size = self.site.page_size
         total_pages = -(-len(posts) // size)
         if page > total_pages:

@@ -82,7 +82,9 @@ class SampleSiteServer(sample_site.SampleSiteServer):
     ``sitemap_only=True`` serves a site without date archives: robots.txt (naming the index in
     a ``Sitemap:`` line), the sitemaps and the WordPress post pages, without the REST API's
     ``Link`` header; anything else answers 404. ``feed_day`` set, ``/feed/`` is the RSS feed of
-    the newest posts up to that day (``feeds``).
+    the newest posts up to that day (``feeds``). ``hidden_from_listing``: ids of posts the
+    WordPress date archives leave out (a listing that hides some); every other source shows
+    them.
     """
 
     wordpress_listing_path = WORDPRESS_LISTING_PATH
@@ -116,6 +118,7 @@ class SampleSiteServer(sample_site.SampleSiteServer):
         self.api_span = api_span
         self.sitemap_only = sitemap_only
         self.feed_day: date | None = None  # the feed's "today" (feeds.py); None: no feed
+        self.hidden_from_listing: frozenset[int] = frozenset()
         if sitemap_only:
             self.rest_api = False
         self.faults = Faults()
@@ -196,7 +199,9 @@ class SampleSiteServer(sample_site.SampleSiteServer):
                 self.site, self.base_url, self.api_span, self.rest_api, self.rest_disabled_status
             )
             return api.respond(path, parse_qsl(parts.query, keep_blank_values=True))
-        pages = FlavourPages(self.site, self.base_url, self._conditional, self.rest_api)
+        pages = FlavourPages(
+            self.site, self.base_url, self._conditional, self.rest_api, self.hidden_from_listing
+        )
         for route in (pages.wordpress, pages.plain):
             answer = route(path, query, target, headers)
             if answer is not None:
