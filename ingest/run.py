@@ -342,9 +342,10 @@ class SiteRun:
                     if day is None:
                         return
                     try:
-                        if self.force:
+                        if self.force and self.kind is not RunKind.REPARSE:
                             # A forced run reads nothing before its first fetch: touch the
-                            # database first, so an outage costs no page.
+                            # database first, so an outage costs no page. (A reparse's pages
+                            # cost no request: the commit finds an outage soon enough.)
                             self.deps.database.ping()
                         result = await pipelines.on(day).crawl_day(day)
                     except DatabaseUnavailableError as exc:
