@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
+import re
 from collections.abc import Iterable, Mapping
 from http import HTTPStatus
 from urllib.parse import urlsplit
@@ -24,6 +25,10 @@ IDENTICAL_PROFILE = "http://netpreserve.org/warc/1.1/revisit/identical-payload-d
 _HOP_BY_HOP = frozenset({"transfer-encoding", "connection", "keep-alive"})
 _RESPONSE_TYPE = "application/http; msgtype=response"
 _REQUEST_TYPE = "application/http; msgtype=request"
+_REASONS = {status.value: status.phrase for status in HTTPStatus}
+# An absolute URL as the fetcher sends it: scheme, host (netloc), then path and query up to
+# any fragment; anything else goes through ``urlsplit``.
+_ABSOLUTE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://([^/?#\s]*)([^#\s]*)")
 
 
 class RecordIds:
@@ -31,21 +36,27 @@ class RecordIds:
     As unique as ``uuid4`` (the starts of two writers collide with odds of 2^-122), without
     a system call for each: ``uuid4`` reads 16 random bytes from the kernel per record."""
 
-    __slots__ = ("_next",)
+    __slots__ = ("_high", "_next", "_prefix")
     # RFC 4122 version 4: the version nibble 4, the variant bits 10.
     _NOT_VERSION = _MAX_UUID & ~(0xF000 << 64) & ~(0xC000 << 48)
     _VERSION_4 = (0x4000 << 64) | (0x8000 << 48)
+    _LOW = (1 << 48) - 1  # the last 12 hex digits, which neither of those touch
 
     def __init__(self) -> None:
         self._next = int.from_bytes(os.urandom(16))
+        self._high = -1
+        self._prefix = ""
 
     def new(self) -> str:
         self._next = count = (self._next + 1) & _MAX_UUID
-        # What ``str(uuid.UUID(int=count, version=4))`` gives, at half its cost a record.
-        digits = f"{(count & self._NOT_VERSION) | self._VERSION_4:032x}"
-        return (
-            f"<urn:uuid:{digits[:8]}-{digits[8:12]}-{digits[12:16]}-{digits[16:20]}-{digits[20:]}>"
-        )
+        high = count >> 48
+        if high != self._high:
+            # What ``str(uuid.UUID(int=count, version=4))`` gives, spelled whole only when
+            # the count carries past its last 48 bits: else its last 12 digits change alone.
+            digits = f"{(count & self._NOT_VERSION) | self._VERSION_4:032x}"
+            self._high = high
+            self._prefix = f"<urn:uuid:{digits[:8]}-{digits[8:12]}-{digits[12:16]}-{digits[16:20]}-"
+        return f"{self._prefix}{count & self._LOW:012x}>"
 
 
 def response_head(status: int, headers: Iterable[tuple[str, str]]) -> bytes:
@@ -55,12 +66,47 @@ def response_head(status: int, headers: Iterable[tuple[str, str]]) -> bytes:
     return _head(lines)
 
 
+class RequestHeads:
+    """The heads of the requests sent (``head``): each set of request headers is spelled once
+    (a run sends one set, and one more for each pair of validators), since a request's
+    head took more CPU than its answer's record."""
+
+    __slots__ = ("_fields",)
+    _KEPT = 64  # sets of headers spelled: a run's own, and the validators of dates in flight
+
+    def __init__(self) -> None:
+        self._fields: dict[tuple[tuple[str, str], ...], str] = {}
+
+    def head(self, url: str, headers: Mapping[str, str]) -> bytes:
+        key = tuple(headers.items())
+        fields = self._fields.get(key)
+        if fields is None:
+            if len(self._fields) >= self._KEPT:
+                self._fields.clear()
+            fields = self._fields[key] = "".join(f"{name}: {value}\r\n" for name, value in key)
+        host, target = _host_and_target(url)
+        return f"GET {target} HTTP/1.1\r\nHost: {host}\r\n{fields}\r\n".encode(
+            "utf-8", "surrogateescape"
+        )
+
+
 def request_head(url: str, headers: Mapping[str, str]) -> bytes:
-    parts = urlsplit(url)
-    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    lines = [f"GET {target} HTTP/1.1", f"Host: {parts.netloc}"]
+    """The request line and headers of a GET of ``url`` as HTTP/1.1 sends them."""
+    host, target = _host_and_target(url)
+    lines = [f"GET {target} HTTP/1.1", f"Host: {host}"]
     lines.extend(f"{name}: {value}" for name, value in headers.items())
     return _head(lines)
+
+
+def _host_and_target(url: str) -> tuple[str, str]:
+    """The Host header and the request target of an absolute URL: ``urlsplit``'s netloc, and
+    its path (``/`` when empty) and query, without its cost."""
+    match = _ABSOLUTE.fullmatch(url)
+    if match is None:
+        parts = urlsplit(url)
+        return parts.netloc, (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    path, _, query = match[2].partition("?")
+    return match[1], (path or "/") + (f"?{query}" if query else "")
 
 
 def payload_digest(payload: bytes) -> str:
@@ -173,7 +219,4 @@ def _base32(digest: bytes) -> str:
 
 
 def _reason(status: int) -> str:
-    try:
-        return HTTPStatus(status).phrase
-    except ValueError:
-        return "Unknown"
+    return _REASONS.get(status, "Unknown")
