@@ -47,12 +47,13 @@ from apscheduler.triggers.cron import CronTrigger
 
 from ingest import alerts
 from ingest.crawl import CrawlDeps, Outcome, crawl_sites, incremental_window, utc_now
+from ingest.daemon_events import started_sites
 from ingest.domain import RunKind
 from ingest.errors import DatabaseInUseError, IngestError, SiteBusyError, StorageError
 from ingest.fetch import Hosts
 from ingest.owner_only import create_file
 from ingest.run import SiteRun
-from ingest.settings import Settings, SiteSettings, format_duration
+from ingest.settings import Settings, SiteSettings
 from ingest.store import liveness, retention
 from ingest.store import schedule as shared
 from ingest.store.engine import Database
@@ -175,17 +176,7 @@ class Replica:
         log.info(
             "daemon_started",
             owner=self.owner,
-            sites=[
-                {
-                    "site": site.name,
-                    "interval": None
-                    if site.schedule.cron
-                    else format_duration(site.schedule.interval),
-                    "cron": site.schedule.cron,
-                    "lookback_days": site.schedule.lookback_days,
-                }
-                for site in self.settings.sites
-            ],
+            **started_sites(self.settings.sites),
             max_parallel_sites=self.slots,
         )
         if on_started is not None:
@@ -304,11 +295,14 @@ class Replica:
                 if self.stop.is_set()
                 else next_due(site, due, utc_now(), self.settings.schedule.jitter_seconds)
             )
-            self._release(site.name, following, run_id)
-            with self.lock:
-                self.active.discard(site.name)
-                if not self.active:
-                    self.idle.set()
+            try:
+                # On a thread: a round trip to the database stalls no other site's run.
+                await asyncio.to_thread(self._release, site.name, following, run_id)
+            finally:
+                with self.lock:
+                    self.active.discard(site.name)
+                    if not self.active:
+                        self.idle.set()
             if run_id is not None and self.settings.alerts.enabled:
                 # A webhook post blocks: off the loop the other sites' runs share.
                 await asyncio.get_running_loop().run_in_executor(None, self.check_alerts)

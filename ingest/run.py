@@ -159,32 +159,20 @@ class SiteRun:
         )
 
     async def _open_run(self) -> int:
-        """Take the site's lock and open the run record; a backfill waits for a busy site."""
-        db, site = self.deps.database, self.site
+        """Take the site's lock and open the run record; a backfill waits for a busy site.
+
+        Each transaction of the run's own (open, plan, finish) runs on a thread, not on the
+        event loop: in the daemon, every site's run shares one loop, and a round trip to the
+        database (or a lock another process holds) would stall every other site's requests
+        meanwhile. The dates' transactions stay on the loop, between its CPU turns."""
+        site = self.site
         waiting = False
         while True:
-            with db.transaction() as tx:
-                abandoned = liveness.mark_abandoned_runs(tx.connection, utc_now(), db.witness)
-                tx.commit()
+            abandoned = await asyncio.to_thread(self._mark_abandoned)
             if abandoned:
                 log.warning("runs_abandoned", run_ids=abandoned)
             try:
-                with db.transaction() as tx:
-                    now = utc_now()
-                    witness = db.witness
-                    liveness.acquire_site_lock(tx.connection, site.name, self.owner, now, witness)
-                    run_id = runs.start_run(
-                        tx.connection,
-                        site=site.name,
-                        kind=self.kind,
-                        date_from=self.first,
-                        date_to=self.last,
-                        now=now,
-                        owner=self.owner,
-                    )
-                    liveness.attach_run_to_lock(tx.connection, site.name, self.owner, run_id)
-                    tx.commit()
-                    return run_id
+                return await asyncio.to_thread(self._lock_and_open)
             except SiteBusyError as exc:
                 # A silent holder on another host is watched until it is known dead or alive.
                 watching = isinstance(exc, SiteHolderSilentError)
@@ -196,12 +184,37 @@ class SiteRun:
                     waiting = True
                 await asyncio.sleep(LOCK_POLL_SECONDS)
 
+    def _mark_abandoned(self) -> list[int]:
+        db = self.deps.database
+        with db.transaction() as tx:
+            abandoned = liveness.mark_abandoned_runs(tx.connection, utc_now(), db.witness)
+            tx.commit()
+        return abandoned
+
+    def _lock_and_open(self) -> int:
+        db, site = self.deps.database, self.site
+        with db.transaction() as tx:
+            now = utc_now()
+            liveness.acquire_site_lock(tx.connection, site.name, self.owner, now, db.witness)
+            run_id = runs.start_run(
+                tx.connection,
+                site=site.name,
+                kind=self.kind,
+                date_from=self.first,
+                date_to=self.last,
+                now=now,
+                owner=self.owner,
+            )
+            liveness.attach_run_to_lock(tx.connection, site.name, self.owner, run_id)
+            tx.commit()
+            return run_id
+
     async def _plan(self) -> tuple[list[date], int]:
         """The dates to crawl and how many were skipped as complete; none when the database
         stays away past the outage timeout."""
         while True:
             try:
-                return self._plan_and_save()
+                return await asyncio.to_thread(self._plan_and_save)
             except DatabaseUnavailableError as exc:
                 assert self.gate is not None
                 self.gate.failed(exc)
@@ -237,17 +250,7 @@ class SiteRun:
         wait = 0.25
         while True:
             try:
-                with self.deps.database.transaction() as tx:
-                    recorded = runs.finish_run(
-                        tx.connection,
-                        self.run_id,
-                        status=status,
-                        counts=tally.unstored,
-                        error_summary=summary,
-                        now=self.deps.clock(),
-                    )
-                    liveness.release_site_lock(tx.connection, self.site.name, self.owner)
-                    tx.commit()
+                recorded = await asyncio.to_thread(self._close_record, status, summary)
                 # What the summary reports is the record's own figures.
                 tally.counts, tally.unstored = recorded, runs.RunCounts()
                 break
@@ -267,6 +270,20 @@ class SiteRun:
             failed_dates=[d.isoformat() for d in sorted(tally.failed)],
             **asdict(tally.counts),
         )
+
+    def _close_record(self, status: RunStatus, summary: str | None) -> runs.RunCounts:
+        with self.deps.database.transaction() as tx:
+            recorded = runs.finish_run(
+                tx.connection,
+                self.run_id,
+                status=status,
+                counts=self.tally.unstored,
+                error_summary=summary,
+                now=self.deps.clock(),
+            )
+            liveness.release_site_lock(tx.connection, self.site.name, self.owner)
+            tx.commit()
+        return recorded
 
     async def _crawl_dates(self, planned: list[date]) -> None:
         if not planned:

@@ -1,5 +1,6 @@
 """Scale (issue 10): many sites in one daemon, and two daemon replicas on one PostgreSQL;
-then 10,000 sites' settings, health and metrics (``many_sites``, issue 26).
+then 10,000 sites' settings, health and metrics (``many_sites``, issue 26), and one daemon
+holding 10,000 sites in steady state (``steady``, issue 26).
 
 ``SITES`` sites, each its own ``[[sites]]`` table (its own name, so its own run, lock and
 schedule row) on a host of its own (``site_url``: 127.0.0.1, 127.0.0.2, ..., every one the same
@@ -461,9 +462,10 @@ def measure() -> dict[str, Any]:
 
 
 def run() -> list[Row]:
-    from tests.benchmarks import many_sites  # 10,000 sites: settings, health, /metrics
+    # 10,000 sites: settings, health, /metrics; then one daemon holding them, in steady state
+    from tests.benchmarks import many_sites, steady
 
-    return rows(measure()) + many_sites.run()
+    return rows(measure()) + many_sites.run() + steady.run()
 
 
 def rows(m: dict[str, Any]) -> list[Row]:
