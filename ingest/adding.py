@@ -5,7 +5,10 @@ the answers, and the chosen layout checked on one recent day as ``inspect`` read
 Requests, at most ``MAX_REQUESTS`` (robots.txt included): robots.txt, the page given, the
 REST API's index and newest post on WordPress, a feed when no page dates a recent post, one
 sitemap (named by robots.txt, else the first of the usual paths that is one), then the day's
-listing pages for each candidate until one reads.
+listing pages for each candidate until one reads, then the cross-check of that day
+(``cross_check_day``): what the sitemaps and the feed place on it that the listing lacks,
+whatever the site's ``cross_check`` will say, with the requests left (a page read before is
+not asked for again).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from zoneinfo import ZoneInfo
 
 import msgspec
 
+from ingest.adding_check import CrossChecked, cross_check_day
 from ingest.bounds import parse_guarded
 from ingest.discovery import (
     SITEMAP_PATHS,
@@ -60,6 +64,7 @@ class Check:
     # What ``count`` counts: articles a listing shows; for the sitemap layout, the entries
     # its sitemaps place on the day (``pages``: the sitemaps read).
     sitemaps: bool = False
+    listed: tuple[str, ...] = ()  # the URLs the day's listing shows
 
 
 class SiteUnreadable(Exception):
@@ -75,6 +80,7 @@ class Placement:
     check: Check | None
     tried: tuple[tuple[Candidate, str], ...]
     requests: int
+    cross_checked: CrossChecked | None = None
 
 
 def place_site(base_url: str, start_url: str, http: HttpSettings, today: date) -> Placement:
@@ -87,6 +93,7 @@ class _Budget:
 
     def __init__(self, fetcher: Fetcher) -> None:
         self.fetcher = fetcher
+        self._answers: dict[str, Page] = {}
 
     @property
     def spent(self) -> int:
@@ -98,17 +105,23 @@ class _Budget:
         return MAX_REQUESTS - 1 - self.spent  # robots.txt's read is not in the stats
 
     async def get(self, url: str, accept: str = "text/html,*/*;q=0.5") -> Page | None:
-        """The answer (a 404 included), or None: no request left, refused, or failed."""
+        """The answer (a 404 included), or None: no request left, refused, or failed. A URL
+        answered before is not asked for again."""
+        if url in self._answers:
+            return self._answers[url]
         if self.left <= 0 or not self.fetcher.may_fetch(url):
             return None
         try:
-            return await self.fetcher.get(
+            page = await self.fetcher.get(
                 url, kind="probe", headers={"Accept": accept}, missing_ok=True
             )
         except FetchError as exc:
-            if exc.status is not None:  # an answer, not a network failure
-                return Page(url=url, status=exc.status, body=b"", headers={}, attempts=1)
-            return None
+            if exc.status is None:
+                return None
+            # An answer, not a network failure.
+            page = Page(url=url, status=exc.status, body=b"", headers={}, attempts=1)
+        self._answers[url] = page
+        return page
 
 
 async def _place(base_url: str, start_url: str, http: HttpSettings, today: date) -> Placement:
@@ -135,7 +148,11 @@ async def _place(base_url: str, start_url: str, http: HttpSettings, today: date)
         found = await _wordpress(budget, found, home)
         found = await _sitemaps(budget, found, robots.text)
         chosen, check, tried = await _choose(budget, found, site)
-        return Placement(found, chosen, check, tuple(tried), budget.spent + 1)
+        crossed = None
+        if check is not None and not check.sitemaps and not check.more:
+            zone = site_zone(found).name
+            crossed = await cross_check_day(budget, found, check.day, check.listed, zone)
+        return Placement(found, chosen, check, tuple(tried), budget.spent + 1, crossed)
 
 
 async def _never() -> RobotsFile:
@@ -232,16 +249,18 @@ async def check_day(fetcher: Fetcher, base_url: str, candidate: Candidate, zone:
     layout = build_layout(candidate.layout, _shape(base_url, candidate.layout, candidate, zone))
     count = pages = 0
     more = False
+    listed: list[str] = []
     walk = walk_listing(fetcher, layout, layout.listing_url(candidate.day))
     async with aclosing(walk) as steps:
         async for step in steps:
             assert step.listing is not None  # no validators were sent: no 304
             pages += 1
             count += len(step.listing.items)
+            listed += (item.url for item in step.listing.items)
             if pages >= CHECK_PAGES and step.listing.next_url is not None:
                 more = True
                 break
-    return Check(candidate.day, count, pages, more)
+    return Check(candidate.day, count, pages, more, listed=tuple(listed))
 
 
 async def check_sitemaps(budget: _Budget, base_url: str, candidate: Candidate, zone: str) -> Check:

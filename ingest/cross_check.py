@@ -55,16 +55,19 @@ def url_key(url: str) -> str:
 
 
 def missing_from_listing(listed: Iterable[str], placed: Iterable[Placed]) -> list[Placed]:
-    """The placed URLs the listing lacks, each page once: the first source to name it is the
-    one that found it (``placed`` comes in the sources' order)."""
+    """The placed URLs the listing lacks, each page once, in the order first named: found by
+    the first source (``placed`` comes in the sources' order) that dates its publication,
+    else by the first to name it."""
     seen = {url_key(url) for url in listed}
-    missing: list[Placed] = []
+    missing: dict[str, Placed] = {}
     for found in placed:
         key = url_key(found.url)
-        if key not in seen:
-            seen.add(key)
-            missing.append(found)
-    return missing
+        if key in seen:
+            continue
+        first = missing.get(key)
+        if first is None or (found.published and not first.published):
+            missing[key] = found
+    return list(missing.values())
 
 
 def belongs_to(day: date, page_day: date | None, found: Placed) -> bool:

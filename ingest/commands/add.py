@@ -12,6 +12,7 @@ import argparse
 import json
 import sys
 import tomllib
+from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -25,6 +26,8 @@ from ingest.terminal import printable
 
 if TYPE_CHECKING:
     from ingest.adding import Placement
+    from ingest.adding_check import CrossChecked
+    from ingest.cross_check import Placed
 
 NAME = "add"
 HELP = "look at a site and print its [[sites]] block (or append it to a config)"
@@ -211,7 +214,9 @@ def render(name: str, placement: Placement, config: str) -> str:
                 f"({placement.requests} requests in all)"
             )
         )
-    else:
+    if placement.cross_checked is not None:
+        lines += _cross_checked(placement.cross_checked)
+    if check is None:
         day = found.today - timedelta(days=1)
         lines.append(
             comment(
@@ -223,6 +228,42 @@ def render(name: str, placement: Placement, config: str) -> str:
         lines.append("[sites.selectors]")
         lines += [f"{key} = {_value(value)}" for key, value in chosen.selectors.items()]
     return "\n".join(lines) + "\n"
+
+
+def _cross_checked(crossed: CrossChecked) -> list[str]:
+    """What the other sources place on the checked day that its listing lacks; a listing that
+    lacked articles gets ``cross_check = true`` (with the sitemap read, as a source)."""
+    sources = [f"its {name} ({_count(count, 'article')} on the day"
+               + (f"; {partly})" if partly else ")")
+               for name, count, partly in crossed.placed]  # fmt: skip
+    sources += [f"its {name} (not read: {why})" for name, why in crossed.unread]
+    if not crossed.placed:
+        return [comment(f"not cross-checked: {', '.join(sources) or 'no sitemap or feed found'}")]
+    said = f"cross-checked: {crossed.day}'s listing against {' and '.join(sources)}: "
+    if not crossed.missing and not crossed.changed:
+        return [comment(said + "it lacks none")]
+    lines: list[str] = []
+    if crossed.missing:
+        lines.append(comment(said + f"it lacks {_urls(crossed.missing)}"))
+        said = ""
+    if crossed.changed:
+        lines.append(comment(
+            (said or "and ") + f"it lacks {_urls(crossed.changed)}, dated by their sitemap "
+            "lastmod alone: older posts edited that day, or hidden ones (cross_check = true "
+            "reads their pages to tell)"
+        ))  # fmt: skip
+    if crossed.missing:
+        why = ("so every crawled day's listing is compared with them, and what it lacks "
+               "stored (docs/layouts.md, the cross-check)")  # fmt: skip
+        lines += [comment(why), "cross_check = true"]
+        if crossed.sitemap_path is not None:  # read: a source for every day too
+            lines.append(f"sitemap_path = {_string(crossed.sitemap_path)}")
+    return lines
+
+
+def _urls(found: Sequence[Placed]) -> str:
+    shown = ", ".join(p.url for p in found[:3])
+    return f"{_count(len(found), 'article')}: {shown}" + (", …" if len(found) > 3 else "")
 
 
 def comment(text: str) -> str:

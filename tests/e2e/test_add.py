@@ -14,10 +14,11 @@ from threading import Thread
 import pytest
 
 from ingest.sample_site import SampleSite, SampleSiteServer
+from ingest.settings import settings_from_mapping
 from tests.support import cli
 from tests.support import sample_site as suite_site
 from tests.support.sample_site.server import DEFAULT_API_SPAN
-from tests.support.sample_site.sitemaps import INDEX_PATH, lastmod
+from tests.support.sample_site.sitemaps import INDEX_PATH, Sitemaps, hideable, lastmod
 from tests.support.sample_site.sitemaps import published as published_at
 from tests.support.wordpress import corpus
 from tests.support.wordpress.site import THEMES, RealWordPress, missing, published
@@ -189,6 +190,37 @@ def test_a_sitemap_only_site_is_read_through_the_sitemap_robots_txt_names(tmp_pa
     day = date.fromisoformat(found.group(1))
     assert day == DEFAULT_API_SPAN[1]
     assert int(found.group(2)) == placed_on(site, day) > 0
+
+
+def test_the_checked_day_is_cross_checked_with_the_sitemaps_and_the_feed(tmp_path: Path) -> None:
+    """Whatever `cross_check` will say, add compares the day it checked with what the
+    sitemaps and the feed place on it: a whole listing lacks none; a listing hiding two
+    posts lacks them, named, and the block turns the cross-check on with the sitemap read."""
+    site = suite_site.SampleSite()
+    day = date(2020, 2, 4)
+    with suite_site.SampleSiteServer(site, rest_api=False) as server:
+        server.feed_day = day  # the RSS feed of the newest posts up to the 4th
+        base_url = server.base_url
+        whole = ingest(tmp_path, f"{base_url}/2020/02/04/")
+        hidden = hideable(site, day, DEFAULT_API_SPAN)[:2]
+        server.hidden_from_listing = frozenset(hidden)
+        hiding = ingest(tmp_path, f"{base_url}/2020/02/04/")
+    assert whole.returncode == 0 and hiding.returncode == 0, whole.stderr + hiding.stderr
+    said = re.compile(r"# cross-checked: 2020-02-04's listing against its sitemaps \(\d+ "
+                      r"articles? on the day[^)]*\) and its feed \(\d+ articles? on the "
+                      r"day\): (.*)")  # fmt: skip
+    found = said.search(whole.stdout)
+    assert found is not None and found.group(1) == "it lacks none", whole.stdout
+    assert "cross_check" not in block_of(whole.stdout)
+    found = said.search(hiding.stdout)
+    assert found is not None, hiding.stdout
+    sitemaps = Sitemaps(site, base_url, DEFAULT_API_SPAN)
+    urls = {sitemaps.url_of(a) for a in site.articles_on(day) if a.id in hidden}
+    lacked = found.group(1).removeprefix("it lacks 2 articles: ").split(", ")
+    assert set(lacked) == urls
+    block = block_of(hiding.stdout)
+    assert (block["cross_check"], block["sitemap_path"]) == (True, INDEX_PATH)
+    settings_from_mapping({"sites": [block]})  # the block loads as it is
 
 
 def test_write_appends_the_block_atomically_and_keeps_the_text(

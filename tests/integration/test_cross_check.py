@@ -29,7 +29,7 @@ from ingest.settings import Settings, settings_from_mapping
 from ingest.store import tables
 from ingest.store.engine import Database
 from tests.support.sample_site import SampleSite, SampleSiteServer
-from tests.support.sample_site.sitemaps import INDEX_PATH, Sitemaps, hint_day
+from tests.support.sample_site.sitemaps import INDEX_PATH, Sitemaps, hideable, hint_day
 
 SPAN = (date(2020, 1, 1), date(2020, 2, 29))
 FIRST, LAST = date(2020, 2, 1), date(2020, 2, 9)
@@ -89,28 +89,13 @@ def found_elsewhere(database: Database) -> dict[date, int]:
     return {s.date: s.found_elsewhere for s in rows if s.found_elsewhere}
 
 
-def hideable(site: SampleSite, day: date) -> list[int]:
-    """Posts of ``day`` a listing may hide that the sitemaps place on it: public, the day's
-    only copy of their story, and not edited the next morning."""
-    posts = site.articles_on(day)
-    stories = [a.story_id for a in posts]
-    return [
-        a.id
-        for a in posts
-        if not a.private
-        and not a.offsite_url
-        and stories.count(a.story_id) == 1
-        and hint_day(site, a, SPAN) == day
-    ]
-
-
 def test_a_listing_that_hides_posts_is_completed_from_the_sitemap(
     wordpress: SampleSiteServer, tmp_path: Path, database_url: str, database: Database
 ) -> None:
     server = wordpress
     # The 3rd's only post (its archive then answers 404, an empty day), two of the 4th's
     # and one of the 7th's.
-    hidden = {day: hideable(server.site, day)[:count]
+    hidden = {day: hideable(server.site, day, SPAN)[:count]
               for day, count in ((date(2020, 2, 3), 1), (date(2020, 2, 4), 2),
                                  (date(2020, 2, 7), 1))}  # fmt: skip
     assert [len(ids) for ids in hidden.values()] == [1, 2, 1]

@@ -24,18 +24,25 @@ def test_one_page_however_its_url_is_spelled() -> None:
     assert url_key("http://example.org:8080/2020/02/03/post") != url_key(one)
 
 
-def test_the_first_source_to_name_a_missing_page_found_it() -> None:
+def test_the_first_source_to_date_a_missing_page_found_it() -> None:
+    """Each missing page once; the first source dating its publication wins over a lastmod."""
     listed = ["http://example.org/a/", "http://example.org/b/"]
     placed = [
         Placed("http://example.org/a", FoundBy.SITEMAP, published=False),
         Placed("http://example.org/c/", FoundBy.SITEMAP, published=False),
+        Placed("http://example.org/e/", FoundBy.SITEMAP, published=True),
         Placed("http://example.org/c", FoundBy.FEED, published=True),
         Placed("http://example.org/d/", FoundBy.REST, published=True),
+        Placed("http://example.org/d", FoundBy.REST, published=True),
+        Placed("http://example.org/f", FoundBy.SITEMAP, published=False),
+        Placed("http://example.org/e", FoundBy.FEED, published=True),
     ]
     missing = missing_from_listing(listed, placed)
     assert [(m.url, m.source) for m in missing] == [
-        ("http://example.org/c/", FoundBy.SITEMAP),
+        ("http://example.org/c", FoundBy.FEED),
+        ("http://example.org/e/", FoundBy.SITEMAP),
         ("http://example.org/d/", FoundBy.REST),
+        ("http://example.org/f", FoundBy.SITEMAP),
     ]
     assert missing_from_listing(listed, placed[:1]) == []
 

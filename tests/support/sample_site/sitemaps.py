@@ -69,6 +69,21 @@ def hint_day(site: SampleSite, article: SampleArticle, span: tuple[date, date]) 
     return lastmod(site, article).date()
 
 
+def hideable(site: SampleSite, day: date, span: tuple[date, date]) -> list[int]:
+    """Posts of ``day`` (ids) a listing may hide that the sitemaps place on it: public, on
+    the site, the day's only copy of their story, and not edited the next morning."""
+    posts = site.articles_on(day)
+    stories = [a.story_id for a in posts]
+    return [
+        a.id
+        for a in posts
+        if not a.private
+        and not a.offsite_url
+        and stories.count(a.story_id) == 1
+        and hint_day(site, a, span) == day
+    ]
+
+
 def _days(first: date, last: date) -> Iterator[date]:
     day = first
     while day <= last:
