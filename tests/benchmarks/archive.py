@@ -27,7 +27,7 @@ from tests.benchmarks.served import ServedSite
 from tests.support.sample_site.flavours import WORDPRESS_LISTING_PATH
 
 FIRST, LAST = date(2020, 1, 1), date(2020, 3, 31)
-ROUNDS = 3
+ROUNDS = 5  # a round's on / off pair spreads by 15-30 % on a shared machine
 LATENCY = 0.02
 
 
@@ -57,11 +57,13 @@ def _reparse_child(base_url: str, listing_path: str, work: str) -> None:
     from fastwarc.warc import ArchiveIterator, WarcRecordType
 
     from ingest import crawl
+    from ingest.heap import keep_heap_between_pages
     from ingest.settings import settings_from_mapping
     from ingest.sites import build_layout
     from ingest.store.engine import Database
     from ingest.store.migrate import upgrade_to_head
 
+    keep_heap_between_pages()  # as the ``ingest`` command does
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
     settings = settings_from_mapping(
         {
@@ -87,15 +89,15 @@ def _reparse_child(base_url: str, listing_path: str, work: str) -> None:
                 uri = record.headers["WARC-Target-URI"]
                 if record.http_headers.status_code == 200 and not uri.endswith("/robots.txt"):
                     bodies.append((uri, record.reader.read()))
-    started = time.perf_counter()
+    bare_cpu0, started = time.process_time(), time.perf_counter()
     for uri, body in bodies:
         if uri.startswith(f"{base_url}/date/"):
             layout.parse_listing(body, uri, {})
         else:
             layout.parse_article(body, uri)
-    bare = time.perf_counter() - started
+    bare, bare_cpu = time.perf_counter() - started, time.process_time() - bare_cpu0
     print(json.dumps({"pages": pages, "wall": wall, "cpu": cpu, "bare_pages": len(bodies),
-                      "bare_wall": bare}))  # fmt: skip
+                      "bare_wall": bare, "bare_cpu": bare_cpu}))  # fmt: skip
 
 
 def run() -> list[Row]:
@@ -136,6 +138,7 @@ def run() -> list[Row]:
     rate = replayed["pages"] / replayed["wall"]
     bare = replayed["bare_pages"] / replayed["bare_wall"]
     cpu_rate = replayed["pages"] / replayed["cpu"]
+    bare_cpu = replayed["bare_pages"] / replayed["bare_cpu"]
     return [
         Row("archive", f"CPU ms per page, capture off / on ({ROUNDS} rounds, medians)",
             f"{statistics.median(off_cpu) * 1000:.2f} / {statistics.median(on_cpu) * 1000:.2f}"),
@@ -146,8 +149,9 @@ def run() -> list[Row]:
             f"{wordpress['warc_bytes'] / wordpress['requests'] / 1024:.1f} KiB"),
         Row("archive", "reparse pages/s (wall) / bare parse loop pages/s",
             f"{rate:,.0f} / {bare:,.0f} = {rate / bare:.2f}", ">= 0.6", rate / bare >= 0.6),
-        Row("archive", "reparse pages/s by CPU / bare parse loop",
-            f"{cpu_rate:,.0f} / {bare:,.0f} = {cpu_rate / bare:.2f}"),
+        # By CPU, both: the figure a loaded machine moves least.
+        Row("archive", "reparse pages/s by CPU / bare parse loop's by CPU",
+            f"{cpu_rate:,.0f} / {bare_cpu:,.0f} = {cpu_rate / bare_cpu:.2f}"),
     ]  # fmt: skip
 
 

@@ -45,9 +45,8 @@ def test_digests_are_sha1_in_base32() -> None:
             for line in record.split(b"\r\n\r\n", 1)[0].decode().split("\r\n")[1:]
         )
         sha1 = base64.b32encode(hashlib.sha1(payload).digest()).decode()
-        block = base64.b32encode(hashlib.sha1(head + payload).digest()).decode()
         assert fields["WARC-Payload-Digest"] == f"sha1:{sha1}"
-        assert fields["WARC-Block-Digest"] == f"sha1:{block}"
+        assert "WARC-Block-Digest" not in fields, "a response's block: its gzip member's CRC"
     asked = request(
         "<urn:uuid:y>", "http://a.example/", "2020-01-01T00:00:00Z", head, "<urn:uuid:x>"
     )
