@@ -1,7 +1,8 @@
 """Webhook alerts (``[alerts]``): one HTTP POST per health transition of a site, both ways.
 
 For a single host without Alertmanager. ``check_and_notify`` is the whole interface: the daemon
-calls it after each site run and on a timer. Each call, for every configured site:
+calls it for the site of each run that ends, and for every configured site on a timer. Each
+call, for each site it checks:
 
 1. judges the ``health`` alert: firing after ``after_failures`` consecutive failed, partial or
    abandoned runs (interrupted ones are skipped), or when ``ingest health`` finds the site
@@ -37,7 +38,7 @@ from tenacity import (
 from ingest import __version__
 from ingest.errors import IngestError
 from ingest.health import PARTIAL_RUNS, HealthReport, check_sites
-from ingest.settings import AlertSettings, Settings
+from ingest.settings import AlertSettings, Settings, SiteSettings
 from ingest.store import alerts as store
 from ingest.store.engine import Database
 
@@ -136,14 +137,18 @@ def check_and_notify(
     *,
     now: datetime,
     transport: httpx2.BaseTransport | None = None,
+    sites: Sequence[SiteSettings] | None = None,
 ) -> list[Delivery]:
-    """Judge every configured site's alerts, record them, post the transitions not delivered
-    yet; the deliveries tried. Never raises (an alert must not fail a run)."""
+    """Judge the alerts of ``sites`` (default: every configured site), record them, post
+    their transitions not delivered yet; the deliveries tried. Never raises (an alert must not
+    fail a run). A run changes only its own site's alerts: the daemon checks that site after
+    it, and every site on its timer (what time alone changes: a success grown too old,
+    nothing new, a delivery to retry)."""
     alerts = settings.alerts
     if not alerts.enabled:
         return []
     try:
-        pending, last_runs = _observe(settings, database, now)
+        pending, last_runs = _observe(settings, database, now, sites or settings.sites)
     except IngestError as exc:
         log.error("alert_check_failed", error=str(exc))
         return []
@@ -161,14 +166,14 @@ def check_and_notify(
 
 
 def _observe(
-    settings: Settings, database: Database, now: datetime
+    settings: Settings, database: Database, now: datetime, sites: Sequence[SiteSettings]
 ) -> tuple[list[store.Pending], dict[str, dict[str, Any] | None]]:
     alerts = settings.alerts
-    reports = {report.site: report for report in check_sites(settings, database)}
+    reports = {report.site: report for report in check_sites(settings, database, sites=sites)}
     pending: list[store.Pending] = []
     last_runs: dict[str, dict[str, Any] | None] = {}
     with database.transaction() as tx:
-        for site in settings.sites:
+        for site in sites:
             runs = store.recent_runs(tx.connection, site.name, alerts.after_failures + 10)
             finished = [r for r in runs if r.status != "running"]
             last_runs[site.name] = _run_figures(finished[0]) if finished else None

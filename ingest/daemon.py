@@ -251,10 +251,12 @@ class Replica:
                 self.idle.clear()
                 asyncio.run_coroutine_threadsafe(self._crawl(self.sites[name], due_at), self.loop)
 
-    def check_alerts(self) -> None:
-        """Webhook alerts on health transitions; never raises, never fails a run."""
+    def check_alerts(self, site: SiteSettings | None = None) -> None:
+        """Webhook alerts on health transitions, of ``site`` (default: every site); never
+        raises, never fails a run."""
         if self.settings.alerts.enabled:
-            alerts.check_and_notify(self.settings, self.database, now=utc_now())
+            chosen = None if site is None else [site]
+            alerts.check_and_notify(self.settings, self.database, now=utc_now(), sites=chosen)
 
     def beat(self) -> None:
         try:
@@ -304,8 +306,10 @@ class Replica:
                     if not self.active:
                         self.idle.set()
             if run_id is not None and self.settings.alerts.enabled:
-                # A webhook post blocks: off the loop the other sites' runs share.
-                await asyncio.get_running_loop().run_in_executor(None, self.check_alerts)
+                # A webhook post blocks: off the loop the other sites' runs share. The run
+                # changed only its own site's alerts: the timer checks every site.
+                loop = asyncio.get_running_loop()
+                await loop.run_in_executor(None, self.check_alerts, site)
 
     def _release(self, site: str, following: datetime, run_id: int | None) -> None:
         try:

@@ -14,8 +14,9 @@ from sqlalchemy import select
 
 from ingest import alerts
 from ingest.crawl import backfill
+from ingest.domain import RunKind, RunStatus
 from ingest.settings import Settings, settings_from_mapping
-from ingest.store import tables
+from ingest.store import runs, tables
 from ingest.store.engine import Database
 from tests.support.sample_site import SampleSiteServer, Status
 from tests.support.webhook import Receiver
@@ -183,3 +184,40 @@ def test_alerts_off_or_url_missing(
     for _ in range(2):
         (delivery,) = check(unset, database)
         assert not delivery.sent and "$INGEST_TEST_HOOK, which is not set" in (delivery.error or "")
+
+
+def test_a_run_checks_its_own_site_and_the_timer_every_site(
+    server: SampleSiteServer, tmp_path: Path, database_url: str, database: Database,
+    receiver: Receiver,
+) -> None:  # fmt: skip
+    """The check after a run judges that run's site only (at 10,000 sites, judging every site
+    after every run was O(sites) a run): another site's transition waits for the timer's
+    check of every site."""
+    one = alert_settings(server, tmp_path, database_url, url=receiver.url)
+    other = {"name": "other", "base_url": server.base_url, "layout": "k2"}
+    settings = settings_from_mapping({
+        "sites": [{"name": "news", "base_url": server.base_url,
+                   "listing_path": server.listing_path, "layout": "k2"}, other],
+        "database": {"url": database_url},
+        "alerts": {"url": receiver.url, "max_attempts": 1, "timeout_seconds": 2.0},
+    })  # fmt: skip
+    with database.transaction() as tx:  # "other" failed twice: its alert is due
+        for hours in (3, 2):
+            started = datetime.now(UTC) - timedelta(hours=hours)
+            run_id = runs.start_run(tx.connection, site="other", kind=RunKind.SCHEDULED,
+                                    date_from=None, date_to=None, now=started)  # fmt: skip
+            runs.finish_run(tx.connection, run_id, status=RunStatus.FAILED, now=started,
+                            counts=runs.RunCounts(), error_summary="HTTP 503")  # fmt: skip
+        tx.commit()
+    assert crawl(one, database) == "succeeded"
+    (news,) = settings.sites[:1]
+
+    assert check(settings, database, sites=[news]) == []
+    assert receiver.take() == []
+    with database.transaction() as tx:
+        judged = set(tx.connection.scalars(select(tables.alert_state.c.site)))
+    assert judged == {"news"}, "only the run's site was judged"
+
+    (fired,) = check(settings, database)
+    assert (fired.site, fired.alert, fired.state) == ("other", "health", "firing")
+    assert [body["site"] for body in receiver.take()] == ["other"]
