@@ -104,6 +104,7 @@ def backfill(
         heartbeat=settings.schedule.heartbeat,
         hosts=Hosts.for_sites(settings.sites),
         archive=settings.archive,
+        health=settings.health,
     )
     return crawl_sites(
         sites or settings.sites,
@@ -139,6 +140,7 @@ def reparse(
         hosts=Hosts.for_sites(chosen),
         archive=ArchiveSettings(enabled=False),
         transport=lambda site: WarcReplay(directory, site.name),
+        health=settings.health,
     )
     return crawl_sites(
         chosen,

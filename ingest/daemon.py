@@ -90,6 +90,7 @@ def crawl_once(
             heartbeat=settings.schedule.heartbeat,
             hosts=Hosts.for_sites(settings.sites),
             archive=settings.archive,
+            health=settings.health,
         ),
         kind=kind,
         parallel=settings.schedule.max_parallel_sites,
@@ -281,6 +282,7 @@ class Replica:
                 turns=self.turns,
                 hosts=self.hosts,
                 archive=self.settings.archive,
+                health=self.settings.health,
             )
             run = SiteRun(site, deps, RunKind.SCHEDULED, first, last)
             run_id = (await run.execute()).run_id

@@ -163,11 +163,15 @@ class HealthGauges:
             return b""
         families = _families()
         lines: list[list[str]] = [[] for _ in families]
+        floats: dict[float, str] = {}  # 1.0, 0.0, small counts: each spelled once
         for report in self._health():
             site = _label_value(report.site)
             for own, value in zip(lines, _figures(report), strict=True):
                 if value is not None:
-                    own.append(f'{{site="{site}"}} {_go_float(value)}\n')
+                    spelled = floats.get(value)
+                    if spelled is None:
+                        spelled = floats[value] = _go_float(value)
+                    own.append(f'{{site="{site}"}} {spelled}\n')
         out = []
         for family, own in zip(families, lines, strict=True):
             out.append(_head(encoder, family.name))

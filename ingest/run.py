@@ -39,9 +39,9 @@ from ingest.gate import StorageGate
 from ingest.listing import check_site_index
 from ingest.periods import LayoutPeriods
 from ingest.planning import DateQueue, dates_between, dates_in_flight
-from ingest.settings import ArchiveSettings, SiteSettings
+from ingest.settings import ArchiveSettings, HealthSettings, SiteSettings
 from ingest.sources import day_pipeline, run_sources
-from ingest.store import liveness, runs
+from ingest.store import figures, liveness, runs
 from ingest.store.days import date_statuses
 from ingest.store.engine import Database
 from ingest.tally import DayResult, Progress, RunSummary, RunTally
@@ -76,6 +76,9 @@ class CrawlDeps:
     transport: Callable[[SiteSettings], Transport] | None = None
     # Where every response is kept as WARC (``archive``); off unless the settings say so.
     archive: ArchiveSettings = field(default_factory=lambda: ArchiveSettings(enabled=False))
+    # The quiet signals' thresholds: the site's health figures are counted with them as the
+    # run ends (``store.figures``); a health check with others counts afresh.
+    health: HealthSettings = field(default_factory=HealthSettings)
 
 
 class SiteRun:
@@ -280,10 +283,14 @@ class SiteRun:
                 counts=self.tally.unstored,
                 error_summary=summary,
                 now=self.deps.clock(),
+                quiet=self._quiet_basis(),
             )
             liveness.release_site_lock(tx.connection, self.site.name, self.owner)
             tx.commit()
         return recorded
+
+    def _quiet_basis(self) -> figures.QuietBasis:
+        return figures.QuietBasis.of(self.deps.health, self.site.current_layout_since)
 
     async def _crawl_dates(self, planned: list[date]) -> None:
         if not planned:

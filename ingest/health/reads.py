@@ -4,22 +4,22 @@ failing, and the quiet signals (empty days, fields gone missing), judged by ``ve
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
-from datetime import timedelta
+from collections.abc import Callable, Sequence
+from datetime import date, timedelta
 from typing import Any
 
+import msgspec
 from sqlalchemy import Connection
 
 from ingest.domain import RunStatus, utc_now
-from ingest.health.verdict import FailingDate, HealthReport, ListingGaps, QuietSignals, assess
+from ingest.health.verdict import JUDGED_VERSION, HealthReport, conclude, history, quiet_figures
 from ingest.settings import Settings, SiteSettings
+from ingest.store import figures, liveness, runs
 from ingest.store import health as health_reads
-from ingest.store import liveness, runs
 from ingest.store.engine import Database
 
 # At most this many sites named: read only theirs; more, read every site's (one pass each).
 FEW_SITES = 100
-RECENT_RUNS = 20
 
 
 def check_sites(
@@ -32,62 +32,119 @@ def check_sites(
     """Each site's ingestion health (default: every configured site), in config order;
     ``max_age`` defaults to three of the site's schedule intervals.
 
-    Every figure comes from a handful of set-based reads over all sites, not a round of reads
-    per site: 10,000 sites in well under a second (docs/performance.md, "Many sites")."""
+    Each site as its last run left it (``store.figures``: one row a site, what its runs, dates
+    and articles say whatever the time), with what the time changes added (``conclude``).
+    Afresh, in a few set-based reads over those sites: a site with a run under way or without
+    a row, and the quiet signals judged with other thresholds. 10,000 sites in well under a
+    second (docs/performance.md, "Many sites")."""
     chosen = sites or settings.sites
     names = {site.name for site in chosen} if len(chosen) <= FEW_SITES else None
     now = utc_now()
-    thresholds = settings.health
+    bases = _bases(settings, chosen)
+    spelled = {basis: basis.key for basis in set(bases.values())}
+    keys = {name: spelled[basis] for name, basis in bases.items()}
     with database.transaction() as tx:
         connection = tx.connection
-        recent = _recent_runs(connection, names)
+        running = figures.running_sites(connection)
+        rows = figures.read(connection, names)
         # Stuck is judged more leniently than dead: a late heartbeat is not yet a verdict.
         stuck: dict[str, list[Any]] = defaultdict(list)
         for run in liveness.stuck_runs(connection, now, 3 * settings.schedule.heartbeat):
             stuck[run.site].append(run)
-        failing = health_reads.failing_dates_by_site(connection, names)
-        # A site whose layout changed is judged on the days of its current layout only.
-        since = {s.name: s.current_layout_since for s in chosen if s.current_layout_since}
-        days = health_reads.day_signals_by_site(connection, thresholds.empty_days, names, since)
-        window = thresholds.field_window_days
-        fills = health_reads.field_fills_by_site(connection, window, names, since)
-        gaps = health_reads.listing_gaps_by_site(connection, names)
-    no_days = health_reads.DaySignals(health_reads.DayCounts((), 0, 0), None)
-    empty = health_reads.FieldFill(0, 0, 0, 0)
+        kept: dict[str, dict[str, Any]] = {}
+        quiet: dict[str, dict[str, Any]] = {}
+        for name in keys:
+            row = rows.get(name)
+            if row is None or name in running:
+                continue
+            said = _decode(row.history)
+            if said.get("version") == JUDGED_VERSION:
+                kept[name] = said
+                if row.quiet_basis == keys[name]:
+                    quiet[name] = _decode(row.quiet)
+        fresh = {name for name in keys if name not in kept}
+        unjudged = {name for name in keys if name not in quiet}
+        recent = _recent_runs(connection, _by_name(fresh)) if fresh else {}
+        failing = health_reads.failing_dates_by_site(connection, _by_name(fresh)) if fresh else {}
+        gaps = health_reads.listing_gaps_by_site(connection, _by_name(fresh)) if fresh else {}
+        if unjudged:
+            quiet.update(_judge_quiet(connection, settings, chosen, unjudged, bases))
+    for name in fresh:
+        failing_dates = figures.failing_dates(failing.get(name, []))
+        gaps_of = figures.listing_gaps(gaps.get(name))
+        kept[name] = history(recent.get(name, []), failing_dates, gaps_of)
     return [
-        assess(
+        conclude(
             site.name,
-            recent.get(site.name, []),
+            kept[site.name],
+            quiet[site.name],
             stuck=stuck.get(site.name, []),
-            failing_dates=[
-                FailingDate(state.date, state.failing_since, state.last_error)
-                for state in failing.get(site.name, [])
-                if state.failing_since is not None
-            ],
             now=now,
             max_age=max_age or 3 * site.schedule.interval,
-            quiet=_quiet_signals(
-                days.get(site.name, no_days).counts,
-                *fills.get(site.name, (empty, empty)),
-                settings=settings,
-            ),
-            listing_gaps=_gaps(gaps.get(site.name)),
         )
         for site in chosen
     ]
 
 
-def _gaps(gaps: health_reads.ListingGapRow | None) -> ListingGaps:
-    if gaps is None:
-        return ListingGaps(0, 0, None, 0)
-    return ListingGaps(gaps.days, gaps.articles, gaps.latest, gaps.latest_found)
+# Sites read afresh up to this many are named in the reads; more, every site is read.
+_BY_NAME = 1000
+
+
+def _by_name(sites: set[str]) -> set[str] | None:
+    return sites if len(sites) <= _BY_NAME else None
+
+
+# msgspec's JSON decoder: a third of the json module's time on these rows.
+_decode: Callable[[str], dict[str, Any]] = msgspec.json.Decoder(dict[str, Any]).decode
+
+
+def _basis(settings: Settings, site: SiteSettings) -> figures.QuietBasis:
+    return figures.QuietBasis.of(settings.health, site.current_layout_since)
+
+
+def _bases(settings: Settings, chosen: Sequence[SiteSettings]) -> dict[str, figures.QuietBasis]:
+    """Each site's basis: one object for the sites whose layout began on the same day (all
+    of them, mostly), so each key is spelled once."""
+    shared: dict[date | None, figures.QuietBasis] = {}
+    found = {}
+    for site in chosen:
+        since = site.current_layout_since
+        if since not in shared:
+            shared[since] = figures.QuietBasis.of(settings.health, since)
+        found[site.name] = shared[since]
+    return found
+
+
+def _judge_quiet(
+    connection: Connection,
+    settings: Settings,
+    chosen: Sequence[SiteSettings],
+    unjudged: set[str],
+    bases: dict[str, figures.QuietBasis],
+) -> dict[str, dict[str, Any]]:
+    """The quiet figures of the ``unjudged`` sites, read afresh."""
+    thresholds = settings.health
+    # A site whose layout changed is judged on the days of its current layout only.
+    since = {s.name: s.current_layout_since for s in chosen if s.current_layout_since}
+    names = _by_name(unjudged)
+    days = health_reads.day_signals_by_site(connection, thresholds.empty_days, names, since)
+    window = thresholds.field_window_days
+    fills = health_reads.field_fills_by_site(connection, window, names, since)
+    no_days = health_reads.DaySignals(health_reads.DayCounts((), 0, 0), None)
+    empty = health_reads.FieldFill(0, 0, 0, 0)
+    found = {}
+    for name in unjudged:
+        recent, earlier = fills.get(name, (empty, empty))
+        counts = days.get(name, no_days).counts
+        found[name] = quiet_figures(figures.quiet_signals(counts, recent, earlier, bases[name]))
+    return found
 
 
 def _recent_runs(connection: Connection, names: set[str] | None) -> dict[str, list[Any]]:
-    """Each site's ``RECENT_RUNS`` newest runs, newest first: the verdict reads only the status
-    of most, so those are (id, site, status), and only its last finished run and its last
-    success (among these) are whole records."""
-    recent = runs.recent_runs_by_site(connection, limit=RECENT_RUNS, sites=names)
+    """Each site's newest runs (``figures.RECENT_RUNS``), newest first: the verdict reads only
+    the status of most, so those are (id, site, status), and only its last finished run and
+    its last success (among these) are whole records."""
+    recent = runs.recent_runs_by_site(connection, limit=figures.RECENT_RUNS, sites=names)
     read: set[int] = set()
     for own in recent.values():
         finished = [run for run in own if run.status != RunStatus.RUNNING.value]
@@ -95,31 +152,3 @@ def _recent_runs(connection: Connection, names: set[str] | None) -> dict[str, li
         read.update(run.id for run in (*finished[:1], success) if run is not None)
     records = runs.runs_by_id(connection, read)
     return {site: [records.get(run.id, run) for run in own] for site, own in recent.items()}
-
-
-def _quiet_signals(
-    days: health_reads.DayCounts,
-    recent: health_reads.FieldFill,
-    earlier: health_reads.FieldFill,
-    *,
-    settings: Settings,
-) -> QuietSignals:
-    thresholds = settings.health
-    return QuietSignals(
-        recent_day_items=days.recent,
-        earlier_days=days.earlier_days,
-        earlier_items=days.earlier_items,
-        fields_earlier=_fills(earlier),
-        fields_recent=_fills(recent),
-        empty_days=thresholds.empty_days,
-        empty_history_min_per_day=thresholds.empty_history_min_per_day,
-        field_missing_share=thresholds.field_missing_share,
-    )
-
-
-def _fills(fill: health_reads.FieldFill) -> dict[str, tuple[int, int]]:
-    return {
-        "published_at": (fill.published_at, fill.total),
-        "article_body": (fill.article_body, fill.total),
-        "category": (fill.category, fill.total),
-    }

@@ -135,6 +135,11 @@ def _ago(delta: timedelta) -> str:
     return f"{seconds // 86400}d"
 
 
+# The version of what ``history`` and ``quiet_figures`` write: a kept copy of another
+# version (``store.figures``) is judged afresh instead. Move it with any change to them.
+JUDGED_VERSION = 1
+
+
 def assess(
     site: str,
     runs: Sequence[RunLike],
@@ -147,20 +152,88 @@ def assess(
     listing_gaps: ListingGaps | None = None,
 ) -> HealthReport:
     """The verdict over ``runs`` (newest first), the dates failing now and the quiet signals."""
+    quiet_part = quiet_figures(quiet) if quiet is not None else None
+    said = history(runs, failing_dates, listing_gaps)
+    return conclude(site, said, quiet_part, stuck=stuck, now=now, max_age=max_age)
+
+
+def history(
+    runs: Sequence[RunLike],
+    failing_dates: Sequence[FailingDate],
+    listing_gaps: ListingGaps | None = None,
+) -> dict[str, Any]:
+    """What the runs (newest first), the failing dates and the listing gaps say whatever the
+    time, as plain JSON values: the figures ``conclude`` shows of them, and its reasons about
+    the runs."""
     finished = [r for r in runs if r.status not in ("running",)]
     last_success = next((r for r in finished if r.status == "succeeded"), None)
-    figures: dict[str, Any] = {
-        "site": site,
-        "now": now.isoformat(),
-        "max_age_seconds": max_age.total_seconds(),
+    last_run: str | None = None
+    if finished and finished[0].status in ("failed", "abandoned"):
+        # Why it failed ("storage full ..."), when the run said.
+        first_error = (getattr(finished[0], "error_summary", None) or "").split("; ")[0]
+        last_run = f"the last run ({finished[0].id}) {finished[0].status}" + (
+            f": {first_error[:300]}" if first_error else ""
+        )
+    recent = finished[:PARTIAL_RUNS]
+    partial = len(recent) == PARTIAL_RUNS and all(r.status == "partial" for r in recent)
+    success: dict[str, Any] | None = None
+    if last_success is not None:
+        success_at = last_success.finished_at or last_success.started_at
+        success = {
+            "at": success_at.isoformat(),
+            "run": f"{last_success.id}{_by(last_success.owner)}",
+        }
+    return {
+        "version": JUDGED_VERSION,
         "last_run": _run_figures(finished[0]) if finished else None,
         "last_success": _run_figures(last_success) if last_success else None,
         "recent_statuses": [r.status for r in finished[:10]],
-        "stuck_runs": [r.id for r in stuck],
         "failing_dates": [
             {"date": f.day.isoformat(), "since": f.since.isoformat(), "error": f.error}
             for f in failing_dates
         ],
+        "listing_incomplete": listing_gaps.as_dict() if listing_gaps is not None else None,
+        "reasons": {
+            "last_run": last_run,
+            "partial": f"the last {PARTIAL_RUNS} runs were partial" if partial else None,
+        },
+        "success": success,
+    }
+
+
+def quiet_figures(quiet: QuietSignals) -> dict[str, Any]:
+    """The quiet signals' figures and reasons, as plain JSON values."""
+    return {
+        "version": JUDGED_VERSION,
+        "reasons": quiet_failures(quiet),
+        "recent_day_items": list(quiet.recent_day_items),
+        "fields_recent": {k: list(v) for k, v in quiet.fields_recent.items()},
+        "fields_earlier": {k: list(v) for k, v in quiet.fields_earlier.items()},
+    }
+
+
+def conclude(
+    site: str,
+    history: dict[str, Any],
+    quiet: dict[str, Any] | None,
+    *,
+    stuck: Sequence[RunLike],
+    now: datetime,
+    max_age: timedelta,
+) -> HealthReport:
+    """The verdict at ``now``: the stuck runs, the age of the last success and of the failing
+    dates, with what ``history`` and ``quiet_figures`` said. The first reason found is the
+    verdict's one line."""
+    failing = history["failing_dates"]
+    figures: dict[str, Any] = {
+        "site": site,
+        "now": now.isoformat(),
+        "max_age_seconds": max_age.total_seconds(),
+        "last_run": history["last_run"],
+        "last_success": history["last_success"],
+        "recent_statuses": history["recent_statuses"],
+        "stuck_runs": [r.id for r in stuck],
+        "failing_dates": failing,
     }
     reasons: list[str] = []
     if stuck:
@@ -169,46 +242,43 @@ def assess(
             f"run {run.id} is stuck: running since {run.started_at:%Y-%m-%d %H:%M} UTC "
             "with no heartbeat"
         )
-    if finished and finished[0].status in ("failed", "abandoned"):
-        # Why it failed ("storage full ..."), when the run said.
-        first_error = (getattr(finished[0], "error_summary", None) or "").split("; ")[0]
-        reasons.append(
-            f"the last run ({finished[0].id}) {finished[0].status}"
-            + (f": {first_error[:300]}" if first_error else "")
-        )
-    recent = finished[:PARTIAL_RUNS]
-    if len(recent) == PARTIAL_RUNS and all(r.status == "partial" for r in recent):
-        reasons.append(f"the last {PARTIAL_RUNS} runs were partial")
-    success_at = None
-    if last_success is not None:
-        success_at = last_success.finished_at or last_success.started_at
+    said = history["reasons"]
+    if said["last_run"]:
+        reasons.append(said["last_run"])
+    if said["partial"]:
+        reasons.append(said["partial"])
+    success = history["success"]
+    success_at = datetime.fromisoformat(success["at"]) if success else None
     if success_at is None:
         reasons.append("no run has succeeded yet")
     elif now - success_at > max_age:
         reasons.append(f"no successful run for {_ago(now - success_at)} (max age {_ago(max_age)})")
-    long_failing = [f for f in failing_dates if now - f.since > FAILING_DATE_AFTER]
-    if long_failing:
-        worst = min(long_failing, key=lambda f: f.since)
+    worst: tuple[datetime, dict[str, Any]] | None = None  # the longest failing past a day
+    for failing_date in failing:
+        since = datetime.fromisoformat(failing_date["since"])
+        if now - since > FAILING_DATE_AFTER and (worst is None or since < worst[0]):
+            worst = (since, failing_date)
+    if worst is not None:
+        since, day = worst
         reasons.append(
-            f"date {worst.day.isoformat()} has failed in every run for {_ago(now - worst.since)}"
-            + (f": {worst.error}" if worst.error else "")
+            f"date {day['date']} has failed in every run for {_ago(now - since)}"
+            + (f": {day['error']}" if day["error"] else "")
         )
     if quiet is not None:
-        reasons += quiet_failures(quiet)
-        figures["recent_day_items"] = list(quiet.recent_day_items)
-        figures["fields_recent"] = {k: list(v) for k, v in quiet.fields_recent.items()}
-        figures["fields_earlier"] = {k: list(v) for k, v in quiet.fields_earlier.items()}
-    if listing_gaps is not None:
-        figures["listing_incomplete"] = listing_gaps.as_dict()
+        reasons += quiet["reasons"]
+        figures["recent_day_items"] = quiet["recent_day_items"]
+        figures["fields_recent"] = quiet["fields_recent"]
+        figures["fields_earlier"] = quiet["fields_earlier"]
+    if history["listing_incomplete"] is not None:
+        figures["listing_incomplete"] = history["listing_incomplete"]
     figures["reasons"] = reasons
     if reasons:
         return HealthReport(site, False, f"unhealthy: {reasons[0]}", figures)
-    assert success_at is not None and last_success is not None
+    assert success_at is not None and success is not None
     return HealthReport(
         site,
         True,
-        f"healthy: last success {_ago(now - success_at)} ago (run {last_success.id}"
-        f"{_by(last_success.owner)})",
+        f"healthy: last success {_ago(now - success_at)} ago (run {success['run']})",
         figures,
     )
 

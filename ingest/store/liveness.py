@@ -185,7 +185,7 @@ def mark_abandoned_runs(conn: Connection, now: datetime, witness: Witness) -> li
     logged, once.
     """
     running = conn.execute(
-        select(_runs.c.id, _runs.c.owner, _runs.c.heartbeat_at).where(
+        select(_runs.c.id, _runs.c.site, _runs.c.owner, _runs.c.heartbeat_at).where(
             _runs.c.status == RunStatus.RUNNING.value
         )
     ).all()
@@ -204,6 +204,7 @@ def mark_abandoned_runs(conn: Connection, now: datetime, witness: Witness) -> li
         for r in conn.execute(query)
         if r.status == RunStatus.RUNNING.value and r.heartbeat_at == judged[r.id]
     ]
+    sites = {r.site for r in running if r.id in dead}
     if dead:
         conn.execute(
             update(_runs)
@@ -215,6 +216,12 @@ def mark_abandoned_runs(conn: Connection, now: datetime, witness: Witness) -> li
             )
         )
         conn.execute(delete(_locks).where(_locks.c.run_id.in_(dead)))
+        # Not at import: figures reads the verdict, whose package reads the store (engine).
+        from ingest.store import figures
+
+        # Dates the dead run committed may have changed the quiet signals: left to be
+        # judged afresh until the site's next run ends.
+        figures.refresh(conn, sites)
     return dead
 
 

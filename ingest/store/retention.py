@@ -27,6 +27,7 @@ from sqlalchemy import CompoundSelect, Connection, delete, func, select, union
 
 from ingest.domain import RunStatus, utc_now
 from ingest.errors import IngestError
+from ingest.store import figures
 from ingest.store.engine import Database
 from ingest.store.tables import article_revisions, articles, crawl_state, site_locks, site_schedule
 from ingest.store.tables import runs as _runs
@@ -106,12 +107,15 @@ def purge_runs(database: Database, *, keep_last: int, keep_days: int, now: datet
     for chunk in _chunks(doomed):
         with database.transaction() as tx:
             result = tx.connection.execute(
-                delete(_runs).where(
-                    _runs.c.id.in_(chunk), _runs.c.status != RunStatus.RUNNING.value
-                )
+                delete(_runs)
+                .where(_runs.c.id.in_(chunk), _runs.c.status != RunStatus.RUNNING.value)
+                .returning(_runs.c.site)
             )
+            gone = list(result.scalars())
+            # The newest runs health reads may now be fewer (``keep_last`` under 20).
+            figures.refresh(tx.connection, set(gone), keep_quiet=True)
             tx.commit()
-        deleted += result.rowcount
+        deleted += len(gone)
     return deleted
 
 

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, Select, bindparam, insert, or_, select, update
 
 from ingest.domain import RunKind, RunStatus
-from ingest.store import driver
+from ingest.store import driver, figures
 from ingest.store.engine import storable_text
 from ingest.store.tables import runs as _runs
 
@@ -108,17 +108,21 @@ def finish_run(
     counts: RunCounts,
     error_summary: str | None,
     now: datetime,
+    quiet: figures.QuietBasis | None = None,
 ) -> RunCounts:
     """Close the run with ``status``, adding ``counts`` (figures no date's write carried); the
-    run's figures as recorded."""
+    run's figures as recorded. The site's health figures are rewritten with it (``figures``),
+    their quiet signals counted with ``quiet`` (uncounted without)."""
     add_counts(conn, run_id, counts)
     recorded = conn.execute(
         update(_runs)
         .where(_runs.c.id == run_id)
         .values(status=status.value, finished_at=now, error_summary=storable_text(error_summary))
-        .returning(*(_runs.c[name] for name in COUNTS))
+        .returning(_runs.c.site, *(_runs.c[name] for name in COUNTS))
     ).one()
-    return RunCounts(*recorded)
+    site = recorded[0]
+    figures.refresh(conn, [site], {site: quiet} if quiet is not None else None)
+    return RunCounts(*recorded[1:])
 
 
 def recent_runs(

@@ -14,9 +14,9 @@ from ingest.errors import SchemaError
 from ingest.store.engine import storage_error
 
 # The Alembic head this code runs against; every migration moves it (tests check).
-SCHEMA_VERSION = "0008"
+SCHEMA_VERSION = "0009"
 # Every version this code knows: an unknown one is a newer ingest's.
-KNOWN_VERSIONS = frozenset({"0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008"})
+KNOWN_VERSIONS = frozenset({"0001", "0002", "0003", "0004", "0005", "0006", "0007", "0008", "0009"})
 UPGRADE_HINT = "run `ingest db upgrade`"
 
 

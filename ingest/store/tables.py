@@ -255,3 +255,20 @@ alert_state = Table(
     _utc("delivered_at", nullable=True),
     Column("last_error", Text(), nullable=True),
 )
+
+# Each site's health as its last finished run left it (``figures``): what ``ingest health``
+# and the ``/metrics`` scrape read, one row a site, instead of every site's runs, dates and
+# articles. Rewritten in the transaction that ends a run (or marks it abandoned, or purges
+# runs), from the rows as that transaction sees them.
+site_figures = Table(
+    "site_figures",
+    metadata,
+    Column("site", String(100), primary_key=True),
+    # What the newest 20 finished runs and the failed dates say whatever the time, as JSON
+    # (``health.verdict.history``).
+    Column("history", Text(), nullable=False),
+    # The quiet signals' figures and reasons, as JSON (``health.verdict.quiet_figures``), and
+    # the thresholds they were judged with: a reader with others (or none here) judges afresh.
+    Column("quiet_basis", String(200), nullable=True),
+    Column("quiet", Text(), nullable=True),
+)

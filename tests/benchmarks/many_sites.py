@@ -5,7 +5,8 @@ A config of ``SITES`` ``[[sites]]`` tables (each its own name, host and User-Age
 sites, what a daemon polling it hourly would have left: ``RUNS`` runs an hour apart (one in
 ten partial, one in twenty failed, the newest succeeded), the crawl state of its last ``DAYS``
 days (one in fifteen failed, the rest complete) and ``ARTICLES_PER_DAY`` articles on each
-complete day. The rows are written straight in (executemany), not crawled: what is timed is
+complete day, and the health figures its last run would have left (``store.figures``, one
+row a site). The rows are written straight in (executemany), not crawled: what is timed is
 reading them.
 
 Timed, each the median of ``REPEAT``:
@@ -67,7 +68,8 @@ def populate(database_url: str, sites: int = SITES, now: datetime | None = None)
     """Every site's runs, crawl state and articles, as described above."""
     from sqlalchemy import create_engine, insert
 
-    from ingest.store import tables
+    from ingest.settings import HealthSettings
+    from ingest.store import figures, tables
     from ingest.store.migrate import upgrade_to_head
 
     now = now or datetime.now(UTC)
@@ -121,6 +123,11 @@ def populate(database_url: str, sites: int = SITES, now: datetime | None = None)
                     })  # fmt: skip
         connection.execute(insert(tables.crawl_state), states)
         connection.execute(insert(tables.articles), articles)
+        # What each site's last run would have left: its health figures (``store.figures``),
+        # counted with the thresholds of the config (the defaults).
+        basis = figures.QuietBasis.of(HealthSettings(), None)
+        names = [site_name(n) for n in range(sites)]
+        figures.refresh(connection, names, dict.fromkeys(names, basis))
     engine.dispose()
 
 
