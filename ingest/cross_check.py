@@ -40,7 +40,7 @@ class Placed:
 
 def url_key(url: str) -> str:
     """What names the page: ``HTTP://Example.org:80/a/b/#x`` and ``http://example.org/a/b``
-    are one page."""
+    are one page. A key is its own key."""
     try:
         parts = urlsplit(url.strip())
         port = parts.port

@@ -161,6 +161,10 @@ class CrossCheck:
         self.fetcher = fetcher
         self.turns = turns
         self.database = database
+        # Every page the run's listings showed, on any of its days (``url_key``): a page
+        # another source places on a day that another day's listing shows is that day's
+        # (a post edited later, placed on its edit's day by its ``lastmod``), not fetched.
+        self._listed: set[str] = set()
 
     async def found_on(
         self,
@@ -176,8 +180,9 @@ class CrossCheck:
         item before dedupe) lacks; ``listed_keys`` are the title keys the listing's records
         take: a found article under one of them is that story again, not an omission.
         ``refresh`` (a forced crawl, a reparse): one stored on the day already is read again."""
+        self._listed.update(cross_check.url_key(item.url) for item in listed)
         placed = await self.sources.placed_on(day, rest=_is_wordpress_html(layout))
-        missing = cross_check.missing_from_listing((item.url for item in listed), placed)
+        missing = cross_check.missing_from_listing(self._listed, placed)
         if not missing:
             return Found()
         with self.database.transaction() as tx:

@@ -21,6 +21,7 @@ def test_one_page_however_its_url_is_spelled() -> None:
     ):
         assert url_key(spelling) == url_key(one)
     assert url_key(one + "?p=2") != url_key(one)
+    assert url_key(url_key("HTTP://Example.ORG:80/a/")) == url_key("http://example.org/a")
     assert url_key("http://example.org:8080/2020/02/03/post") != url_key(one)
 
 
