@@ -27,7 +27,7 @@ from sqlalchemy import CompoundSelect, Connection, delete, func, select, union
 
 from ingest.domain import RunStatus, utc_now
 from ingest.errors import IngestError
-from ingest.store import figures
+from ingest.store import figures, runs
 from ingest.store.engine import Database
 from ingest.store.tables import article_revisions, articles, crawl_state, site_locks, site_schedule
 from ingest.store.tables import runs as _runs
@@ -52,15 +52,7 @@ def purgeable_runs(conn: Connection, *, keep_last: int, keep_days: int, now: dat
         .group_by(_runs.c.site)
         .subquery()
     )
-    other = _runs.alias()
-    nth = (
-        select(other.c.started_at)
-        .where(other.c.site == known.c.site)
-        .order_by(other.c.started_at.desc(), other.c.id.desc())
-        .limit(1)
-        .offset(keep_last - 1)
-        .scalar_subquery()
-    )
+    nth = runs.nth_newest_start(known.c.site, keep_last)
     # Materialized: the cutoff is found once a site, not once a run row.
     cutoffs = (
         select(known.c.site, known.c.first, nth.label("cutoff"))

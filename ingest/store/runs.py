@@ -11,7 +11,7 @@ from dataclasses import dataclass, fields
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, Select, bindparam, insert, or_, select, update
+from sqlalchemy import Connection, Row, ScalarSelect, Select, bindparam, insert, or_, select, update
 
 from ingest.domain import RunKind, RunStatus
 from ingest.store import driver, figures
@@ -165,15 +165,7 @@ def recent_runs_by_site(
     if sites is not None:
         sites_of = sites_of.where(_runs.c.site.in_(sorted(sites)))
     known = sites_of.subquery()
-    other = _runs.alias()
-    nth = (
-        select(other.c.started_at)
-        .where(other.c.site == known.c.site)
-        .order_by(other.c.started_at.desc(), other.c.id.desc())
-        .limit(1)
-        .offset(limit - 1)
-        .scalar_subquery()
-    )
+    nth = nth_newest_start(known.c.site, limit)
     # Materialized: a subquery would be flattened into the join, and the cutoff found again
     # for every run row instead of once a site.
     cutoffs = select(known.c.site, nth.label("cutoff")).cte("cutoffs").prefix_with("MATERIALIZED")
@@ -189,6 +181,21 @@ def recent_runs_by_site(
         if len(own) < limit:
             own.append(row)
     return found
+
+
+def nth_newest_start(site: Any, n: int) -> ScalarSelect[Any]:
+    """The ``n``-th newest start of ``site``'s runs (ties on the start: the higher id first,
+    as ``recent_runs`` orders them), null with fewer: a scalar subquery correlated with the
+    ``site`` column, found on the (site, started_at) index."""
+    other = _runs.alias()
+    return (
+        select(other.c.started_at)
+        .where(other.c.site == site)
+        .order_by(other.c.started_at.desc(), other.c.id.desc())
+        .limit(1)
+        .offset(n - 1)
+        .scalar_subquery()
+    )
 
 
 def runs_by_id(conn: Connection, ids: Collection[int]) -> dict[int, Row[Any]]:
