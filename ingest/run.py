@@ -319,7 +319,8 @@ class SiteRun:
             self.gate.failed(exc)
         finally:
             if warc is not None:
-                warc.close()
+                # Its fsyncs and renames on a thread: they would stall every run on the loop.
+                await asyncio.to_thread(warc.close)
 
     async def _fetch_and_store_with(self, planned: list[date], warc: WarcFiles | None) -> None:
         site, http = self.site, self.site.http
