@@ -29,9 +29,10 @@ from typing import TYPE_CHECKING
 import structlog
 
 from ingest import cross_check
+from ingest.article_pages import page_record
 from ingest.bounds import DayBudget, parse_guarded
 from ingest.cross_check import Placed
-from ingest.domain import ArticleRecord, BodySource, FoundBy
+from ingest.domain import ArticleRecord, FoundBy
 from ingest.errors import FetchError, ParseError, PermanentFetchError
 from ingest.fetch import Fetcher, Page
 from ingest.listing import walk_listing
@@ -40,7 +41,7 @@ from ingest.sites import ArticlePage, Layout, ListingItem, build_layout
 from ingest.sites.sitemap_xml import as_day
 from ingest.store import urls
 from ingest.store.engine import Database
-from ingest.text import content_hash, title_key
+from ingest.text import content_hash
 from ingest.turns import Turns
 
 if TYPE_CHECKING:
@@ -243,20 +244,15 @@ class CrossCheck:
         if not article.body:
             log.info("found_elsewhere_unreadable", url=found.url, reason="no text")
             return None
-        title = article.title or found.title or found.url
-        return ArticleRecord(
-            site=self.site.name,
-            date=day,
-            title=title,
-            title_key=title_key(title),
-            url=found.url,
-            category=article.category,
-            body=article.body,
-            body_source=BodySource.ARTICLE,
-            # What a later listing of it is compared with: none was, so only its URL.
+        # What a later listing of it is compared with: none was, so only its URL.
+        return page_record(
+            self.site.name,
+            day,
+            found.url,
+            article,
+            page,
+            title=found.title,
             listing_hash=content_hash(found.url),
-            published_at=article.published_at,
-            warc=page.warc,
             found_by=found.source,
         )
 

@@ -27,6 +27,7 @@ from typing import Any
 import structlog
 from sqlalchemy import Connection
 
+from ingest.article_pages import page_record
 from ingest.bounds import DayBudget, parse_guarded
 from ingest.domain import ArticleRecord, BodySource, DateStatus, DayOutcome, FoundBy
 from ingest.errors import (
@@ -43,7 +44,7 @@ from ingest.sites.sitemap import SitemapLayout
 from ingest.sites.sitemap_xml import SitemapEntry, SitemapFile, as_day
 from ingest.store import articles, days, urls
 from ingest.tally import DayResult
-from ingest.text import content_hash, title_key
+from ingest.text import content_hash
 from ingest.turns import Turns
 
 log = structlog.get_logger("ingest.sitemap")
@@ -210,19 +211,14 @@ class SitemapDayPipeline(DayPipeline):
         own = as_day(article.published_at, tz)
         if own is None:
             log.info("article_day_from_sitemap", url=entry.url, date=day.isoformat())
-        title = article.title or entry.title or entry.url
-        return ArticleRecord(
-            site=self.site.name,
-            date=own or day,
-            title=title,
-            title_key=title_key(title),
-            url=entry.url,
-            category=article.category,
-            body=article.body,
-            body_source=BodySource.ARTICLE,
+        return page_record(
+            self.site.name,
+            own or day,
+            entry.url,
+            article,
+            page,
+            title=entry.title,
             listing_hash=entry_key,
-            published_at=article.published_at,
-            warc=page.warc,
             found_by=FoundBy.SITEMAP,
         )
 
