@@ -46,11 +46,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 from urllib.parse import urlsplit
 
 from tests.benchmarks.common import Row
+from tests.benchmarks.served import ServerChild
 
 SITES = 100
 LATENCY = 0.05  # seconds the server waits before each response
@@ -103,41 +103,19 @@ async def _serve(first: date, last: date) -> None:
                 sent.clear()
 
 
-class Server:
+class Server(ServerChild):
     """The server child, around a ``with``."""
 
     def __init__(self, first: date, last: date) -> None:
-        self._argv = [
-            sys.executable,
-            "-m",
-            "tests.benchmarks.scale",
-            "serve",
-            str(first),
-            str(last),
-        ]
-        self._child: subprocess.Popen[str] | None = None
-        self.base_url = ""
+        super().__init__("tests.benchmarks.scale", "serve", first, last)
 
-    def __enter__(self) -> Server:
-        self._child = subprocess.Popen(
-            self._argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1
-        )
-        assert self._child.stdout is not None
-        self.base_url = json.loads(self._child.stdout.readline())["base_url"]
-        return self
+    @property
+    def base_url(self) -> str:
+        return str(self.ready["base_url"])
 
     def take(self) -> list[tuple[float, str, str]]:
         """``(time, user agent, path)`` of every response since the previous call."""
-        assert self._child is not None and self._child.stdin and self._child.stdout
-        self._child.stdin.write("take\n")
-        self._child.stdin.flush()
-        return [tuple(r) for r in json.loads(self._child.stdout.readline())]
-
-    def __exit__(
-        self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        if self._child is not None:
-            self._child.communicate(timeout=30)
+        return [tuple(r) for r in self.ask("take")]
 
 
 # -- the daemons ---------------------------------------------------------------------------

@@ -6,7 +6,8 @@ Run as ``python -m tests.benchmarks.served SEED LATENCY FIRST LAST FLAVOURS`` it
 it prints the site's base URL and listing path as one JSON line, then answers each ``paths``
 line on stdin with the JSON list of the paths requested since the last one, each ``times`` line
 with the JSON list of the times (seconds, monotonic) those requests were answered at, and stops
-at end of input.
+at end of input. ``ServerChild``, the parent's side of such a child, is every benchmark's
+server child's (``scale``, ``steady`` and ``wordpress_themes`` have their own children).
 """
 
 from __future__ import annotations
@@ -19,15 +20,52 @@ from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 from http import HTTPStatus
 from types import TracebackType
-from typing import cast
+from typing import Any, Self, cast
 
 from ingest.sites import wordpress_api
 from tests.support.sample_site import Flavour, SampleSite, SampleSiteServer
 from tests.support.sample_site.flavours import wordpress_page_path, wordpress_path
 
 
-class ServedSite:
-    """A context manager around the child process."""
+class ServerChild:
+    """A benchmark's server as a child process, around a ``with``: ``python -m MODULE ARGS``
+    prints one JSON line once it serves (``ready``), answers each command line on stdin with
+    one JSON line (``ask``), and stops at end of input, given ``stop_seconds`` to do so."""
+
+    def __init__(self, module: str, *args: object, stop_seconds: float = 30) -> None:
+        self._argv = [sys.executable, "-m", module, *map(str, args)]
+        self._stop_seconds = stop_seconds
+        self._child: subprocess.Popen[str] | None = None
+        self.ready: dict[str, Any] = {}
+
+    def __enter__(self) -> Self:
+        child = subprocess.Popen(
+            self._argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1
+        )
+        self._child = child
+        assert child.stdout is not None
+        self.ready = json.loads(child.stdout.readline())
+        return self
+
+    def ask(self, command: str) -> Any:
+        """The child's answer to ``command``."""
+        assert self._child is not None and self._child.stdin and self._child.stdout
+        self._child.stdin.write(f"{command}\n")
+        self._child.stdin.flush()
+        return json.loads(self._child.stdout.readline())
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._child is not None:
+            self._child.communicate(timeout=self._stop_seconds)
+
+
+class ServedSite(ServerChild):
+    """This module's child: the sample site, its range rendered up front."""
 
     def __init__(
         self,
@@ -38,54 +76,33 @@ class ServedSite:
         *,
         flavours: Sequence[Flavour] = ("k2",),
     ) -> None:
-        self._argv = [
-            sys.executable,
-            "-m",
+        super().__init__(
             "tests.benchmarks.served",
-            str(seed),
-            str(latency_seconds),
+            seed,
+            latency_seconds,
             first.isoformat(),
             last.isoformat(),
             ",".join(flavours),
-        ]
-        self._child: subprocess.Popen[str] | None = None
-        self.base_url = self.listing_path = ""
-
-    def __enter__(self) -> ServedSite:
-        child = subprocess.Popen(
-            self._argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1
         )
-        self._child = child
-        assert child.stdout is not None
-        ready = json.loads(child.stdout.readline())
-        self.base_url, self.listing_path = ready["base_url"], ready["listing_path"]
-        return self
+
+    @property
+    def base_url(self) -> str:
+        return str(self.ready["base_url"])
+
+    @property
+    def listing_path(self) -> str:
+        return str(self.ready["listing_path"])
 
     def take_requested_paths(self) -> list[str]:
         """The paths (with query) requested since the previous call (or the start)."""
-        assert self._child is not None and self._child.stdin and self._child.stdout
-        self._child.stdin.write("paths\n")
-        self._child.stdin.flush()
-        paths: list[str] = json.loads(self._child.stdout.readline())
+        paths: list[str] = self.ask("paths")
         return paths
 
     def answer_times(self) -> list[float]:
         """When each request since the last ``take_requested_paths`` was answered (seconds on
         the server's monotonic clock), in order: a rate read where the requests arrive."""
-        assert self._child is not None and self._child.stdin and self._child.stdout
-        self._child.stdin.write("times\n")
-        self._child.stdin.flush()
-        times: list[float] = json.loads(self._child.stdout.readline())
+        times: list[float] = self.ask("times")
         return times
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if self._child is not None:
-            self._child.communicate(timeout=30)
 
 
 def child(

@@ -53,10 +53,10 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 from tests.benchmarks.common import Row
+from tests.benchmarks.served import ServerChild
 
 SITES = 10_000
 HOLD = 600.0  # seconds the daemon runs, measured
@@ -120,32 +120,16 @@ async def _serve(sites: int, first: date, last: date) -> None:
                 sent.clear()
 
 
-class Server:
+class Server(ServerChild):
     def __init__(self, sites: int, first: date, last: date) -> None:
-        self._argv = [sys.executable, "-m", "tests.benchmarks.steady", "serve", str(sites),
-                      str(first), str(last)]  # fmt: skip
-        self._child: subprocess.Popen[str] | None = None
-        self.port = 0
+        super().__init__("tests.benchmarks.steady", "serve", sites, first, last, stop_seconds=60)
 
-    def __enter__(self) -> Server:
-        self._child = subprocess.Popen(
-            self._argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1
-        )
-        assert self._child.stdout is not None
-        self.port = json.loads(self._child.stdout.readline())["port"]
-        return self
+    @property
+    def port(self) -> int:
+        return int(self.ready["port"])
 
     def take(self) -> list[tuple[float, str, str, bool]]:
-        assert self._child is not None and self._child.stdin and self._child.stdout
-        self._child.stdin.write("take\n")
-        self._child.stdin.flush()
-        return [tuple(r) for r in json.loads(self._child.stdout.readline())]
-
-    def __exit__(
-        self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        if self._child is not None:
-            self._child.communicate(timeout=60)
+        return [tuple(r) for r in self.ask("take")]
 
 
 # -- the daemon ----------------------------------------------------------------------------

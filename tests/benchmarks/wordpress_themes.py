@@ -20,7 +20,6 @@ import asyncio
 import json
 import pickle
 import statistics
-import subprocess
 import sys
 import tempfile
 import urllib.error
@@ -32,7 +31,7 @@ from typing import Any
 
 from tests.benchmarks import cpu
 from tests.benchmarks.common import Row
-from tests.benchmarks.served import Answer, KeptAliveSite
+from tests.benchmarks.served import Answer, KeptAliveSite, ServerChild
 from tests.support.sample_site import SampleSite
 from tests.support.wordpress.corpus import Post
 from tests.support.wordpress.site import RealWordPress, missing
@@ -130,39 +129,19 @@ async def _serve(recording: dict[str, Any], latency: float) -> None:
                 site.requested.clear()
 
 
-class ServedRecording:
+class ServedRecording(ServerChild):
     """The serving child, as a context manager."""
 
     def __init__(self, recording_file: Path) -> None:
-        self._argv = [
-            sys.executable,
-            "-m",
-            __spec__.name,
-            "serve",
-            str(recording_file),
-            str(LATENCY),
-        ]
-        self._child: subprocess.Popen[str] | None = None
-        self.base_url = ""
+        super().__init__(__spec__.name, "serve", recording_file, LATENCY)
 
-    def __enter__(self) -> ServedRecording:
-        self._child = subprocess.Popen(
-            self._argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1
-        )
-        assert self._child.stdout is not None
-        self.base_url = json.loads(self._child.stdout.readline())["base_url"]
-        return self
+    @property
+    def base_url(self) -> str:
+        return str(self.ready["base_url"])
 
     def take_requested_paths(self) -> list[str]:
-        assert self._child is not None and self._child.stdin and self._child.stdout
-        self._child.stdin.write("paths\n")
-        self._child.stdin.flush()
-        paths: list[str] = json.loads(self._child.stdout.readline())
+        paths: list[str] = self.ask("paths")
         return paths
-
-    def __exit__(self, *exc_info: object) -> None:
-        if self._child is not None:
-            self._child.communicate(timeout=30)
 
 
 def measure() -> dict[str, list[tuple[dict[str, Any], dict[str, Any]]]] | str:
