@@ -10,16 +10,14 @@ from pathlib import Path
 
 from tests.support.cli import ingest
 from tests.support.sample_site import SampleSite, SampleSiteServer
-from tests.support.sample_site.sitemaps import INDEX_PATH, sitemap_expected
+from tests.support.sample_site.sitemaps import (
+    ARTICLE_SELECTORS,
+    INDEX_PATH,
+    sitemap_expected,
+    without_post_footer,
+)
 
 SPAN = (date(2020, 1, 1), date(2020, 2, 29))
-
-
-def without_post_footer(body: str) -> str:
-    paragraphs = body.split("\n\n")
-    while paragraphs and paragraphs[-1].startswith(("Categorized as ", "Published ")):
-        paragraphs.pop()
-    return "\n\n".join(paragraphs)
 
 
 FIRST, LAST = date(2020, 2, 1), date(2020, 2, 7)
@@ -27,6 +25,9 @@ FIRST, LAST = date(2020, 2, 1), date(2020, 2, 7)
 
 def test_backfill_then_export_equals_the_truth(tmp_path: Path) -> None:
     site = SampleSite()
+    selectors = "\n".join(
+        f"{key} = {json.dumps(value)}" for key, value in ARTICLE_SELECTORS.items()
+    )
     with SampleSiteServer(site, sitemap_only=True, api_span=SPAN) as server:
         config = tmp_path / "ingest.toml"
         config.write_text(
@@ -37,10 +38,7 @@ base_url = "{server.base_url}"
 layout = "sitemap"
 listing_path = "{INDEX_PATH}"
 [site.selectors]
-article_title = "h1.entry-title"
-article_body = ".entry-content"
-article_time = "time.entry-date.published::attr(datetime)"
-article_category = ".cat-links a"
+{selectors}
 [http]
 requests_per_second = 0
 timeout_seconds = 2
@@ -70,7 +68,7 @@ file = "{tmp_path / "ingest.jsonl"}"
         for r in records
     }
     # The theme's post footer that `.entry-content` swallows where author HTML leaves a <div>
-    # open (see test_sitemap_layout.without_post_footer) is the one difference allowed.
+    # open (``without_post_footer``) is the one difference allowed.
     trimmed = {(d, t, u, c, without_post_footer(b), p) for d, t, u, c, b, p in exported}
     assert trimmed == expected
     assert len(expected) >= 25

@@ -22,7 +22,14 @@ from ingest.settings import Settings, settings_from_mapping
 from ingest.store import tables
 from ingest.store.engine import Database
 from tests.support.sample_site import SampleSite, SampleSiteServer, Status
-from tests.support.sample_site.sitemaps import INDEX_PATH, NEWS_PATH, month_path, sitemap_expected
+from tests.support.sample_site.sitemaps import (
+    ARTICLE_SELECTORS,
+    INDEX_PATH,
+    NEWS_PATH,
+    month_path,
+    sitemap_expected,
+    without_post_footer,
+)
 
 SPAN = (date(2020, 1, 1), date(2020, 2, 29))
 FIRST, LAST = date(2020, 2, 1), date(2020, 2, 12)
@@ -33,13 +40,6 @@ FAST_HTTP = {
     "backoff_initial_seconds": 0.01,
     "backoff_max_seconds": 0.05,
     "max_retry_after_seconds": 1.0,
-}
-# The WordPress post page's article, as the selectors layout reads it.
-ARTICLE_SELECTORS = {
-    "article_title": "h1.entry-title",
-    "article_body": ".entry-content",
-    "article_time": "time.entry-date.published::attr(datetime)",
-    "article_category": ".cat-links a",
 }
 
 Key = tuple[date, str]
@@ -77,15 +77,6 @@ def crawl(
     (outcome,) = backfill(settings, database, first, last, force=force)
     assert isinstance(outcome, RunSummary), outcome
     return outcome
-
-
-def without_post_footer(body: str) -> str:
-    """The body without the theme's post footer, which ``.entry-content`` swallows where
-    author HTML leaves a <div> open (the wordpress layout knows this chrome; selectors do not)."""
-    paragraphs = body.split("\n\n")
-    while paragraphs and paragraphs[-1].startswith(("Categorized as ", "Published ")):
-        paragraphs.pop()
-    return "\n\n".join(paragraphs)
 
 
 def stored(database: Database) -> dict[Key, Row]:

@@ -11,7 +11,8 @@ publishes them (the ``sitemap`` layout reads them).
   ``news:publication_date`` and ``news:title``.
 
 Private posts are listed too (sites do): robots.txt keeps a polite reader off them.
-``sitemap_expected`` is what a correct reader of a date range stores.
+``sitemap_expected`` is what a correct reader of a date range stores, with the post pages read
+by ``ARTICLE_SELECTORS`` (``without_post_footer`` the one difference allowed).
 """
 
 from __future__ import annotations
@@ -40,6 +41,25 @@ _URLSET = (
     ' xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"'
     ' xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">'
 )
+
+
+# The WordPress post page's article, as the selectors layout reads it (a sitemap site's
+# ``[site.selectors]``).
+ARTICLE_SELECTORS = {
+    "article_title": "h1.entry-title",
+    "article_body": ".entry-content",
+    "article_time": "time.entry-date.published::attr(datetime)",
+    "article_category": ".cat-links a",
+}
+
+
+def without_post_footer(body: str) -> str:
+    """The body without the theme's post footer, which ``.entry-content`` swallows where
+    author HTML leaves a <div> open (the wordpress layout knows this chrome; selectors do not)."""
+    paragraphs = body.split("\n\n")
+    while paragraphs and paragraphs[-1].startswith(("Categorized as ", "Published ")):
+        paragraphs.pop()
+    return "\n\n".join(paragraphs)
 
 
 def month_path(year: int, month: int) -> str:
