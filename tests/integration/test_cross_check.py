@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -28,14 +28,15 @@ from ingest.metrics import MetricsCollector
 from ingest.settings import Settings, settings_from_mapping
 from ingest.store import tables
 from ingest.store.engine import Database
+from tests.support.archive import Row, expected
 from tests.support.sample_site import SampleSite, SampleSiteServer
 from tests.support.sample_site.sitemaps import INDEX_PATH, Sitemaps, hideable, hint_day
+from tests.support.settings import FAST_HTTP
 
 SPAN = (date(2020, 1, 1), date(2020, 2, 29))
 FIRST, LAST = date(2020, 2, 1), date(2020, 2, 9)
 
 Key = tuple[date, str]
-Row = tuple[str, str | None, str, datetime | None]
 
 
 @pytest.fixture
@@ -47,8 +48,7 @@ def wordpress(site: SampleSite) -> Iterator[SampleSiteServer]:
 def configure(tmp_path: Path, url: str, server: SampleSiteServer) -> Settings:
     return settings_from_mapping(
         {
-            "http": {"requests_per_second": 0.0, "concurrency": 4, "timeout_seconds": 2.0,
-                     "backoff_initial_seconds": 0.01, "backoff_max_seconds": 0.05},
+            "http": FAST_HTTP,
             "sites": [{"name": "news", "base_url": server.base_url, "layout": "wordpress",
                        "listing_path": server.wordpress_listing_path,
                        "timezone": "Asia/Damascus", "cross_check": True,
@@ -75,11 +75,7 @@ def stored(database: Database) -> dict[Key, tuple[Row, str | None]]:
 
 
 def truth(server: SampleSiteServer) -> dict[Key, Row]:
-    return {
-        (day, r.title): (r.url, r.category, r.body, r.published_at)
-        for day in crawl.dates_between(FIRST, LAST)
-        for r in server.site.expected_records(day, base_url=server.base_url, flavour="wordpress")
-    }
+    return expected(server.site, server.base_url, FIRST, LAST, flavour="wordpress")
 
 
 def found_elsewhere(database: Database) -> dict[date, int]:

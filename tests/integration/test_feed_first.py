@@ -19,6 +19,7 @@ from ingest.store import tables
 from ingest.store.engine import Database
 from tests.support.sample_site import SampleSite, SampleSiteServer, Status
 from tests.support.sample_site.feeds import FEED_PATH
+from tests.support.settings import FAST_HTTP
 
 DAY = date(2020, 2, 10)  # the feed's 10 newest posts reach back into the 9th, not the 8th
 WINDOW = [DAY - timedelta(days=2), DAY - timedelta(days=1), DAY]
@@ -27,8 +28,7 @@ WINDOW = [DAY - timedelta(days=2), DAY - timedelta(days=1), DAY]
 def configure(tmp_path: Path, url: str, server: SampleSiteServer, **site: Any) -> Settings:
     return settings_from_mapping(
         {
-            "http": {"requests_per_second": 0.0, "concurrency": 4, "timeout_seconds": 2.0,
-                     "backoff_initial_seconds": 0.01, "backoff_max_seconds": 0.05},
+            "http": FAST_HTTP,
             "sites": [{"name": "news", "base_url": server.base_url, "layout": "wordpress",
                        "feed": True, "schedule": {"lookback_days": 2}, **site}],
             "database": {"url": url},

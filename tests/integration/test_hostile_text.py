@@ -28,6 +28,7 @@ from ingest.store.engine import Database
 from ingest.store.migrate import alembic_config, upgrade_to_head
 from ingest.text import title_digest, title_key
 from tests.support.sample_site import SampleSiteServer
+from tests.support.settings import FAST_HTTP
 
 DAY = date(2020, 2, 3)
 LONG_TITLE = " ".join(f"word{n}" for n in range(1400))  # about 11,000 characters
@@ -42,8 +43,7 @@ def _settings(server: SampleSiteServer, tmp_path: Path, database_url: str) -> Se
                 "layout": "wordpress-api",
                 "listing_path": server.api_path,
             },
-            "http": {"requests_per_second": 0.0, "timeout_seconds": 2.0,
-                     "backoff_initial_seconds": 0.01, "backoff_max_seconds": 0.05},
+            "http": FAST_HTTP,
             "database": {"url": database_url},
             "logging": {"file": str(tmp_path / "ingest.jsonl")},
         }

@@ -4,12 +4,11 @@ on one date."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
 
 from ingest import crawl
 from ingest.crawl import RunSummary
@@ -17,20 +16,20 @@ from ingest.domain import RunStatus
 from ingest.errors import ConfigError
 from ingest.inspection import inspect_site
 from ingest.settings import Settings, settings_from_mapping
-from ingest.store import tables
 from ingest.store.engine import Database
+from tests.support import archive
+from tests.support.archive import Row
 from tests.support.sample_site import SampleSiteServer
+from tests.support.settings import FAST_HTTP
 
 FIRST, SWITCH, LAST = date(2020, 2, 1), date(2020, 2, 7), date(2020, 2, 14)
 Key = tuple[date, str]
-Row = tuple[str, str | None, str, Any]
 
 
 def configure(server: SampleSiteServer, tmp_path: Path, url: str) -> Settings:
     return settings_from_mapping(
         {
-            "http": {"requests_per_second": 0.0, "timeout_seconds": 2.0,
-                     "backoff_initial_seconds": 0.01, "backoff_max_seconds": 0.05},
+            "http": FAST_HTTP,
             "sites": [{"name": "etilaf", "base_url": server.base_url, "layouts": [
                 {"layout": "k2", "listing_path": server.listing_path, "until": SWITCH},
                 {"layout": "wordpress", "listing_path": server.wordpress_listing_path},
@@ -43,19 +42,15 @@ def configure(server: SampleSiteServer, tmp_path: Path, url: str) -> Settings:
 
 
 def stored(database: Database) -> dict[Key, Row]:
-    with database.transaction() as tx:
-        rows = tx.connection.execute(select(tables.articles)).all()
-    return {(a.date, a.title): (a.url, a.category, a.body, a.published_at) for a in rows}
+    return archive.stored(database, "etilaf")
 
 
 def truth(server: SampleSiteServer) -> dict[Key, Row]:
     """Each day as its own markup tells it: K2's up to the switch, WordPress's after."""
+    site, base_url = server.site, server.base_url
     return {
-        (day, r.title): (r.url, r.category, r.body, r.published_at)
-        for day in crawl.dates_between(FIRST, LAST)
-        for r in server.site.expected_records(
-            day, base_url=server.base_url, flavour="k2" if day <= SWITCH else "wordpress"
-        )
+        **archive.expected(site, base_url, FIRST, SWITCH, flavour="k2"),
+        **archive.expected(site, base_url, SWITCH + timedelta(days=1), LAST, flavour="wordpress"),
     }
 
 

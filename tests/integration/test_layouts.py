@@ -21,20 +21,14 @@ from ingest.domain import RunStatus
 from ingest.settings import Settings, settings_from_mapping
 from ingest.store import tables
 from ingest.store.engine import Database
+from tests.support.archive import Row, expected, stored
 from tests.support.sample_site import Flavour, SampleSite, SampleSiteServer, Status
 from tests.support.sample_site.content import dedupe
 from tests.support.sample_site.flavours import reads_full_text
 from tests.support.sample_site.plain import SELECTORS
+from tests.support.settings import FAST_HTTP
 
 FIRST, LAST = date(2020, 2, 1), date(2020, 2, 14)  # 2020-02-05 has no posts
-FAST_HTTP = {
-    "requests_per_second": 0.0,
-    "concurrency": 4,
-    "timeout_seconds": 2.0,
-    "backoff_initial_seconds": 0.01,
-    "backoff_max_seconds": 0.05,
-    "max_retry_after_seconds": 1.0,
-}
 # The plain flavour as tests/support/sample_site/plain.py's docstring describes it.
 PLAIN_SELECTORS = SELECTORS
 FLAVOUR: dict[str, Flavour] = {
@@ -46,7 +40,6 @@ FLAVOUR: dict[str, Flavour] = {
 LAYOUTS = tuple(FLAVOUR)
 
 Key = tuple[date, str]
-Row = tuple[str, str | None, str, datetime | None]  # url, category, body, published_at
 
 
 def listing_path(server: SampleSiteServer, layout: str) -> str:
@@ -90,16 +83,6 @@ def crawl(
     return {o.site: o for o in outcomes if isinstance(o, RunSummary)}
 
 
-def stored(database: Database, site: str) -> dict[Key, Row]:
-    with database.transaction() as tx:
-        rows = tx.connection.execute(
-            select(tables.articles).where(tables.articles.c.site == site)
-        ).all()
-        found = {(a.date, a.title): (a.url, a.category, a.body, a.published_at) for a in rows}
-    assert len(found) == len(rows), "one record per (date, title)"
-    return found
-
-
 def truth(
     server: SampleSiteServer,
     layout: str,
@@ -108,16 +91,14 @@ def truth(
     *,
     fetch_article_pages: bool = True,
 ) -> dict[Key, Row]:
-    return {
-        (day, r.title): (r.url, r.category, r.body, r.published_at)
-        for day in dates_between(first, last)
-        for r in server.site.expected_records(
-            day,
-            base_url=server.base_url,
-            fetch_article_pages=fetch_article_pages,
-            flavour=FLAVOUR[layout],
-        )
-    }
+    return expected(
+        server.site,
+        server.base_url,
+        first,
+        last,
+        fetch_article_pages=fetch_article_pages,
+        flavour=FLAVOUR[layout],
+    )
 
 
 def states(database: Database, site: str) -> dict[date, tuple[str, int, str | None]]:

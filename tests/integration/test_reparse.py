@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import select
 
@@ -15,19 +14,20 @@ from ingest.domain import RunKind, RunStatus
 from ingest.settings import Settings, settings_from_mapping
 from ingest.store import tables
 from ingest.store.engine import Database
+from tests.support import archive
+from tests.support.archive import Row
 from tests.support.sample_site import SampleSiteServer
 from tests.support.sample_site.plain import SELECTORS
+from tests.support.settings import FAST_HTTP
 
 FIRST, LAST = date(2020, 2, 1), date(2020, 2, 12)  # 2020-02-05 has no posts
 Key = tuple[date, str]
-Row = tuple[str, str | None, str, Any]
 
 
 def configure(server: SampleSiteServer, tmp_path: Path, url: str, **selectors: str) -> Settings:
     return settings_from_mapping(
         {
-            "http": {"requests_per_second": 0.0, "timeout_seconds": 2.0,
-                     "backoff_initial_seconds": 0.01, "backoff_max_seconds": 0.05},
+            "http": FAST_HTTP,
             "sites": [{"name": "plain", "base_url": server.base_url, "layout": "selectors",
                        "listing_path": server.plain_listing_path,
                        "selectors": {**SELECTORS, **selectors}}],
@@ -39,17 +39,11 @@ def configure(server: SampleSiteServer, tmp_path: Path, url: str, **selectors: s
 
 
 def stored(database: Database) -> dict[Key, Row]:
-    with database.transaction() as tx:
-        rows = tx.connection.execute(select(tables.articles)).all()
-    return {(a.date, a.title): (a.url, a.category, a.body, a.published_at) for a in rows}
+    return archive.stored(database, "plain")
 
 
 def truth(server: SampleSiteServer) -> dict[Key, Row]:
-    return {
-        (day, r.title): (r.url, r.category, r.body, r.published_at)
-        for day in crawl.dates_between(FIRST, LAST)
-        for r in server.site.expected_records(day, base_url=server.base_url, flavour="plain")
-    }
+    return archive.expected(server.site, server.base_url, FIRST, LAST, flavour="plain")
 
 
 def only(outcomes: list[crawl.Outcome]) -> RunSummary:

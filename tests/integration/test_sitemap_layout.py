@@ -9,7 +9,7 @@ place on a date of the range, on its own page's date.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,8 @@ from ingest.domain import RunStatus
 from ingest.settings import Settings, settings_from_mapping
 from ingest.store import tables
 from ingest.store.engine import Database
+from tests.support import archive
+from tests.support.archive import Row
 from tests.support.sample_site import SampleSite, SampleSiteServer, Status
 from tests.support.sample_site.sitemaps import (
     ARTICLE_SELECTORS,
@@ -30,20 +32,11 @@ from tests.support.sample_site.sitemaps import (
     sitemap_expected,
     without_post_footer,
 )
+from tests.support.settings import FAST_HTTP
 
 SPAN = (date(2020, 1, 1), date(2020, 2, 29))
 FIRST, LAST = date(2020, 2, 1), date(2020, 2, 12)
-FAST_HTTP = {
-    "requests_per_second": 0.0,
-    "concurrency": 4,
-    "timeout_seconds": 2.0,
-    "backoff_initial_seconds": 0.01,
-    "backoff_max_seconds": 0.05,
-    "max_retry_after_seconds": 1.0,
-}
-
 Key = tuple[date, str]
-Row = tuple[str, str | None, str, datetime | None]
 
 
 @pytest.fixture
@@ -80,14 +73,10 @@ def crawl(
 
 
 def stored(database: Database) -> dict[Key, Row]:
-    with database.transaction() as tx:
-        rows = tx.connection.execute(select(tables.articles)).all()
-    found = {
-        (a.date, a.title): (a.url, a.category, without_post_footer(a.body), a.published_at)
-        for a in rows
+    return {
+        key: (url, category, without_post_footer(body), published_at)
+        for key, (url, category, body, published_at) in archive.stored(database, "news").items()
     }
-    assert len(found) == len(rows), "one record per (date, title)"
-    return found
 
 
 def truth(server: SampleSiteServer, first: date, last: date) -> dict[Key, Row]:

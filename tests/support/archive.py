@@ -15,7 +15,7 @@ from ingest.store.days import record_date_state
 from ingest.store.engine import Database
 from ingest.store.runs import start_run
 from ingest.text import title_key
-from tests.support.sample_site import SampleSite
+from tests.support.sample_site import Flavour, SampleSite
 
 Row = tuple[str, str | None, str, datetime | None]
 
@@ -25,19 +25,28 @@ def stored(database: Database, site: str = "test") -> dict[tuple[date, str], Row
     with database.transaction() as tx:
         articles = tx.connection.execute(
             select(tables.articles).where(tables.articles.c.site == site)
-        )
-        return {(a.date, a.title): (a.url, a.category, a.body, a.published_at) for a in articles}
+        ).all()
+    found = {(a.date, a.title): (a.url, a.category, a.body, a.published_at) for a in articles}
+    assert len(found) == len(articles), "one record per (date, title)"
+    return found
 
 
 def expected(
-    site: SampleSite, base_url: str, first: date, last: date, *, fetch_article_pages: bool = True
+    site: SampleSite,
+    base_url: str,
+    first: date,
+    last: date,
+    *,
+    fetch_article_pages: bool = True,
+    flavour: Flavour = "k2",
 ) -> dict[tuple[date, str], Row]:
-    """What ``stored`` returns after a correct crawl of ``site`` from ``first`` to ``last``."""
+    """What ``stored`` returns after a correct crawl of ``site``, served as ``flavour``, from
+    ``first`` to ``last``."""
     return {
         (day, r.title): (r.url, r.category, r.body, r.published_at)
         for day in dates_between(first, last)
         for r in site.expected_records(
-            day, base_url=base_url, fetch_article_pages=fetch_article_pages
+            day, base_url=base_url, fetch_article_pages=fetch_article_pages, flavour=flavour
         )
     }
 

@@ -6,6 +6,16 @@ from pathlib import Path
 
 from ingest.settings import Settings, replace_site, settings_from_mapping
 
+# HTTP for a loopback site: no rate limit, quick timeouts and retries (Retry-After held to 1 s).
+FAST_HTTP: dict[str, object] = {
+    "requests_per_second": 0.0,
+    "concurrency": 4,
+    "timeout_seconds": 2.0,
+    "backoff_initial_seconds": 0.01,
+    "backoff_max_seconds": 0.05,
+    "max_retry_after_seconds": 1.0,
+}
+
 
 def fast_settings(
     base_url: str,
@@ -16,15 +26,6 @@ def fast_settings(
     **http: object,
 ) -> Settings:
     """Settings for a loopback site: quick retries, no rate limit, a temporary database."""
-    http_values: dict[str, object] = {
-        "requests_per_second": 0.0,
-        "concurrency": 4,
-        "timeout_seconds": 2.0,
-        "backoff_initial_seconds": 0.01,
-        "backoff_max_seconds": 0.05,
-        "max_retry_after_seconds": 1.0,
-    }
-    http_values.update(http)
     return settings_from_mapping(
         {
             "site": {
@@ -33,7 +34,7 @@ def fast_settings(
                 "listing_path": listing_path,
                 "layout": "k2",
             },
-            "http": http_values,
+            "http": {**FAST_HTTP, **http},
             "database": {"url": database_url or f"sqlite:///{tmp_path / 'ingest.db'}"},
             "logging": {"file": str(tmp_path / "ingest.jsonl")},
             "archive": {"dir": str(tmp_path / "warc")},
