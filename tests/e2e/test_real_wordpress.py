@@ -53,42 +53,25 @@ def ingest(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
 def write_config(
     tmp_path: Path, base_url: str, layout: str, *, timezone: str = corpus.TIMEZONE, extra: str = ""
 ) -> Path:
-    config = tmp_path / "ingest.toml"
-    config.write_text(
-        f"""
-[site]
-name = "wp"
+    site = f"""name = "wp"
 base_url = "{base_url}"
 layout = "{layout}"
 timezone = "{timezone}"
 {"listing_path = '/{year}/{month:02d}/{day:02d}/'" if layout == "selectors" else ""}
-{extra}
-[http]
-requests_per_second = 0
+{extra}"""
+    # PHP's server answers a page in about 100 ms, four at a time.
+    http = """requests_per_second = 0
 concurrency = 4
 timeout_seconds = 20
 backoff_initial_seconds = 0.05
-backoff_max_seconds = 0.2
-[database]
-url = "sqlite:///{tmp_path / "archive.db"}"
-[logging]
-file = "{tmp_path / "ingest.jsonl"}"
-""",
-        encoding="utf-8",
-    )
-    return config
+backoff_max_seconds = 0.2"""
+    return cli.write_site_config(tmp_path, site, http, database="archive.db")
 
 
 def backfill(config: Path, *extra: str) -> None:
     for first, last in WINDOWS:
         done = ingest(config, "backfill", "--from", str(first), "--to", str(last), *extra)
         assert done.returncode == 0, done.stdout + done.stderr
-
-
-def export(config: Path) -> list[dict[str, Any]]:
-    done = ingest(config, "export", "--format", "jsonl")
-    assert done.returncode == 0, done.stderr
-    return [json.loads(line) for line in done.stdout.splitlines()]
 
 
 def expected(truth: dict[str, Any]) -> list[dict[str, Any]]:
@@ -133,7 +116,7 @@ def archived(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def assert_exact(config: Path, truth: dict[str, Any]) -> None:
     want = expected(truth)
-    got = archived(export(config))
+    got = archived(cli.exported(config))
     assert [(r["date"], r["title"]) for r in got] == [(r["date"], r["title"]) for r in want]
     for got_record, want_record in zip(got, want, strict=True):
         assert got_record == want_record
@@ -242,7 +225,7 @@ def test_an_edited_post_is_updated_and_its_earlier_version_kept(
     theme = "twentytwentytwo"
     config = write_config(tmp_path, wordpress.servers[theme].base_url, "wordpress")
     backfill(config)
-    before = {r["title"]: r for r in export(config)}[corpus.EDITED_TITLE]
+    before = {r["title"]: r for r in cli.exported(config)}[corpus.EDITED_TITLE]
     edited = next(
         post
         for post in wordpress.truth(theme)["posts"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -9,37 +10,58 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from ingest.sample_site import SampleSiteServer
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def write_config(
-    tmp_path: Path, server: SampleSiteServer, extra: str = "", log_format: str = "json"
+def write_site_config(
+    tmp_path: Path, site: str, http: str, *, database: str = "db.sqlite", logging: str = ""
 ) -> Path:
+    """``tmp_path``'s ``ingest.toml`` for one site: ``[site]`` with ``site`` (its keys, then
+    any sub-tables), ``[http]`` with ``http``, the SQLite file ``database`` and the log file
+    ``ingest.jsonl`` in ``tmp_path``; ``logging``: more keys of ``[logging]``, then any tables
+    that follow it."""
     config = tmp_path / "ingest.toml"
     config.write_text(
         f"""
 [site]
-name = "cli"
-base_url = "{server.base_url}"
-listing_path = "{server.listing_path}"
-layout = "k2"
+{site}
 [http]
-requests_per_second = 0
-timeout_seconds = 2
-backoff_initial_seconds = 0.01
-backoff_max_seconds = 0.05
+{http}
 [database]
-url = "sqlite:///{tmp_path / "db.sqlite"}"
+url = "sqlite:///{tmp_path / database}"
 [logging]
 file = "{tmp_path / "ingest.jsonl"}"
-format = "{log_format}"
-{extra}
-"""
+{logging}
+""",
+        encoding="utf-8",
     )
     return config
+
+
+def write_config(
+    tmp_path: Path, server: SampleSiteServer, extra: str = "", log_format: str = "json"
+) -> Path:
+    """The sample site as a K2 site named ``cli``, with quick retries; ``extra``: tables."""
+    site = f'''name = "cli"
+base_url = "{server.base_url}"
+listing_path = "{server.listing_path}"
+layout = "k2"'''
+    http = """requests_per_second = 0
+timeout_seconds = 2
+backoff_initial_seconds = 0.01
+backoff_max_seconds = 0.05"""
+    return write_site_config(tmp_path, site, http, logging=f'format = "{log_format}"\n{extra}')
+
+
+def exported(config: Path) -> list[dict[str, Any]]:
+    """Every article ``ingest export --format jsonl`` gives for ``config``, each a dict."""
+    done = ingest("--config", str(config), "export", "--format", "jsonl", cwd=config.parent)
+    assert done.returncode == 0, done.stderr
+    return [json.loads(line) for line in done.stdout.splitlines()]
 
 
 def cli_environment(env: dict[str, str] | None = None) -> dict[str, str]:
