@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 import structlog
 
 from ingest import cross_check
-from ingest.article_pages import page_record
+from ingest.article_pages import failed_pages, fetch_page, may_fetch, page_record
 from ingest.bounds import DayBudget, parse_guarded
 from ingest.cross_check import Placed
 from ingest.domain import ArticleRecord, FoundBy
@@ -191,9 +191,11 @@ class CrossCheck:
         again = {m.url for m in missing if refresh and stored.get(m.url) == day}
         before = sum(1 for m in missing if stored.get(m.url) == day and m.url not in again)
         wanted = [
-            m for m in missing if (m.url not in stored or m.url in again) and self._may_fetch(m.url)
+            m
+            for m in missing
+            if (m.url not in stored or m.url in again) and may_fetch(self.fetcher, m.url)
         ]
-        got = await asyncio.gather(*(self._page(m.url, budget) for m in wanted))
+        got = await asyncio.gather(*(fetch_page(self.fetcher, m.url, budget) for m in wanted))
         budget.check()
         read = await self.turns.run(lambda: [_read(layout, page) for page, _ in got])
         records: dict[str, ArticleRecord] = {}
@@ -207,28 +209,7 @@ class CrossCheck:
             log.info("article_found_elsewhere", date=day.isoformat(), url=record.url,
                      source=record.found_by.value)  # fmt: skip
         errors = [error for _, error in got if error is not None]
-        error = f"{len(errors)} article page(s) failed, first: {errors[0]}" if errors else None
-        return Found(tuple(records.values()), before + len(records), error)
-
-    def _may_fetch(self, url: str) -> bool:
-        if self.fetcher.may_fetch(url):
-            return True
-        reason = "off-site" if not self.fetcher.is_on_site(url) else "robots.txt"
-        log.info("article_page_skipped", url=url, reason=reason)
-        return False
-
-    async def _page(self, url: str, budget: DayBudget) -> tuple[Page | None, str | None]:
-        """The page, or None; only a transient failure is an error (as a listed article's)."""
-        if budget.spent:
-            return None, None
-        try:
-            page = await self.fetcher.get(url, kind="article")
-        except PermanentFetchError:
-            return None, None
-        except FetchError as exc:
-            return None, f"{url}: {exc}"
-        budget.spend(len(page.body), page.url, strict=False)
-        return (None, None) if budget.spent else (page, None)
+        return Found(tuple(records.values()), before + len(records), failed_pages(errors))
 
     def _record(
         self, day: date, found: Placed, page: Page, article: ArticlePage

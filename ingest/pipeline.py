@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Protocol
 import structlog
 
 from ingest.archive import WarcFiles
+from ingest.article_pages import failed_pages, fetch_page, may_fetch
 from ingest.bounds import DayBudget, parse_guarded
 from ingest.dedupe import KeyedItem, dedupe_items
 from ingest.domain import (
@@ -35,7 +36,6 @@ from ingest.errors import (
     FetchError,
     IngestError,
     ParseError,
-    PermanentFetchError,
     StorageError,
     StorageFullError,
 )
@@ -261,7 +261,7 @@ class DayPipeline:
         fetched = iter(
             await asyncio.gather(
                 *(
-                    self._article_page(k.item, budget)
+                    fetch_page(self.fetcher, k.item.url, budget)
                     for k, want in zip(items, wanted, strict=True)
                     if want
                 )
@@ -280,40 +280,18 @@ class DayPipeline:
             )
             for k, h, a, (page, _) in zip(items, listing_hashes, read, pages, strict=True)
         ]
-        error = None
-        if errors:
-            error = f"{len(errors)} article page(s) failed, first: {errors[0]}"
-        return records, error
+        return records, failed_pages(errors)
 
     def _wants_page(
         self, keyed: KeyedItem, listing_hash: str, prior: articles.KnownArticle | None
     ) -> bool:
         if not self.article_pages or keyed.item.full_text:
             return False
-        if not self.fetcher.may_fetch(keyed.item.url):
-            reason = "off-site" if not self.fetcher.is_on_site(keyed.item.url) else "robots.txt"
-            log.info("article_page_skipped", url=keyed.item.url, reason=reason)
+        if not may_fetch(self.fetcher, keyed.item.url):
             return False
         if prior is None:
             return True
         return prior.listing_hash != listing_hash or prior.body_source != BodySource.ARTICLE
-
-    async def _article_page(
-        self, item: ListingItem, budget: DayBudget
-    ) -> tuple[Page | None, str | None]:
-        """The article's page, or None (the listing text is then the body). Only a transient
-        failure is an error: the date is then retried by the next run. Once the date's pages
-        are over its budget, the rest are not fetched, and a fetched one is let go."""
-        if budget.spent:
-            return _NOT_FETCHED
-        try:
-            page = await self.fetcher.get(item.url, kind="article")
-        except PermanentFetchError:
-            return _NOT_FETCHED
-        except FetchError as exc:
-            return None, f"{item.url}: {exc}"
-        budget.spend(len(page.body), page.url, strict=False)
-        return (None, None) if budget.spent else (page, None)
 
     def _read_article(self, page: Page | None) -> ArticlePage | ParseError | None:
         """On the parse thread: the article read from its page, the error that kept it from

@@ -27,7 +27,7 @@ from typing import Any
 import structlog
 from sqlalchemy import Connection
 
-from ingest.article_pages import page_record
+from ingest.article_pages import failed_pages, fetch_page, may_fetch, page_record
 from ingest.bounds import DayBudget, parse_guarded
 from ingest.domain import ArticleRecord, BodySource, DateStatus, DayOutcome, FoundBy
 from ingest.errors import (
@@ -174,7 +174,7 @@ class SitemapDayPipeline(DayPipeline):
             if self._wants_entry(e, key, known.get(e.url))
         ]  # fmt: skip
         budget = DayBudget()
-        got = await asyncio.gather(*(self._article_page(_item(e), budget) for e in wanted))
+        got = await asyncio.gather(*(fetch_page(self.fetcher, e.url, budget) for e in wanted))
         budget.check()
         errors = [error for _, error in got if error is not None]
         read = await self.turns.run(lambda: [self._read_article(page) for page, _ in got])
@@ -187,15 +187,12 @@ class SitemapDayPipeline(DayPipeline):
         unchanged = sum(1 for e in entries if e.url in known) - sum(
             1 for e in wanted if e.url in known
         )
-        error = f"{len(errors)} article page(s) failed, first: {errors[0]}" if errors else None
-        return records, unchanged, error
+        return records, unchanged, failed_pages(errors)
 
     def _wants_entry(
         self, entry: SitemapEntry, entry_key: str, prior: articles.KnownArticle | None
     ) -> bool:
-        if not self.fetcher.may_fetch(entry.url):
-            reason = "off-site" if not self.fetcher.is_on_site(entry.url) else "robots.txt"
-            log.info("article_page_skipped", url=entry.url, reason=reason)
+        if not may_fetch(self.fetcher, entry.url):
             return False
         return (
             prior is None
