@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.cli import ROOT, cli_environment, ingest, write_config
+from tests.support.cli import ROOT, cli_environment, ingest, on_a_terminal, write_config
 from tests.support.sample_site import SampleSiteServer, Status
 
 
@@ -202,32 +202,10 @@ def test_db_upgrade_and_demo(tmp_path: Path) -> None:
 
 def test_progress_bar_on_a_terminal(server: SampleSiteServer, tmp_path: Path) -> None:
     """On a terminal stderr shows a progress bar (dates done / total, new articles)."""
-    import pty
-
     config = str(write_config(tmp_path, server))
-    leader, follower = pty.openpty()
     args = ["--config", config, "backfill", "--from", "2020-02-01", "--to", "2020-02-04"]
-    process = subprocess.Popen(
-        [sys.executable, "-m", "ingest", *args],
-        cwd=tmp_path,
-        env=cli_environment(),
-        stdout=subprocess.DEVNULL,
-        stderr=follower,
-    )
-    os.close(follower)
-    chunks = []
-    while True:
-        try:
-            chunk = os.read(leader, 4096)
-        except OSError:
-            break
-        if not chunk:
-            break
-        chunks.append(chunk)
-    process.wait(timeout=60)
-    os.close(leader)
-    shown = b"".join(chunks).decode()
-    assert process.returncode == 0
+    code, shown = on_a_terminal(args, tmp_path, stream="stderr")
+    assert code == 0
     assert "4/4 dates" in shown and "new articles" in shown
     assert '"event"' not in shown, "info events stay in the file under a progress bar"
 

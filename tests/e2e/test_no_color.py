@@ -3,42 +3,18 @@
 from __future__ import annotations
 
 import json
-import os
-import pty
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.support.cli import cli_environment
+from tests.support.cli import on_a_terminal
 
 
-def on_a_terminal(args: list[str], cwd: Path, env: dict[str, str]) -> str:
-    """What ``ingest ARGS`` writes to standard output when that output is a terminal."""
-    main, child = pty.openpty()
-    try:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "ingest", *args],
-            cwd=cwd,
-            env=cli_environment(env),
-            stdout=child,
-            stderr=subprocess.DEVNULL,
-        )
-        os.close(child)
-        chunks = []
-        while True:
-            try:
-                chunk = os.read(main, 65536)
-            except OSError:  # EIO: the child closed the terminal
-                break
-            if not chunk:
-                break
-            chunks.append(chunk)
-        assert process.wait(timeout=60) == 0
-    finally:
-        os.close(main)
-    return b"".join(chunks).decode()
+def logs_on_a_terminal(cwd: Path, env: dict[str, str]) -> str:
+    """What ``ingest logs`` writes to standard output when that output is a terminal."""
+    code, shown = on_a_terminal(["--config", "ingest.toml", "logs"], cwd, env=env)
+    assert code == 0
+    return shown
 
 
 @pytest.fixture
@@ -54,10 +30,10 @@ def log_file(tmp_path: Path) -> Path:
 
 
 def test_logs_are_coloured_on_a_terminal(tmp_path: Path, log_file: Path) -> None:
-    shown = on_a_terminal(["--config", "ingest.toml", "logs"], tmp_path, {})
+    shown = logs_on_a_terminal(tmp_path, {})
     assert "error_event" in shown and "\x1b[31m" in shown
 
 
 def test_no_color_keeps_a_terminal_plain(tmp_path: Path, log_file: Path) -> None:
-    shown = on_a_terminal(["--config", "ingest.toml", "logs"], tmp_path, {"NO_COLOR": "1"})
+    shown = logs_on_a_terminal(tmp_path, {"NO_COLOR": "1"})
     assert "error_event" in shown and "\x1b[" not in shown

@@ -20,7 +20,7 @@ from xml.etree import ElementTree
 
 import pytest
 
-from tests.support.cli import cli_environment, ingest, wait_for, write_config
+from tests.support.cli import cli_environment, ingest, on_a_terminal, wait_for, write_config
 from tests.support.sample_site import Delay, SampleSiteServer, Status
 
 
@@ -330,30 +330,11 @@ def test_warnings_go_above_the_progress_line_on_a_terminal(
 ) -> None:
     """A backfill on a terminal with a failing date: each warning starts a line of its own
     above the progress line (erased first, drawn again under it), never on it."""
-    import pty
-
     server.faults.add("/date/2020/2/20.html", Status(503), times=None)  # the last date
     config = str(write_config(tmp_path, server))
-    leader, follower = pty.openpty()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "ingest", "--config", config, "backfill", "--from", "2020-02-01",
-         "--to", "2020-02-20"],
-        cwd=tmp_path, env=cli_environment(), stdout=subprocess.DEVNULL, stderr=follower,
-    )  # fmt: skip
-    os.close(follower)
-    chunks = []
-    while True:
-        try:
-            chunk = os.read(leader, 4096)
-        except OSError:
-            break
-        if not chunk:
-            break
-        chunks.append(chunk)
-    process.wait(timeout=60)
-    os.close(leader)
-    shown = b"".join(chunks).decode()
-    assert process.returncode == 1
+    args = ["--config", config, "backfill", "--from", "2020-02-01", "--to", "2020-02-20"]
+    code, shown = on_a_terminal(args, tmp_path, stream="stderr")
+    assert code == 1
     warnings = shown.count('{"')
     assert warnings >= 1 and "new articles" in shown
     # Each warning follows the erasing of the progress line (or a line's end), and the

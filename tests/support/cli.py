@@ -10,7 +10,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from ingest.sample_site import SampleSiteServer
 
@@ -84,6 +84,42 @@ def ingest(
         timeout=120,
         check=False,
     )
+
+
+def on_a_terminal(
+    args: list[str],
+    cwd: Path,
+    *,
+    env: dict[str, str] | None = None,
+    stream: Literal["stdout", "stderr"] = "stdout",
+) -> tuple[int, str]:
+    """``ingest *args`` with its ``stream`` on a terminal (a pseudo-terminal) and the other
+    stream discarded: its exit code, and what it wrote to the terminal."""
+    import pty
+
+    main, child = pty.openpty()
+    try:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "ingest", *args],
+            cwd=cwd,
+            env=cli_environment(env),
+            stdout=child if stream == "stdout" else subprocess.DEVNULL,
+            stderr=child if stream == "stderr" else subprocess.DEVNULL,
+        )
+        os.close(child)
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(main, 65536)
+            except OSError:  # EIO: the child closed the terminal
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        code = process.wait(timeout=60)
+    finally:
+        os.close(main)
+    return code, b"".join(chunks).decode()
 
 
 def start(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
