@@ -32,26 +32,11 @@ from tests.support.sample_site.flavours import (
     wordpress_page_path,
     wordpress_path,
 )
+from tests.support.sample_site.plain import SELECTORS
 
 TZ = ZoneInfo("Asia/Damascus")
 Page = tuple[bytes, str]  # body, url
 Parser = Callable[[bytes, str], object]
-
-# The plain flavour as tests/support/sample_site/plain.py's docstring describes it.
-PLAIN_SELECTORS = {
-    "item": "ul.news-list > li.story",
-    "title": "h3.headline",
-    "url": "h3.headline > a::attr(href)",
-    "category": "span.section",
-    "excerpt": "div.summary",
-    "date": "span.stamp",
-    "next": "a.more[rel=next]",
-    "empty": "p.no-stories",
-    "article_title": "h1.story-title",
-    "article_body": "div.story-body",
-    "article_time": "span.story-time",
-    "article_time_format": "%d/%m/%Y %H:%M",
-}
 
 
 # -- parsing: each layout's pages ---------------------------------------------------------------
@@ -91,7 +76,7 @@ def build_corpus(days: int = 200, articles: int = 300) -> LayoutCorpus:
             {
                 "wordpress": bound("wordpress", server.wordpress_listing_path),
                 "wordpress-api": bound("wordpress-api", server.api_path),
-                "selectors": bound("selectors", server.plain_listing_path, PLAIN_SELECTORS),
+                "selectors": bound("selectors", server.plain_listing_path, SELECTORS),
             }
         )
         listings: dict[str, list[Page]] = {name: [] for name in corpus.parsers}
