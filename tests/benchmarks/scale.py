@@ -31,7 +31,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
-import json
 import os
 import secrets
 import signal
@@ -76,7 +75,7 @@ def serve(first: date, last: date) -> None:
 
 
 async def _serve(first: date, last: date) -> None:
-    from tests.benchmarks.served import KeptAliveSite, _Pages
+    from tests.benchmarks.served import KeptAliveSite, _Pages, answer_parent, taken
     from tests.support.sample_site import SampleSite
 
     sent: list[tuple[float, str, str]] = []
@@ -94,13 +93,8 @@ async def _serve(first: date, last: date) -> None:
     pages = site.pages = _Pages(SampleSite(seed=SEED), f"http://127.0.0.1:{port}")
     site.rendered.update(pages.prerender(first, last))
     site.rendered["/robots.txt"] = pages.answer("/robots.txt", {})
-    print(json.dumps({"base_url": pages.base_url}), flush=True)
-    loop = asyncio.get_running_loop()
     async with server:
-        while line := await loop.run_in_executor(None, sys.stdin.readline):
-            if line.strip() == "take":
-                print(json.dumps(sent), flush=True)
-                sent.clear()
+        await answer_parent({"base_url": pages.base_url}, {"take": lambda: taken(sent)})
 
 
 class Server(ServerChild):

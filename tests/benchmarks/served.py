@@ -6,8 +6,9 @@ Run as ``python -m tests.benchmarks.served SEED LATENCY FIRST LAST FLAVOURS`` it
 it prints the site's base URL and listing path as one JSON line, then answers each ``paths``
 line on stdin with the JSON list of the paths requested since the last one, each ``times`` line
 with the JSON list of the times (seconds, monotonic) those requests were answered at, and stops
-at end of input. ``ServerChild``, the parent's side of such a child, is every benchmark's
-server child's (``scale``, ``steady`` and ``wordpress_themes`` have their own children).
+at end of input. ``ServerChild`` (the parent's side) and ``answer_parent`` (the child's) are
+every benchmark's server child's: ``scale``, ``steady`` and ``wordpress_themes`` have their
+own children, with their own answers.
 """
 
 from __future__ import annotations
@@ -16,15 +17,17 @@ import asyncio
 import json
 import subprocess
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, timedelta
 from http import HTTPStatus
 from types import TracebackType
-from typing import Any, Self, cast
+from typing import Any, Self, TypeVar, cast
 
 from ingest.sites import wordpress_api
 from tests.support.sample_site import Flavour, SampleSite, SampleSiteServer
 from tests.support.sample_site.flavours import wordpress_page_path, wordpress_path
+
+T = TypeVar("T")
 
 
 class ServerChild:
@@ -62,6 +65,24 @@ class ServerChild:
     ) -> None:
         if self._child is not None:
             self._child.communicate(timeout=self._stop_seconds)
+
+
+async def answer_parent(ready: object, answers: Mapping[str, Callable[[], object]]) -> None:
+    """The child's side of ``ServerChild``: ``ready`` as one JSON line, then, until stdin
+    closes, each line that names one of ``answers`` answered with the JSON of what it gives."""
+    print(json.dumps(ready), flush=True)
+    loop = asyncio.get_running_loop()
+    while line := await loop.run_in_executor(None, sys.stdin.readline):
+        answer = answers.get(line.strip())
+        if answer is not None:
+            print(json.dumps(answer()), flush=True)
+
+
+def taken(items: list[T]) -> list[T]:
+    """What ``items`` held, and it emptied: an answer of what happened since the last one."""
+    held = items[:]
+    items.clear()
+    return held
 
 
 class ServedSite(ServerChild):
@@ -244,15 +265,16 @@ async def _serve(
     port = server.sockets[0].getsockname()[1]
     pages = site.pages = _Pages(SampleSite(seed=seed), f"http://127.0.0.1:{port}")
     site.rendered.update(pages.prerender(first, last, flavours))
-    print(json.dumps({"base_url": pages.base_url, "listing_path": pages.listing_path}), flush=True)
+
+    def paths() -> list[str]:
+        answered.clear()
+        return taken(requested)
+
     async with server:
-        while line := await loop.run_in_executor(None, sys.stdin.readline):
-            if line.strip() == "paths":
-                print(json.dumps(requested), flush=True)
-                requested.clear()
-                answered.clear()
-            elif line.strip() == "times":
-                print(json.dumps(answered), flush=True)
+        await answer_parent(
+            {"base_url": pages.base_url, "listing_path": pages.listing_path},
+            {"paths": paths, "times": lambda: answered},
+        )
 
 
 if __name__ == "__main__":

@@ -42,7 +42,6 @@ server child (``scale.py``'s protocol: prints its base URL, answers ``take``).
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import socket
 import statistics
@@ -92,7 +91,7 @@ def serve(sites: int, first: date, last: date) -> None:
 async def _serve(sites: int, first: date, last: date) -> None:
     import resource
 
-    from tests.benchmarks.served import KeptAliveSite, _Pages
+    from tests.benchmarks.served import KeptAliveSite, _Pages, answer_parent, taken
     from tests.support.sample_site import SampleSite
 
     _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)  # a listening socket a host
@@ -111,13 +110,8 @@ async def _serve(sites: int, first: date, last: date) -> None:
     pages = site.pages = _Pages(SampleSite(seed=SEED), f"http://127.0.0.1:{port}")
     site.rendered.update(pages.prerender(first, last))
     site.rendered["/robots.txt"] = pages.answer("/robots.txt", {})
-    print(json.dumps({"port": port}), flush=True)
-    loop = asyncio.get_running_loop()
     async with server:
-        while line := await loop.run_in_executor(None, sys.stdin.readline):
-            if line.strip() == "take":
-                print(json.dumps(sent), flush=True)
-                sent.clear()
+        await answer_parent({"port": port}, {"take": lambda: taken(sent)})
 
 
 class Server(ServerChild):

@@ -31,7 +31,7 @@ from typing import Any
 
 from tests.benchmarks import cpu
 from tests.benchmarks.common import Row
-from tests.benchmarks.served import Answer, KeptAliveSite, ServerChild
+from tests.benchmarks.served import Answer, KeptAliveSite, ServerChild, answer_parent, taken
 from tests.support.sample_site import SampleSite
 from tests.support.wordpress.corpus import Post
 from tests.support.wordpress.site import RealWordPress, missing
@@ -120,13 +120,8 @@ async def _serve(recording: dict[str, Any], latency: float) -> None:
     server = await asyncio.start_server(site, "127.0.0.1", 0)
     base_url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
     site.load(recording, base_url)
-    print(json.dumps({"base_url": base_url}), flush=True)
-    loop = asyncio.get_running_loop()
     async with server:
-        while line := await loop.run_in_executor(None, sys.stdin.readline):
-            if line.strip() == "paths":
-                print(json.dumps(site.requested), flush=True)
-                site.requested.clear()
+        await answer_parent({"base_url": base_url}, {"paths": lambda: taken(site.requested)})
 
 
 class ServedRecording(ServerChild):
