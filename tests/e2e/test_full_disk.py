@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import sqlite3
 import subprocess
@@ -16,6 +15,7 @@ import pytest
 
 from ingest.planning import dates_in_flight
 from tests.support.cli import ingest, write_config
+from tests.support.disks import small_tmpfs
 from tests.support.listings import listing_dates
 from tests.support.sample_site import SampleSiteServer
 
@@ -23,22 +23,8 @@ from tests.support.sample_site import SampleSiteServer
 @pytest.fixture
 def small_disk(tmp_path: Path) -> Iterator[Path]:
     """A 600 KB tmpfs, unmounted afterwards; skipped where it cannot be mounted."""
-    if os.geteuid() != 0:
-        pytest.skip("mounting a tmpfs needs root")
-    disk = tmp_path / "disk"
-    disk.mkdir()
-    mounted = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=600k", "tmpfs", str(disk)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if mounted.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.strip()}")
-    try:
+    with small_tmpfs(tmp_path, "600k") as disk:
         yield disk
-    finally:
-        subprocess.run(["umount", "-l", str(disk)], check=False)
 
 
 FIRST, LAST = date(2020, 1, 1), date(2020, 3, 31)

@@ -21,6 +21,7 @@ from xml.etree import ElementTree
 import pytest
 
 from tests.support.cli import cli_environment, ingest, on_a_terminal, wait_for, write_config
+from tests.support.disks import small_tmpfs
 from tests.support.sample_site import Delay, SampleSiteServer, Status
 
 
@@ -97,18 +98,8 @@ def test_export_output_replaces_the_file_only_with_a_whole_export(crawled: Path)
 @pytest.fixture
 def small_disk(tmp_path: Path) -> Iterator[Path]:
     """A 64 KB tmpfs, unmounted afterwards; skipped where it cannot be mounted."""
-    if os.geteuid() != 0:
-        pytest.skip("mounting a tmpfs needs root")
-    disk = tmp_path / "disk"
-    disk.mkdir()
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(disk)],
-                             capture_output=True, text=True, check=False)  # fmt: skip
-    if mounted.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.strip()}")
-    try:
+    with small_tmpfs(tmp_path, "64k") as disk:
         yield disk
-    finally:
-        subprocess.run(["umount", "-l", str(disk)], check=False)
 
 
 def test_an_export_that_fills_the_disk_leaves_the_good_file(
