@@ -21,7 +21,7 @@ from tests.support.sample_site.server import DEFAULT_API_SPAN
 from tests.support.sample_site.sitemaps import INDEX_PATH, Sitemaps, hideable, lastmod
 from tests.support.sample_site.sitemaps import published as published_at
 from tests.support.wordpress import corpus
-from tests.support.wordpress.site import THEMES, RealWordPress, missing, published
+from tests.support.wordpress.site import THEMES, RealWordPress, published, serving_corpus
 
 README = cli.ROOT / "README.md"
 HTTP = """
@@ -65,14 +65,8 @@ def one_line_error(done: cli.subprocess.CompletedProcess[str], code: int) -> str
 
 @pytest.fixture(scope="module")
 def wordpress(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealWordPress]:
-    reason = missing()
-    if reason is not None:
-        pytest.skip(f"no real WordPress here: {reason}")
-    site = RealWordPress(tmp_path_factory.mktemp("wordpress"))
-    try:
-        yield site.start(themes=THEMES[:1])
-    finally:
-        site.stop()
+    with serving_corpus(tmp_path_factory.mktemp("wordpress"), THEMES[:1]) as site:
+        yield site
 
 
 def newest_day(wordpress: RealWordPress) -> tuple[str, int]:

@@ -24,7 +24,7 @@ from ingest.text import clean_whitespace, join_paragraphs, paragraphs_of_html, t
 from tests.support import cli
 from tests.support.docs import toml_block
 from tests.support.wordpress import corpus
-from tests.support.wordpress.site import THEMES, RealWordPress, missing, published
+from tests.support.wordpress.site import THEMES, RealWordPress, published, serving_corpus
 
 WINDOWS = (corpus.SPRING, corpus.AUTUMN)
 # The `selectors` config for a block theme, read from docs/layouts.md where it is given.
@@ -36,14 +36,8 @@ BLOCK_THEME_SELECTORS = (
 
 @pytest.fixture(scope="module")
 def wordpress(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealWordPress]:
-    reason = missing()
-    if reason is not None:
-        pytest.skip(f"no real WordPress here: {reason}")
-    site = RealWordPress(tmp_path_factory.mktemp("wordpress"))
-    try:
-        yield site.start()
-    finally:
-        site.stop()
+    with serving_corpus(tmp_path_factory.mktemp("wordpress")) as site:
+        yield site
 
 
 def ingest(config: Path, *args: str) -> subprocess.CompletedProcess[str]:

@@ -19,10 +19,12 @@ import socket
 import subprocess
 import time
 import urllib.request
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from tests.support.cli import free_port
 from tests.support.wordpress import corpus
@@ -231,6 +233,20 @@ require_once ABSPATH . 'wp-settings.php';
             _signal_group(process, signal.SIGKILL)  # a worker that outlived its parent
         self._processes.clear()
         self._mysql(f"DROP DATABASE IF EXISTS `{self.database}`")
+
+
+@contextlib.contextmanager
+def serving_corpus(folder: Path, themes: tuple[str, ...] = THEMES) -> Iterator[RealWordPress]:
+    """The tests' corpus in a real WordPress under ``folder``, served by each of ``themes``,
+    removed afterwards; the test is skipped, saying why, where no real WordPress can run."""
+    reason = missing()
+    if reason is not None:
+        pytest.skip(f"no real WordPress here: {reason}")
+    site = RealWordPress(folder)
+    try:
+        yield site.start(themes)
+    finally:
+        site.stop()
 
 
 def published(truth: Mapping[str, Any]) -> list[dict[str, Any]]:
