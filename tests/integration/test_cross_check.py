@@ -25,13 +25,13 @@ from ingest.crawl import RunSummary
 from ingest.domain import RunStatus
 from ingest.health import check_sites
 from ingest.metrics import MetricsCollector
-from ingest.settings import Settings, settings_from_mapping
+from ingest.settings import Settings
 from ingest.store import tables
 from ingest.store.engine import Database
 from tests.support.archive import Row, expected
 from tests.support.sample_site import SampleSite, SampleSiteServer
 from tests.support.sample_site.sitemaps import INDEX_PATH, Sitemaps, hideable, hint_day
-from tests.support.settings import FAST_HTTP
+from tests.support.settings import loopback_settings
 
 SPAN = (date(2020, 1, 1), date(2020, 2, 29))
 FIRST, LAST = date(2020, 2, 1), date(2020, 2, 9)
@@ -46,18 +46,10 @@ def wordpress(site: SampleSite) -> Iterator[SampleSiteServer]:
 
 
 def configure(tmp_path: Path, url: str, server: SampleSiteServer) -> Settings:
-    return settings_from_mapping(
-        {
-            "http": FAST_HTTP,
-            "sites": [{"name": "news", "base_url": server.base_url, "layout": "wordpress",
-                       "listing_path": server.wordpress_listing_path,
-                       "timezone": "Asia/Damascus", "cross_check": True,
-                       "sitemap_path": INDEX_PATH}],
-            "database": {"url": url},
-            "archive": {"dir": str(tmp_path / "warc")},
-            "logging": {"file": str(tmp_path / "ingest.jsonl")},
-        }
-    )  # fmt: skip
+    table = {"name": "news", "base_url": server.base_url, "layout": "wordpress",
+             "listing_path": server.wordpress_listing_path, "timezone": "Asia/Damascus",
+             "cross_check": True, "sitemap_path": INDEX_PATH}  # fmt: skip
+    return loopback_settings(tmp_path, url, table)
 
 
 def only(outcomes: list[crawl.Outcome]) -> RunSummary:

@@ -14,27 +14,21 @@ from structlog.testing import capture_logs
 from ingest.crawl import RunSummary
 from ingest.daemon import crawl_once
 from ingest.domain import RunKind, RunStatus
-from ingest.settings import Settings, settings_from_mapping
+from ingest.settings import Settings
 from ingest.store import tables
 from ingest.store.engine import Database
 from tests.support.sample_site import SampleSite, SampleSiteServer, Status
 from tests.support.sample_site.feeds import FEED_PATH
-from tests.support.settings import FAST_HTTP
+from tests.support.settings import loopback_settings
 
 DAY = date(2020, 2, 10)  # the feed's 10 newest posts reach back into the 9th, not the 8th
 WINDOW = [DAY - timedelta(days=2), DAY - timedelta(days=1), DAY]
 
 
 def configure(tmp_path: Path, url: str, server: SampleSiteServer, **site: Any) -> Settings:
-    return settings_from_mapping(
-        {
-            "http": FAST_HTTP,
-            "sites": [{"name": "news", "base_url": server.base_url, "layout": "wordpress",
-                       "feed": True, "schedule": {"lookback_days": 2}, **site}],
-            "database": {"url": url},
-            "logging": {"file": str(tmp_path / "ingest.jsonl")},
-        }
-    )  # fmt: skip
+    table = {"name": "news", "base_url": server.base_url, "layout": "wordpress", "feed": True,
+             "schedule": {"lookback_days": 2}, **site}  # fmt: skip
+    return loopback_settings(tmp_path, url, table)
 
 
 def crawl(settings: Settings, database: Database, today: date = DAY) -> RunSummary:

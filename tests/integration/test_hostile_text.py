@@ -21,33 +21,23 @@ from ingest.domain import (
     RunKind,
     RunStatus,
 )
-from ingest.settings import Settings, settings_from_mapping
+from ingest.settings import Settings
 from ingest.store import articles, runs, tables
 from ingest.store.days import read_validators
 from ingest.store.engine import Database
 from ingest.store.migrate import alembic_config, upgrade_to_head
 from ingest.text import title_digest, title_key
 from tests.support.sample_site import SampleSiteServer
-from tests.support.settings import FAST_HTTP
+from tests.support.settings import loopback_settings
 
 DAY = date(2020, 2, 3)
 LONG_TITLE = " ".join(f"word{n}" for n in range(1400))  # about 11,000 characters
 
 
 def _settings(server: SampleSiteServer, tmp_path: Path, database_url: str) -> Settings:
-    return settings_from_mapping(
-        {
-            "site": {
-                "name": "api",
-                "base_url": server.base_url,
-                "layout": "wordpress-api",
-                "listing_path": server.api_path,
-            },
-            "http": FAST_HTTP,
-            "database": {"url": database_url},
-            "logging": {"file": str(tmp_path / "ingest.jsonl")},
-        }
-    )  # fmt: skip
+    table = {"name": "api", "base_url": server.base_url, "layout": "wordpress-api",
+             "listing_path": server.api_path}  # fmt: skip
+    return loopback_settings(tmp_path, database_url, table)
 
 
 def test_a_nul_and_a_title_longer_than_an_index_entry_store_their_date(

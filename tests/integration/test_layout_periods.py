@@ -20,25 +20,18 @@ from ingest.store.engine import Database
 from tests.support import archive
 from tests.support.archive import Row
 from tests.support.sample_site import SampleSiteServer
-from tests.support.settings import FAST_HTTP
+from tests.support.settings import loopback_settings
 
 FIRST, SWITCH, LAST = date(2020, 2, 1), date(2020, 2, 7), date(2020, 2, 14)
 Key = tuple[date, str]
 
 
 def configure(server: SampleSiteServer, tmp_path: Path, url: str) -> Settings:
-    return settings_from_mapping(
-        {
-            "http": FAST_HTTP,
-            "sites": [{"name": "etilaf", "base_url": server.base_url, "layouts": [
-                {"layout": "k2", "listing_path": server.listing_path, "until": SWITCH},
-                {"layout": "wordpress", "listing_path": server.wordpress_listing_path},
-            ]}],
-            "database": {"url": url},
-            "archive": {"dir": str(tmp_path / "warc")},
-            "logging": {"file": str(tmp_path / "ingest.jsonl")},
-        }
-    )  # fmt: skip
+    table = {"name": "etilaf", "base_url": server.base_url, "layouts": [
+        {"layout": "k2", "listing_path": server.listing_path, "until": SWITCH},
+        {"layout": "wordpress", "listing_path": server.wordpress_listing_path},
+    ]}  # fmt: skip
+    return loopback_settings(tmp_path, url, table)
 
 
 def stored(database: Database) -> dict[Key, Row]:

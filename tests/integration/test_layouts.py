@@ -18,7 +18,7 @@ from structlog.testing import capture_logs
 
 from ingest.crawl import RunSummary, backfill, dates_between
 from ingest.domain import RunStatus
-from ingest.settings import Settings, settings_from_mapping
+from ingest.settings import Settings
 from ingest.store import tables
 from ingest.store.engine import Database
 from tests.support.archive import Row, expected, stored
@@ -26,7 +26,7 @@ from tests.support.sample_site import Flavour, SampleSite, SampleSiteServer, Sta
 from tests.support.sample_site.content import dedupe
 from tests.support.sample_site.flavours import reads_full_text
 from tests.support.sample_site.plain import SELECTORS
-from tests.support.settings import FAST_HTTP
+from tests.support.settings import loopback_settings
 
 FIRST, LAST = date(2020, 2, 1), date(2020, 2, 14)  # 2020-02-05 has no posts
 # The plain flavour as tests/support/sample_site/plain.py's docstring describes it.
@@ -65,14 +65,7 @@ def site_table(server: SampleSiteServer, layout: str, **extra: Any) -> dict[str,
 
 
 def configure(tmp_path: Path, url: str, *sites: dict[str, Any], **http: Any) -> Settings:
-    return settings_from_mapping(
-        {
-            "http": {**FAST_HTTP, **http},
-            "sites": list(sites),
-            "database": {"url": url},
-            "logging": {"file": str(tmp_path / "ingest.jsonl")},
-        }
-    )
+    return loopback_settings(tmp_path, url, *sites, http=http)
 
 
 def crawl(

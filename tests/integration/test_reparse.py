@@ -11,31 +11,24 @@ from sqlalchemy import select
 from ingest import crawl
 from ingest.crawl import RunSummary
 from ingest.domain import RunKind, RunStatus
-from ingest.settings import Settings, settings_from_mapping
+from ingest.settings import Settings
 from ingest.store import tables
 from ingest.store.engine import Database
 from tests.support import archive
 from tests.support.archive import Row
 from tests.support.sample_site import SampleSiteServer
 from tests.support.sample_site.plain import SELECTORS
-from tests.support.settings import FAST_HTTP
+from tests.support.settings import loopback_settings
 
 FIRST, LAST = date(2020, 2, 1), date(2020, 2, 12)  # 2020-02-05 has no posts
 Key = tuple[date, str]
 
 
 def configure(server: SampleSiteServer, tmp_path: Path, url: str, **selectors: str) -> Settings:
-    return settings_from_mapping(
-        {
-            "http": FAST_HTTP,
-            "sites": [{"name": "plain", "base_url": server.base_url, "layout": "selectors",
-                       "listing_path": server.plain_listing_path,
-                       "selectors": {**SELECTORS, **selectors}}],
-            "database": {"url": url},
-            "archive": {"dir": str(tmp_path / "warc")},
-            "logging": {"file": str(tmp_path / "ingest.jsonl")},
-        }
-    )  # fmt: skip
+    table = {"name": "plain", "base_url": server.base_url, "layout": "selectors",
+             "listing_path": server.plain_listing_path,
+             "selectors": {**SELECTORS, **selectors}}  # fmt: skip
+    return loopback_settings(tmp_path, url, table)
 
 
 def stored(database: Database) -> dict[Key, Row]:

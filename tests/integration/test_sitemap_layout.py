@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from ingest.crawl import RunSummary, backfill
 from ingest.domain import RunStatus
-from ingest.settings import Settings, settings_from_mapping
+from ingest.settings import Settings
 from ingest.store import tables
 from ingest.store.engine import Database
 from tests.support import archive
@@ -32,7 +32,7 @@ from tests.support.sample_site.sitemaps import (
     sitemap_expected,
     without_post_footer,
 )
-from tests.support.settings import FAST_HTTP
+from tests.support.settings import loopback_settings
 
 SPAN = (date(2020, 1, 1), date(2020, 2, 29))
 FIRST, LAST = date(2020, 2, 1), date(2020, 2, 12)
@@ -54,14 +54,7 @@ def configure(tmp_path: Path, url: str, server: SampleSiteServer, **site: Any) -
         "timezone": "Asia/Damascus",
         **site,
     }
-    return settings_from_mapping(
-        {
-            "http": FAST_HTTP,
-            "sites": [table],
-            "database": {"url": url},
-            "logging": {"file": str(tmp_path / "ingest.jsonl")},
-        }
-    )
+    return loopback_settings(tmp_path, url, table)
 
 
 def crawl(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 from ingest.settings import Settings, replace_site, settings_from_mapping
@@ -36,6 +37,26 @@ def fast_settings(
             },
             "http": {**FAST_HTTP, **http},
             "database": {"url": database_url or f"sqlite:///{tmp_path / 'ingest.db'}"},
+            "logging": {"file": str(tmp_path / "ingest.jsonl")},
+            "archive": {"dir": str(tmp_path / "warc")},
+        }
+    )
+
+
+def loopback_settings(
+    tmp_path: Path,
+    database_url: str,
+    *sites: Mapping[str, object],
+    http: Mapping[str, object] | None = None,
+) -> Settings:
+    """Settings for ``sites`` (``[[sites]]`` tables) served over loopback: ``FAST_HTTP`` with
+    ``http`` on top, the database at ``database_url``, the log and the WARC archive in
+    ``tmp_path`` (never the working directory's ``data/``)."""
+    return settings_from_mapping(
+        {
+            "http": {**FAST_HTTP, **(http or {})},
+            "sites": list(sites),
+            "database": {"url": database_url},
             "logging": {"file": str(tmp_path / "ingest.jsonl")},
             "archive": {"dir": str(tmp_path / "warc")},
         }
