@@ -153,12 +153,13 @@ def reparse(
 
 
 def _replaying(site: SiteSettings) -> SiteSettings:
-    """The site as a reparse reads it: unpaced (nothing goes to the site), robots.txt not
-    read again (the archive holds only what it allowed then), one attempt a page."""
+    """The site as a reparse reads it: unpaced (nothing goes to the site), one attempt a page.
+    robots.txt is the archived one, asked only of the pages the archive lacks
+    (``fetch.Archive``)."""
     http = msgspec.structs.replace(
         site.http, requests_per_second=0.0, concurrency=16, max_attempts=1
     )
-    return msgspec.structs.replace(site, http=http, respect_robots_txt=False)
+    return msgspec.structs.replace(site, http=http)
 
 
 def crawl_sites(

@@ -69,18 +69,29 @@ class WarcReplay:
         self._directory = directory
         self._site = site
         self._index: dict[str, _Capture] | None = None
-        # The dates that ask while the index is being built wait for that one build.
         self._indexing: asyncio.Future[dict[str, _Capture]] | None = None
         # Each file opened once for the run (an open costs more than reading a record).
         self._open: dict[Path, BinaryIO] = {}
         self.files = 0
 
+    async def open(self) -> None:
+        """Index the files, once: the dates that ask while it is being built wait for that
+        one build."""
+        if self._index is None:
+            if self._indexing is None:
+                self._indexing = asyncio.ensure_future(asyncio.to_thread(self._build_index))
+            self._index = await asyncio.shield(self._indexing)
+
+    def holds(self, url: str) -> bool:
+        """Whether ``url`` has an answer here (False before ``open``)."""
+        return self._index is not None and url in self._index
+
     async def get(self, url: str, headers: Mapping[str, str]) -> ArchivedAnswer:
         index = self._index
         if index is None:
-            if self._indexing is None:
-                self._indexing = asyncio.ensure_future(asyncio.to_thread(self._build_index))
-            index = self._index = await asyncio.shield(self._indexing)
+            await self.open()
+            index = self._index
+            assert index is not None
         capture = index.get(url)
         if capture is None:
             raise PermanentFetchError(f"not in the WARC archive: {url}", url=url)

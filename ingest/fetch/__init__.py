@@ -2,7 +2,8 @@
 
 fetcher.py     Fetcher: retries, redirects, robots.txt, the host's slot, bounded inflate
 transport.py   Transport (URL and headers in; status, headers, body out); AiohttpTransport,
-               where aiohttp's errors become ingest's, once, a proxy's credentials masked
+               where aiohttp's errors become ingest's, once, a proxy's credentials masked;
+               Archive, a transport that replays kept responses (``ingest reparse``)
 hosts.py       Hosts: the process's host slots and robots.txt reads, shared by its sites
 politeness.py  HostSlot, RateLimiter: a host's concurrency and pace
 robots.py      RobotsFile, RobotsPolicy: robots.txt as RFC 9309 reads it, its rules indexed
@@ -18,12 +19,13 @@ from ingest.fetch.inflate import INFLATE_STEP
 from ingest.fetch.page import FetchStats, Page
 from ingest.fetch.politeness import HostSlot, RateLimiter
 from ingest.fetch.robots import RobotsFile, RobotsPolicy
-from ingest.fetch.transport import AiohttpTransport, Answer, Transport
+from ingest.fetch.transport import AiohttpTransport, Answer, Archive, Transport
 
 __all__ = [
     "INFLATE_STEP",
     "AiohttpTransport",
     "Answer",
+    "Archive",
     "FetchStats",
     "Fetcher",
     "HostSlot",

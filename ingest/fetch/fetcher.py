@@ -10,6 +10,11 @@ One request path: every GET, in production and in the tests, goes
 over ``transport.AiohttpTransport``; the tests run it against servers on loopback. The
 transport raises the product's own errors (translated once, where aiohttp's enter); the
 fetcher adds the statuses it does not want (``retry.status_error``) and its own timeout.
+
+An ``Archive`` transport (``ingest reparse``'s WARC files) goes the same way. robots.txt is
+the archived one, and asked only of a URL the archive lacks: what it holds was allowed when
+it was fetched, and a page the crawl was refused is refused again for that reason, not as
+missing.
 """
 
 from __future__ import annotations
@@ -30,7 +35,7 @@ from ingest.fetch.page import Capture, FetchStats, Page
 from ingest.fetch.redirects import SiteScope, redirect_target, refuse_unfit
 from ingest.fetch.retry import Retry, status_error
 from ingest.fetch.robots import RobotsFile, RobotsPolicy
-from ingest.fetch.transport import AiohttpTransport, Transport
+from ingest.fetch.transport import AiohttpTransport, Archive, Transport
 from ingest.logs import get_logger
 from ingest.settings import HttpSettings, SiteSettings
 
@@ -69,6 +74,7 @@ class Fetcher:
         self._hosts = hosts if hosts is not None else Hosts()
         self._owns_transport = transport is None
         self._transport: Transport = transport if transport is not None else make_transport(http)
+        self._archive = transport if isinstance(transport, Archive) else None
         self._capture = capture
         self._headers = {
             "User-Agent": http.user_agent,
@@ -111,8 +117,12 @@ class Fetcher:
         return self._scope.contains(url)
 
     def may_fetch(self, url: str) -> bool:
-        """True when the URL is on the site and robots.txt allows it."""
-        return self._scope.contains(url) and self._robots.allows(url)
+        """True when the URL is on the site and robots.txt allows it (or the archive being
+        replayed holds it)."""
+        return self._scope.contains(url) and self._allows(url)
+
+    def _allows(self, url: str) -> bool:
+        return self._robots.allows(url) or (self._archive is not None and self._archive.holds(url))
 
     async def load_robots(self) -> None:
         """Read robots.txt once for the origin's runs under way; a missing file allows
@@ -124,11 +134,18 @@ class Fetcher:
         """
         if not self._site.respect_robots_txt or self._robots_url is not None:
             return
-        self._robots_url = url = urljoin(self._site.base_url, "/robots.txt")
+        url = urljoin(self._site.base_url, "/robots.txt")
+        if self._archive is not None:
+            await self._archive.open()
+            if not self._archive.holds(url):
+                return  # the crawls it kept read none: everything allowed, as it was to them
+        self._robots_url = url
         found = await self._hosts.robots(url, lambda: self._read_robots(url))
         # Off the event loop: compiling 500 KiB of rules takes 50-100 ms, which every other
         # site of the process would wait out.
         self._robots = await asyncio.to_thread(found.policy, self._http.user_agent)
+        if self._archive is not None:
+            return  # nothing goes to the site: its Crawl-delay paces nothing
         delay = self._robots.crawl_delay
         ceiling = self._http.max_crawl_delay_seconds
         if delay is not None and delay > ceiling:
@@ -234,7 +251,7 @@ class Fetcher:
                 current = refuse_unfit(current, original=url)
             else:
                 current = self._scope.admit(current, original=url)
-                if not self._robots.allows(current):
+                if not self._allows(current):
                     raise PermanentFetchError(self._robots.refusal(current), url=url)
             async with self._slot:
                 started = time.perf_counter()

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator, Mapping
-from typing import NoReturn, Protocol
+from typing import NoReturn, Protocol, runtime_checkable
 
 import aiohttp
 
@@ -62,6 +62,21 @@ class Transport(Protocol):
     async def get(self, url: str, headers: Mapping[str, str]) -> Answer: ...
 
     async def aclose(self) -> None: ...
+
+
+@runtime_checkable
+class Archive(Transport, Protocol):
+    """A transport that answers from responses kept earlier (``ingest reparse``'s WARC files):
+    nothing reaches a site, so the fetcher keeps no pace, slot, timeout or retry for it, and a
+    page it holds was allowed by robots.txt when it was fetched."""
+
+    async def open(self) -> None:
+        """Be ready to answer: know what it holds (once, however many ask)."""
+        ...
+
+    def holds(self, url: str) -> bool:
+        """Whether it has an answer for ``url`` (once open)."""
+        ...
 
 
 class Scrubber:

@@ -6,7 +6,10 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+import msgspec
+import pytest
 from sqlalchemy import select
+from structlog.testing import capture_logs
 
 from ingest import crawl
 from ingest.crawl import RunSummary
@@ -69,11 +72,19 @@ def test_a_fixed_selector_applies_to_every_archived_day_without_a_request(
     assert kinds == [RunKind.BACKFILL.value, RunKind.REPARSE.value]
 
 
+@pytest.mark.parametrize("robots_read", [True, False], ids=["robots-read", "robots-off"])
 def test_a_day_the_archive_lacks_fails_saying_so(
-    server: SampleSiteServer, tmp_path: Path, database_url: str, database: Database
+    server: SampleSiteServer,
+    tmp_path: Path,
+    database_url: str,
+    database: Database,
+    robots_read: bool,
 ) -> None:
+    """Whether or not the crawl read robots.txt: a crawl that read none (so the archive
+    holds none) allowed everything, and so does the reparse."""
     settings = configure(server, tmp_path, database_url)
-    only(crawl.backfill(settings, database, FIRST, FIRST))
+    site = msgspec.structs.replace(settings.sites[0], respect_robots_txt=robots_read)
+    only(crawl.backfill(settings, database, FIRST, FIRST, sites=[site]))
     requests = len(server.requests)
     reparsed = only(crawl.reparse(settings, database, FIRST, date(2020, 2, 2)))
     assert len(server.requests) == requests
@@ -86,3 +97,28 @@ def test_a_day_the_archive_lacks_fails_saying_so(
             )
         ).one()
     assert "not in the WARC archive" in error
+
+
+def test_a_page_robots_txt_kept_the_crawl_from_is_skipped_as_the_crawl_skipped_it(
+    server: SampleSiteServer, tmp_path: Path, database_url: str, database: Database
+) -> None:
+    """The crawl never fetched the articles the archived robots.txt disallows: the reparse
+    skips them for that reason too, neither a failed fetch in its log nor in its record."""
+    settings = configure(server, tmp_path, database_url)
+    with capture_logs() as crawl_events:
+        crawled = only(crawl.backfill(settings, database, FIRST, LAST))
+    with capture_logs() as reparse_events:
+        reparsed = only(crawl.reparse(settings, database, FIRST, LAST))
+
+    def skipped(events: list[dict[str, Any]]) -> list[tuple[str, str]]:
+        return sorted(
+            (e["url"], e["reason"]) for e in events if e["event"] == "article_page_skipped"
+        )
+
+    assert "robots.txt" in {reason for _, reason in skipped(crawl_events)}, (
+        "the range holds a page robots.txt disallows"
+    )
+    assert skipped(reparse_events) == skipped(crawl_events)
+    assert not [e for e in reparse_events if e["event"] == "fetch_failed"]
+    assert reparsed.counts.pages_failed == crawled.counts.pages_failed == 0
+    assert reparsed.status is RunStatus.SUCCEEDED

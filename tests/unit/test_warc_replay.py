@@ -4,6 +4,7 @@ once, and a page read from its record's gzip member alone is what FastWARC reads
 from __future__ import annotations
 
 import asyncio
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -13,6 +14,8 @@ from fastwarc.warc import ArchiveIterator
 from ingest.archive import WarcFiles
 from ingest.archive.replay import WarcReplay
 from ingest.errors import PermanentFetchError
+from ingest.fetch import Fetcher
+from ingest.settings import settings_from_mapping
 
 NOW = datetime(2020, 2, 1, 12, 0, tzinfo=UTC)
 SENT = {"User-Agent": "t"}
@@ -79,6 +82,49 @@ def test_a_page_read_from_its_member_is_what_fastwarc_reads_and_the_index_is_bui
                 headers,
                 payload,
             ), url
+        await replay.aclose()
+
+    asyncio.run(main())
+
+
+def test_the_fetcher_replays_under_the_archived_robots_txt_without_its_crawl_delay(
+    tmp_path: Path,
+) -> None:
+    """What the archive holds is read whatever robots.txt says (it was allowed when it was
+    fetched); a page it lacks is refused when robots.txt disallows it, as the crawl was; and
+    the file's Crawl-delay paces nothing, since nothing goes to the site."""
+    robots = b"User-agent: *\nDisallow: /private/\nCrawl-delay: 30\n"
+    archive(
+        tmp_path,
+        1,
+        [
+            ("https://x.example/robots.txt", 200, robots),
+            ("https://x.example/a", 200, b"<p>a</p>"),
+            ("https://x.example/b", 200, b"<p>b</p>"),
+            ("https://x.example/private/kept", 200, b"<p>kept</p>"),
+        ],
+    )
+    site = settings_from_mapping(
+        {
+            "site": {"name": "s", "base_url": "https://x.example", "listing_path": "/{date}"},
+            "http": {"requests_per_second": 0.0},  # as a reparse reads a site
+        }
+    ).sites[0]
+
+    async def main() -> None:
+        replay = WarcReplay(tmp_path, "s")
+        async with Fetcher(site, site.http, transport=replay) as fetcher:
+            await fetcher.load_robots()
+            assert fetcher.may_fetch("https://x.example/a")
+            assert fetcher.may_fetch("https://x.example/private/kept"), "held: read"
+            assert not fetcher.may_fetch("https://x.example/private/gone"), "refused, as then"
+            with pytest.raises(PermanentFetchError, match=r"disallowed by robots\.txt"):
+                await fetcher.get("https://x.example/private/gone", kind="article")
+            started = time.monotonic()
+            for url in ("https://x.example/a", "https://x.example/b", "https://x.example/a"):
+                get = fetcher.get(url, kind="article")
+                assert (await asyncio.wait_for(get, 10)).status == 200
+            assert time.monotonic() - started < 5, "not paced by the archived Crawl-delay"
         await replay.aclose()
 
     asyncio.run(main())
