@@ -81,7 +81,8 @@ def execute_many(conn: Connection, statement: Executable, rows: Sequence[Mapping
     compiled = _compiled(conn.dialect, statement, tuple(rows[0]))
     cursor, dbapi_connection = _cursor(conn)
     try:
-        bound = [_bind(compiled, row) for row in rows]
+        converted: _Converted = {}
+        bound = [_bind(compiled, row, converted) for row in rows]
         try:
             cursor.executemany(compiled.sql, bound)
         except conn.dialect.loaded_dbapi.Error as exc:
@@ -105,9 +106,10 @@ def execute_each(
     compiled = _compiled(conn.dialect, statement, tuple(rows[0]))
     cursor, dbapi_connection = _cursor(conn)
     returned: list[Any] = []
+    converted: _Converted = {}
     try:
         for row in rows:
-            bound = _bind(compiled, row)
+            bound = _bind(compiled, row, converted)
             try:
                 cursor.execute(compiled.sql, bound)
                 returned += cursor.fetchall()
@@ -138,10 +140,26 @@ def _cursor(conn: Connection) -> tuple[Any, Any]:
     return dbapi_connection.cursor(), dbapi_connection
 
 
-def _bind(compiled: _Compiled, params: Mapping[str, Any]) -> Any:
+# A statement's rows share values (a date's day, the run's "now" in two columns of every row):
+# each converted once per call, by the converter and the value object's identity (every row
+# is alive through the call, so no identity is reused): 16 -> 8 µs a new article's row.
+_Converted = dict[tuple[Convert, int], Any]
+
+
+def _bind(
+    compiled: _Compiled, params: Mapping[str, Any], converted: _Converted | None = None
+) -> Any:
     values = {**compiled.defaults, **params} if compiled.defaults else dict(params)
     for name, convert in compiled.to_driver.items():
-        values[name] = convert(values[name])
+        value = values[name]
+        if converted is None:
+            values[name] = convert(value)
+            continue
+        key = (convert, id(value))
+        found = converted.get(key, converted)
+        if found is converted:
+            found = converted[key] = convert(value)
+        values[name] = found
     if compiled.order is None:
         return values
     return tuple(values[name] for name in compiled.order)

@@ -82,3 +82,26 @@ def test_statements_only_sqlalchemy_can_run_are_refused(database: Database) -> N
     expanding = select(articles.c.id).where(articles.c.id.in_(bindparam("ids", expanding=True)))
     with database.transaction() as tx, pytest.raises(TypeError, match="driver path"):
         driver.execute(tx.connection, expanding, {"ids": [1, 2]})
+
+
+def test_rows_that_share_a_value_and_rows_that_do_not_each_store_their_own(
+    database: Database,
+) -> None:
+    """A statement's rows convert a value they share once (one "now" for a date's rows): each
+    row still stores its own value, whichever object holds it."""
+    shared = SAVED + timedelta(hours=1)
+    saved = [shared, SAVED, shared, SAVED + timedelta(minutes=5), datetime.fromisoformat(
+        shared.isoformat()
+    )]  # fmt: skip
+    many = [_row(f"https://news.example/m{n}", saved_at=at) for n, at in enumerate(saved)]
+    each = [_row(f"https://news.example/e{n}", saved_at=at) for n, at in enumerate(saved)]
+    with database.transaction() as tx:
+        driver.execute_many(tx.connection, INSERT, many)
+        driver.execute_each(tx.connection, INSERT.returning(http_validators.c.url), each)
+        tx.commit()
+    with database.transaction() as tx:
+        stored = dict(
+            tx.connection.execute(select(http_validators.c.url, http_validators.c.saved_at)).all()
+        )
+    for prefix in "me":
+        assert [stored[f"https://news.example/{prefix}{n}"] for n in range(5)] == saved
