@@ -33,6 +33,12 @@ log = structlog.get_logger("ingest.crawl")
 
 T = TypeVar("T")
 
+# A reparse waits on no network: its dates are CPU work from end to end. Its turns go as soon
+# as the loop has run every task that was ready, and on the loop itself: no parse thread to
+# hand the pages to, wait for and fight for the GIL; 64 dates in flight (docs/performance.md).
+REPARSE_CONCURRENCY = 32
+REPARSE_TURN_SIZE = 64
+
 __all__ = [
     "CrawlDeps",
     "Progress",
@@ -141,6 +147,7 @@ def reparse(
         archive=ArchiveSettings(enabled=False),
         transport=lambda site: WarcReplay(directory, site.name),
         health=settings.health,
+        turns=Turns(size=REPARSE_TURN_SIZE, wait_seconds=0.0, on_loop=True),
     )
     return crawl_sites(
         chosen,
@@ -157,7 +164,7 @@ def _replaying(site: SiteSettings) -> SiteSettings:
     robots.txt is the archived one, asked only of the pages the archive lacks
     (``fetch.Archive``)."""
     http = msgspec.structs.replace(
-        site.http, requests_per_second=0.0, concurrency=16, max_attempts=1
+        site.http, requests_per_second=0.0, concurrency=REPARSE_CONCURRENCY, max_attempts=1
     )
     return msgspec.structs.replace(site, http=http)
 

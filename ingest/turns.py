@@ -13,6 +13,9 @@ waits for the turn, and the turn's works go to the thread together, one hand-ove
 The event loop keeps serving every other site's requests meanwhile (Lexbor lets go of the GIL
 while it parses), so a page that is slow to parse delays its own site, not the others. One
 thread, not a pool: a crawl's CPU work was measured as one core's, and the loop needs the other.
+A run that sends no request (``ingest reparse``) has nothing for the loop to serve meanwhile:
+its ``Turns(on_loop=True)`` does the works on the loop itself, with no hand-over and no GIL
+fought for (docs/performance.md).
 
 Whoever makes a ``Turns`` closes it when its runs are over (``close``): the parse thread
 finishes the work it began and ends, before the event loop closes and before the interpreter
@@ -55,11 +58,20 @@ class _Waiter:
 class Turns:
     """Lets waiting tasks go together: ``size`` at a time, or all after ``wait_seconds``."""
 
-    def __init__(self, size: int = TURN_SIZE, wait_seconds: float = TURN_WAIT_SECONDS) -> None:
+    def __init__(
+        self,
+        size: int = TURN_SIZE,
+        wait_seconds: float = TURN_WAIT_SECONDS,
+        *,
+        on_loop: bool = False,
+    ) -> None:
         if size < 1 or wait_seconds < 0:
             raise ValueError("a turn needs a size of at least 1 and a wait of 0 s or more")
         self.size = size
         self.wait_seconds = wait_seconds
+        # The works done on the event loop itself, not the parse thread: for runs that send
+        # no request (``ingest reparse``), which the loop has nothing else to do for.
+        self.on_loop = on_loop
         self._waiting: list[_Waiter] = []
         self._timer: asyncio.TimerHandle | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -112,7 +124,9 @@ class Turns:
         for waiter in waiting:
             if waiter.work is None and not waiter.turn.done():  # done: cancelled, not yet run
                 waiter.turn.set_result(None)
-        if works:
+        if works and self.on_loop:
+            _settle(_outcomes(works))
+        elif works:
             if self._thread is None:
                 self._thread = ThreadPoolExecutor(1, thread_name_prefix="ingest-parse")
             assert self._loop is not None
@@ -122,6 +136,14 @@ class Turns:
 def _work_through(loop: asyncio.AbstractEventLoop, works: list[_Waiter]) -> None:
     """On the parse thread: do a turn's works one after another, then hand every outcome back
     to the event loop in one call."""
+    outcomes = _outcomes(works)
+    # A closed event loop (a run stopped) refuses the call: nobody waits for these.
+    with contextlib.suppress(RuntimeError):
+        loop.call_soon_threadsafe(_settle, outcomes)
+
+
+def _outcomes(works: list[_Waiter]) -> list[tuple[_Waiter, Any, BaseException | None]]:
+    """A turn's works done one after another: each one's result or what it raised."""
     outcomes: list[tuple[_Waiter, Any, BaseException | None]] = []
     for waiter in works:
         assert waiter.work is not None
@@ -129,9 +151,7 @@ def _work_through(loop: asyncio.AbstractEventLoop, works: list[_Waiter]) -> None
             outcomes.append((waiter, waiter.context.run(waiter.work), None))
         except BaseException as exc:  # raised again in the waiting task
             outcomes.append((waiter, None, exc))
-    # A closed event loop (a run stopped) refuses the call: nobody waits for these.
-    with contextlib.suppress(RuntimeError):
-        loop.call_soon_threadsafe(_settle, outcomes)
+    return outcomes
 
 
 def _settle(outcomes: list[tuple[_Waiter, Any, BaseException | None]]) -> None:

@@ -11,10 +11,10 @@ over ``transport.AiohttpTransport``; the tests run it against servers on loopbac
 transport raises the product's own errors (translated once, where aiohttp's enter); the
 fetcher adds the statuses it does not want (``retry.status_error``) and its own timeout.
 
-An ``Archive`` transport (``ingest reparse``'s WARC files) goes the same way. robots.txt is
-the archived one, and asked only of a URL the archive lacks: what it holds was allowed when
-it was fetched, and a page the crawl was refused is refused again for that reason, not as
-missing.
+An ``Archive`` transport (``ingest reparse``'s WARC files) goes the same way with nothing
+that only the network needs: no retry, slot or timeout. robots.txt is the archived one, and
+asked only of a URL the archive lacks: what it holds was allowed when it was fetched, and a
+page the crawl was refused is refused again for that reason, not as missing.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from ingest.errors import FetchError, PermanentFetchError, TransientFetchError
 from ingest.fetch.hosts import Hosts
 from ingest.fetch.inflate import CappedBody, every_value, inflater
 from ingest.fetch.page import Capture, FetchStats, Page
+from ingest.fetch.politeness import HostSlot
 from ingest.fetch.redirects import SiteScope, redirect_target, refuse_unfit
 from ingest.fetch.retry import Retry, status_error
 from ingest.fetch.robots import RobotsFile, RobotsPolicy
@@ -83,6 +84,10 @@ class Fetcher:
         }
         self._scope = SiteScope(site)
         self._slot = self._hosts.slot(site.host, http)
+        # What a request holds while it is under way, and how long it may take: nothing and
+        # no limit when nothing reaches the site.
+        self._request_slot: HostSlot | _NoSlot = _NoSlot() if self._archive else self._slot
+        self._timeout = None if self._archive else http.timeout_seconds
         self._retry = Retry(http)
         self._robots = RobotsPolicy.allow_all()
         self._robots_url: str | None = None  # the shared read this fetcher holds
@@ -122,7 +127,8 @@ class Fetcher:
         return self._scope.contains(url) and self._allows(url)
 
     def _allows(self, url: str) -> bool:
-        return self._robots.allows(url) or (self._archive is not None and self._archive.holds(url))
+        # The archive first: a dict lookup, and it holds nearly every page a reparse asks for.
+        return (self._archive is not None and self._archive.holds(url)) or self._robots.allows(url)
 
     async def load_robots(self) -> None:
         """Read robots.txt once for the origin's runs under way; a missing file allows
@@ -217,6 +223,8 @@ class Fetcher:
         self, url: str, kind: str, sent: Mapping[str, str], *, missing_ok: bool, robots: bool
     ) -> Page:
         try:
+            if self._archive is not None:  # an answer kept is the same answer on a retry
+                return await self._attempt(url, kind, 1, sent, missing_ok, robots)
             return await self._retry.call(
                 lambda attempt: self._attempt(url, kind, attempt, sent, missing_ok, robots)
             )
@@ -253,7 +261,7 @@ class Fetcher:
                 current = self._scope.admit(current, original=url)
                 if not self._allows(current):
                     raise PermanentFetchError(self._robots.refusal(current), url=url)
-            async with self._slot:
+            async with self._request_slot:
                 started = time.perf_counter()
                 answer = await self._request(current, headers, robots)
                 status, response_headers, body, raw, cut = answer
@@ -304,7 +312,7 @@ class Fetcher:
         never read, and the archive's record says it was cut: ``WARC-Truncated``)."""
         cap = ROBOTS_MAX_BYTES if robots else self._http.max_body_bytes
         try:
-            async with asyncio.timeout(self._http.timeout_seconds):
+            async with asyncio.timeout(self._timeout):
                 answer = await self._transport.get(url, headers)
                 try:
                     status, answer_headers = answer.status, answer.headers
@@ -340,3 +348,15 @@ class Fetcher:
             raise TransientFetchError(
                 f"timed out after {self._http.timeout_seconds:g}s", url=url
             ) from exc
+
+
+class _NoSlot:
+    """The slot of requests that reach no site: never full, no pace."""
+
+    __slots__ = ()
+
+    async def __aenter__(self) -> None:
+        return None
+
+    async def __aexit__(self, *_exc_info: object) -> None:
+        return None

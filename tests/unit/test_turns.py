@@ -129,6 +129,36 @@ def test_work_runs_off_the_event_loop_on_the_parse_thread() -> None:
     assert asyncio.run(main()).startswith("ingest-parse")
 
 
+def test_a_turn_on_the_loop_does_its_works_there_together_in_their_tasks_context() -> None:
+    """``on_loop`` (a reparse: no request for the loop to serve meanwhile): the works run on
+    the event loop's own thread, no parse thread started, a turn's works back to back, each
+    in its task's context, what one raises raised in its task alone."""
+    turns = Turns(size=3, wait_seconds=10.0, on_loop=True)
+    site: contextvars.ContextVar[str] = contextvars.ContextVar("site")
+    done: list[tuple[str, int]] = []
+
+    async def one(name: str) -> str:
+        site.set(name)
+
+        def work() -> str:
+            done.append((site.get(), threading.get_ident()))
+            if name == "b":
+                raise ValueError("bad page")
+            return name.upper()
+
+        return await turns.run(work)
+
+    async def main() -> list[object]:
+        together = asyncio.gather(*(one(n) for n in "abc"), return_exceptions=True)
+        return await asyncio.wait_for(together, timeout=5)
+
+    a, b, c = asyncio.run(main())
+    assert (a, c) == ("A", "C")
+    assert isinstance(b, ValueError) and str(b) == "bad page"
+    assert done == [(name, threading.get_ident()) for name in "abc"]
+    assert turns._thread is None, "no parse thread"
+
+
 def test_a_turns_works_run_back_to_back_and_keep_their_tasks_context() -> None:
     turns = Turns(size=3, wait_seconds=10.0)
     site: contextvars.ContextVar[str] = contextvars.ContextVar("site")
