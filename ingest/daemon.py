@@ -4,14 +4,15 @@ The schedule lives in the database (``site_schedule``), so any number of daemon 
 one PostgreSQL share the sites without a coordinator of their own:
 
 1. At start a replica adds a row for each configured site it does not find (due at once).
-2. Every poll (a quarter of a heartbeat, at most 5 s) it claims as many due sites as it has
-   free slots (``schedule.max_parallel_sites``), with ``SELECT ... FOR UPDATE SKIP LOCKED``:
-   each due time goes to exactly one replica, and replicas never wait on each other.
+2. Every poll (a quarter of a heartbeat, at most 5 s; sooner when a run ends, at most four a
+   second) it claims as many due sites as it has free slots (``schedule.max_parallel_sites``),
+   with ``SELECT ... FOR UPDATE SKIP LOCKED``: each due time goes to exactly one replica, and
+   replicas never wait on each other.
 3. Each claimed site is crawled as a task on the replica's one event loop (one thread, one
    engine and one log stream for the process: a hundred sites cost the CPU of their pages, not
-   of a hundred loops taking turns), then released with its next due time: the next tick
-   of its ``interval`` or ``cron`` after now, plus jitter. Ticks missed while the site ran
-   late or the machine slept are coalesced into that one run.
+   of a hundred loops taking turns), then released, in the run's closing transaction, with its
+   next due time: the next tick of its ``interval`` or ``cron`` after now, plus jitter. Ticks
+   missed while the site ran late or the machine slept are coalesced into that one run.
 4. The replica heartbeats its claims, and every poll watches the others' claims and runs
    (``liveness.Witness``). A replica that dies (kill -9, a node lost) stops heartbeating; once
    a replica polling with a free slot has watched its heartbeat stand still for one and a half
@@ -31,27 +32,24 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import fcntl
 import random
-import signal
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
-from pathlib import Path
-from types import FrameType
 
 import structlog
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
+from sqlalchemy import Connection
 
 from ingest import alerts
 from ingest.crawl import CrawlDeps, Outcome, crawl_sites, incremental_window, utc_now
 from ingest.daemon_events import started_sites
+from ingest.daemon_start import one_daemon_per_sqlite_file
 from ingest.domain import RunKind
-from ingest.errors import DatabaseInUseError, IngestError, SiteBusyError, StorageError
+from ingest.errors import IngestError, SiteBusyError, StorageError
 from ingest.fetch import Hosts
-from ingest.owner_only import create_file
 from ingest.run import SiteRun
 from ingest.settings import Settings, SiteSettings
 from ingest.store import liveness, retention
@@ -65,6 +63,12 @@ log = structlog.get_logger("ingest.daemon")
 ALERT_CHECK_SECONDS = 60.0
 # How long a stopping run may take to commit what it finished before the process gives up.
 STOP_TIMEOUT_SECONDS = 8.0
+# Threads for the runs' own transactions and file closes (``asyncio.to_thread``): each waits
+# on the database or the disk, not the CPU. The loop's default, cores + 4, queued them.
+RUN_THREADS = 16
+# The shortest time between two polls: a run that ends wakes the poll to fill its slot, but
+# many ending together share one.
+POLL_GAP_SECONDS = 0.25
 
 
 def crawl_once(
@@ -120,7 +124,7 @@ def run_daemon(
 ) -> None:
     """Run scheduled crawls until ``stop`` is set (the CLI sets it on SIGTERM/SIGINT)."""
     stop = stop or threading.Event()
-    with _one_daemon_per_sqlite_file(database):
+    with one_daemon_per_sqlite_file(database):
         replica = Replica(settings, database, stop)
         replica.serve(on_started)
 
@@ -140,6 +144,7 @@ class Replica:
         # Every site run of this replica is a task on this one loop, in its own thread; their
         # CPU work takes shared turns (``turns``).
         self.loop = asyncio.new_event_loop()
+        self.loop.set_default_executor(ThreadPoolExecutor(RUN_THREADS, "site-runs-io"))
         self.turns = Turns()
         # One slot per host for all of them, and robots.txt read once per host for the runs
         # under way (``fetch.hosts``).
@@ -158,13 +163,14 @@ class Replica:
         self.lock = threading.Lock()
         self.idle = threading.Event()
         self.idle.set()
+        # Set as a run ends: its slot is free, the poll need not wait its interval to fill it.
+        self.freed = threading.Event()
 
     def serve(self, on_started: Callable[[], None] | None) -> None:
         self.loop_thread.start()
         poll = min(5.0, max(0.2, self.heartbeat.total_seconds() / 4))
+        threading.Thread(target=self._polling, args=(poll,), name="poll", daemon=True).start()
         scheduler = BackgroundScheduler()
-        scheduler.add_job(self.poll, "interval", seconds=poll, id="poll", max_instances=1,
-                          coalesce=True, next_run_time=datetime.now().astimezone())  # fmt: skip
         scheduler.add_job(self.beat, "interval", seconds=self.heartbeat.total_seconds(),
                           id="heartbeat", max_instances=1, coalesce=True)  # fmt: skip
         if self.settings.alerts.enabled:
@@ -206,6 +212,18 @@ class Replica:
                     self.loop.close()
             self._hand_back()
             log.info("daemon_stopped", clean=clean)
+
+    def _polling(self, every: float) -> None:
+        """Poll every ``every`` seconds, and sooner when a run ends, until stopped. (A slot
+        left free for a quarter heartbeat cost the 10,000-site daemon a share of its runs.)"""
+        while not self.stop.is_set():
+            self.freed.clear()
+            try:
+                self.poll()
+            except Exception:  # the poll must go on, as the scheduler's jobs do
+                log.exception("poll_crashed")
+            self.freed.wait(every)
+            self.stop.wait(POLL_GAP_SECONDS)
 
     def poll(self) -> None:
         """Watch the other replicas' claims and runs, and claim as many due sites as there are
@@ -272,7 +290,16 @@ class Replica:
             self.beat_owed = False
 
     async def _crawl(self, site: SiteSettings, due: datetime) -> None:
-        run_id = None
+        run_id, run = None, None
+        # The claim is released in the run's close transaction: (kept, next due) once it is.
+        released: list[tuple[bool, datetime]] = []
+
+        def release_with_close(conn: Connection, closed_run: int) -> None:
+            following = self._following(site, due)
+            kept = shared.release(conn, site.name, self.owner, next_due_at=following,
+                                  run_id=closed_run)  # fmt: skip
+            released[:] = [(kept, following)]
+
         try:
             first, last = incremental_window(site, utc_now())
             deps = CrawlDeps(
@@ -283,6 +310,8 @@ class Replica:
                 hosts=self.hosts,
                 archive=self.settings.archive,
                 health=self.settings.health,
+                marks_abandoned=False,  # every poll does
+                on_close=release_with_close,
             )
             run = SiteRun(site, deps, RunKind.SCHEDULED, first, last)
             run_id = (await run.execute()).run_id
@@ -293,25 +322,30 @@ class Replica:
         except Exception:
             log.exception("run_crashed_in_daemon", site=site.name)
         finally:
-            # Stopping: keep the due time, so another replica runs the site at once.
-            following = (
-                due
-                if self.stop.is_set()
-                else next_due(site, due, utc_now(), self.settings.schedule.jitter_seconds)
-            )
             try:
-                # On a thread: a round trip to the database stalls no other site's run.
-                await asyncio.to_thread(self._release, site.name, following, run_id)
+                if run is not None and run.record_saved and released:
+                    self._released(site.name, *released[0])
+                else:  # on a thread: a round trip to the database stalls no other site's run
+                    following = self._following(site, due)
+                    await asyncio.to_thread(self._release, site.name, following, run_id)
             finally:
                 with self.lock:
                     self.active.discard(site.name)
                     if not self.active:
                         self.idle.set()
+                self.freed.set()
             if run_id is not None and self.settings.alerts.enabled:
                 # A webhook post blocks: off the loop the other sites' runs share. The run
                 # changed only its own site's alerts: the timer checks every site.
                 loop = asyncio.get_running_loop()
                 await loop.run_in_executor(None, self.check_alerts, site)
+
+    def _following(self, site: SiteSettings, due: datetime) -> datetime:
+        """The site's next due time; stopping: its due time kept, so another replica runs it
+        at once."""
+        if self.stop.is_set():
+            return due
+        return next_due(site, due, utc_now(), self.settings.schedule.jitter_seconds)
 
     def _release(self, site: str, following: datetime, run_id: int | None) -> None:
         try:
@@ -338,10 +372,14 @@ class Replica:
                 tx.connection, site, self.owner, next_due_at=following, run_id=run_id
             )
             tx.commit()
+        self._released(site, kept, following)
+
+    def _released(self, site: str, kept: bool, following: datetime) -> None:
         if not kept:
             log.warning("claim_taken_over", site=site, owner=self.owner)
         else:
-            log.info("site_scheduled", site=site, next_due_at=following.isoformat())
+            # DEBUG: the run's run_finished is the poll's one INFO line.
+            log.debug("site_scheduled", site=site, next_due_at=following.isoformat())
 
     def _hand_back(self) -> None:
         try:
@@ -350,46 +388,6 @@ class Replica:
                 tx.commit()
         except StorageError as exc:
             log.warning("schedule_release_failed", reason=str(exc))
-
-
-@contextmanager
-def _one_daemon_per_sqlite_file(database: Database) -> Iterator[None]:
-    """SQLite holds one daemon: a second on the same file is refused, with who holds it."""
-    url = database.engine.url
-    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
-        yield
-        return
-    path = Path(f"{url.database}.daemon-lock")
-    create_file(path)  # 0600, as every file beside the database
-    with path.open("a+") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.seek(0)
-            holder = handle.read().strip() or "another process"
-            raise DatabaseInUseError(
-                f"another daemon ({holder}) already runs on the SQLite database {url.database}: "
-                "SQLite holds one daemon; use PostgreSQL to run several replicas"
-            ) from None
-        handle.seek(0)
-        handle.truncate()
-        handle.write(liveness.this_owner().rsplit(":", 1)[0])
-        handle.flush()
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def install_stop_signals(stop: threading.Event) -> None:
-    """SIGTERM and SIGINT set ``stop`` instead of killing the process mid-write."""
-
-    def handler(signum: int, _frame: FrameType | None) -> None:
-        log.info("signal_received", signal=signal.Signals(signum).name)
-        stop.set()
-
-    signal.signal(signal.SIGTERM, handler)
-    signal.signal(signal.SIGINT, handler)
 
 
 async def _cancel_leftovers() -> None:

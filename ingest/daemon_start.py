@@ -6,20 +6,28 @@ starting both at once) does not exit: it tries again with jittered exponential b
 password), and ``/healthz`` answers 503 saying it is waiting. SIGTERM stops the wait at once
 (exit 0). Any other error (bad configuration, a schema it may not migrate) still ends it with
 its one line. The one-shot commands never wait: they exit 1 as before.
+
+Also the daemon's guards: one daemon per SQLite file, and SIGTERM/SIGINT turned into a stop.
 """
 
 from __future__ import annotations
 
+import fcntl
 import random
+import signal
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
+from types import FrameType
 from typing import TYPE_CHECKING
 
 import structlog
 
-from ingest.errors import ConfigError, DatabaseUnavailableError
+from ingest.errors import ConfigError, DatabaseInUseError, DatabaseUnavailableError
+from ingest.owner_only import create_file
 
 if TYPE_CHECKING:
     from ingest.health import HealthReport
@@ -128,3 +136,45 @@ def serve(
     finally:
         if server is not None:
             server.shutdown()
+
+
+@contextmanager
+def one_daemon_per_sqlite_file(database: Database) -> Iterator[None]:
+    """SQLite holds one daemon: a second on the same file is refused, with who holds it."""
+    from ingest.store import liveness  # not at import: the metrics server starts first
+
+    url = database.engine.url
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        yield
+        return
+    path = Path(f"{url.database}.daemon-lock")
+    create_file(path)  # 0600, as every file beside the database
+    with path.open("a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            raise DatabaseInUseError(
+                f"another daemon ({holder}) already runs on the SQLite database {url.database}: "
+                "SQLite holds one daemon; use PostgreSQL to run several replicas"
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(liveness.this_owner().rsplit(":", 1)[0])
+        handle.flush()
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def install_stop_signals(stop: threading.Event) -> None:
+    """SIGTERM and SIGINT set ``stop`` instead of killing the process mid-write."""
+
+    def handler(signum: int, _frame: FrameType | None) -> None:
+        log.info("signal_received", signal=signal.Signals(signum).name)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, handler)
+    signal.signal(signal.SIGINT, handler)

@@ -62,6 +62,8 @@ class Tally(Protocol):
 
     def settle(self, increment: runs.RunCounts, *, stored: bool) -> None: ...
 
+    def not_modified(self, result: DayResult, checked_at: datetime) -> None: ...
+
 
 class DayPipeline:
     """Crawls single dates of one site for one run."""
@@ -105,19 +107,15 @@ class DayPipeline:
         site = self.site.name
         try:
             first_url = self.layout.listing_url(day)
-            if day in self.never_crawled:
+            fresh = day in self.never_crawled
+            if fresh:
                 self.never_crawled.discard(day)
-                before = articles.DayBefore(None, None, {})
+                before = days.ListingBefore(None, None, (), None)
             else:
-                with self.database.transaction() as tx:
-                    before = articles.day_before_fetch(
-                        tx.connection,
-                        site,
-                        day,
-                        first_url,
-                        validators=self.conditional,
-                        captures=self.archive is not None,
-                    )
+                with self.database.transaction() as tx:  # one statement, the articles later
+                    before = days.listing_before(tx.connection, site, day, first_url)
+                if not self.conditional:
+                    before = before.without_validators()
             budget = DayBudget()
             validators = conditional_headers(before.etag, before.last_modified)
             if self.archive is not None:
@@ -131,10 +129,14 @@ class DayPipeline:
                 if self.archive is not None:
                     self.archive.forget(captured.url for captured in before.captures)
             if listing is None:
-                return self._day_not_modified(day)
+                return self._day_not_modified(day, before.item_count)
+            known: dict[str, articles.KnownArticle] = {}
+            if not fresh:  # read once the listing changed: a 304 needs none of them
+                with self.database.transaction() as tx:
+                    known = articles.known_articles(tx.connection, site, day)
             deduped = dedupe_items(listing.items)
             records, article_error = await self._records(
-                deduped.items, day, before.known, budget, listing.warcs
+                deduped.items, day, known, budget, listing.warcs
             )
             found = None
             if self.cross_check is not None:  # the day's listing against the other sources
@@ -151,7 +153,7 @@ class DayPipeline:
                 first_url,
                 listing.etag,
                 listing.last_modified,
-                stored_before=bool(before.known),
+                stored_before=bool(known),
                 listing_warc=listing.first_warc,
                 listing_captures=listing.captures,
                 found=found.records if found is not None else (),
@@ -197,8 +199,16 @@ class DayPipeline:
         tx.commit()
         self.tally.settle(increment, stored=True)
 
-    def _day_not_modified(self, day: date) -> DayResult:
-        """The listing answered 304: the day is as stored; count its articles unchanged."""
+    def _day_not_modified(self, day: date, item_count: int | None = None) -> DayResult:
+        """The listing answered 304: the day is as stored; count its articles unchanged. With
+        its stored ``item_count`` read before the fetch, its state goes in with the run's close
+        (``run_record``): nothing of the day's own to commit."""
+        if item_count is not None:
+            result = DayResult(day, DayOutcome(unchanged=item_count), 0, None)
+            self.tally.not_modified(result, self.clock())
+            log.debug("date_done", date=day.isoformat(), status="not_modified",
+                      unchanged=item_count)  # fmt: skip
+            return result
         with self.database.transaction() as tx:
             now = self.clock()
             stored = days.record_date_state(
@@ -213,7 +223,7 @@ class DayPipeline:
             )
             result = DayResult(day, DayOutcome(unchanged=stored), 0, None)
             self._commit_counted(tx, result)
-        log.info("date_done", date=day.isoformat(), status="not_modified", unchanged=stored)
+        log.debug("date_done", date=day.isoformat(), status="not_modified", unchanged=stored)
         return result
 
     def _day_failed(self, day: date, exc: IngestError) -> DayResult:

@@ -24,9 +24,11 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 
 import structlog
+from sqlalchemy import Connection
 
+from ingest import run_record
 from ingest.archive import WarcFiles, run_files
-from ingest.domain import DateStatus, DayOutcome, RunKind, RunStatus, utc_now
+from ingest.domain import DayOutcome, RunKind, RunStatus, utc_now
 from ingest.errors import (
     DatabaseUnavailableError,
     SiteBusyError,
@@ -38,11 +40,10 @@ from ingest.fetch import Fetcher, Hosts, Transport
 from ingest.gate import StorageGate
 from ingest.listing import check_site_index
 from ingest.periods import LayoutPeriods
-from ingest.planning import DateQueue, dates_between, dates_in_flight
+from ingest.planning import DateQueue, dates_in_flight
 from ingest.settings import ArchiveSettings, HealthSettings, SiteSettings
 from ingest.sources import day_pipeline, run_sources
 from ingest.store import figures, liveness, runs
-from ingest.store.days import date_statuses
 from ingest.store.engine import Database
 from ingest.tally import DayResult, Progress, RunSummary, RunTally
 from ingest.turns import Turns
@@ -79,6 +80,12 @@ class CrawlDeps:
     # The quiet signals' thresholds: the site's health figures are counted with them as the
     # run ends (``store.figures``); a health check with others counts afresh.
     health: HealthSettings = field(default_factory=HealthSettings)
+    # Whether a run looks for abandoned runs before it opens its own: the daemon's poll does
+    # every few seconds, so its runs need not (a transaction a run, at 10,000 sites).
+    marks_abandoned: bool = True
+    # Written in the run's close transaction, with the run's id: the daemon releases its claim
+    # of the site there (``SiteRun.record_saved`` says whether that transaction committed).
+    on_close: Callable[[Connection, int], None] | None = None
 
 
 class SiteRun:
@@ -104,15 +111,23 @@ class SiteRun:
         self.tally = RunTally()
         self.run_id = 0
         self.gate: StorageGate | None = None
-        # Planned dates without a state row when the run began: nothing stored to read first.
+        self.record_saved = False  # the close committed (with ``CrawlDeps.on_close``)
+        # Planned dates without a state row when the run began: nothing stored to read first;
+        # and those complete then.
         self.never_crawled: set[date] = set()
+        self.complete: set[date] = set()
 
     async def execute(self) -> RunSummary:
         started = time.perf_counter()
         site = self.site
-        self.run_id = run_id = await self._open_run()
+        opened = await self._open_run()
+        self.run_id = run_id = opened.run_id
+        planned, skipped = opened.planned, opened.skipped
+        self.never_crawled, self.complete = opened.never_crawled, opened.complete
         with structlog.contextvars.bound_contextvars(run_id=run_id, site=site.name):
-            log.info(
+            # A scheduled run's start at DEBUG: its run_finished says all an operator needs,
+            # one INFO line a poll (at 10,000 sites hourly, each line is 240,000 a day).
+            (log.debug if self.kind is RunKind.SCHEDULED else log.info)(
                 "run_started",
                 kind=self.kind.value,
                 date_from=self.first.isoformat(),
@@ -120,8 +135,6 @@ class SiteRun:
                 force=self.force,
             )
             status = RunStatus.FAILED
-            planned: list[date] = []
-            skipped = 0
             self.gate = gate = StorageGate(
                 self.deps.database,
                 outage_timeout=self.deps.database.outage_timeout,
@@ -130,7 +143,6 @@ class SiteRun:
                 probe_max_wait=self.deps.heartbeat / 4,
             )
             try:
-                planned, skipped = await self._plan()
                 await self._crawl_dates(planned)
                 status = RunStatus.INTERRUPTED if self.stopped else self.tally.status()
                 if gate.reason is not None and not self.stopped:
@@ -161,21 +173,20 @@ class SiteRun:
             reason=None if self.stopped else gate.reason,
         )
 
-    async def _open_run(self) -> int:
-        """Take the site's lock and open the run record; a backfill waits for a busy site.
-
-        Each transaction of the run's own (open, plan, finish) runs on a thread, not on the
-        event loop: in the daemon, every site's run shares one loop, and a round trip to the
-        database (or a lock another process holds) would stall every other site's requests
-        meanwhile. The dates' transactions stay on the loop, between its CPU turns."""
-        site = self.site
+    async def _open_run(self) -> run_record.OpenedRun:
+        """Take the site's lock and open the run record with its plan (``run_record``, on a
+        thread); a backfill waits for a busy site."""
+        site, db = self.site, self.deps.database
         waiting = False
         while True:
-            abandoned = await asyncio.to_thread(self._mark_abandoned)
-            if abandoned:
-                log.warning("runs_abandoned", run_ids=abandoned)
+            if self.deps.marks_abandoned:
+                abandoned = await asyncio.to_thread(run_record.mark_abandoned, db)
+                if abandoned:
+                    log.warning("runs_abandoned", run_ids=abandoned)
             try:
-                return await asyncio.to_thread(self._lock_and_open)
+                return await asyncio.to_thread(run_record.open_run, db, site.name, self.owner,
+                                               self.kind, self.first, self.last,
+                                               skip_complete=self.skip_complete)  # fmt: skip
             except SiteBusyError as exc:
                 # A silent holder on another host is watched until it is known dead or alive.
                 watching = isinstance(exc, SiteHolderSilentError)
@@ -186,61 +197,6 @@ class SiteRun:
                     log.info("waiting_for_site_lock", site=site.name, reason=str(exc))
                     waiting = True
                 await asyncio.sleep(LOCK_POLL_SECONDS)
-
-    def _mark_abandoned(self) -> list[int]:
-        db = self.deps.database
-        with db.transaction() as tx:
-            abandoned = liveness.mark_abandoned_runs(tx.connection, utc_now(), db.witness)
-            tx.commit()
-        return abandoned
-
-    def _lock_and_open(self) -> int:
-        db, site = self.deps.database, self.site
-        with db.transaction() as tx:
-            now = utc_now()
-            liveness.acquire_site_lock(tx.connection, site.name, self.owner, now, db.witness)
-            run_id = runs.start_run(
-                tx.connection,
-                site=site.name,
-                kind=self.kind,
-                date_from=self.first,
-                date_to=self.last,
-                now=now,
-                owner=self.owner,
-            )
-            liveness.attach_run_to_lock(tx.connection, site.name, self.owner, run_id)
-            tx.commit()
-            return run_id
-
-    async def _plan(self) -> tuple[list[date], int]:
-        """The dates to crawl and how many were skipped as complete; none when the database
-        stays away past the outage timeout."""
-        while True:
-            try:
-                return await asyncio.to_thread(self._plan_and_save)
-            except DatabaseUnavailableError as exc:
-                assert self.gate is not None
-                self.gate.failed(exc)
-                if not await self.gate.admit():
-                    return [], 0
-
-    def _plan_and_save(self) -> tuple[list[date], int]:
-        wanted = dates_between(self.first, self.last)
-        planned, skipped = wanted, 0
-        with self.deps.database.transaction() as tx:
-            statuses = date_statuses(tx.connection, self.site.name, self.first, self.last)
-            if self.skip_complete:
-                planned = [d for d in wanted if statuses.get(d) is not DateStatus.COMPLETE]
-                skipped = len(wanted) - len(planned)
-            self.never_crawled = {day for day in planned if day not in statuses}
-            runs.plan_run(
-                tx.connection,
-                self.run_id,
-                dates_total=len(planned) + skipped,
-                dates_skipped=skipped,
-            )
-            tx.commit()
-        return planned, skipped
 
     async def _finish(self, status: RunStatus, duration: float) -> None:
         tally = self.tally
@@ -254,8 +210,8 @@ class SiteRun:
         while True:
             try:
                 recorded = await asyncio.to_thread(self._close_record, status, summary)
-                # What the summary reports is the record's own figures.
-                tally.counts, tally.unstored = recorded, runs.RunCounts()
+                tally.closed(recorded)  # what the summary reports is the record's own figures
+                self.record_saved = True
                 break
             except DatabaseUnavailableError as exc:
                 if time.monotonic() + wait > deadline:
@@ -269,25 +225,29 @@ class SiteRun:
         log.info(
             "run_finished",
             status=status.value,
+            kind=self.kind.value,
+            date_from=self.first.isoformat(),
+            date_to=self.last.isoformat(),
             duration_seconds=round(duration, 3),
             failed_dates=[d.isoformat() for d in sorted(tally.failed)],
             **asdict(tally.counts),
         )
 
     def _close_record(self, status: RunStatus, summary: str | None) -> runs.RunCounts:
-        with self.deps.database.transaction() as tx:
-            recorded = runs.finish_run(
-                tx.connection,
-                self.run_id,
-                status=status,
-                counts=self.tally.unstored,
-                error_summary=summary,
-                now=self.deps.clock(),
-                quiet=self._quiet_basis(),
-            )
-            liveness.release_site_lock(tx.connection, self.site.name, self.owner)
-            tx.commit()
-        return recorded
+        tally, on_close, run_id = self.tally, self.deps.on_close, self.run_id
+        also = None if on_close is None else lambda conn: on_close(conn, run_id)
+        # Only 304s, each on a date complete as the run opened: no date's figures changed.
+        only_304s = (
+            tally.counts.dates_failed == 0
+            and tally.counts.dates_done == len(tally.unchanged)
+            and all(checked.day in self.complete for checked in tally.unchanged)
+        )
+        return run_record.close_run(
+            self.deps.database, run_id, self.site.name, self.owner, status=status,
+            counts=tally.unstored + tally.deferred, error_summary=summary, now=self.deps.clock(),
+            quiet=self._quiet_basis(), unchanged=tally.unchanged, also=also,
+            changed_nothing=only_304s,
+        )  # fmt: skip
 
     def _quiet_basis(self) -> figures.QuietBasis:
         return figures.QuietBasis.of(self.deps.health, self.site.current_layout_since)
@@ -411,9 +371,7 @@ class SiteRun:
         work.cancel()
 
     def _beat(self) -> None:
-        with self.deps.database.transaction() as tx:
-            liveness.heartbeat(tx.connection, self.run_id, self.site.name, self.owner, utc_now())
-            tx.commit()
+        run_record.beat(self.deps.database, self.run_id, self.site.name, self.owner)
 
     async def _heartbeats(self) -> None:
         while True:

@@ -5,7 +5,7 @@ reports as it goes, and its summary at the end."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from ingest.domain import DayOutcome, RunStatus
 from ingest.fetch import FetchStats
@@ -22,17 +22,28 @@ class DayResult:
     error: str | None
 
 
+@dataclass(frozen=True, slots=True)
+class Unchanged:
+    """A date whose listing answered 304 at ``checked_at``: its state, for the run's close."""
+
+    day: date
+    checked_at: datetime
+
+
 class RunTally:
     """The run's counts, failed dates and first errors, as the dates come in.
 
     ``counts`` are the run's figures so far. The run record holds all of them but
     ``unstored``: what a date could not write (its store failed), carried by the next date's
-    write or by the run's close.
+    write or by the run's close; and ``deferred``: what the ``unchanged`` dates (304s) add,
+    written with their state by the run's close (``run_record``).
     """
 
     def __init__(self) -> None:
         self.counts = runs.RunCounts()
         self.unstored = runs.RunCounts()
+        self.deferred = runs.RunCounts()
+        self.unchanged: list[Unchanged] = []
         self.failed: list[date] = []
         self.errors: list[str] = []
         self.stats = FetchStats()
@@ -59,6 +70,19 @@ class RunTally:
         """Count ``increment``: written to the run record (``stored``), or to be carried."""
         self.counts = self.counts + increment - self.unstored
         self.unstored = runs.RunCounts() if stored else increment
+
+    def not_modified(self, result: DayResult, checked_at: datetime) -> None:
+        """Count a 304 date now; its figures and state go in with the run's close."""
+        increment = self.increment(result)
+        self.counts = self.counts + increment - self.unstored
+        self.unstored = runs.RunCounts()
+        self.deferred = self.deferred + increment
+        self.unchanged.append(Unchanged(result.day, checked_at))
+
+    def closed(self, recorded: runs.RunCounts) -> None:
+        """The run's close wrote everything: its figures are the record's."""
+        self.counts, self.unstored, self.deferred = recorded, runs.RunCounts(), runs.RunCounts()
+        self.unchanged = []
 
     def record(self, result: DayResult) -> None:
         if result.error is not None:

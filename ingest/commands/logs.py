@@ -84,11 +84,12 @@ def read_events(lines: Iterable[str]) -> Iterator[dict[str, Any]]:
 def latest_run_ids(
     events: Iterable[dict[str, Any]], sites: Collection[str] | None = None
 ) -> set[int]:
-    """The latest run of each site (of ``sites`` only, when given)."""
+    """The latest run of each site (of ``sites`` only, when given): the last run id a site's
+    events carry (a scheduled run's ``run_started`` is DEBUG, most logs lack it)."""
     latest: dict[str, int] = {}
     for event in events:
         site, run_id = event.get("site"), event.get("run_id")
-        if not isinstance(run_id, int) or event.get("event") != "run_started":
+        if not isinstance(run_id, int):
             continue
         if sites is None or site in sites:
             latest[str(site)] = run_id

@@ -28,8 +28,8 @@ def handle(args: argparse.Namespace, settings: Settings) -> int:
     # The daemon narrates on stderr; the metrics collector counts every event as it passes.
     start_logging(settings, NAME, stream_level=None, observers=[collector] if collector else [])
     from ingest import health
-    from ingest.daemon import install_stop_signals, run_daemon
-    from ingest.daemon_start import serve
+    from ingest.daemon import run_daemon
+    from ingest.daemon_start import install_stop_signals, serve
 
     freeze_startup_objects()  # the crawl's modules are start-up's too
     stop = threading.Event()

@@ -193,7 +193,7 @@ class Fetcher:
             body = body[: body.rfind(b"\n") + 1]  # a line cut in two is not a rule
             log.warning("robots_truncated", url=url, bytes_read=ROBOTS_MAX_BYTES)
         text = replace(page, body=body).text
-        log.info("robots_loaded", url=url, final_url=page.url, bytes=len(body))
+        log.debug("robots_loaded", url=url, final_url=page.url, bytes=len(body))  # once a run
         return RobotsFile.parse(text)
 
     @staticmethod

@@ -1,6 +1,6 @@
 """Articles: the crawl's write path and the reads of what is stored.
 
-The crawl's per-date work is two calls: ``day_before_fetch`` (its listing validators and the
+The crawl's per-date work is two calls once its listing has changed: ``known_articles`` (the
 articles already stored, one read) and ``store_crawled_day`` (articles, revisions, the date's
 state and validators, one write; the run's counts go in beside it, in the same transaction).
 Both run prebuilt SQLAlchemy Core statements on the transaction's connection, executed on its
@@ -43,38 +43,10 @@ _KNOWN_ARTICLES = select(
 ).where(_articles.c.site == bindparam("site"), _articles.c.date == bindparam("day"))
 
 
-def _known_articles(conn: Connection, site: str, day: date) -> dict[str, KnownArticle]:
+def known_articles(conn: Connection, site: str, day: date) -> dict[str, KnownArticle]:
+    """The date's stored articles by title key: what decides whether to fetch a page again."""
     rows = driver.execute(conn, _KNOWN_ARTICLES, {"site": site, "day": day})
     return {key: KnownArticle(listing_hash, source) for key, listing_hash, source in rows}
-
-
-@dataclass(frozen=True, slots=True)
-class DayBefore:
-    """What the store holds for a date before it is fetched again."""
-
-    etag: str | None
-    last_modified: str | None
-    known: dict[str, KnownArticle]
-    # How the archive kept the date's listing pages as last stored.
-    captures: tuple[Captured, ...] = ()
-
-
-def day_before_fetch(
-    conn: Connection,
-    site: str,
-    day: date,
-    listing_url: str,
-    *,
-    validators: bool,
-    captures: bool = False,
-) -> DayBefore:
-    """The listing's validators (when ``validators``), the date's stored articles, and how
-    the archive kept its listing pages (when ``captures``)."""
-    etag = modified = None
-    if validators:
-        etag, modified = days.read_validators(conn, site, listing_url)
-    kept = days.read_listing_captures(conn, site, day) if captures else ()
-    return DayBefore(etag, modified, _known_articles(conn, site, day), kept)
 
 
 @dataclass(frozen=True, slots=True)

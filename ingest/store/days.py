@@ -9,8 +9,10 @@ needs work.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
+from typing import Any
 
 from sqlalchemy import Connection, Executable, bindparam, delete, func, select
 
@@ -109,15 +111,42 @@ def _date_state_upsert(
     return statement
 
 
-_LISTING_CAPTURES = select(_states.c.listing_captures).where(
-    _states.c.site == bindparam("site"), _states.c.date == bindparam("day")
+def _one(column: Any, *where: Any) -> Any:
+    return select(column).where(*where).scalar_subquery()
+
+
+_VALIDATORS_OF = (_validators.c.site == bindparam("site"), _validators.c.url == bindparam("url"))
+_STATE_OF = (_states.c.site == bindparam("site"), _states.c.date == bindparam("day"))
+# What a date's fetch needs first, in one round trip: each value a lookup on a unique index.
+_LISTING_BEFORE = select(
+    _one(_validators.c.etag, *_VALIDATORS_OF),
+    _one(_validators.c.last_modified, *_VALIDATORS_OF),
+    _one(_states.c.listing_captures, *_STATE_OF),
+    _one(_states.c.item_count, *_STATE_OF),
 )
 
 
-def read_listing_captures(conn: Connection, site: str, day: date) -> tuple[Captured, ...]:
-    """How the archive kept the date's listing pages as last stored; none before."""
-    rows = driver.execute(conn, _LISTING_CAPTURES, {"site": site, "day": day})
-    return decode_captures(rows[0][0]) if rows and rows[0][0] else ()
+@dataclass(frozen=True, slots=True)
+class ListingBefore:
+    """What the store holds of a date's listing before it is fetched again: its first page's
+    validators, how the archive kept its pages, and its item count (None: no state row)."""
+
+    etag: str | None
+    last_modified: str | None
+    captures: tuple[Captured, ...]
+    item_count: int | None
+
+    def without_validators(self) -> ListingBefore:
+        return ListingBefore(None, None, self.captures, self.item_count)
+
+
+def listing_before(conn: Connection, site: str, day: date, url: str) -> ListingBefore:
+    """The validators kept for the listing ``url`` (none: None), how the archive kept the
+    date's listing pages (none before), and the date's item count: one statement."""
+    ((etag, modified, captures, count),) = driver.execute(
+        conn, _LISTING_BEFORE, {"site": site, "url": url, "day": day}
+    )
+    return ListingBefore(etag, modified, decode_captures(captures) if captures else (), count)
 
 
 _LISTING_VALIDATORS = select(_validators.c.etag, _validators.c.last_modified).where(

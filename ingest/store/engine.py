@@ -26,6 +26,12 @@ from ingest.store.liveness import HEARTBEAT_EVERY, Witness
 
 SUPPORTED_URLS = "sqlite:///path/to/ingest.db or postgresql+psycopg://user:password@host:5432/db"
 PG_CONNECT_TIMEOUT_SECONDS = 10
+# PostgreSQL connections kept open in the pool once made, and how many more may be open at
+# once: the daemon's busiest moments use one a thread (the event loop, the poll, the
+# heartbeat, the runs' threads: ``daemon.RUN_THREADS``). SQLAlchemy's default keeps 5: past
+# that each connection given back was closed, and the next one opened afresh, a server
+# backend started and the password checked again, at every burst.
+PG_POOL_KEPT, PG_POOL_MORE = 24, 8
 DEFAULT_OUTAGE_TIMEOUT = timedelta(minutes=5)
 
 # SQLite result codes (the primary code, the low byte of the extended one).
@@ -55,6 +61,7 @@ def make_engine(url: str) -> Engine:
     if not is_sqlite:
         # A host that drops packets would otherwise hang a connection attempt for minutes.
         kwargs["connect_args"] = {"connect_timeout": PG_CONNECT_TIMEOUT_SECONDS}
+        kwargs["pool_size"], kwargs["max_overflow"] = PG_POOL_KEPT, PG_POOL_MORE
     try:
         engine = create_engine(parsed, **kwargs)
     except ImportError as exc:

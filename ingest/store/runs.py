@@ -56,8 +56,11 @@ def start_run(
     date_to: date | None,
     now: datetime,
     owner: str | None = None,
+    dates_total: int = 0,
+    dates_skipped: int = 0,
 ) -> int:
-    """Open a run record, ``running`` with every count at zero; its id."""
+    """Open a run record, ``running`` with every count at zero, planned to cover
+    ``dates_total`` dates of which it skips ``dates_skipped`` as complete; its id."""
     statement = (
         insert(_runs)
         .values(
@@ -69,19 +72,12 @@ def start_run(
             owner=owner,
             date_from=date_from,
             date_to=date_to,
+            dates_total=dates_total,
+            dates_skipped=dates_skipped,
         )
         .returning(_runs.c.id)
     )
     return int(conn.execute(statement).scalar_one())
-
-
-def plan_run(conn: Connection, run_id: int, *, dates_total: int, dates_skipped: int) -> None:
-    """Record how many dates the run has, and how many of them it skips as complete."""
-    conn.execute(
-        update(_runs)
-        .where(_runs.c.id == run_id)
-        .values(dates_total=dates_total, dates_skipped=dates_skipped)
-    )
 
 
 # Every count added in one statement (``count = count + :count``), built once: the crawl runs
@@ -109,19 +105,28 @@ def finish_run(
     error_summary: str | None,
     now: datetime,
     quiet: figures.QuietBasis | None = None,
+    quiet_unchanged: bool = False,
 ) -> RunCounts:
     """Close the run with ``status``, adding ``counts`` (figures no date's write carried); the
     run's figures as recorded. The site's health figures are rewritten with it (``figures``),
-    their quiet signals counted with ``quiet`` (uncounted without)."""
-    add_counts(conn, run_id, counts)
-    recorded = conn.execute(
+    their quiet signals counted with ``quiet`` (uncounted without; kept as they are, when so
+    counted already, with ``quiet_unchanged``: the run stored no date, changed none)."""
+    values = zip(COUNTS, _values(counts), strict=True)
+    added = {name: _runs.c[name] + value for name, value in values}
+    recorded = conn.execute(  # the counts added in the same statement: one round trip
         update(_runs)
         .where(_runs.c.id == run_id)
-        .values(status=status.value, finished_at=now, error_summary=storable_text(error_summary))
+        .values(
+            status=status.value,
+            finished_at=now,
+            error_summary=storable_text(error_summary),
+            **added,
+        )
         .returning(_runs.c.site, *(_runs.c[name] for name in COUNTS))
     ).one()
     site = recorded[0]
-    figures.refresh(conn, [site], {site: quiet} if quiet is not None else None)
+    unchanged = [site] if quiet_unchanged else []
+    figures.refresh(conn, [site], {site: quiet} if quiet is not None else None, unchanged=unchanged)
     return RunCounts(*recorded[1:])
 
 

@@ -12,11 +12,12 @@ never reaches an article page, so the warm-up need not fetch them either), the W
 Steady state is what the daemon finds when every site has run before: the database holds
 each site's days and their listings' validators, and each site is due at a time of its own.
 So, untimed, ``ingest crawl`` first crawls site 0, and its rows (run, days, listing
-validators, articles) are copied to every other site, host and name replaced: every site
-serves the same pages, so each copy is what its own first crawl would store (crawling 10,000
-sites first would take longer than the hold). Then the schedule rows are written: site ``n``
-due at ``LEAD + n / SITES * SPREAD`` seconds after the daemon's launch (``LEAD`` covers its
-start-up: loading 10,000 sites' settings and the schedule). ``ingest run`` then holds for
+validators, articles, the health figures its run's close wrote) are copied to every other
+site, host and name replaced: every site serves the same pages, so each copy is what its own
+first crawl would store (crawling 10,000 sites first would take longer than the hold). Then
+the schedule rows are written: site ``n`` due at ``LEAD + n / SITES * SPREAD`` seconds after
+the daemon's launch (``LEAD`` covers its start-up: loading 10,000 sites' settings and the
+schedule). ``ingest run`` then holds for
 ``HOLD`` seconds. Each site's poll is one robots.txt and one conditional GET of each day's
 first listing page (a 304); robots.txt is read whole (200), as every run reads it.
 
@@ -32,7 +33,9 @@ Measured:
 * the daemon's CPU from ``/proc/PID/stat`` over the hold (from the first due time to the
   end: start-up left out, idle polling in), per 1,000 polls;
 * its peak RSS (``VmHWM``) before SIGTERM, and RSS sampled through the hold (growth);
-* requests served, conditional ones, log bytes and WARC files per poll.
+* requests served, conditional ones, log bytes and WARC files per poll;
+* on PostgreSQL, the transactions committed and rolled back in the bench's own database over
+  the hold (``pg_stat_database``: every client's, the daemon's nearly all), per poll.
 
 Run alone: ``python -m tests.benchmarks.steady [SITES [HOLD_SECONDS]]`` (smaller values to
 develop with). As ``python -m tests.benchmarks.steady serve SITES FIRST LAST`` it is the
@@ -169,11 +172,11 @@ def warm_up(config: Path, log: Path) -> float:
 
 
 def clone_site_zero(url: str, sites: int, port: int) -> None:
-    """Site 0's rows (its run, days, listing validators, articles) copied to every other site,
-    its host and name in each text put in place of site 0's. Every site serves the same pages,
-    so each copy is what its own first crawl would have stored, in seconds instead of an
-    hour of crawling. (The copies' listing captures name site 0's WARC files, which hold the
-    very payloads.)"""
+    """Site 0's rows (its run, days, listing validators, articles, health figures) copied to
+    every other site, its host and name in each text put in place of site 0's. Every site
+    serves the same pages, so each copy is what its own first crawl would have stored, in
+    seconds instead of an hour of crawling. (The copies' listing captures name site 0's WARC
+    files, which hold the very payloads.)"""
     from sqlalchemy import create_engine, insert, select
 
     from ingest.store import tables
@@ -195,7 +198,9 @@ def clone_site_zero(url: str, sites: int, port: int) -> None:
             run = {k: v for k, v in run.items() if k != "id"}
             connection.execute(insert(tables.runs), [moved(run, n) for n in range(1, sites)])
             run_ids = dict(connection.execute(select(tables.runs.c.site, tables.runs.c.id)).all())
-            for table in (tables.crawl_state, tables.http_validators, tables.articles):
+            copied = (tables.crawl_state, tables.http_validators, tables.articles,
+                      tables.site_figures)  # fmt: skip
+            for table in copied:
                 rows = [dict(r) for r in connection.execute(select(table)).mappings()]
                 copies = []
                 for n in range(1, sites):
@@ -283,6 +288,25 @@ def run_count_after(url: str, since: datetime) -> tuple[int, dict[str, int]]:
     return sum(by_status.values()), by_status
 
 
+def transactions(url: str) -> tuple[int, int]:
+    """Transactions committed and rolled back in the database so far, and the sessions
+    (connections) opened to it (PostgreSQL; 0 on SQLite). The statistics are flushed by each
+    backend within a second or so of its work."""
+    from sqlalchemy import create_engine, text
+
+    if not url.startswith("postgresql"):
+        return 0, 0
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            query = "SELECT xact_commit + xact_rollback, sessions FROM pg_stat_database"
+            found = connection.execute(text(f"{query} WHERE datname = current_database()"))
+            xacts, sessions = found.one()
+            return int(xacts), int(sessions)
+    finally:
+        engine.dispose()
+
+
 def _utc(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
@@ -324,6 +348,7 @@ class Hold:
     exit_code: int
     engine: str
     load: tuple[float, float]  # load average at start and end
+    xacts: tuple[int, int]  # PostgreSQL transactions and sessions over the hold (0: SQLite)
 
     def lateness(self) -> list[float]:
         out = []
@@ -364,6 +389,7 @@ def measure(sites: int = SITES, hold: float = HOLD) -> Hold:
             first_due = launch + timedelta(seconds=LEAD)
             dues = schedule_spread(url, sites, first_due, spread)
             load_start = os.getloadavg()[0]
+            xacts_start = transactions(url)
             process = scale.start_daemon(config, log)
             profiler = _profile(process.pid, hold)
             samples: list[tuple[float, int]] = []
@@ -389,6 +415,9 @@ def measure(sites: int = SITES, hold: float = HOLD) -> Hold:
                 if profiler is not None:
                     profiler.wait(timeout=60)
             load_end = os.getloadavg()[0]
+            time.sleep(1.5)  # the daemon's backends flush their statistics as they end
+            xacts_end = transactions(url)
+            xacts = (xacts_end[0] - xacts_start[0], xacts_end[1] - xacts_start[1])
             sent = server.take()
             started = first_runs_after(url, launch)
             runs, statuses = run_count_after(url, launch)
@@ -400,7 +429,7 @@ def measure(sites: int = SITES, hold: float = HOLD) -> Hold:
                 sites, hold, warmed, dues, started, ended_at, cpu_end - cpu_at_first_due,
                 cpu_total, peak, samples, sent, runs, statuses, len(text), text.count(b"\n"),
                 len(warcs), sum(p.stat().st_size for p in warcs), len(files) - len(warcs), fds,
-                code, kind, (load_start, load_end),
+                code, kind, (load_start, load_end), xacts,
             )  # fmt: skip
             if code or result.missing:
                 print("steady: the daemon's log ends:\n" + text[-3000:].decode(errors="replace"))
@@ -457,6 +486,8 @@ def rows(m: Hold) -> list[Row]:
             f"{m.log_bytes / max(polls, 1):,.0f} ({m.log_lines / max(polls, 1):.1f}); "
             f"{m.warc_files / max(polls, 1):.2f} ({m.warc_bytes / max(m.warc_files, 1):,.0f}); "
             f"{m.other_files:,}"),
+        Row("steady", "PostgreSQL transactions per poll; connections opened (over the hold)",
+            f"{m.xacts[0] / max(polls, 1):.1f}; {m.xacts[1]:,}" if m.xacts[0] else "n/a (SQLite)"),
         Row("steady", "daemon open file descriptors at the end; exit code",
             f"{m.fds}; {m.exit_code}"),
     ]  # fmt: skip

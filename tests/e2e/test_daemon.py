@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import signal
 import time
@@ -105,6 +106,10 @@ def test_sigterm_while_pages_are_parsed_ends_the_process_in_order(
     environment = {"PYTHONWARNINGS": "always::ResourceWarning", "PYTHONFAULTHANDLER": "1"}
     for parsed in (1, 20, 60):
         log.unlink(missing_ok=True)
+        # A database of its own each time: the days are parsed anew, not answered 304 (an
+        # unchanged date's date_done is DEBUG).
+        for stored in tmp_path.glob("db.sqlite*"):
+            stored.unlink()
         daemon = start(["--config", config, "run"], tmp_path, environment)
         try:
             wait_for(
@@ -210,3 +215,38 @@ def test_daemon_sends_a_webhook_alert_when_a_site_goes_down(
     assert alert["site"] == "cli" and alert["state"] == "firing"
     failed = [r for r in runs(config, tmp_path) if r["status"] == "failed"]
     assert len(failed) >= 3
+
+
+def test_a_run_that_ends_frees_its_slot_for_the_next_due_site_at_once(
+    server: SampleSiteServer, tmp_path: Path
+) -> None:
+    """One slot, three sites due: each run starts as the one before it ends, not at the next
+    poll of the interval (a quarter heartbeat: 5 s here)."""
+    sites = "".join(
+        f'[[sites]]\nname = "s{n}"\nbase_url = "{server.base_url}"\n'
+        f'listing_path = "{server.listing_path}"\nlayout = "k2"\n'
+        for n in range(3)
+    )
+    config = tmp_path / "ingest.toml"
+    config.write_text(
+        f"{sites}[http]\nrequests_per_second = 0\ntimeout_seconds = 2\n"
+        f'[schedule]\ninterval = "1h"\nlookback_days = 0\nmax_parallel_sites = 1\n'
+        f"heartbeat_seconds = 20\n"
+        f'[database]\nurl = "sqlite:///{tmp_path / "db.sqlite"}"\n'
+        f'[logging]\nfile = "{tmp_path / "ingest.jsonl"}"\n'
+    )
+    daemon = start(["--config", str(config), "run"], tmp_path)
+    try:
+        wait_for(lambda: succeeded(str(config), tmp_path) == 3, 60)
+    finally:
+        daemon.send_signal(signal.SIGTERM)
+        daemon.communicate(timeout=30)
+    done = sorted(runs(str(config), tmp_path), key=lambda r: str(r["started_at"]))
+    gaps = [
+        (
+            datetime.fromisoformat(str(b["started_at"]))
+            - datetime.fromisoformat(str(a["finished_at"]))
+        )
+        for a, b in itertools.pairwise(done)
+    ]
+    assert len(gaps) == 2 and max(gaps) < timedelta(seconds=2), gaps

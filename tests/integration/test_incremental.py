@@ -5,8 +5,9 @@ from __future__ import annotations
 import threading
 from datetime import UTC, date, datetime, timedelta
 
+import msgspec
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import event, insert, select
 
 from ingest.crawl import CrawlDeps, RunSummary, incremental_window, run_crawl
 from ingest.daemon import crawl_once
@@ -55,6 +56,61 @@ def test_unchanged_days_cost_one_conditional_request_each(
     assert not any("/item/" in p for p in server.paths_requested())
     assert again.counts.pages_not_modified == 4
     assert again.counts.articles_unchanged == first.counts.articles_new
+
+
+def test_an_unchanged_window_commits_with_the_run_not_a_date_at_a_time(
+    site: SampleSite, server: SampleSiteServer, settings: Settings, database: Database
+) -> None:
+    """A poll of an unchanged window commits three times whatever its dates: the look for
+    abandoned runs, the open (lock, record, plan) and the close, which writes each 304 date's
+    state; the dates then name the run that checked them, and the record counts them."""
+    first = crawl(settings, database)
+    commits: list[object] = []
+
+    def committed(connection: object) -> None:
+        commits.append(connection)
+
+    event.listen(database.engine, "commit", committed)
+    try:
+        again = crawl(settings, database)
+    finally:
+        event.remove(database.engine, "commit", committed)
+    assert again.counts.pages_not_modified == 4
+    assert len(commits) == 3, "each 304 date committed on its own"
+    with database.transaction() as tx:
+        state = tx.connection.execute(
+            select(tables.crawl_state.c.last_run_id, tables.crawl_state.c.status)
+        ).all()
+        (run,) = tx.connection.execute(
+            select(tables.runs).where(tables.runs.c.id == again.run_id)
+        ).all()
+    assert state == [(again.run_id, "complete")] * 4
+    assert (run.dates_done, run.articles_unchanged) == (4, first.counts.articles_new)
+    assert run.pages_not_modified == 4
+
+
+def test_an_unchanged_poll_keeps_the_quiet_signals_only_when_judged_alike(
+    site: SampleSite, server: SampleSiteServer, settings: Settings, database: Database
+) -> None:
+    """A run of 304s leaves the site's quiet signals as its row holds them, unless they were
+    judged with other thresholds than the run's (``[health]`` changed): then it judges them."""
+    crawl(settings, database)
+
+    def quiet_row() -> tuple[str | None, str | None]:
+        with database.transaction() as tx:
+            f = tables.site_figures.c
+            (row,) = tx.connection.execute(select(f.quiet_basis, f.quiet)).all()
+        return row.quiet_basis, row.quiet
+
+    before = quiet_row()
+    assert before[1] is not None
+    assert crawl(settings, database).counts.pages_not_modified == 4
+    assert quiet_row() == before
+    stricter = msgspec.structs.replace(settings.health, empty_days=3)
+    again = crawl(msgspec.structs.replace(settings, health=stricter), database)
+    assert again.counts.pages_not_modified == 4
+    basis, quiet = quiet_row()
+    assert basis != before[0] and basis is not None and "/3/" in basis and quiet is not None
 
 
 def test_changed_listing_fetches_only_new_or_changed_articles(
