@@ -98,6 +98,8 @@ class DayPipeline:
         # skips the read before the fetch. Taken out on use, so a retried date reads first.
         self.never_crawled = never_crawled if never_crawled is not None else set()
         self.archive = archive
+        if archive is not None:  # its records are built in the same turns as the pages' parse
+            archive.build_in(turns)
         # The other sources a day's listing is compared with (``other_sources``); None: off.
         self.cross_check = cross_check
         self.article_pages = site.fetch_article_pages and self.layout.fetches_article_pages

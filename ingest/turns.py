@@ -17,6 +17,10 @@ A run that sends no request (``ingest reparse``) has nothing for the loop to ser
 its ``Turns(on_loop=True)`` does the works on the loop itself, with no hand-over and no GIL
 fought for (docs/performance.md).
 
+Work no task waits for rides along (``alongside``): the WARC archive builds, compresses and
+writes a page's records on the parse thread in the turn after its fetch, back to back with the
+turn's other pages' (``archive.WarcFiles``), where on the event loop each page's ran alone.
+
 Whoever makes a ``Turns`` closes it when its runs are over (``close``): the parse thread
 finishes the work it began and ends, before the event loop closes and before the interpreter
 finalizes, so Lexbor is never left parsing while either goes away.
@@ -73,6 +77,7 @@ class Turns:
         # no request (``ingest reparse``), which the loop has nothing else to do for.
         self.on_loop = on_loop
         self._waiting: list[_Waiter] = []
+        self._riders: list[Callable[[], object]] = []  # ``alongside``'s, for the next turn
         self._timer: asyncio.TimerHandle | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: ThreadPoolExecutor | None = None
@@ -88,11 +93,27 @@ class Turns:
         result: T = await self._wait(work)
         return result
 
-    async def _wait(self, work: Callable[[], Any] | None) -> Any:
+    def alongside(self, work: Callable[[], object]) -> None:
+        """Have ``work()`` done on the parse thread with the next turn, before the turn's
+        works, and no task waiting for it: it does not count towards the turn's size, and
+        what it returns or raises is dropped (it keeps its own outcome). Called on the event
+        loop; a turn is let go ``wait_seconds`` later at the latest. Not done at all when
+        ``close`` drops the turn, or the event loop changes before it: whoever hands work
+        over this way must be able to do it themselves."""
+        loop = self._on_loop()
+        self._riders.append(work)
+        if self._timer is None:
+            self._timer = loop.call_later(self.wait_seconds, self._release)
+
+    def _on_loop(self) -> asyncio.AbstractEventLoop:
         loop = asyncio.get_running_loop()
         if loop is not self._loop:
             # A new event loop (another asyncio.run): nothing of the last one's is pending.
-            self._loop, self._waiting, self._timer = loop, [], None
+            self._loop, self._waiting, self._riders, self._timer = loop, [], [], None
+        return loop
+
+    async def _wait(self, work: Callable[[], Any] | None) -> Any:
+        loop = self._on_loop()
         waiter = _Waiter(loop.create_future(), work)
         self._waiting.append(waiter)
         if len(self._waiting) >= self.size:
@@ -120,26 +141,40 @@ class Turns:
             self._timer.cancel()
             self._timer = None
         waiting, self._waiting = self._waiting, []
+        riders, self._riders = self._riders, []
         works = [waiter for waiter in waiting if waiter.work is not None]
         for waiter in waiting:
             if waiter.work is None and not waiter.turn.done():  # done: cancelled, not yet run
                 waiter.turn.set_result(None)
-        if works and self.on_loop:
-            _settle(_outcomes(works))
-        elif works:
+        if self.on_loop:
+            _ride(riders)
+            if works:
+                _settle(_outcomes(works))
+        elif works or riders:
             if self._thread is None:
                 self._thread = ThreadPoolExecutor(1, thread_name_prefix="ingest-parse")
             assert self._loop is not None
-            self._thread.submit(_work_through, self._loop, works)
+            self._thread.submit(_work_through, self._loop, riders, works)
 
 
-def _work_through(loop: asyncio.AbstractEventLoop, works: list[_Waiter]) -> None:
-    """On the parse thread: do a turn's works one after another, then hand every outcome back
-    to the event loop in one call."""
+def _work_through(
+    loop: asyncio.AbstractEventLoop, riders: list[Callable[[], object]], works: list[_Waiter]
+) -> None:
+    """On the parse thread: do a turn's riders, then its works, one after another; then hand
+    every work's outcome back to the event loop in one call."""
+    _ride(riders)
+    if not works:
+        return
     outcomes = _outcomes(works)
     # A closed event loop (a run stopped) refuses the call: nobody waits for these.
     with contextlib.suppress(RuntimeError):
         loop.call_soon_threadsafe(_settle, outcomes)
+
+
+def _ride(riders: list[Callable[[], object]]) -> None:
+    for ride in riders:
+        with contextlib.suppress(Exception):  # its own to keep (``alongside``)
+            ride()
 
 
 def _outcomes(works: list[_Waiter]) -> list[tuple[_Waiter, Any, BaseException | None]]:

@@ -7,7 +7,16 @@ record a gzip member of its own, so any record can be read from its offset alone
 identical-payload-digest profile and ``WARC-Refers-To``, an answer whose payload is the one
 the URL's capture before holds (``expect``: a date's listing pages, whose captures are stored
 with the date), so an unchanged page polled again costs a few hundred bytes, not a copy. The
-records are built by ``records`` and compressed here by ISA-L's igzip, at ``GZIP_LEVEL``.
+records are built by ``records`` and compressed by ISA-L's igzip (``exchange``).
+
+``response`` only takes an exchange down (an ``Exchange``); its records are built, compressed
+and written later, in the order the exchanges came, so each record's offset is the file's size
+when it goes in. With ``build_in(turns)`` that is on the parse thread, in the turn after the
+fetch (``Turns.alongside``), back to back with the turn's other pages' records and off the
+event loop: a page's capture run alone between network events, with cold caches, cost about
+twice its CPU in a loop. Whoever needs an exchange's place before its turn
+(``Exchange.result``; ``close``) writes what is not written yet, in order, itself; a lock keeps
+the writers one at a time. A page's place is asked for after its parse, so after its turn.
 
 Files are named ``{site}-{run:08d}-{sequence:05d}.warc.gz``. While one is written it carries
 the suffix ``.open``, so it is never taken for a whole file; ``close`` renames it. A file
@@ -15,9 +24,13 @@ left ``.open`` by a killed process is cut back to its last whole record and rena
 next run (``recover``), which finds it by the site's ``{site}.writing`` marker. A new file
 starts once one passes ``max_file_bytes``.
 
-``sync`` flushes the records to the disk; the pipeline awaits it before the database commit
+``sync`` flushes the records written to the disk; the pipeline awaits it before the database commit
 that stores the date, so a crash may leave records nothing points at, never a row that points
-at nothing.
+at nothing. A new file's marker is written as the file begins, and made durable, with the
+folder that names both, by the file's first ``sync``, on its thread: before then no row points
+into the file, and a killed process leaves the marker in place all the same (only a crash of
+the whole machine before that first sync could lose it, and with it the file's name: an
+``.open`` file nothing points at, which no reader takes for a whole one).
 """
 
 from __future__ import annotations
@@ -26,7 +39,9 @@ import asyncio
 import contextlib
 import os
 import re
+import threading
 import zlib
+from collections import deque
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,22 +49,18 @@ from typing import BinaryIO
 from urllib.parse import urlsplit
 
 import structlog
-from isal import isal_zlib
 
 from ingest.archive import records
 from ingest.archive.captures import SITE_FILE_SUFFIX, read_site_file, write_site_file
+from ingest.archive.exchange import Exchange, build
 from ingest.domain import Captured, WarcLocation
 from ingest.errors import StorageError, StorageFullError
 from ingest.owner_only import FILE_MODE, make_folders
 from ingest.settings import ArchiveSettings
+from ingest.turns import Turns
 
 log = structlog.get_logger("ingest.archive")
 
-# Measured on the sample site's K2 pages (12 KB): warcio's own gzip (zlib, level 9) took 236 µs
-# a page on top of 130 for the records; zlib's level 1 63 µs, ISA-L's level 1 19 µs, with
-# fewer bytes than zlib's level 1 (4,190 against 4,306).
-GZIP_LEVEL = 1
-_GZIP_MEMBER = 31  # zlib's wbits for a gzip member: header and trailer
 OPEN_SUFFIX = ".open"
 # ``{site}.writing`` names the site's file being written, so the next run finds a file a killed
 # run left open with one read, not by listing a folder of a million files.
@@ -58,7 +69,9 @@ _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 class WarcFiles:
-    """The WARC files one run of one site writes; not thread-safe (the event loop's)."""
+    """The WARC files one run of one site writes. Taken down on the event loop (``response``,
+    ``expect``, ``forget``, ``sync``); written there, on the parse thread or on the thread that
+    closes them, one writer at a time (``_lock``)."""
 
     def __init__(self, directory: Path, site: str, run_id: int, max_file_bytes: int) -> None:
         self._directory = directory
@@ -86,6 +99,17 @@ class WarcFiles:
         # nothing more is written to it, nothing is synced (no row may point past the
         # failure), and it is left ``.open`` for the next run to cut back (``recover``).
         self._broken: StorageError | None = None
+        # The exchanges taken down and not written yet, in order; the lock is the writers'.
+        self._pending: deque[Exchange] = deque()
+        self._lock = threading.Lock()
+        self._turns: Turns | None = None
+        # The file whose name and marker wait for its first sync to be durable ("": none).
+        self._names_unsynced = ""
+
+    def build_in(self, turns: Turns) -> None:
+        """Build, compress and write the records on the parse thread, in the turn after each
+        exchange (``Turns.alongside``): warm, beside the turn's other pages, off the loop."""
+        self._turns = turns
 
     def expect(self, captures: Iterable[Captured]) -> None:
         """The URLs' captures before (a date's listing pages, as stored with it): an answer
@@ -107,45 +131,74 @@ class WarcFiles:
         payload: bytes,
         fetched_at: datetime,
         truncated: bool = False,
-    ) -> Captured:
-        """Keep one exchange: a ``revisit`` for a 304, and for a payload identical to the
-        URL's capture before (``expect``); else a ``response``. The request after it,
-        ``WARC-Concurrent-To`` the answer. ``truncated``: the payload is the first part of
-        the body only (robots.txt past its cap), said by ``WARC-Truncated: length``. How the
-        answer is kept: for an identical payload, the capture it refers to."""
-        date = _warc_date(fetched_at)
-        answer_id = self._ids.new()
-        head = records.response_head(status, response_headers)
-        captured: Captured | None = None
-        if status == 304:
-            answer = records.not_modified(answer_id, url, date, head)
-            digest = ""
-        else:
-            digest = records.payload_digest(payload)
-            before = self._before.get(url)
-            if (
-                before is not None
-                and not truncated
-                and before.status == status
-                and before.payload_digest == digest
-                and self._still_kept(before.location.file)
-            ):
-                captured = before
-                answer = records.identical(
-                    answer_id, url, date, head, digest, before.location.record_id, before.date
-                )
-            else:
-                answer = records.response(
-                    answer_id, url, date, head, payload, digest, truncated=truncated
-                )
-        location = self._write(answer, answer_id)
-        request_id = self._ids.new()
-        sent = self._request_heads.head(url, request_headers)
-        self._write(records.request(request_id, url, date, sent, answer_id), request_id)
-        captured = captured or Captured(url, status, digest, date, location)
-        if url.endswith("/robots.txt") and urlsplit(url).path == "/robots.txt":
-            self._carried[url] = captured
-        return captured
+    ) -> Exchange:
+        """Take one exchange down, to be kept as a ``revisit`` for a 304, and for a payload
+        identical to the URL's capture before (``expect``); else as a ``response``; then the
+        request, ``WARC-Concurrent-To`` the answer. ``truncated``: the payload is the first
+        part of the body only (robots.txt past its cap), said by ``WARC-Truncated: length``.
+        Its ``result`` says how the answer is kept: for an identical payload, the capture it
+        refers to."""
+        before = self._before.get(url) if status != 304 and not truncated else None
+        if before is not None and (
+            before.status != status or not self._still_kept(before.location.file)
+        ):
+            before = None
+        exchange = Exchange(
+            self._write_through,
+            url,
+            request_headers,
+            status,
+            tuple(response_headers),
+            payload,
+            _warc_date(fetched_at),
+            truncated,
+            before,
+            self._ids.new(),
+            self._ids.new(),
+        )
+        self._pending.append(exchange)
+        if self._turns is not None:
+            self._turns.alongside(lambda: self._build_and_write(exchange))
+        return exchange
+
+    def _build_and_write(self, exchange: Exchange) -> None:
+        """On the parse thread: write through to ``exchange``. A write that fails is kept
+        (``_broken``) for whoever asks next."""
+        with contextlib.suppress(StorageError):
+            self._write_through(exchange)
+
+    def _write_through(self, last: Exchange | None) -> None:
+        """Write every exchange taken down up to ``last`` (None: all of them), building here
+        those the parse thread has not."""
+        with self._lock:
+            if last is not None and last.captured is not None:
+                return  # the parse thread wrote it meanwhile
+            if self._broken is not None:
+                raise self._broken
+            for exchange in self._pending:
+                if exchange.built is None:
+                    exchange.built = build(exchange, self._request_heads)
+                if exchange is last:
+                    break
+            self._write_built()
+
+    def _write_built(self) -> None:
+        """Under the lock: write the exchanges at the head of the queue whose records are
+        built, in order; each one's place is the file's size as its records go in."""
+        pending = self._pending
+        while pending and (built := pending[0].built) is not None:
+            exchange = pending[0]
+            location = self._write(built.answer, exchange.answer_id)
+            self._write(built.request, exchange.request_id)
+            pending.popleft()
+            url = exchange.url
+            captured = built.refers_to or Captured(
+                url, exchange.status, built.digest, exchange.date, location
+            )
+            if url.endswith("/robots.txt") and urlsplit(url).path == "/robots.txt":
+                self._carried[url] = captured
+            exchange.built, exchange.payload = None, b""  # written: its bytes can go
+            exchange.captured = captured
 
     def _still_kept(self, name: str) -> bool:
         """Whether the file holding a capture before is still in the archive (an operator
@@ -159,7 +212,9 @@ class WarcFiles:
         return False
 
     async def sync(self) -> None:
-        """The records written so far are on the disk.
+        """The records written so far are on the disk: every place an ``Exchange.result`` has
+        given, so every place a row may hold. (Exchanges whose place nobody has asked for are
+        left to their turn: a date's sync does not build the next dates' records here.)
 
         The ``fsync`` runs on a thread, on a duplicate of the file's descriptor (the file may
         rotate meanwhile), so the event loop goes on with other dates while the disk works;
@@ -179,27 +234,43 @@ class WarcFiles:
         try:
             if self._broken is not None:
                 raise self._broken
-            if self._file is not None:
+            with self._lock:  # the parse thread may be writing, or starting a new file
+                file, names = self._file, self._names_unsynced
                 try:
-                    self._file.flush()
-                    descriptor = os.dup(self._file.fileno())
+                    descriptor = -1
+                    if file is not None:
+                        file.flush()
+                        descriptor = os.dup(file.fileno())
                 except OSError as exc:
                     raise self._fail(exc) from exc
+            if descriptor >= 0:
                 try:
+                    marker = self._marker if names else None
                     loop = asyncio.get_running_loop()
-                    await loop.run_in_executor(None, os.fsync, descriptor)
+                    await loop.run_in_executor(None, _to_disk, descriptor, marker, self._directory)
                 except OSError as exc:
                     raise self._fail(exc) from exc
                 finally:
                     os.close(descriptor)
+                if names:
+                    with self._lock:
+                        if self._names_unsynced == names:
+                            self._names_unsynced = ""
             self._synced = max(self._synced, upto)
         finally:
             self._syncing = None
 
     def close(self) -> None:
-        """Sync the file being written and give it its whole name. After a failed write or
-        sync (a full disk) the file is only closed, left ``.open`` for the next run to cut
-        back to its last whole record: what it lacks, no row points at (``sync`` failed)."""
+        """Write what is taken down, sync the file being written and give it its whole name.
+        After a failed write or sync (a full disk) the file is only closed, left ``.open``
+        for the next run to cut back to its last whole record: what it lacks, no row points
+        at (``sync`` failed)."""
+        with contextlib.suppress(StorageError):  # kept in ``_broken``: dealt with below
+            self._write_through(None)
+        with self._lock:
+            self._close_file()
+
+    def _close_file(self) -> None:
         if self._file is None:
             return
         if self._broken is None:
@@ -228,10 +299,9 @@ class WarcFiles:
             except OSError as exc:  # costs the next run a copy of robots.txt, nothing more
                 log.warning("warc_captures_not_saved", file=self._carry_file.name, reason=str(exc))
 
-    def _write(self, record: bytes, record_id: str) -> WarcLocation:
+    def _write(self, member: bytes, record_id: str) -> WarcLocation:
         if self._broken is not None:
             raise self._broken
-        member = isal_zlib.compress(record, GZIP_LEVEL, wbits=_GZIP_MEMBER)
         size = len(member)
         file = self._file_for(size)
         offset = self._size
@@ -246,7 +316,7 @@ class WarcFiles:
     def _file_for(self, size: int) -> BinaryIO:
         file = self._file
         if file is not None and self._size > 0 and self._size + size > self._max_file_bytes:
-            self.close()
+            self._close_file()
             if self._broken is not None:
                 raise self._broken
             file = None
@@ -269,24 +339,36 @@ class WarcFiles:
         return file
 
     def _mark_writing(self) -> None:
-        """Name the new file in the site's marker, and make both names durable before any
-        record in the file is synced (a row may point at it from then on)."""
+        """Name the new file in the site's marker. Both names are made durable by the file's
+        first ``sync``, before a row may point into the file (``_to_disk``): two fsyncs that,
+        here, would hold up the fetch that began the file."""
         descriptor = os.open(self._marker, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
         try:
             os.write(descriptor, (self._name + OPEN_SUFFIX).encode("utf-8"))
-            os.fsync(descriptor)
         finally:
             os.close(descriptor)
-        folder = os.open(self._directory, os.O_RDONLY)
-        try:
-            os.fsync(folder)
-        finally:
-            os.close(folder)
+        self._names_unsynced = self._name
 
     def _fail(self, exc: OSError) -> StorageError:
         """The archive's storage error for ``exc``, kept: the files take no more writes."""
         self._broken = _storage_error(exc, self._name)
         return self._broken
+
+
+def _to_disk(descriptor: int, marker: Path | None, directory: Path) -> None:
+    """On a thread: fsync the file ``descriptor`` is open on; for its first sync (``marker``),
+    the site's marker and the folder that holds both names first."""
+    if marker is not None:
+        for path in (marker, directory):
+            try:
+                names = os.open(path, os.O_RDONLY)
+            except FileNotFoundError:
+                continue  # the file was closed meanwhile, and its marker with it
+            try:
+                os.fsync(names)
+            finally:
+                os.close(names)
+    os.fsync(descriptor)
 
 
 def run_files(archive: ArchiveSettings, site: str, run_id: int) -> WarcFiles | None:

@@ -266,9 +266,9 @@ class Fetcher:
                 answer = await self._request(current, headers, robots)
                 status, response_headers, body, raw, cut = answer
                 elapsed = time.perf_counter() - started
-            captured = None
+            kept = None
             if self._capture is not None:
-                captured = self._capture.response(
+                kept = self._capture.response(
                     current, headers, status, response_headers.items(), raw, utc_now(), cut
                 )
             # DEBUG: a line per page cost a tenth of the crawl's CPU at INFO; the day's
@@ -298,7 +298,7 @@ class Fetcher:
                     body=body,
                     headers=response_headers,
                     attempts=attempt,
-                    captured=captured,
+                    kept=kept,
                 )
             raise status_error(status, url, response_headers)
         raise PermanentFetchError(f"more than {hops} redirects", url=url, status=status)

@@ -19,8 +19,14 @@ class Page:
     body: bytes
     headers: Mapping[str, str]  # case-insensitive names
     attempts: int
-    # How the archive keeps this answer as it arrived; None with the archive off.
-    captured: Captured | None = None
+    # The archive's taking down of this answer as it arrived; None with the archive off.
+    kept: Kept | None = None
+
+    @property
+    def captured(self) -> Captured | None:
+        """How the archive keeps this answer (its records written now if they are not yet);
+        None with the archive off."""
+        return self.kept.result() if self.kept is not None else None
 
     @property
     def warc(self) -> WarcLocation | None:
@@ -58,9 +64,17 @@ class Page:
         return self.text
 
 
+class Kept(Protocol):
+    """An answer taken down by the archive (``archive.Exchange``), its records written later:
+    in the parse thread's next turn, or when ``result`` is asked first."""
+
+    def result(self) -> Captured: ...
+
+
 class Capture(Protocol):
     """Where every answer goes as it arrived (``archive.WarcFiles``): redirects, errors and
-    304s included."""
+    304s included. Taking one down costs little; building and writing its records is left
+    to the archive's turn."""
 
     def response(
         self,
@@ -71,7 +85,7 @@ class Capture(Protocol):
         payload: bytes,
         fetched_at: datetime,
         truncated: bool = False,
-    ) -> Captured: ...
+    ) -> Kept: ...
 
 
 @dataclass(slots=True)

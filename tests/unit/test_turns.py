@@ -227,3 +227,32 @@ def test_close_waits_for_the_work_in_flight_and_ends_the_parse_thread() -> None:
 
     assert asyncio.run(next_run()).startswith("ingest-parse")
     turns.close()
+
+
+def test_work_alongside_rides_the_next_turn_first_and_does_not_fill_it() -> None:
+    """``alongside``: done on the parse thread ahead of the turn's works, without a task
+    waiting, counted in no turn's size, and let go by the turn's wait when nothing else comes;
+    what it raises stays with it."""
+    turns = Turns(size=2, wait_seconds=0.05)
+    done: list[tuple[str, str]] = []
+
+    def ride(name: str) -> None:
+        done.append((name, threading.current_thread().name))
+
+    def fail() -> None:
+        raise RuntimeError("kept by the rider")
+
+    async def main() -> None:
+        turns.alongside(lambda: ride("first rider"))
+        turns.alongside(fail)
+        turns.alongside(lambda: ride("second rider"))
+        assert await turns.run(lambda: done.append(("work", "")) or len(done)) == 3
+        turns.alongside(lambda: ride("alone"))  # no task waits: the turn's wait lets it go
+        await asyncio.sleep(0.3)
+
+    try:
+        asyncio.run(main())
+    finally:
+        turns.close()
+    assert [name for name, _ in done] == ["first rider", "second rider", "work", "alone"]
+    assert all(thread.startswith("ingest-parse") for name, thread in done if name != "work")

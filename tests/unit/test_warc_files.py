@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import os
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
+from isal import isal_zlib
 from warcio.archiveiterator import ArchiveIterator
 
-from ingest.archive import WarcFiles, recover, run_files
+from ingest.archive import WarcFiles, WarcLocation, recover, run_files
 from ingest.settings import ArchiveSettings
+from ingest.turns import Turns
 
 NOW = datetime(2020, 2, 1, 12, 0, tzinfo=UTC)
 
@@ -20,7 +24,7 @@ def exchange(files: WarcFiles, n: int) -> None:
     headers = [("Content-Type", "text/html")]
     files.response(
         f"https://x.example/{n}", {"User-Agent": "t"}, 200, headers, b"<p>%d</p>" % n, NOW
-    )
+    ).result()
 
 
 def test_dates_syncing_together_share_one_fsync(
@@ -37,9 +41,11 @@ def test_dates_syncing_together_share_one_fsync(
     files = WarcFiles(tmp_path, "s", 1, 1 << 30)
 
     async def main() -> None:
-        for n in range(20):
+        exchange(files, 0)
+        await files.sync()  # the file's first: its marker and folder too
+        calls.clear()
+        for n in range(1, 20):
             exchange(files, n)
-        calls.clear()  # the new file's marker and folder, synced as the file began
         # Twenty dates in flight ask at once: the first fsync is under way when the rest
         # ask, and one more covers them all.
         await asyncio.gather(*(files.sync() for _ in range(20)))
@@ -55,6 +61,84 @@ def test_dates_syncing_together_share_one_fsync(
     (whole,) = tmp_path.glob("*.warc.gz")
     with whole.open("rb") as file:
         assert sum(1 for _ in ArchiveIterator(file)) == 42  # 21 responses, 21 requests
+
+
+def test_a_new_files_names_are_made_durable_by_its_first_sync_off_the_event_loop(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Beginning a file syncs nothing where the fetch runs; the first sync (on its thread,
+    before any row may point into the file) syncs the site's marker and the folder too."""
+    synced: list[tuple[str, bool]] = []  # the name, and whether on the event loop's thread
+    real = os.fsync
+
+    def watched(descriptor: int) -> None:
+        name = Path(f"/proc/self/fd/{descriptor}").readlink().name
+        synced.append((name, threading.current_thread() is threading.main_thread()))
+        real(descriptor)
+
+    monkeypatch.setattr(os, "fsync", watched)
+    files = WarcFiles(tmp_path, "s", 1, 1 << 30)
+
+    async def main() -> None:
+        exchange(files, 0)
+        assert (tmp_path / "s.writing").read_text() == "s-00000001-00001.warc.gz.open"
+        assert synced == [], "the file's start synced on the event loop"
+        await files.sync()
+        assert sorted(synced) == [
+            ("s-00000001-00001.warc.gz.open", False),
+            ("s.writing", False),
+            (tmp_path.name, False),
+        ]
+        exchange(files, 1)
+        await files.sync()  # the names are durable: the file alone
+        assert synced[3:] == [("s-00000001-00001.warc.gz.open", False)]
+
+    asyncio.run(main())
+    files.close()
+
+
+def test_in_turns_records_are_built_on_the_parse_thread_and_written_in_the_order_taken(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Taking an exchange down builds nothing; the turn after it builds, compresses and writes
+    its records on the parse thread, in order, before the turn's tasks go on."""
+    compressed_on: list[str] = []
+    real = isal_zlib.compress
+
+    def watched(*args: Any, **kwargs: Any) -> bytes:
+        compressed_on.append(threading.current_thread().name)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(isal_zlib, "compress", watched)
+    turns = Turns(size=4, wait_seconds=0.05)
+    files = WarcFiles(tmp_path, "s", 1, 1 << 30)
+    files.build_in(turns)
+    urls = [f"https://x.example/{n}" for n in range(10)]
+
+    async def main() -> list[WarcLocation]:
+        taken = [
+            files.response(url, {}, 200, [], b"<p>%d</p>" % n, NOW) for n, url in enumerate(urls)
+        ]
+        assert compressed_on == []
+        await turns.run(lambda: None)  # a page's parse: the records went first, in its turn
+        assert all(exchange.captured is not None for exchange in taken)
+        await files.sync()
+        return [exchange.result().location for exchange in taken]
+
+    try:
+        places = asyncio.run(main())
+    finally:
+        turns.close()
+        files.close()
+    assert len(compressed_on) == 20
+    assert all(name.startswith("ingest-parse") for name in compressed_on), compressed_on
+    assert [place.offset for place in places] == sorted({place.offset for place in places})
+    with (tmp_path / places[0].file).open("rb") as file:
+        for url, place in zip(urls, places, strict=True):
+            file.seek(place.offset)
+            record = next(iter(ArchiveIterator(file)))
+            assert record.rec_headers.get_header("WARC-Target-URI") == url
+            assert record.rec_headers.get_header("WARC-Record-ID") == place.record_id
 
 
 def test_a_file_cut_off_mid_record_is_cut_back_to_its_last_whole_record(
@@ -104,13 +188,13 @@ def test_a_payload_the_capture_before_holds_is_a_revisit_only_while_that_record_
     headers = [("Content-Type", "text/html")]
     url = "https://x.example/day"
     first = WarcFiles(tmp_path, "s", 1, 1 << 30)
-    kept = first.response(url, {}, 200, headers, b"<p>same</p>", NOW)
+    kept = first.response(url, {}, 200, headers, b"<p>same</p>", NOW).result()
     first.close()
     second = WarcFiles(tmp_path, "s", 2, 1 << 30)
     second.expect([kept])
-    assert second.response(url, {}, 200, headers, b"<p>same</p>", NOW) == kept
-    assert second.response(url, {}, 200, headers, b"<p>new</p>", NOW) != kept
-    assert second.response(url, {}, 404, headers, b"<p>same</p>", NOW) != kept
+    assert second.response(url, {}, 200, headers, b"<p>same</p>", NOW).result() == kept
+    assert second.response(url, {}, 200, headers, b"<p>new</p>", NOW).result() != kept
+    assert second.response(url, {}, 404, headers, b"<p>same</p>", NOW).result() != kept
     second.close()
     assert answer_kinds(tmp_path) == [
         ("response", None),
@@ -122,7 +206,7 @@ def test_a_payload_the_capture_before_holds_is_a_revisit_only_while_that_record_
     (tmp_path / kept.location.file).rename(tmp_path / "moved")
     third = WarcFiles(tmp_path, "s", 3, 1 << 30)
     third.expect([kept])
-    assert third.response(url, {}, 200, headers, b"<p>same</p>", NOW) != kept
+    assert third.response(url, {}, 200, headers, b"<p>same</p>", NOW).result() != kept
     third.close()
     assert answer_kinds(tmp_path)[-1] == ("response", None)
 
@@ -134,10 +218,10 @@ def test_robots_txt_is_carried_to_the_next_run_once_its_record_is_on_the_disk(
     robots = "https://x.example/robots.txt"
     first = run_files(settings, "s", 1)
     assert first is not None
-    kept = first.response(robots, {}, 200, [], b"User-agent: *\n", NOW)
+    kept = first.response(robots, {}, 200, [], b"User-agent: *\n", NOW).result()
     assert not (tmp_path / "s.captures.json").exists()  # its record is not closed yet
     first.close()
     second = run_files(settings, "s", 2)
     assert second is not None
-    assert second.response(robots, {}, 200, [], b"User-agent: *\n", NOW) == kept
+    assert second.response(robots, {}, 200, [], b"User-agent: *\n", NOW).result() == kept
     second.close()
