@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,6 +18,33 @@ from ingest.store.migrate import upgrade_to_head
 from tests.support.postgres import POSTGRES_URL, fresh_postgres
 from tests.support.sample_site import SampleSite, SampleSiteServer
 from tests.support.settings import fast_settings
+
+# Where ingest's defaults put its files (the database, the WARC archive) relative to the working
+# directory, which for pytest is the checkout: a test writing there leaves files the next run
+# finds (run ids restart with each fresh database, so WARC names repeat).
+CHECKOUT_DATA = Path(__file__).resolve().parents[1] / "data"
+
+
+def _written_since(folder: Path, since: float) -> list[str]:
+    if not folder.is_dir():
+        return []
+    written = []
+    for entry in os.scandir(folder):
+        if entry.is_dir():
+            written += _written_since(Path(entry.path), since)
+        elif entry.stat().st_mtime >= since:
+            written.append(entry.path)
+    return written
+
+
+@pytest.fixture(autouse=True)
+def _leaves_the_checkout_alone() -> Iterator[None]:
+    """Fail the test that wrote under the checkout's ``data/``: tests keep files in tmp_path."""
+    started = time.time() - 1  # mtimes are coarser than the clock on some file systems
+    yield
+    written = _written_since(CHECKOUT_DATA, started)
+    if written:
+        pytest.fail(f"wrote into the checkout: {sorted(written)[:3]} (give it a tmp_path)")
 
 
 @pytest.fixture

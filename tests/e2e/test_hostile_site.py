@@ -72,6 +72,7 @@ def configure(tmp_path: Path, *sites: dict[str, Any]) -> Settings:
             "sites": list(sites),
             "database": {"url": f"sqlite:///{tmp_path / 'ingest.db'}"},
             "logging": {"file": str(tmp_path / "ingest.jsonl")},
+            "archive": {"dir": str(tmp_path / "warc")},
         }
     )
 

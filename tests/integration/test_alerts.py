@@ -41,6 +41,7 @@ def alert_settings(
             "http": {"requests_per_second": 0.0, "timeout_seconds": 2.0, "max_attempts": 1},
             "database": {"url": database_url},
             "logging": {"file": str(tmp_path / "ingest.jsonl")},
+            "archive": {"dir": str(tmp_path / "warc")},
             "alerts": {"max_attempts": 2, "backoff_seconds": 0.01, "timeout_seconds": 2.0,
                        **alert},
         }
@@ -199,6 +200,7 @@ def test_a_run_checks_its_own_site_and_the_timer_every_site(
         "sites": [{"name": "news", "base_url": server.base_url,
                    "listing_path": server.listing_path, "layout": "k2"}, other],
         "database": {"url": database_url},
+        "archive": {"dir": str(tmp_path / "warc")},
         "alerts": {"url": receiver.url, "max_attempts": 1, "timeout_seconds": 2.0},
     })  # fmt: skip
     with database.transaction() as tx:  # "other" failed twice: its alert is due

@@ -68,6 +68,7 @@ def test_two_sites_on_one_host_keep_its_strictest_limits(
                 ],
                 "database": {"url": database_url},
                 "logging": {"file": str(tmp_path / "ingest.jsonl")},
+                "archive": {"dir": str(tmp_path / "warc")},
             }
         )  # fmt: skip
         outcomes = backfill(settings, database, date(2020, 2, 1), date(2020, 2, 2))

@@ -35,6 +35,7 @@ def two_sites(a: SampleSiteServer, b: SampleSiteServer, tmp_path: Path, url: str
             ],
             "database": {"url": url},
             "logging": {"file": str(tmp_path / "ingest.jsonl")},
+            "archive": {"dir": str(tmp_path / "warc")},
         }
     )  # fmt: skip
 

@@ -22,6 +22,7 @@ def wordpress_site(server: SampleSiteServer, tmp_path: Path, url: str, **site: o
             "health": {"empty_days": 5, "field_window_days": 7},
             "database": {"url": url},
             "logging": {"file": str(tmp_path / "ingest.jsonl")},
+            "archive": {"dir": str(tmp_path / "warc")},
         }
     )
 
