@@ -121,6 +121,11 @@ class Fetcher:
     def is_on_site(self, url: str) -> bool:
         return self._scope.contains(url)
 
+    def has_archived(self, url: str) -> bool:
+        """True when the archive being replayed (``ingest reparse``) holds the page: reading
+        it again costs no request."""
+        return self._archive is not None and self._archive.holds(url)
+
     def may_fetch(self, url: str) -> bool:
         """True when the URL is on the site and robots.txt allows it (or the archive being
         replayed holds it)."""
@@ -128,7 +133,7 @@ class Fetcher:
 
     def _allows(self, url: str) -> bool:
         # The archive first: a dict lookup, and it holds nearly every page a reparse asks for.
-        return (self._archive is not None and self._archive.holds(url)) or self._robots.allows(url)
+        return self.has_archived(url) or self._robots.allows(url)
 
     async def load_robots(self) -> None:
         """Read robots.txt once for the origin's runs under way; a missing file allows
