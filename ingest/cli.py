@@ -11,12 +11,12 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import structlog
 
 from ingest import __version__
-from ingest.commands import COMMANDS
+from ingest.commands import COMMANDS, load
 from ingest.commands._common import (
     EXIT_FAILED,
     EXIT_INTERRUPTED,
@@ -42,6 +42,31 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"ingest: error: {message}\n")
 
 
+if TYPE_CHECKING:  # generic in typeshed only
+    _SubParsers = argparse._SubParsersAction[argparse.ArgumentParser]
+else:
+    _SubParsers = argparse._SubParsersAction
+
+
+class _Commands(_SubParsers):
+    """The subcommands, each given its own options only once it is chosen: what ``ingest
+    health`` runs then imports no other command's module (``ingest.commands``)."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: str | Sequence[Any] | None,
+        option_string: str | None = None,
+    ) -> None:
+        assert isinstance(values, list)  # argparse hands a subcommand its name and the rest
+        subparser = self._name_parser_map.get(values[0])
+        if subparser is not None:  # else argparse says which names there are
+            load(values[0]).add_arguments(subparser)
+            config_option(subparser)
+        super().__call__(parser, namespace, values, option_string)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="ingest",
@@ -49,12 +74,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--config", metavar="PATH", help="TOML config file")
     parser.add_argument("--version", action="version", version=f"ingest {__version__}")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    commands = parser.add_subparsers(
+        dest="command", metavar="COMMAND", parser_class=_Parser, action=_Commands
+    )
     commands.required = True
-    for command in COMMANDS:
-        subparser = commands.add_parser(command.NAME, help=command.HELP)
-        command.add_arguments(subparser)
-        config_option(subparser)
+    for name, summary in COMMANDS:
+        commands.add_parser(name, help=summary)
     return parser
 
 
@@ -66,7 +91,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         _say(f"ingest: config error: {exc}")
         return EXIT_USAGE
-    command = {c.NAME: c for c in COMMANDS}[args.command]
+    command = load(args.command)  # imported already, to parse its arguments
     try:
         return command.handle(args, settings)
     except BrokenPipeError:

@@ -241,8 +241,10 @@ def without_nul(text: str) -> str:
 
 # Everything but XML 1.0's Char production (section 2.2): C0 controls other than tab, line feed
 # and carriage return, lone surrogates, U+FFFE and U+FFFF. No XML parser reads a document that
-# holds one, even escaped as a character reference.
-_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# holds one, even escaped as a character reference. Spelled as the forbidden ranges rather than
+# the complement of the allowed ones: the same set, but compiled in a ninth of the time (8 ms,
+# at every command's start, for the negated class over all of Unicode).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def xml_text(text: str) -> str:

@@ -30,7 +30,6 @@ if TYPE_CHECKING:
     from ingest.cross_check import Placed
 
 NAME = "add"
-HELP = "look at a site and print its [[sites]] block (or append it to a config)"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

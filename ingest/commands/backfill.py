@@ -15,7 +15,6 @@ if TYPE_CHECKING:
     from ingest.store.engine import Database
 
 NAME = "backfill"
-HELP = "crawl a range of dates once"
 RESUME = "interrupted: run the same command again to resume (the dates done are skipped)"
 
 

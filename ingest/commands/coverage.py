@@ -28,7 +28,6 @@ from ingest.terminal import Colour, paint, printable, wants_colour
 from ingest.text import xml_text
 
 NAME = "coverage"
-HELP = "draw each site's archive as a calendar: complete, empty, failed days"
 
 COLOURS = {Kind.COMPLETE: Colour.GREEN, Kind.EMPTY: Colour.DIM, Kind.LISTING: Colour.YELLOW,
            Kind.INCOMPLETE: Colour.MAGENTA, Kind.FAILED: Colour.BOLD_RED,

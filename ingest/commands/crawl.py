@@ -19,7 +19,6 @@ from ingest.heap import freeze_startup_objects
 from ingest.settings import Settings
 
 NAME = "crawl"
-HELP = "run the daemon's incremental crawl once"
 RESUME = "interrupted: run it again to crawl the rest (each date is stored whole or not at all)"
 
 

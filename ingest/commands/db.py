@@ -24,7 +24,6 @@ from ingest.settings import Settings
 from ingest.store.backup import Backup, backup_sqlite
 
 NAME = "db"
-HELP = "database maintenance"
 
 log = structlog.get_logger("ingest.cli")
 

@@ -33,7 +33,6 @@ from ingest.store import exports
 from ingest.store.engine import Database
 
 NAME = "demo"
-HELP = "ingest the bundled offline sample site"
 
 DEMO_SITE_NAME = "etilaf-sample"
 DEMO_RANGE = (date(2020, 2, 1), date(2020, 2, 29))

@@ -31,7 +31,6 @@ from ingest.store.engine import Database
 from ingest.store.exports import exported
 
 NAME = "export"
-HELP = "write stored articles as JSON lines or CSV"
 
 ExportFormat = Literal["jsonl", "csv"]
 FIELDS = (

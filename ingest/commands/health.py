@@ -20,7 +20,6 @@ from ingest.settings import Settings
 from ingest.terminal import printable
 
 NAME = "health"
-HELP = "exit 0 when ingestion is healthy, 1 if not"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -26,7 +26,6 @@ if TYPE_CHECKING:
     from ingest.inspection import Inspection
 
 NAME = "inspect"
-HELP = "show what a site's layout extracts from live pages (stores nothing)"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

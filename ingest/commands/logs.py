@@ -24,7 +24,6 @@ from ingest.settings import Settings
 from ingest.terminal import Colour, paint, printable, wants_colour
 
 NAME = "logs"
-HELP = "show a run's events from the log file"
 
 _COLOURS = {"debug": Colour.DIM, "info": Colour.GREEN, "warning": Colour.YELLOW,
             "error": Colour.RED, "critical": Colour.BOLD_RED}  # fmt: skip

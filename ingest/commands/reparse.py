@@ -15,7 +15,6 @@ if TYPE_CHECKING:
     from ingest.store.engine import Database
 
 NAME = "reparse"
-HELP = "read stored pages again from the WARC archive with today's layout (no request)"
 RESUME = "interrupted: run the same command again to read the rest (the dates done are read again)"
 
 

@@ -10,7 +10,6 @@ from ingest.heap import freeze_startup_objects
 from ingest.settings import Settings
 
 NAME = "run"
-HELP = "start the daemon: scheduled incremental crawls"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -23,7 +23,6 @@ from ingest.store.engine import Database
 from ingest.terminal import printable
 
 NAME = "runs"
-HELP = "show recent runs, newest first"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

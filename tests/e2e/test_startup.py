@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from ingest.commands import COMMANDS
+
 ROOT = Path(__file__).resolve().parents[2]
 CRAWL_MODULES = (
     "httpx2",
@@ -121,3 +123,15 @@ def test_reading_commands_import_no_orm_nor_other_layouts(
 ) -> None:
     loaded = loaded_by(config, *argv, watched=READ_ONLY_FREE)
     assert loaded == []
+
+
+# A probe loads its own command alone: each command's module, and what it imports at its top
+# (the calendar's drawing, say), only when it is the one chosen.
+OTHER_COMMANDS = (
+    *(f"ingest.commands.{name}" for name, _ in COMMANDS if name != "health"),
+    "ingest.coverage",
+)
+
+
+def test_health_imports_no_other_command(config: Path) -> None:
+    assert loaded_by(config, "health", watched=OTHER_COMMANDS) == []

@@ -115,3 +115,12 @@ def test_xml_text_drops_what_xml_forbids_and_escapes_markup() -> None:
     element = ET.fromstring(f'<t a="{xml_text(every)}">{xml_text(every)}</t>')
     assert element.text == every.translate(dict.fromkeys(forbidden))
     assert "<&>\"'" in element.attrib["a"]
+
+
+def test_xml_text_keeps_every_code_point_xml_allows() -> None:
+    """XML 1.0's Char production over all of Unicode, markup characters aside."""
+    markup = dict.fromkeys(map(ord, "&<>\"'"))
+    everything = "".join(map(chr, range(0x110000))).translate(markup)
+    ranges = (("\x20", "\ud7ff"), ("\ue000", "\ufffd"), ("\U00010000", "\U0010ffff"))
+    allowed = [c for c in everything if c in "\t\n\r" or any(a <= c <= b for a, b in ranges)]
+    assert xml_text(everything) == "".join(allowed)
