@@ -11,12 +11,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import tomllib
 from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
+
+import tomli
 
 from ingest.commands._common import EXIT_FAILED, EXIT_OK, start_logging
 from ingest.errors import ConfigError, UsageError
@@ -140,8 +141,8 @@ def _http_of(path: Path) -> HttpSettings:
 
 def _toml(path: Path, text: str) -> dict[str, object]:
     try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
+        return tomli.loads(text)  # as the settings read it (ingest/settings/loading.py)
+    except tomli.TOMLDecodeError as exc:
         raise ConfigError(f"{path} is not valid TOML: {exc}") from None
 
 
