@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,26 +24,27 @@ from tests.support.settings import fast_settings
 CHECKOUT_DATA = Path(__file__).resolve().parents[1] / "data"
 
 
-def _written_since(folder: Path, since: float) -> list[str]:
+def _files_under(folder: Path) -> dict[str, int]:
+    """Each file under ``folder`` and its modification time (ns); nothing when it is absent."""
     if not folder.is_dir():
-        return []
-    written = []
+        return {}
+    found: dict[str, int] = {}
     for entry in os.scandir(folder):
         if entry.is_dir():
-            written += _written_since(Path(entry.path), since)
-        elif entry.stat().st_mtime >= since:
-            written.append(entry.path)
-    return written
+            found |= _files_under(Path(entry.path))
+        else:
+            found[entry.path] = entry.stat().st_mtime_ns
+    return found
 
 
 @pytest.fixture(autouse=True)
 def _leaves_the_checkout_alone() -> Iterator[None]:
     """Fail the test that wrote under the checkout's ``data/``: tests keep files in tmp_path."""
-    started = time.time() - 1  # mtimes are coarser than the clock on some file systems
+    before = _files_under(CHECKOUT_DATA)
     yield
-    written = _written_since(CHECKOUT_DATA, started)
+    written = sorted(p for p, m in _files_under(CHECKOUT_DATA).items() if before.get(p) != m)
     if written:
-        pytest.fail(f"wrote into the checkout: {sorted(written)[:3]} (give it a tmp_path)")
+        pytest.fail(f"wrote into the checkout: {written[:3]} (give it a tmp_path)")
 
 
 @pytest.fixture

@@ -238,6 +238,7 @@ def test_slack_alert_escapes_site_markup(site: ScriptedServer, tmp_path: Path) -
             "http": {"requests_per_second": 0.0, "max_attempts": 1},
             "database": {"url": database_url},
             "logging": {"file": str(tmp_path / "ingest.jsonl")},
+            "archive": {"dir": str(tmp_path / "warc")},
             "alerts": {"url": receiver.url, "format": "slack", "after_failures": 1,
                        "max_attempts": 1, "timeout_seconds": 5.0},
         }
