@@ -1,7 +1,7 @@
 """The health figures kept as runs end (``store.figures``, one row a site): read from the rows,
 ``ingest health`` says what reading every run, date and article afresh says, after a run
-ends, after a run killed -9 is closed (by recovery, then by the next run), and after a purge
-of run records."""
+ends, after a poll whose 304s turn a failed date complete, after a run killed -9 is closed (by
+recovery, then by the next run), and after a purge of run records."""
 
 from __future__ import annotations
 
@@ -12,10 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import delete, update
+from sqlalchemy import delete, select, update
 
 from ingest import health
-from ingest.crawl import backfill
+from ingest.crawl import RunSummary, backfill
+from ingest.daemon import crawl_once
 from ingest.domain import ArticleRecord, BodySource, DateStatus, RunKind, RunStatus
 from ingest.health import reads
 from ingest.settings import Settings
@@ -81,6 +82,50 @@ def test_a_run_that_ends_writes_what_a_fresh_read_says(
     row = kept(settings, database)
     assert row["recent_statuses"] == ["succeeded", "partial"] and row["failing_dates"] == []
     assert comparable(settings, database) == afresh(settings, database)
+
+
+def test_a_failed_date_a_304_finds_unchanged_is_complete_and_judged_again(
+    server: SampleSiteServer, settings: Settings, database: Database
+) -> None:
+    """Polls of the window with conditional GET: all stored, then one date's listing fails
+    (its validators stay, as stored with the date whole), then every listing answers 304. The
+    304 run's close writes the failed date complete, and judges the site again: its failing
+    date gone, its items counted in the quiet signals, as a fresh read says."""
+    failed_day = LAST - timedelta(days=2)  # five items
+
+    def poll() -> RunSummary:
+        at = datetime(LAST.year, LAST.month, LAST.day, 12, tzinfo=UTC)
+        (outcome,) = crawl_once(settings, database, kind=RunKind.MANUAL, clock=lambda: at)
+        assert isinstance(outcome, RunSummary)
+        return outcome
+
+    def states() -> dict[date, str]:
+        s = tables.crawl_state.c
+        with database.transaction() as tx:
+            return {day: status for day, status in tx.connection.execute(select(s.date, s.status))}
+
+    assert poll().status is RunStatus.SUCCEEDED
+    listing = f"/date/{failed_day.year}/{failed_day.month}/{failed_day.day}"
+    server.faults.add(lambda path: path.startswith(listing), Status(503), times=None)
+    assert poll().status is RunStatus.PARTIAL
+    assert states()[failed_day] == DateStatus.FAILED.value
+    row = kept(settings, database)
+    assert [f["date"] for f in row["failing_dates"]] == [failed_day.isoformat()]
+    failing_items = comparable(settings, database)[0]["recent_day_items"]
+    server.faults.clear()
+    server.reset_counters()
+
+    again = poll()
+    assert again.status is RunStatus.SUCCEEDED
+    assert again.counts.pages_not_modified == server.not_modified_count == len(states())
+    assert set(states().values()) == {DateStatus.COMPLETE.value}
+    row = kept(settings, database)
+    assert row["failing_dates"] == []
+    reports = comparable(settings, database)
+    assert reports == afresh(settings, database)
+    assert reports[0]["failing_dates"] == []
+    # Newest day first: the failed day's five items were out of the quiet signals, now in.
+    assert (failing_items, reports[0]["recent_day_items"]) == ([5, 0, 1], [5, 0, 5, 1])
 
 
 def test_a_run_killed_mid_way_is_read_afresh_until_closed_then_kept_again(
