@@ -42,6 +42,7 @@ from structlog.typing import EventDict
 
 from ingest.errors import DatabaseUnavailableError
 from ingest.health import HealthReport
+from ingest.heap import collection_paused
 from ingest.secrets import redact
 from ingest.terminal import printable
 
@@ -103,7 +104,8 @@ class MetricsCollector:
         a series; prometheus_client's own rendering of 70,000 took over a second)."""
         encoder, content_type = choose_encoder(accept or "")
         events: bytes = encoder(self.events)
-        health = self.health.text(encoder)
+        with collection_paused():  # a line a site: strings only, freed by refcount
+            health = self.health.text(encoder)
         if events.endswith(_EOF):  # OpenMetrics: the end marker after the last family
             return events[: -len(_EOF)] + health + _EOF, content_type
         return events + health, content_type
