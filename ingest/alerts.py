@@ -48,6 +48,7 @@ FIRING, OK = "firing", "ok"
 HEALTH, QUIET = "health", "quiet"
 _BAD_RUNS = frozenset({"failed", "partial", "abandoned"})
 _NOT_COUNTED = frozenset({"running", "interrupted"})
+_RUNNING = frozenset({"running"})
 # Health reasons about the run statuses themselves: ``after_failures`` decides those instead.
 _RUN_REASONS = ("the last run (", f"the last {PARTIAL_RUNS} runs were partial",
                 "no run has succeeded yet")  # fmt: skip
@@ -154,9 +155,11 @@ def check_and_notify(
         return []
     deliveries: list[Delivery] = []
     for transition in pending:
+        last_run = last_runs.get(transition.site)
         try:
-            delivery = _deliver(transition, last_runs.get(transition.site), alerts, database,
-                                now=now, transport=transport)  # fmt: skip
+            figures = _run_figures(last_run) if last_run is not None else None
+            delivery = _deliver(transition, figures, alerts, database, now=now,
+                                transport=transport)  # fmt: skip
         except IngestError as exc:
             log.error("alert_check_failed", site=transition.site, error=str(exc))
             continue
@@ -165,35 +168,53 @@ def check_and_notify(
     return deliveries
 
 
+# At most this many sites checked (the run's own, after each run): the reads name them; more
+# (the timer's check of every site), each read takes every site's rows in one pass.
+_BY_NAME = 1000
+
+
 def _observe(
     settings: Settings, database: Database, now: datetime, sites: Sequence[SiteSettings]
-) -> tuple[list[store.Pending], dict[str, dict[str, Any] | None]]:
+) -> tuple[list[store.Pending], dict[str, Row[Any]]]:
+    """Judge and record ``sites``' alerts in a few set-based statements, however many sites:
+    each read covers them all (docs/performance.md, "The alert timer")."""
     alerts = settings.alerts
     reports = {report.site: report for report in check_sites(settings, database, sites=sites)}
-    pending: list[store.Pending] = []
-    last_runs: dict[str, dict[str, Any] | None] = {}
+    names = {site.name for site in sites} if len(sites) <= _BY_NAME else None
+    quiet_after = {site.name: alerts.quiet_after_for(site.name) for site in sites}
+    observed: list[store.Observation] = []
     with database.transaction() as tx:
+        connection = tx.connection
+        recent = store.recent_runs_by_site(connection, names, alerts.after_failures + 10)
+        # The health reason quotes a failing site's newest counted run: only those are read
+        # whole (and, below, the last run of a site with a transition to post).
+        failing = [site.name for site in sites
+                   if failure_streak(run.status for run in recent.get(site.name, ()))
+                   >= alerts.after_failures]  # fmt: skip
+        for name, record in store.newest_records(connection, recent, failing, _NOT_COUNTED).items():
+            recent[name] = [record if run.id == record.id else run for run in recent[name]]
+        latest: dict[str, datetime] = {}
+        first_run: dict[str, datetime] = {}
+        if any(limit is not None for limit in quiet_after.values()):
+            latest = store.latest_article_by_site(connection, names)
+            first_run = store.first_run_by_site(connection, names)
         for site in sites:
-            runs = store.recent_runs(tx.connection, site.name, alerts.after_failures + 10)
-            finished = [r for r in runs if r.status != "running"]
-            last_runs[site.name] = _run_figures(finished[0]) if finished else None
+            runs = recent.get(site.name, [])
             verdicts = {HEALTH: health_verdict(reports[site.name], runs, alerts.after_failures)}
-            quiet_after = alerts.quiet_after_for(site.name)
-            if quiet_after is not None:
+            limit = quiet_after[site.name]
+            if limit is not None:
                 verdicts[QUIET] = quiet_verdict(
-                    store.latest_article_at(tx.connection, site.name),
-                    store.first_run_at(tx.connection, site.name),
-                    now,
-                    quiet_after,
+                    latest.get(site.name), first_run.get(site.name), now, limit
                 )
-            for alert, verdict in verdicts.items():
-                if verdict is None:
-                    continue
-                state = FIRING if verdict.firing else OK
-                found = store.observe(tx.connection, site=site.name, alert=alert, state=state,
-                                      reason=verdict.reason, ok=OK, now=now)  # fmt: skip
-                if found is not None:
-                    pending.append(found)
+            observed.extend(
+                store.Observation(site.name, alert, FIRING if verdict.firing else OK,
+                                  verdict.reason)
+                for alert, verdict in verdicts.items()
+                if verdict is not None
+            )  # fmt: skip
+        pending = store.observe(connection, observed, ok=OK, now=now, sites=names)
+        posting = {transition.site for transition in pending}
+        last_runs = store.newest_records(connection, recent, posting, _RUNNING)
         tx.commit()
     return pending, last_runs
 

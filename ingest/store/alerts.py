@@ -9,12 +9,12 @@ check to retry.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Row, func, select, update
+from sqlalchemy import ColumnElement, Connection, Row, bindparam, func, select, update
 
 from ingest.store import runs
 from ingest.store.engine import dialect_insert, storable_text
@@ -37,54 +37,129 @@ class Pending:
     delivered_at: datetime | None
 
 
-def recent_runs(conn: Connection, site: str, limit: int) -> Sequence[Row[Any]]:
-    return runs.recent_runs(conn, limit=limit, site=site)
+def recent_runs_by_site(
+    conn: Connection, sites: Collection[str] | None, limit: int
+) -> dict[str, list[Row[Any]]]:
+    """Each site's (default: every site's) ``limit`` newest runs, newest first, in one read:
+    their ``id``, ``site`` and ``status`` (``runs.recent_runs_by_site``); ``newest_records``
+    reads the whole records of the few an alert quotes."""
+    return runs.recent_runs_by_site(conn, limit=limit, sites=sites)
 
 
-def latest_article_at(conn: Connection, site: str) -> datetime | None:
-    """When the site's newest article was first stored."""
-    query = select(func.max(articles.c.first_seen_at)).where(articles.c.site == site)
-    latest: datetime | None = conn.scalar(query)
-    return latest
+def newest_records(
+    conn: Connection,
+    recent: dict[str, list[Row[Any]]],
+    sites: Collection[str],
+    skip: Collection[str],
+) -> dict[str, Row[Any]]:
+    """The whole record of each of ``sites``' newest run among ``recent``'s whose status is
+    not in ``skip``, by site, in one read (none for a site without one)."""
+    newest = {}
+    for site in sites:
+        run = next((run for run in recent.get(site, ()) if run.status not in skip), None)
+        if run is not None:
+            newest[site] = run.id
+    records = runs.runs_by_id(conn, newest.values()) if newest else {}
+    return {site: records[run_id] for site, run_id in newest.items() if run_id in records}
 
 
-def first_run_at(conn: Connection, site: str) -> datetime | None:
-    query = select(func.min(runs_table.c.started_at)).where(runs_table.c.site == site)
-    first: datetime | None = conn.scalar(query)
-    return first
+def latest_article_by_site(conn: Connection, sites: Collection[str] | None) -> dict[str, datetime]:
+    """When each site's (default: every site's) newest article was first stored; a site
+    without articles is left out."""
+    query = select(articles.c.site, func.max(articles.c.first_seen_at)).group_by(articles.c.site)
+    if sites is not None:
+        query = query.where(articles.c.site.in_(sorted(sites)))
+    return {site: latest for site, latest in conn.execute(query)}
+
+
+def first_run_by_site(conn: Connection, sites: Collection[str] | None) -> dict[str, datetime]:
+    """When each site's (default: every site's) oldest run kept started; a site without runs
+    is left out."""
+    started = runs_table.c.started_at
+    query = select(runs_table.c.site, func.min(started)).group_by(runs_table.c.site)
+    if sites is not None:
+        query = query.where(runs_table.c.site.in_(sorted(sites)))
+    return {site: first for site, first in conn.execute(query)}
+
+
+@dataclass(frozen=True, slots=True)
+class Observation:
+    """One alert's state as a check just judged it."""
+
+    site: str
+    alert: str
+    state: str
+    reason: str
 
 
 def observe(
-    conn: Connection, *, site: str, alert: str, state: str, reason: str, ok: str, now: datetime
-) -> Pending | None:
-    """Record the state just observed; the transition still to deliver, if any.
+    conn: Connection,
+    observations: Sequence[Observation],
+    *,
+    ok: str,
+    now: datetime,
+    sites: Collection[str] | None,
+) -> list[Pending]:
+    """Record the states just observed; the transitions still to deliver, in the order of
+    ``observations``. ``sites`` names the sites observed (None: every site's rows are read).
 
-    A first observation that is ``ok`` counts as delivered: a healthy start is no news.
-    """
-    reason = storable_text(reason) or ""
-    insert = dialect_insert(conn.dialect.name)(alert_state)
-    conn.execute(
-        insert.values(
-            site=site,
-            kind=alert,
-            state=state,
-            reason=reason,
-            since=now,
-            delivered_state=ok if state == ok else None,
-        ).on_conflict_do_nothing(index_elements=["site", "kind"])
-    )
-    mine = (_alerts.site == site) & (_alerts.kind == alert)
-    conn.execute(
-        update(alert_state)
-        .where(mine, _alerts.state != state)
-        .values(state=state, reason=reason, since=now)
-    )
-    row = conn.execute(select(alert_state).where(mine)).one()
-    if row.state == row.delivered_state:
-        return None
-    return Pending(
-        site, alert, row.state, row.reason, row.since, row.delivered_state, row.delivered_at
-    )
+    A first observation that is ``ok`` counts as delivered: a healthy start is no news. Only
+    the rows whose state changed are written, so a check that finds nothing new writes
+    nothing: one read whatever the number of sites, and, once something changed, an insert of
+    the missing rows, an update of the changed ones and a second read."""
+    known = _states(conn, sites)
+    missing: list[dict[str, Any]] = []
+    changed: list[dict[str, Any]] = []
+    for seen in observations:
+        row = known.get((seen.site, seen.alert))
+        if row is not None and row.state == seen.state:
+            continue
+        values = {"b_site": seen.site, "b_kind": seen.alert, "b_state": seen.state,
+                  "b_reason": storable_text(seen.reason) or ""}  # fmt: skip
+        changed.append(values)
+        if row is None:
+            missing.append(values)
+    if missing:
+        # Another check may insert the same rows meanwhile: theirs stay, and the update
+        # below moves them to this state, as it does any other row.
+        insert = dialect_insert(conn.dialect.name)(alert_state).on_conflict_do_nothing(
+            index_elements=["site", "kind"]
+        )
+        conn.execute(
+            insert,
+            [
+                {"site": v["b_site"], "kind": v["b_kind"], "state": v["b_state"],
+                 "reason": v["b_reason"], "since": now,
+                 "delivered_state": ok if v["b_state"] == ok else None}
+                for v in missing
+            ],
+        )  # fmt: skip
+    if changed:
+        conn.execute(
+            update(alert_state)
+            .where(
+                _alerts.site == bindparam("b_site"),
+                _alerts.kind == bindparam("b_kind"),
+                _alerts.state != bindparam("b_state"),
+            )
+            .values(state=bindparam("b_state"), reason=bindparam("b_reason"), since=now),
+            changed,
+        )
+        known = _states(conn, sites)
+    pending = []
+    for seen in observations:
+        row = known.get((seen.site, seen.alert))
+        if row is not None and row.state != row.delivered_state:
+            pending.append(Pending(seen.site, seen.alert, row.state, row.reason, row.since,
+                                   row.delivered_state, row.delivered_at))  # fmt: skip
+    return pending
+
+
+def _states(conn: Connection, sites: Collection[str] | None) -> dict[tuple[str, str], Row[Any]]:
+    query = select(alert_state)
+    if sites is not None:
+        query = query.where(_alerts.site.in_(sorted(sites)))
+    return {(row.site, row.kind): row for row in conn.execute(query)}
 
 
 def _delivered_is(value: str | None) -> ColumnElement[bool]:
