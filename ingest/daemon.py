@@ -4,10 +4,12 @@ The schedule lives in the database (``site_schedule``), so any number of daemon 
 one PostgreSQL share the sites without a coordinator of their own:
 
 1. At start a replica adds a row for each configured site it does not find (due at once).
-2. Every poll (a quarter of a heartbeat, at most 5 s; sooner when a run ends, at most four a
-   second) it claims as many due sites as it has free slots (``schedule.max_parallel_sites``),
-   with ``SELECT ... FOR UPDATE SKIP LOCKED``: each due time goes to exactly one replica, and
-   replicas never wait on each other.
+2. Every poll (a quarter of a heartbeat, at most 5 s; sooner when a run ends or the next site
+   falls due, at most four a second) it claims as many due sites as it has free slots
+   (``schedule.max_parallel_sites``), with ``SELECT ... FOR UPDATE SKIP LOCKED``: each due time
+   goes to exactly one replica, and replicas never wait on each other. Every replica wakes as
+   a site falls due, so each has its turn at a tick's sites, not only the one whose runs end
+   first.
 3. Each claimed site is crawled as a task on the replica's one event loop (one thread, one
    engine and one log stream for the process: a hundred sites cost the CPU of their pages, not
    of a hundred loops taking turns), then released, in the run's closing transaction, with its
@@ -214,22 +216,29 @@ class Replica:
             log.info("daemon_stopped", clean=clean)
 
     def _polling(self, every: float) -> None:
-        """Poll every ``every`` seconds, and sooner when a run ends, until stopped. (A slot
-        left free for a quarter heartbeat cost the 10,000-site daemon a share of its runs.)"""
+        """Poll every ``every`` seconds, and sooner when a run ends or the next site falls due,
+        until stopped. (A slot left free for a quarter heartbeat cost the 10,000-site daemon a
+        share of its runs. Woken by its runs' ends alone, the replica whose runs ended first
+        claimed most of each tick, an idle one's next poll coming up to ``every`` later.)"""
         while not self.stop.is_set():
             self.freed.clear()
+            upcoming = None
             try:
-                self.poll()
+                upcoming = self.poll()
             except Exception:  # the poll must go on, as the scheduler's jobs do
                 log.exception("poll_crashed")
-            self.freed.wait(every)
+            wait = every
+            if upcoming is not None:  # the gap ends as the site falls due
+                until = (upcoming - utc_now()).total_seconds() - POLL_GAP_SECONDS
+                wait = max(0.0, min(every, until))
+            self.freed.wait(wait)
             self.stop.wait(POLL_GAP_SECONDS)
 
-    def poll(self) -> None:
+    def poll(self) -> datetime | None:
         """Watch the other replicas' claims and runs, and claim as many due sites as there are
-        free slots, and start their runs."""
+        free slots, and start their runs. The next time a site falls due (None: none read)."""
         if self.stop.is_set():
-            return
+            return None
         if self.beat_owed:
             self.beat()
         with self.lock:
@@ -247,12 +256,13 @@ class Replica:
                     tx.connection, idle, self.owner, utc_now(), limit=free,
                     witness=self.database.witness,
                 )  # fmt: skip
+                upcoming = shared.next_due_after(tx.connection, utc_now())
                 tx.commit()
         except StorageError as exc:
             if not self.schedule_down:  # once an outage, not every poll
                 log.warning("schedule_unavailable", reason=str(exc))
             self.schedule_down = True
-            return
+            return None
         self.sites_listed, self.schedule_down = True, False
         if abandoned:
             log.warning("runs_abandoned", run_ids=abandoned)
@@ -269,6 +279,7 @@ class Replica:
                 self.active.add(name)
                 self.idle.clear()
                 asyncio.run_coroutine_threadsafe(self._crawl(self.sites[name], due_at), self.loop)
+        return upcoming
 
     def check_alerts(self, site: SiteSettings | None = None) -> None:
         """Webhook alerts on health transitions, of ``site`` (default: every site); never

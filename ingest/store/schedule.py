@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import NamedTuple
 
-from sqlalchemy import Connection, or_, select, update
+from sqlalchemy import Connection, func, or_, select, update
 
 from ingest.store.engine import dialect_insert
 from ingest.store.liveness import Witness, is_gone
@@ -105,6 +105,13 @@ def claim_due(
             .values(claimed_by=owner, claimed_at=now, heartbeat_at=now)
         )
     return claimed
+
+
+def next_due_after(conn: Connection, now: datetime) -> datetime | None:
+    """The earliest due time after ``now`` of any site (None: none), read on its index."""
+    s = _schedule.c
+    found: datetime | None = conn.scalar(select(func.min(s.next_due_at)).where(s.next_due_at > now))
+    return found
 
 
 def heartbeat(conn: Connection, owner: str, now: datetime) -> None:

@@ -250,3 +250,32 @@ def test_a_run_that_ends_frees_its_slot_for_the_next_due_site_at_once(
         for a, b in itertools.pairwise(done)
     ]
     assert len(gaps) == 2 and max(gaps) < timedelta(seconds=2), gaps
+
+
+def test_an_idle_daemon_wakes_as_the_next_site_falls_due(
+    server: SampleSiteServer, tmp_path: Path
+) -> None:
+    """A site due every 3 s: its next run starts as it falls due, not at the next poll of the
+    interval (a quarter heartbeat: 5 s here), so replicas idle at a tick all take their turn."""
+    config = tmp_path / "ingest.toml"
+    config.write_text(
+        f'[site]\nname = "s"\nbase_url = "{server.base_url}"\n'
+        f'listing_path = "{server.listing_path}"\nlayout = "k2"\n'
+        f"[http]\nrequests_per_second = 0\ntimeout_seconds = 2\n"
+        f'[schedule]\ninterval = "3s"\nlookback_days = 0\nheartbeat_seconds = 20\n'
+        f'[database]\nurl = "sqlite:///{tmp_path / "db.sqlite"}"\n'
+        f'[logging]\nfile = "{tmp_path / "ingest.jsonl"}"\n'
+    )
+    daemon = start(["--config", str(config), "run"], tmp_path)
+    try:
+        wait_for(lambda: succeeded(str(config), tmp_path) >= 2, 60)
+    finally:
+        daemon.send_signal(signal.SIGTERM)
+        daemon.communicate(timeout=30)
+    first, second = sorted(runs(str(config), tmp_path), key=lambda r: str(r["started_at"]))[:2]
+    late = (
+        datetime.fromisoformat(str(second["started_at"]))
+        - datetime.fromisoformat(str(first["started_at"]))
+        - timedelta(seconds=3)
+    )
+    assert late < timedelta(seconds=1.5), late

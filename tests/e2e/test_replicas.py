@@ -78,7 +78,7 @@ def stop(processes: list[subprocess.Popen[bytes]]) -> None:
 
 def test_two_replicas_share_twelve_sites_once_per_tick(tmp_path: Path, pg_url: str) -> None:
     """Over a few ticks: every site crawled, no site twice in a tick or twice at once, and
-    each replica ran at least a quarter of the site-runs."""
+    each replica ran at least a third of the site-runs."""
     with SampleSiteServer(SampleSite(seed=3), latency_seconds=0.02) as server:
         config = write_config(tmp_path, server, pg_url, lookback=1)
         processes = [start_replica(config, tmp_path / f"replica{n}.log") for n in range(2)]
@@ -110,10 +110,9 @@ def test_two_replicas_share_twelve_sites_once_per_tick(tmp_path: Path, pg_url: s
             assert later.started_at >= earlier.finished_at, f"{site} crawled twice at once"
     shares = Counter(process_of(run) for run in runs)
     assert len(shares) == 2, shares
-    # Both take part; not evenly: a replica polls again as soon as one of its runs ends
-    # (the daemon fills a freed slot at once), so the one whose runs end first claims more
-    # of the next tick's sites (33 of 48 seen on a quiet machine).
-    assert min(shares.values()) >= len(runs) / 4, shares
+    # Both take part, about evenly: every replica wakes as the tick's sites fall due, not only
+    # the one whose runs end first (33 of 48 on one were seen while only a run's end woke it).
+    assert min(shares.values()) >= len(runs) / 3, shares
 
 
 @pytest.mark.parametrize("hosts", ["one host", "two hosts"])
