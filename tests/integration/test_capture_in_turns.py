@@ -10,16 +10,15 @@ import sqlite3
 import threading
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 import pytest
-from isal import isal_zlib
 from warcio.archiveiterator import ArchiveIterator
 
 from ingest.domain import RunKind, RunStatus
 from ingest.run import CrawlDeps, SiteRun
 from ingest.store.engine import Database
 from ingest.store.migrate import upgrade_to_head
+from tests.support.archive import compression_threads
 from tests.support.sample_site import SampleSiteServer
 from tests.support.settings import fast_settings
 
@@ -29,14 +28,7 @@ FIRST, LAST = date(2020, 2, 1), date(2020, 2, 4)
 def test_a_crawls_records_are_compressed_off_the_event_loop_and_placed_right(
     server: SampleSiteServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    compressed_on: list[str] = []
-    real = isal_zlib.compress
-
-    def watched(*args: Any, **kwargs: Any) -> bytes:
-        compressed_on.append(threading.current_thread().name)
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(isal_zlib, "compress", watched)
+    compressed_on = compression_threads(monkeypatch)
     settings = fast_settings(server.base_url, server.listing_path, tmp_path)
     database = Database.from_url(settings.database.url)
     upgrade_to_head(database.engine)

@@ -3,8 +3,12 @@ archive to read back."""
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
+import pytest
+from isal import isal_zlib
 from sqlalchemy import select
 
 from ingest.crawl import dates_between
@@ -18,6 +22,20 @@ from ingest.text import title_key
 from tests.support.sample_site import Flavour, SampleSite
 
 Row = tuple[str, str | None, str, datetime | None]
+
+
+def compression_threads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The name of the thread each WARC record is compressed on from now on, in order: ISA-L's
+    ``compress`` watched, still doing its work."""
+    names: list[str] = []
+    real = isal_zlib.compress
+
+    def watched(*args: Any, **kwargs: Any) -> bytes:
+        names.append(threading.current_thread().name)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(isal_zlib, "compress", watched)
+    return names
 
 
 def stored(database: Database, site: str = "test") -> dict[tuple[date, str], Row]:

@@ -7,15 +7,14 @@ import os
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
-from isal import isal_zlib
 from warcio.archiveiterator import ArchiveIterator
 
 from ingest.archive import WarcFiles, WarcLocation, recover, run_files
 from ingest.settings import ArchiveSettings
 from ingest.turns import Turns
+from tests.support.archive import compression_threads
 
 NOW = datetime(2020, 2, 1, 12, 0, tzinfo=UTC)
 
@@ -102,14 +101,7 @@ def test_in_turns_records_are_built_on_the_parse_thread_and_written_in_the_order
 ) -> None:
     """Taking an exchange down builds nothing; the turn after it builds, compresses and writes
     its records on the parse thread, in order, before the turn's tasks go on."""
-    compressed_on: list[str] = []
-    real = isal_zlib.compress
-
-    def watched(*args: Any, **kwargs: Any) -> bytes:
-        compressed_on.append(threading.current_thread().name)
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(isal_zlib, "compress", watched)
+    compressed_on = compression_threads(monkeypatch)
     turns = Turns(size=4, wait_seconds=0.05)
     files = WarcFiles(tmp_path, "s", 1, 1 << 30)
     files.build_in(turns)
